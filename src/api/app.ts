@@ -1,0 +1,73 @@
+/** buildApp(deps): the fastify instance with every plugin and route, never listening (tests inject). */
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { hashToken } from '../auth/tokens.service.js';
+import { AppError } from '../shared/errors.js';
+import type { ApiDeps } from './deps.js';
+import { registerAuth } from './plugins/auth.js';
+import { registerErrorHandling } from './plugins/errors.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { tokensRoutes } from './routes/tokens.routes.js';
+
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log.child({ component: 'api' }) as unknown as FastifyBaseLogger,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    trustProxy: false,
+    bodyLimit: 10 * 1024 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
+  });
+  await app.register(rateLimit, {
+    max: deps.config.IXMETER_RATE_LIMIT_PER_MINUTE,
+    timeWindow: 60_000,
+    keyGenerator: (req) => {
+      const auth = req.headers.authorization;
+      return auth ? `t:${hashToken(auth).slice(0, 24)}` : `ip:${req.ip}`;
+    },
+    errorResponseBuilder: (_req, ctx) => new AppError('IXMETER_ERR_RATE_LIMITED', `rate limit of ${ctx.max} requests per minute exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'ixmeter API', version: '1', description: 'Traffic accounting, flow subsidy and security monitoring for the National (Zhongwei) New-type Internet Exchange Center. Units: bytes are layer-2 frame octets incl. FCS; rates are bits/s; times ISO 8601 with offset.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  app.addHook('onSend', async (req, reply) => {
+    void reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    deps.metrics.httpRequests.inc({ route, method: req.method, status: String(reply.statusCode) });
+    deps.metrics.httpDuration.observe({ route, method: req.method }, reply.elapsedTime / 1000);
+  });
+  registerAuth(app, deps.tokens, deps.metrics);
+
+  await app.register(healthRoutes(deps), { prefix: '/api/v1' });
+  await app.register(tokensRoutes(deps), { prefix: '/api/v1' });
+
+  app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
+    const text = await deps.metrics.registry.metrics();
+    return reply.type(deps.metrics.registry.contentType).send(text);
+  });
+  return app;
+}

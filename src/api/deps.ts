@@ -1,0 +1,25 @@
+import type { AuditLog } from '../audit/audit.service.js';
+import type { TokensService } from '../auth/tokens.service.js';
+import type { Config } from '../config/load.js';
+import type { Logger } from '../shared/logger.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { Storage } from '../storage/clickhouse/client.js';
+import type { RedisHandle } from '../storage/redis/connection.js';
+
+/** What the collectors report to /health (the collector process or the in-process collectors). */
+export interface CollectorStatus {
+  status: 'ok' | 'degraded' | 'stopped' | 'disabled' | 'remote';
+  listeners: Array<{ protocol: string; port: number; bound: boolean }>;
+  [key: string]: unknown;
+}
+
+export interface ApiDeps {
+  config: Config;
+  log: Logger;
+  storage: Storage;
+  redis: RedisHandle;
+  tokens: TokensService;
+  audit: AuditLog;
+  metrics: Metrics;
+  collectors: () => CollectorStatus;
+}

@@ -1,0 +1,65 @@
+/** The `ixmeter` command line (contract.md). Parsing only; each command lives in commands/. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ROLES } from '../auth/roles.js';
+import { isAppError, errorMessage } from '../shared/errors.js';
+import { runConfig } from './commands/config.js';
+import { runMigrate } from './commands/migrate.js';
+import { runService } from './commands/serve.js';
+import { runTokenCreate, runTokenList, runTokenRevoke } from './commands/token.js';
+
+function notYet(what: string, issue: number) {
+  return () => {
+    process.stderr.write(`ixmeter: ${what} is not yet available in this version (planned: issue ${issue}).\n`);
+    process.exitCode = 3;
+  };
+}
+
+function parseAsn(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 4_294_967_295) throw new InvalidArgumentError('an ASN is an integer from 1 to 4294967295');
+  return n;
+}
+
+export function buildCli(): Command {
+  const program = new Command('ixmeter')
+    .description('Traffic accounting, flow subsidy (流量补贴) and security monitoring for the National (Zhongwei) New-type Internet Exchange Center')
+    .version('0.1.0')
+    .showHelpAfterError();
+
+  program.command('serve').description('all-in-one: collectors + API/web console + workers + scheduler (embedded ClickHouse by default)')
+    .action(() => runService(['api', 'collector', 'worker']));
+  program.command('collector').description('flow collectors only (server mode: IXMETER_CLICKHOUSE_URL)').action(() => runService(['collector']));
+  program.command('api').description('HTTP API and web console only (server mode)').action(() => runService(['api']));
+  program.command('worker').description('BullMQ workers and scheduler only (server mode)').action(() => runService(['worker']));
+  program.command('migrate').description('apply ClickHouse migrations (also applied at every start)').action(runMigrate);
+  program.command('config').description('print the effective configuration, secrets redacted')
+    .addOption(new Option('--format <format>', 'output format').choices(['json', 'env']).default('json'))
+    .action((o: { format: 'json' | 'env' }) => runConfig(o.format));
+
+  const token = program.command('token').description('API tokens');
+  token.command('create').description('create a token and print it once')
+    .addOption(new Option('--role <role>', 'role').choices([...ROLES]).makeOptionMandatory())
+    .option('--asn <asn>', 'ASN a member token is bound to', parseAsn)
+    .option('--name <text>', 'who or what the token is for')
+    .action((o: { role: (typeof ROLES)[number]; asn?: number; name?: string }) => runTokenCreate(o));
+  token.command('list').description('list tokens (never their secrets)').action(runTokenList);
+  token.command('revoke').description('revoke a token by id').argument('<id>').action((id: string) => runTokenRevoke(id));
+
+  const members = program.command('members').description('member registry');
+  members.command('import').description('load/refresh the member registry from an IX-F Member Export JSON file').argument('<file>')
+    .action(notYet('ixmeter members import', 4));
+  const statements = program.command('statements').description('monthly statements and subsidies');
+  statements.command('run').description('compute (or recompute) statements and subsidies for a month').requiredOption('--month <YYYY-MM>')
+    .action(notYet('ixmeter statements run', 5));
+  program.command('demo').description('synthetic exporters feeding the local collectors').action(notYet('ixmeter demo', 8));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (e) {
+    process.stderr.write(`ixmeter: ${isAppError(e) ? `${e.message} [${e.code}]` : errorMessage(e)}\n`);
+    process.exitCode = isAppError(e) && e.code === 'IXMETER_ERR_STORAGE_LOCKED' ? 75 : 1;
+  }
+}

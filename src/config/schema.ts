@@ -1,0 +1,54 @@
+/**
+ * The one configuration schema. Keys are the environment variable names (contract.md), so an error
+ * names exactly what the operator must fix, and the README's reference table is generated from here.
+ * A config file (YAML or JSON, `IXMETER_CONFIG_FILE`) uses the same keys; the environment wins.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, _)');
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Secrets are redacted by `ixmeter config` and in logs. */
+export const SECRET_KEYS = new Set(['IXMETER_CLICKHOUSE_PASSWORD', 'IXMETER_ADMIN_TOKEN']);
+
+export const ConfigSchema = z.object({
+  IXMETER_CONFIG_FILE: z.string().optional().describe('optional YAML/JSON file with any of these keys; environment variables win'),
+  IXMETER_DATA_DIR: z.string().min(1).default('./data').describe('embedded ClickHouse, spool, templates and other local state'),
+  IXMETER_CLICKHOUSE_URL: z.url({ protocol: /^https?$/ }).optional().describe('unset: embedded chDB in $IXMETER_DATA_DIR/clickhouse; set: ClickHouse server over HTTP(S), e.g. http://clickhouse:8123'),
+  IXMETER_CLICKHOUSE_USER: z.string().default('default').describe('server mode: ClickHouse user'),
+  IXMETER_CLICKHOUSE_PASSWORD: z.string().default('').describe('server mode: ClickHouse password (secret)'),
+  IXMETER_CLICKHOUSE_DATABASE: identifier.default('ixmeter').describe('database holding every ixmeter table'),
+  IXMETER_CLICKHOUSE_CLUSTER: identifier.optional().describe('server mode: cluster name; DDL renders ON CLUSTER with Replicated engines and Distributed tables'),
+  IXMETER_REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379').describe("BullMQ's Redis"),
+  IXMETER_REDIS_PREFIX: identifier.default('ixmeter').describe('key prefix of every BullMQ queue (isolates installations sharing a Redis)'),
+  IXMETER_REDIS_AUTOSTART: bool.default(true).describe('with the default URL and no Redis listening, start a private redis-server (data in $IXMETER_DATA_DIR/redis, AOF on)'),
+  IXMETER_HTTP_HOST: z.string().min(1).default('127.0.0.1').describe('API and web console listen address'),
+  IXMETER_HTTP_PORT: port.default(8080).describe('API and web console port'),
+  IXMETER_UDP_HOST: z.string().min(1).default('0.0.0.0').describe('address the flow collectors listen on'),
+  IXMETER_NETFLOW_PORT: port.default(2055).describe('UDP, NetFlow v5 and v9 (0 disables; every port accepts every protocol)'),
+  IXMETER_IPFIX_PORT: port.default(4739).describe('UDP, IPFIX (0 disables)'),
+  IXMETER_SFLOW_PORT: port.default(6343).describe('UDP, sFlow v5 (0 disables)'),
+  IXMETER_UDP_RECV_BUFFER_BYTES: z.coerce.number().int().min(65536).max(2 ** 31 - 1).default(32 * 1024 * 1024).describe('SO_RCVBUF asked for each collector socket (the kernel caps it at net.core.rmem_max)'),
+  IXMETER_MEMBERS_FILE: z.string().optional().describe('IX-F Member Export JSON loaded at start'),
+  IXMETER_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional().describe('bootstrap admin token; unset: the first start creates one and prints it once (secret)'),
+  IXMETER_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai').describe('billing months and schedules'),
+  IXMETER_FLUSH_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000).describe('longest time a received flow waits before it is queryable'),
+  IXMETER_BATCH_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(20_000).describe('rows per ClickHouse insert batch'),
+  IXMETER_RAW_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(190).describe('raw flow retention (CSL Art. 21 floor is 6 months; PIPL: no longer than necessary)'),
+  IXMETER_ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(31).max(36500).default(1827).describe('5-minute member rollups kept as billing evidence (default 5 years)'),
+  IXMETER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level (pino)'),
+  IXMETER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000).describe('API requests per minute per token (or per IP without token)'),
+});
+
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type ConfigValues = z.output<typeof ConfigSchema>;

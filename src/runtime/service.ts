@@ -1,0 +1,110 @@
+/**
+ * The composition root. `ixmeter serve` runs every part in one process (required with embedded
+ * chDB: one process per data directory); `ixmeter api|collector|worker` run one part each against a
+ * ClickHouse server. Dependencies are created here and passed down explicitly.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildApp } from '../api/app.js';
+import type { CollectorStatus } from '../api/deps.js';
+import { createAuditLog } from '../audit/audit.service.js';
+import { createTokensRepository } from '../auth/tokens.repository.js';
+import { createTokensService } from '../auth/tokens.service.js';
+import type { Config } from '../config/load.js';
+import { AppError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { createMetrics } from '../shared/metrics.js';
+import { connectRedis } from '../storage/redis/connection.js';
+import { installLifecycle, type StopStep } from './lifecycle.js';
+import { openMigratedStorage } from './storage-setup.js';
+
+export type Part = 'api' | 'collector' | 'worker';
+
+export interface ServiceOptions {
+  parts: readonly Part[];
+  /** Print the generated first admin token (CLI); tests read it from the result instead. */
+  printAdminToken?: (token: string) => void;
+  installSignalHandlers?: boolean;
+}
+
+export interface RunningService {
+  url: string | null;
+  adminToken: string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startService(config: Config, log: Logger, opts: ServiceOptions): Promise<RunningService> {
+  const all = opts.parts.length === 3;
+  if (config.embedded && !all) {
+    throw new AppError(
+      'IXMETER_ERR_CONFIG_INVALID',
+      `'ixmeter ${opts.parts.join(',')}' runs one part of ixmeter alone, which needs a ClickHouse server (IXMETER_CLICKHOUSE_URL): ` +
+        "embedded chDB allows one process per data directory. Run 'ixmeter serve' for the all-in-one service.",
+    );
+  }
+  const steps: StopStep[] = [];
+  const stopAll = async () => {
+    for (const s of [...steps].reverse()) {
+      try { await s.run(); } catch (err) { log.error({ err, step: s.name }, 'stop step failed'); }
+    }
+  };
+  try {
+    const { storage, migrations } = await openMigratedStorage(config, log);
+    steps.push({ name: 'clickhouse', run: () => storage.close() });
+    log.info({ applied: migrations.applied, alreadyApplied: migrations.alreadyApplied }, 'migrations checked');
+
+    const redis = await connectRedis(config, log);
+    steps.push({ name: 'redis', run: () => redis.close() });
+
+    const metrics = createMetrics();
+    const tokens = createTokensService(createTokensRepository(storage.client));
+    const audit = createAuditLog(storage.client, log);
+    steps.push({ name: 'audit', run: () => audit.flush() });
+
+    const boot = await tokens.bootstrapAdmin(config.IXMETER_ADMIN_TOKEN);
+    if (boot.envTokenRevoked) log.warn('IXMETER_ADMIN_TOKEN was revoked and stays revoked: set a new one');
+    if (boot.token) {
+      log.warn('no admin token existed: created the first one (printed once on the console)');
+      opts.printAdminToken?.(boot.token);
+    }
+    const usageTimer = setInterval(() => void tokens.flushUsage().catch((err) => log.warn({ err }, 'token usage flush failed')), 30_000);
+    usageTimer.unref();
+    steps.push({ name: 'token-usage', run: async () => { clearInterval(usageTimer); await tokens.flushUsage(); } });
+
+    const collectors = (): CollectorStatus =>
+      opts.parts.includes('collector')
+        ? { status: 'stopped', listeners: [], note: 'collectors arrive with issue 3' }
+        : { status: 'remote', listeners: [] };
+
+    let url: string | null = null;
+    if (opts.parts.includes('api')) {
+      const app = await buildApp({ config, log, storage, redis, tokens, audit, metrics, collectors });
+      url = await app.listen({ host: config.IXMETER_HTTP_HOST, port: config.IXMETER_HTTP_PORT });
+      steps.push({ name: 'http', run: () => app.close() });
+      log.info({ url, docs: `${url}/api/docs` }, 'API and console listening');
+    }
+
+    // Readiness markers for container healthchecks of the collector/worker parts (docker-compose.yml).
+    for (const part of opts.parts.filter((p) => p !== 'api')) {
+      const file = join(config.dataDir, `${part}.ready`);
+      mkdirSync(config.dataDir, { recursive: true });
+      writeFileSync(file, `${process.pid}\n`);
+      steps.push({ name: `${part}-ready`, run: () => rmSync(file, { force: true }) });
+    }
+
+    const ordered = [...steps].reverse();
+    if (opts.installSignalHandlers !== false) installLifecycle(log, ordered);
+    return {
+      url,
+      adminToken: boot.token,
+      async stop() {
+        for (const s of ordered) {
+          try { await s.run(); } catch (err) { log.error({ err, step: s.name }, 'stop step failed'); }
+        }
+      },
+    };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

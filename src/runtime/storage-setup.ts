@@ -1,0 +1,16 @@
+/** Open storage and bring the schema up to date: the first thing every process that touches data does. */
+import type { Config } from '../config/load.js';
+import type { Logger } from '../shared/logger.js';
+import { openStorage, type Storage } from '../storage/clickhouse/client.js';
+import { migrate, migrationVars, type MigrateResult } from '../storage/clickhouse/migrate.js';
+
+export async function openMigratedStorage(config: Config, log: Logger): Promise<{ storage: Storage; migrations: MigrateResult }> {
+  const storage = await openStorage(config, log);
+  try {
+    const migrations = await migrate(storage, { vars: migrationVars(config), log });
+    return { storage, migrations };
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
+}
