@@ -13,6 +13,8 @@ import { registerAuth } from './plugins/auth.js';
 import { registerErrorHandling } from './plugins/errors.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { tokensRoutes } from './routes/tokens.routes.js';
+import { exportersRoutes } from './routes/exporters.routes.js';
+import { membersRoutes } from './routes/members.routes.js';
 
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -64,6 +66,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes(deps), { prefix: '/api/v1' });
   await app.register(tokensRoutes(deps), { prefix: '/api/v1' });
+  await app.register(exportersRoutes(deps.exporters), { prefix: '/api/v1' });
+  await app.register(membersRoutes(deps.members, deps.traffic, deps.audit), { prefix: '/api/v1' });
 
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
     const text = await deps.metrics.registry.metrics();

@@ -1,5 +1,8 @@
 import type { AuditLog } from '../audit/audit.service.js';
 import type { TokensService } from '../auth/tokens.service.js';
+import type { ExportersService } from '../exporters/exporters.service.js';
+import type { MembersService } from '../members/members.service.js';
+import type { TrafficService } from '../traffic/traffic.service.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -22,4 +25,7 @@ export interface ApiDeps {
   audit: AuditLog;
   metrics: Metrics;
   collectors: () => CollectorStatus;
+  exporters: ExportersService;
+  members: MembersService;
+  traffic: TrafficService;
 }

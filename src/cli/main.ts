@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ROLES } from '../auth/roles.js';
 import { isAppError, errorMessage } from '../shared/errors.js';
 import { runConfig } from './commands/config.js';
+import { runMembersImport } from './commands/members.js';
 import { runMigrate } from './commands/migrate.js';
 import { runService } from './commands/serve.js';
 import { runTokenCreate, runTokenList, runTokenRevoke } from './commands/token.js';
@@ -47,7 +48,8 @@ export function buildCli(): Command {
 
   const members = program.command('members').description('member registry');
   members.command('import').description('load/refresh the member registry from an IX-F Member Export JSON file').argument('<file>')
-    .action(notYet('ixmeter members import', 4));
+    .option('--effective <iso>', 'when the new MAC/port/IP mappings take effect (default now), e.g. 2026-11-15T00:00:00+08:00')
+    .action((file: string, o: { effective?: string }) => runMembersImport(file, o));
   const statements = program.command('statements').description('monthly statements and subsidies');
   statements.command('run').description('compute (or recompute) statements and subsidies for a month').requiredOption('--month <YYYY-MM>')
     .action(notYet('ixmeter statements run', 5));

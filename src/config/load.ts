@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { AppError, errorMessage } from '../shared/errors.js';
+import { parseSamplingRules } from '../shared/sampling-rules.js';
 import { ConfigSchema, SECRET_KEYS, type ConfigValues } from './schema.js';
 
 export type Config = Readonly<ConfigValues & { dataDir: string; embedded: boolean }>;
@@ -70,6 +71,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (v.IXMETER_CLICKHOUSE_CLUSTER && !v.IXMETER_CLICKHOUSE_URL) {
     throw new AppError('IXMETER_ERR_CONFIG_INVALID', `IXMETER_CLICKHOUSE_CLUSTER=${v.IXMETER_CLICKHOUSE_CLUSTER} needs IXMETER_CLICKHOUSE_URL (embedded chDB has no cluster)`);
+  }
+  for (const key of ['IXMETER_SAMPLING_OVERRIDES', 'IXMETER_SAMPLING_DEFAULTS'] as const) {
+    try {
+      parseSamplingRules(v[key], key);
+    } catch (e) {
+      throw new AppError('IXMETER_ERR_CONFIG_INVALID', `${key}=${JSON.stringify(v[key])}: ${errorMessage(e).replace(`${key}: `, '')}`);
+    }
   }
   return Object.freeze({ ...v, dataDir: resolve(v.IXMETER_DATA_DIR), embedded: !v.IXMETER_CLICKHOUSE_URL });
 }

@@ -15,8 +15,28 @@ import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { createMetrics } from '../shared/metrics.js';
 import { connectRedis } from '../storage/redis/connection.js';
+import type { Storage } from '../storage/clickhouse/client.js';
 import { installLifecycle, type StopStep } from './lifecycle.js';
 import { openMigratedStorage } from './storage-setup.js';
+// The composition root is the one place in src/ that may import collectors/.
+import { startCollectorPart, type CollectorPart } from '../../collectors/part.js';
+import { createExportersRepository } from '../exporters/exporters.repository.js';
+import { createExportersService } from '../exporters/exporters.service.js';
+import { createMembersRepository } from '../members/members.repository.js';
+import { createMembersService, type MembersService } from '../members/members.service.js';
+import { createTrafficRepository } from '../traffic/traffic.repository.js';
+import { createTrafficService } from '../traffic/traffic.service.js';
+import { readFileSync } from 'node:fs';
+
+/** IXMETER_MEMBERS_FILE: imported at every start when it changed; a bad file is logged and changes nothing (ingest goes on). */
+async function importMembersFileAtStart(members: MembersService, file: string, log: Logger): Promise<void> {
+  try {
+    const s = await members.importRegistry(readFileSync(file, 'utf8'), { source: file, actor: 'IXMETER_MEMBERS_FILE', skipIfUnchanged: true });
+    log.info({ file, ...s }, s.unchanged ? 'member file unchanged since the last import' : 'member file imported');
+  } catch (err) {
+    log.error({ err, file }, 'IXMETER_MEMBERS_FILE was not imported; the registry is unchanged');
+  }
+}
 
 export type Part = 'api' | 'collector' | 'worker';
 
@@ -29,6 +49,9 @@ export interface ServiceOptions {
 
 export interface RunningService {
   url: string | null;
+  /** The storage this process owns (tests query it; chDB allows no second opener). */
+  storage: Storage;
+  collectorListeners: () => Array<{ protocol: string; port: number; bound: boolean }>;
   adminToken: string | undefined;
   stop(): Promise<void>;
 }
@@ -71,14 +94,27 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     usageTimer.unref();
     steps.push({ name: 'token-usage', run: async () => { clearInterval(usageTimer); await tokens.flushUsage(); } });
 
-    const collectors = (): CollectorStatus =>
-      opts.parts.includes('collector')
-        ? { status: 'stopped', listeners: [], note: 'collectors arrive with issue 3' }
-        : { status: 'remote', listeners: [] };
+    let collectorPart: CollectorPart | null = null;
+    const members = createMembersService(createMembersRepository(storage.client), () => {
+      void collectorPart?.reloadAssignments().catch((err) => log.error({ err }, 'attribution keys reload failed'));
+    });
+    if (config.IXMETER_MEMBERS_FILE) await importMembersFileAtStart(members, config.IXMETER_MEMBERS_FILE, log);
+
+    if (opts.parts.includes('collector')) {
+      collectorPart = await startCollectorPart(config, log, metrics.registry, storage.client);
+      const part = collectorPart;
+      steps.push({ name: 'collectors', run: () => part.stop() });
+    }
+    const collectors = (): CollectorStatus => (collectorPart ? collectorPart.status() : { status: 'remote', listeners: [] });
+    const live = collectorPart
+      ? () => { const c = collectorPart!.collector; const e = c.exporters(); return { id: c.id, stats: e.stats, templates: e.templates }; }
+      : null;
+    const exporters = createExportersService(createExportersRepository(storage.client), live);
 
     let url: string | null = null;
     if (opts.parts.includes('api')) {
-      const app = await buildApp({ config, log, storage, redis, tokens, audit, metrics, collectors });
+      const traffic = createTrafficService(createTrafficRepository(storage.client), config.IXMETER_TIMEZONE);
+      const app = await buildApp({ config, log, storage, redis, tokens, audit, metrics, collectors, exporters, members, traffic });
       url = await app.listen({ host: config.IXMETER_HTTP_HOST, port: config.IXMETER_HTTP_PORT });
       steps.push({ name: 'http', run: () => app.close() });
       log.info({ url, docs: `${url}/api/docs` }, 'API and console listening');
@@ -96,6 +132,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     if (opts.installSignalHandlers !== false) installLifecycle(log, ordered);
     return {
       url,
+      storage,
+      collectorListeners: () => (collectorPart ? collectorPart.status().listeners : []),
       adminToken: boot.token,
       async stop() {
         for (const s of ordered) {

@@ -8,6 +8,12 @@ import { createTokensRepository } from '../../src/auth/tokens.repository.js';
 import { createTokensService, type TokensService } from '../../src/auth/tokens.service.js';
 import { openMigratedStorage } from '../../src/runtime/storage-setup.js';
 import { createMetrics } from '../../src/shared/metrics.js';
+import { createExportersRepository } from '../../src/exporters/exporters.repository.js';
+import { createExportersService } from '../../src/exporters/exporters.service.js';
+import { createMembersRepository } from '../../src/members/members.repository.js';
+import { createMembersService } from '../../src/members/members.service.js';
+import { createTrafficRepository } from '../../src/traffic/traffic.repository.js';
+import { createTrafficService } from '../../src/traffic/traffic.service.js';
 import type { Storage } from '../../src/storage/clickhouse/client.js';
 import { connectRedis, type RedisHandle } from '../../src/storage/redis/connection.js';
 import { silentLog, tempDir, testConfig } from '../helpers/env.js';
@@ -26,7 +32,8 @@ beforeAll(async () => {
   tokens = createTokensService(createTokensRepository(storage.client));
   const audit = createAuditLog(storage.client, silentLog);
   admin = (await tokens.bootstrapAdmin(undefined)).token!;
-  app = await buildApp({ config, log: silentLog, storage, redis, tokens, audit, metrics: createMetrics(), collectors: () => ({ status: 'stopped', listeners: [] }) });
+  app = await buildApp({ config, log: silentLog, storage, redis, tokens, audit, metrics: createMetrics(), collectors: () => ({ status: 'stopped', listeners: [] }), exporters: createExportersService(createExportersRepository(storage.client), null),
+    members: createMembersService(createMembersRepository(storage.client)), traffic: createTrafficService(createTrafficRepository(storage.client), 'Asia/Shanghai') });
 });
 afterAll(async () => {
   await app?.close();

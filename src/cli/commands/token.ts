@@ -1,73 +1,16 @@
-/**
- * Token commands work whether or not a service runs: they open storage themselves, and when a running
- * embedded `serve` holds the data directory they go through its API with IXMETER_ADMIN_TOKEN.
- */
+/** `ixmeter token create|list|revoke`: local storage or the running service's API (see local-or-api.ts). */
 import type { Role } from '../../auth/roles.js';
 import { createTokensRepository } from '../../auth/tokens.repository.js';
-import { createTokensService, type TokensService } from '../../auth/tokens.service.js';
-import { createAuditLog } from '../../audit/audit.service.js';
-import { loadConfig, type Config } from '../../config/load.js';
-import { AppError } from '../../shared/errors.js';
-import { createLogger } from '../../shared/logger.js';
-import { openMigratedStorage } from '../../runtime/storage-setup.js';
+import { createTokensService } from '../../auth/tokens.service.js';
+import type { Storage } from '../../storage/clickhouse/client.js';
+import { withLocalOrApi } from '../local-or-api.js';
 
-type Local = { tokens: TokensService; audit: ReturnType<typeof createAuditLog> };
-
-async function withLocalOrApi<T>(
-  local: (l: Local) => Promise<T>,
-  remote: (api: (method: string, path: string, body?: unknown) => Promise<unknown>) => Promise<T>,
-): Promise<T> {
-  const config = loadConfig();
-  const log = createLogger('warn');
-  let opened: Awaited<ReturnType<typeof openMigratedStorage>>;
-  try {
-    opened = await openMigratedStorage(config, log);
-  } catch (e) {
-    if (!(e instanceof AppError && e.code === 'IXMETER_ERR_STORAGE_LOCKED')) throw e;
-    return remote(apiCaller(config));
-  }
-  const { storage } = opened;
-  try {
-    const audit = createAuditLog(storage.client, log);
-    const out = await local({ tokens: createTokensService(createTokensRepository(storage.client)), audit });
-    await audit.flush();
-    return out;
-  } finally {
-    await storage.close();
-  }
-}
-
-function apiCaller(config: Config) {
-  const admin = config.IXMETER_ADMIN_TOKEN;
-  if (!admin) {
-    throw new AppError(
-      'IXMETER_ERR_STORAGE_LOCKED',
-      'a running ixmeter service holds the data directory; set IXMETER_ADMIN_TOKEN to the admin token it printed at first start so this command can go through its API',
-    );
-  }
-  const host = config.IXMETER_HTTP_HOST === '0.0.0.0' || config.IXMETER_HTTP_HOST === '::' ? '127.0.0.1' : config.IXMETER_HTTP_HOST;
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.IXMETER_HTTP_PORT}/api/v1`;
-  return async (method: string, path: string, body?: unknown): Promise<unknown> => {
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${admin}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
-      });
-    } catch (e) {
-      throw new AppError('IXMETER_ERR_SERVICE_UNAVAILABLE', `the data directory is locked but the service API at ${base} does not answer`, { cause: e });
-    }
-    const json = (await res.json()) as { code?: string; message?: string };
-    if (!res.ok) throw new AppError((json.code as never) ?? 'IXMETER_ERR_INTERNAL', `API ${method} ${path}: ${json.message ?? res.status}`);
-    return json;
-  };
-}
+const tokensOf = (storage: Storage) => createTokensService(createTokensRepository(storage.client));
 
 export async function runTokenCreate(o: { role: Role; asn?: number; name?: string }): Promise<void> {
   const created = await withLocalOrApi(
-    async ({ tokens, audit }) => {
-      const c = await tokens.create({ role: o.role, asn: o.asn ?? null, name: o.name, createdBy: 'cli' });
+    async ({ storage, audit }) => {
+      const c = await tokensOf(storage).create({ role: o.role, asn: o.asn ?? null, name: o.name, createdBy: 'cli' });
       await audit.append({ actor: 'cli', role: 'admin', action: 'token.create', object: c.id, outcome: 'ok', sourceIp: 'local', details: { role: o.role, asn: o.asn ?? null } });
       return c;
     },
@@ -79,7 +22,7 @@ export async function runTokenCreate(o: { role: Role; asn?: number; name?: strin
 
 export async function runTokenList(): Promise<void> {
   const rows = await withLocalOrApi(
-    async ({ tokens }) => (await tokens.list()).map(({ token_hash: _h, version: _v, ...r }) => r),
+    async ({ storage }) => (await tokensOf(storage).list()).map(({ token_hash: _h, version: _v, ...r }) => r),
     async (api) => ((await api('GET', '/tokens')) as { tokens: unknown[] }).tokens,
   );
   process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
@@ -87,8 +30,8 @@ export async function runTokenList(): Promise<void> {
 
 export async function runTokenRevoke(id: string): Promise<void> {
   await withLocalOrApi(
-    async ({ tokens, audit }) => {
-      await tokens.revoke(id);
+    async ({ storage, audit }) => {
+      await tokensOf(storage).revoke(id);
       await audit.append({ actor: 'cli', role: 'admin', action: 'token.revoke', object: id, outcome: 'ok', sourceIp: 'local' });
     },
     async (api) => { await api('DELETE', `/tokens/${encodeURIComponent(id)}`); },

@@ -1,0 +1,62 @@
+/**
+ * Prometheus metrics of the collectors, per exporter (`ixmeter_collector_*`) and of the writer
+ * (`ixmeter_writer_*`). The worker thread reports cumulative counters; counters here advance by the delta.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ExporterStats } from './pipeline/exporter-stats.js';
+
+export function createCollectorMetrics(registry: Registry) {
+  const r = [registry];
+  const m = {
+    datagrams: new Counter({ name: 'ixmeter_collector_datagrams_total', help: 'UDP datagrams received, by exporter and protocol', labelNames: ['exporter', 'protocol'] as const, registers: r }),
+    bytes: new Counter({ name: 'ixmeter_collector_received_bytes_total', help: 'UDP payload bytes received, by exporter', labelNames: ['exporter'] as const, registers: r }),
+    flows: new Counter({ name: 'ixmeter_collector_flows_total', help: 'Flow records decoded, by exporter', labelNames: ['exporter'] as const, registers: r }),
+    counterSamples: new Counter({ name: 'ixmeter_collector_counter_samples_total', help: 'sFlow interface counter samples decoded, by exporter', labelNames: ['exporter'] as const, registers: r }),
+    errors: new Counter({ name: 'ixmeter_collector_decode_errors_total', help: 'Datagrams, sets or records refused or skipped, by exporter and reason', labelNames: ['exporter', 'reason'] as const, registers: r }),
+    lostDatagrams: new Counter({ name: 'ixmeter_collector_lost_datagrams_total', help: 'Datagrams the exporter sent but we never saw (sequence gaps)', labelNames: ['exporter'] as const, registers: r }),
+    lostSamples: new Counter({ name: 'ixmeter_collector_lost_samples_total', help: 'Records/samples missing by sequence (IPFIX, v5, sFlow)', labelNames: ['exporter'] as const, registers: r }),
+    agentDrops: new Counter({ name: 'ixmeter_collector_agent_drops_total', help: 'Samples the sFlow agent itself dropped (drops field)', labelNames: ['exporter'] as const, registers: r }),
+    unknownSampling: new Counter({ name: 'ixmeter_collector_unknown_sampling_flows_total', help: 'Flows stored with rate 1 because no sampling rate was known (exporter misconfigured)', labelNames: ['exporter'] as const, registers: r }),
+    lastSeen: new Gauge({ name: 'ixmeter_collector_exporter_last_seen_seconds', help: 'Unix time of the last datagram per exporter', labelNames: ['exporter'] as const, registers: r }),
+    templates: new Gauge({ name: 'ixmeter_collector_templates', help: 'NetFlow v9/IPFIX templates known per exporter', labelNames: ['exporter'] as const, registers: r }),
+    kernelDrops: new Gauge({ name: 'ixmeter_collector_kernel_drops', help: 'Datagrams dropped by the kernel on a collector socket (/proc/net/udp drops)', labelNames: ['port'] as const, registers: r }),
+    socketErrors: new Gauge({ name: 'ixmeter_collector_socket_errors', help: 'Socket errors on the collector sockets', registers: r }),
+    writerRows: new Counter({ name: 'ixmeter_writer_rows_total', help: 'Rows inserted into ClickHouse, by table', labelNames: ['table'] as const, registers: r }),
+    writerSpooledRows: new Counter({ name: 'ixmeter_writer_spooled_rows_total', help: 'Rows written to the disk spool because ClickHouse was unavailable or the queue was full', registers: r }),
+    writerReplayedRows: new Counter({ name: 'ixmeter_writer_replayed_rows_total', help: 'Spooled rows inserted after recovery', registers: r }),
+    writerRetries: new Counter({ name: 'ixmeter_writer_retries_total', help: 'Insert attempts that failed and were retried', registers: r }),
+    writerRejectedRows: new Counter({ name: 'ixmeter_writer_rejected_rows_total', help: 'Rows ClickHouse refused permanently (kept in spool/rejected)', registers: r }),
+    writerQueuedRows: new Gauge({ name: 'ixmeter_writer_queued_rows', help: 'Rows waiting in memory for insert', registers: r }),
+    writerSpoolRows: new Gauge({ name: 'ixmeter_writer_spool_rows', help: 'Rows waiting in the disk spool', registers: r }),
+    writerDegraded: new Gauge({ name: 'ixmeter_writer_degraded', help: '1 while ClickHouse inserts fail and batches go to the spool', registers: r }),
+  };
+  const seen = new Map<string, number>();
+
+  function advance(counter: Counter<string>, key: string, labels: Record<string, string>, total: number): void {
+    const prev = seen.get(key) ?? 0;
+    if (total > prev) counter.inc(labels, total - prev);
+    seen.set(key, total);
+  }
+
+  return {
+    ...m,
+    applyExporterStats(list: ExporterStats[], templates: Record<string, number>): void {
+      for (const s of list) {
+        const e = s.exporter;
+        for (const [p, n] of Object.entries(s.datagramsByProtocol)) advance(m.datagrams, `d|${e}|${p}`, { exporter: e, protocol: p }, n ?? 0);
+        advance(m.bytes, `b|${e}`, { exporter: e }, s.bytes);
+        advance(m.flows, `f|${e}`, { exporter: e }, s.flows);
+        advance(m.counterSamples, `c|${e}`, { exporter: e }, s.counterSamples);
+        for (const [reason, n] of Object.entries(s.errors)) advance(m.errors, `e|${e}|${reason}`, { exporter: e, reason }, n);
+        advance(m.lostDatagrams, `ld|${e}`, { exporter: e }, s.lostDatagrams);
+        advance(m.lostSamples, `ls|${e}`, { exporter: e }, s.lostSamples);
+        advance(m.agentDrops, `ad|${e}`, { exporter: e }, s.agentDrops);
+        advance(m.unknownSampling, `us|${e}`, { exporter: e }, s.unknownSamplingFlows);
+        m.lastSeen.set({ exporter: e }, Math.floor(s.lastSeenMs / 1000));
+        m.templates.set({ exporter: e }, templates[e] ?? 0);
+      }
+    },
+  };
+}
+
+export type CollectorMetrics = ReturnType<typeof createCollectorMetrics>;

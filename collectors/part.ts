@@ -1,0 +1,112 @@
+/**
+ * The collector part of a process: batch writer (with spool) + receiving worker + exporter status.
+ * Used by `ixmeter serve` and `ixmeter collector`. Stop order: the worker drains into the writer,
+ * then the writer inserts or spools everything, then the last exporter snapshot is written.
+ */
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Registry } from 'prom-client';
+import type { Config } from '../src/config/load.js';
+import { createExportersRepository } from '../src/exporters/exporters.repository.js';
+import { createMembersRepository } from '../src/members/members.repository.js';
+import type { AssignmentInterval } from './pipeline/attribution.js';
+import type { Logger } from '../src/shared/logger.js';
+import { createCollectorMetrics } from './collector-metrics.js';
+import { startCollector, type CollectorHandle } from './collector.js';
+import { COUNTER_COLUMNS, FLOW_COLUMNS } from './pipeline/rows.js';
+import { createBatchWriter, type BatchWriter, type InsertFn, type WriterEvent } from './pipeline/writer.js';
+
+const COLUMNS: Record<string, readonly string[]> = { flows_raw: FLOW_COLUMNS, interface_counters_raw: COUNTER_COLUMNS };
+
+/** One INSERT per batch with an explicit column list, deduplicated by the batch id (safe replays). */
+export function insertBatch(client: ClickHouseClient): InsertFn {
+  return async (b) => {
+    const cols = COLUMNS[b.table];
+    if (!cols) throw Object.assign(new Error(`unknown table ${b.table}`), { code: '60' });
+    await client.command({
+      query: `INSERT INTO ${b.table} (${cols.join(', ')}) FORMAT ${b.format}\n${b.body}`,
+      clickhouse_settings: { insert_deduplication_token: b.id, deduplicate_blocks_in_dependent_materialized_views: 1 },
+    });
+  };
+}
+
+export interface CollectorPart {
+  collector: CollectorHandle;
+  /** Reload attribution keys now (after an import in this process). */
+  reloadAssignments(): Promise<void>;
+  writer: BatchWriter;
+  status(): { status: 'ok' | 'degraded'; listeners: Array<{ protocol: string; port: number; bound: boolean }>; [k: string]: unknown };
+  stop(): Promise<void>;
+}
+
+export async function startCollectorPart(config: Config, log: Logger, registry: Registry, client: ClickHouseClient): Promise<CollectorPart> {
+  const metrics = createCollectorMetrics(registry);
+  const onEvent = (e: WriterEvent) => {
+    switch (e.type) {
+      case 'inserted': metrics.writerRows.inc({ table: e.table }, e.rows); if (e.replayed) metrics.writerReplayedRows.inc(e.rows); break;
+      case 'retried': metrics.writerRetries.inc(); break;
+      case 'spooled': metrics.writerSpooledRows.inc(e.rows); log.warn({ table: e.table, rows: e.rows, reason: e.reason }, 'batch spooled to disk'); break;
+      case 'rejected': metrics.writerRejectedRows.inc(e.rows); log.error({ table: e.table, rows: e.rows, error: e.error }, 'ClickHouse rejected a batch (kept in spool/rejected)'); break;
+      case 'bad_file': log.error({ file: e.file, reason: e.reason }, 'unreadable spool file moved to spool/bad'); break;
+      case 'degraded': metrics.writerDegraded.set(1); log.error({ error: e.error }, 'ClickHouse inserts failing: spooling to disk'); break;
+      case 'recovered': metrics.writerDegraded.set(0); log.info('ClickHouse inserts recovered: spool replayed'); break;
+      default: break;
+    }
+  };
+  const writer = createBatchWriter({ insert: insertBatch(client), spoolDir: join(config.dataDir, 'spool'), log, onEvent });
+  await writer.start();
+  const members = createMembersRepository(client);
+  const loadAssignments = async (): Promise<AssignmentInterval[]> =>
+    (await members.assignments(Date.now() - 24 * 3600_000)).map((a) => ({ kind: a.kind, key: a.key, asn: a.asn, fromMs: a.valid_from, toMs: a.valid_to }));
+  const collector = await startCollector(config, log, metrics, writer, await loadAssignments());
+  let fingerprint = await members.assignmentsFingerprint();
+  async function reloadAssignments(): Promise<void> {
+    fingerprint = await members.assignmentsFingerprint();
+    collector.setAssignments(await loadAssignments());
+  }
+  // Other processes (server mode) may import members: poll for changes.
+  const pollTimer = setInterval(() => {
+    void members.assignmentsFingerprint().then((f) => (f !== fingerprint ? reloadAssignments() : undefined)).catch((err) => log.warn({ err }, 'attribution keys reload failed'));
+  }, 15_000);
+  pollTimer.unref();
+  const repo = createExportersRepository(client);
+
+  async function snapshot(): Promise<void> {
+    const { stats, templates, atMs } = collector.exporters();
+    if (!atMs) return;
+    await repo.upsert(stats.map((s) => ({ exporter: s.exporter, collector_id: collector.id, updated_at: atMs, stats: JSON.stringify({ counters: s, templates: templates[s.exporter] ?? 0 }) })));
+  }
+  const gaugeTimer = setInterval(() => {
+    const s = writer.stats();
+    metrics.writerQueuedRows.set(s.queuedRows);
+    metrics.writerSpoolRows.set(s.spooledRows);
+  }, 1000);
+  const snapTimer = setInterval(() => void snapshot().catch((err) => log.warn({ err }, 'exporter status snapshot failed')), 10_000);
+  gaugeTimer.unref();
+  snapTimer.unref();
+
+  return {
+    collector,
+    writer,
+    reloadAssignments,
+    status() {
+      const w = writer.stats();
+      const ok = collector.healthy() && !w.degraded;
+      return {
+        status: ok ? 'ok' : 'degraded',
+        listeners: collector.listeners().map((l) => ({ protocol: l.name, port: l.port, bound: l.bound })),
+        exporters: collector.exporters().stats.length,
+        writer: { queued_rows: w.queuedRows, spooled_rows: w.spooledRows, degraded: w.degraded, inserted_rows: w.insertedRows, last_error: w.lastError ?? null },
+        kernel_drops: collector.kernelDrops(),
+      };
+    },
+    async stop() {
+      clearInterval(gaugeTimer);
+      clearInterval(snapTimer);
+      clearInterval(pollTimer);
+      await collector.stop();
+      await writer.close();
+      await snapshot().catch((err) => log.warn({ err }, 'final exporter status snapshot failed'));
+    },
+  };
+}

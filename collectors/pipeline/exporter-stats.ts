@@ -1,0 +1,93 @@
+/**
+ * Per-exporter counters kept by the receiving thread: datagrams and bytes per protocol, records,
+ * decode errors by reason, sequence losses, template and sampling state. Bounded: at most
+ * MAX_EXPORTERS addresses are tracked (spoofed floods cannot grow memory); the rest are counted
+ * under the pseudo exporter 'other'.
+ */
+import type { DecodeResult, FlowProtocol } from '../decoders/types.js';
+
+export const MAX_EXPORTERS = 10_000;
+
+export interface ExporterStats {
+  exporter: string;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  datagrams: number;
+  bytes: number;
+  datagramsByProtocol: Partial<Record<FlowProtocol | 'unknown', number>>;
+  flows: number;
+  counterSamples: number;
+  errors: Record<string, number>;
+  lostDatagrams: number;
+  lostSamples: number;
+  agentDrops: number;
+  pendingHeld: number;
+  templatesLearned: number;
+  templatesWithdrawn: number;
+  /** Flows that had no sampling rate from device or config (stored with rate 1, flagged). */
+  unknownSamplingFlows: number;
+  /** sampling rate → flows seen with it, and where rates came from. */
+  samplingRates: Record<string, number>;
+  samplingSources: Record<string, number>;
+}
+
+function fresh(exporter: string, now: number): ExporterStats {
+  return {
+    exporter, firstSeenMs: now, lastSeenMs: now, datagrams: 0, bytes: 0, datagramsByProtocol: {}, flows: 0, counterSamples: 0, errors: {},
+    lostDatagrams: 0, lostSamples: 0, agentDrops: 0, pendingHeld: 0, templatesLearned: 0, templatesWithdrawn: 0,
+    unknownSamplingFlows: 0, samplingRates: {}, samplingSources: {},
+  };
+}
+
+export class ExporterStatsTable {
+  readonly byExporter = new Map<string, ExporterStats>();
+
+  get(exporter: string, now: number): ExporterStats {
+    let s = this.byExporter.get(exporter);
+    if (!s) {
+      if (this.byExporter.size >= MAX_EXPORTERS) return this.get('other', now);
+      s = fresh(exporter, now);
+      this.byExporter.set(exporter, s);
+    }
+    return s;
+  }
+
+  recordDatagram(exporter: string, protocol: FlowProtocol | null, bytes: number, now: number): ExporterStats {
+    const s = this.get(exporter, now);
+    s.lastSeenMs = now;
+    s.datagrams++;
+    s.bytes += bytes;
+    const p = protocol ?? 'unknown';
+    s.datagramsByProtocol[p] = (s.datagramsByProtocol[p] ?? 0) + 1;
+    return s;
+  }
+
+  recordResult(s: ExporterStats, r: DecodeResult): void {
+    s.flows += r.flows.length;
+    s.counterSamples += r.counters.length;
+    const st = r.stats;
+    for (const [reason, n] of Object.entries(st.errors)) s.errors[reason] = (s.errors[reason] ?? 0) + (n ?? 0);
+    s.lostDatagrams += st.lostDatagrams;
+    s.lostSamples += st.lostSamples;
+    s.agentDrops += st.agentDrops;
+    s.pendingHeld += st.pendingHeld;
+    s.templatesLearned += st.templatesLearned;
+    s.templatesWithdrawn += st.templatesWithdrawn;
+    for (const f of r.flows) {
+      if (f.samplingSource === 'unknown') s.unknownSamplingFlows++;
+      const k = String(f.samplingRate);
+      s.samplingRates[k] = (s.samplingRates[k] ?? 0) + 1;
+      s.samplingSources[f.samplingSource] = (s.samplingSources[f.samplingSource] ?? 0) + 1;
+    }
+  }
+
+  /** Errors not tied to one datagram (pending data expired in the background), by exporter. */
+  recordExpiry(exporter: string, reason: string, n: number, now: number): void {
+    const s = this.get(exporter, now);
+    s.errors[reason] = (s.errors[reason] ?? 0) + n;
+  }
+
+  snapshot(): ExporterStats[] {
+    return [...this.byExporter.values()].map((s) => structuredClone(s));
+  }
+}

@@ -1,0 +1,403 @@
+/**
+ * Batched ClickHouse writer with a disk spool: the main thread's only path from decoded flows to
+ * ClickHouse. Money depends on it: never drop, never double, keep order.
+ * - `enqueue` never blocks. One consumer loop inserts batches oldest first, retrying with backoff.
+ * - When the attempts are used up the batch is spooled and the writer is *degraded*: later batches
+ *   go to the spool too, and every `probeIntervalMs` the oldest spool file is tried once. When that
+ *   works the spool is replayed oldest first (a file is deleted only after its insert succeeded).
+ * - Each insert carries the batch id as `insert_deduplication_token`, so replaying an insert that
+ *   did succeed before its error reached us is a no-op — if the table remembers enough tokens
+ *   (`non_replicated_deduplication_window` ≥ batches inserted between a failure and its replay).
+ * - ClickHouse errors no retry can fix (parse/type/unknown table) send the batch to `rejected/`.
+ * - Above `maxQueuedRows` in memory, the oldest batches are spilled to the spool.
+ * - Sequence numbers are taken at enqueue and name the spool files: lexical order = enqueue order.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { AppError, errorMessage } from '../../src/shared/errors.js';
+import type { Logger } from '../../src/shared/logger.js';
+import { createSpool, type InsertBatch, type SpoolFile } from './spool.js';
+
+export type { InsertBatch } from './spool.js';
+export type InsertFn = (b: InsertBatch) => Promise<void>;
+
+export type WriterEvent =
+  /** Rows now in ClickHouse (`replayed`: from the spool). */
+  | { type: 'inserted'; table: string; rows: number; replayed: boolean }
+  | { type: 'retried'; table: string; attempt: number; error: string }
+  | { type: 'spooled'; table: string; rows: number; bytes: number; reason: 'failed' | 'degraded' | 'overflow' | 'closed' }
+  | { type: 'replayed'; table: string; rows: number }
+  | { type: 'rejected'; table: string; rows: number; error: string }
+  | { type: 'bad_file'; file: string; reason: string }
+  | { type: 'degraded'; error: string }
+  | { type: 'recovered' };
+
+export interface WriterStats {
+  queuedBatches: number; queuedRows: number; // in memory (incl. the batch being inserted)
+  spooledFiles: number; spooledRows: number; spooledBytes: number; // on disk, waiting for replay
+  overflowBatches: number; // spilled to disk because of maxQueuedRows
+  insertedBatches: number; insertedRows: number; replayedRows: number; retries: number;
+  rejectedBatches: number; rejectedRows: number; badFiles: number;
+  degraded: boolean; lastError: string | undefined;
+}
+
+export interface BatchWriter {
+  /** Never blocks, never drops. After `close()` the batch is written to the spool synchronously. */
+  enqueue(b: InsertBatch): void;
+  /** Recovers the spool of a previous run and starts the loop; resolves once that spool is replayed or the writer is degraded. */
+  start(): Promise<void>;
+  /** Resolves when everything enqueued so far is inserted, spooled or rejected. */
+  drain(): Promise<void>;
+  /** Drain, then stop the loop: nothing is left only in memory. */
+  close(): Promise<void>;
+  stats(): WriterStats;
+}
+
+export interface BatchWriterOptions {
+  insert: InsertFn;
+  spoolDir: string;
+  log: Logger;
+  maxQueuedRows?: number;
+  retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  probeIntervalMs?: number;
+  onEvent?: (e: WriterEvent) => void;
+}
+
+/** ClickHouse error codes no retry can fix (parse, type, schema, syntax): the batch or statement is wrong. */
+const PERMANENT_CODES = new Set([6, 15, 16, 20, 25, 26, 27, 33, 38, 41, 53, 60, 62, 69, 70, 72, 73, 81, 108, 117, 130, 131, 321, 349, 376, 441]);
+
+/** True for a ClickHouse (server or chDB) error about the data or statement; connection/timeout/resource errors are retryable. */
+export function isPermanentInsertError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  if ((typeof code !== 'string' && typeof code !== 'number') || !/^\d+$/.test(String(code))) return false;
+  return PERMANENT_CODES.has(Number(code));
+}
+
+/** The production InsertFn: one INSERT per batch, deduplicated by the batch id. `table` comes from our code, never from input. */
+export function clickHouseInsert(client: ClickHouseClient): InsertFn {
+  return async (b) => {
+    await client.command({
+      query: `INSERT INTO ${b.table} FORMAT ${b.format}\n${b.body}`,
+      clickhouse_settings: { insert_deduplication_token: b.id },
+    });
+  };
+}
+
+interface Item { seq: number; batch: InsertBatch }
+type Outcome = { ok: true } | { ok: false; permanent: boolean; error: string };
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
+  const { insert, log } = opts;
+  const maxQueuedRows = opts.maxQueuedRows ?? 1_000_000;
+  const retry = opts.retry ?? { attempts: 3, baseDelayMs: 200, maxDelayMs: 5000 };
+  const probeIntervalMs = opts.probeIntervalMs ?? 2000;
+  const spool = createSpool(opts.spoolDir, log);
+
+  const queue: Item[] = []; // memory, oldest first
+  const pending: SpoolFile[] = []; // spool files, oldest first; always older than `queue`
+  const outstanding = new Set<number>(); // seqs neither inserted, spooled nor rejected
+  let inflight: Item | undefined;
+  let waiters: { upTo: number; resolve: () => void }[] = [];
+  const st = { overflowBatches: 0, insertedBatches: 0, insertedRows: 0, replayedRows: 0, retries: 0, rejectedBatches: 0, rejectedRows: 0, badFiles: 0 };
+  let lastSeq = -1, queuedRows = 0, nextProbeAt = 0;
+  let degraded = false, kicked = false, spillScheduled = false;
+  let lastError: string | undefined;
+  let state: 'new' | 'running' | 'closing' | 'closed' = 'new';
+  let loopDone = Promise.resolve(), spillChain = Promise.resolve();
+  let closeDone: Promise<void> | undefined;
+  let wakeUp: (() => void) | undefined;
+  let startWaiter: (() => void) | undefined;
+
+  function emit(e: WriterEvent): void {
+    try {
+      opts.onEvent?.(e);
+    } catch (err) {
+      log.error({ err: errorMessage(err), event: e.type }, 'writer: onEvent handler threw');
+    }
+  }
+  function wake(): void {
+    kicked = true;
+    wakeUp?.();
+  }
+  /** Wait for enqueue/close (or `ms`). Level-triggered: a wake() while the loop was busy ends the next idle at once. */
+  function idle(ms?: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        [kicked, wakeUp] = [false, undefined];
+        resolve();
+      };
+      if (kicked) return done();
+      wakeUp = done;
+      if (ms !== undefined) timer = setTimeout(done, ms);
+    });
+  }
+  function settle(seq: number): void {
+    outstanding.delete(seq);
+    if (!waiters.length) return;
+    let min = Infinity;
+    for (const s of outstanding) min = Math.min(min, s);
+    const ready = waiters.filter((w) => w.upTo < min);
+    waiters = waiters.filter((w) => w.upTo >= min);
+    for (const w of ready) w.resolve();
+  }
+  function addPending(f: SpoolFile): void {
+    let i = pending.length;
+    while (i > 0 && pending[i - 1]!.seq > f.seq) i--;
+    if (pending[i - 1]?.name !== f.name) pending.splice(i, 0, f);
+  }
+  function take(): Item | undefined {
+    const it = queue.shift();
+    queuedRows -= it?.batch.rows ?? 0;
+    return it;
+  }
+  function putBack(it: Item): void {
+    let i = 0;
+    while (i < queue.length && queue[i]!.seq < it.seq) i++;
+    queue.splice(i, 0, it);
+    queuedRows += it.batch.rows;
+  }
+
+  async function toSpool(it: Item, reason: 'failed' | 'degraded' | 'overflow'): Promise<boolean> {
+    try {
+      const f = await spool.write(it.seq, it.batch);
+      addPending(f);
+      if (reason === 'overflow') st.overflowBatches++;
+      emit({ type: 'spooled', table: it.batch.table, rows: it.batch.rows, bytes: f.bytes, reason });
+      settle(it.seq);
+      return true;
+    } catch (e) {
+      lastError = `spool write failed: ${errorMessage(e)}`;
+      log.error({ err: errorMessage(e), id: it.batch.id, rows: it.batch.rows, dir: opts.spoolDir }, 'writer: cannot write batch to the spool; keeping it in memory');
+      return false;
+    }
+  }
+  /** Memory → spool, oldest first, stopping at the first disk error. */
+  async function spoolMemory(reason: 'degraded' | 'overflow'): Promise<boolean> {
+    while (queue.length && (reason === 'degraded' || queuedRows > maxQueuedRows)) {
+      const it = take()!;
+      if (!(await toSpool(it, reason))) {
+        putBack(it);
+        return false;
+      }
+    }
+    return true;
+  }
+  function scheduleSpill(): void {
+    if (spillScheduled) return;
+    spillScheduled = true;
+    spillChain = spillChain.then(async () => {
+      spillScheduled = false;
+      await spoolMemory('overflow');
+    });
+  }
+
+  async function insertWithRetry(b: InsertBatch, attempts: number): Promise<Outcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await insert(b);
+        return { ok: true };
+      } catch (e) {
+        const error = errorMessage(e);
+        lastError = error;
+        if (isPermanentInsertError(e)) return { ok: false, permanent: true, error };
+        if (attempt >= attempts) return { ok: false, permanent: false, error };
+        st.retries++;
+        emit({ type: 'retried', table: b.table, attempt, error });
+        log.warn({ err: error, id: b.id, table: b.table, attempt }, 'writer: insert failed, retrying');
+        await sleep(Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
+      }
+    }
+  }
+  function inserted(b: InsertBatch, replayed: boolean): void {
+    st.insertedBatches++;
+    st.insertedRows += b.rows;
+    emit({ type: 'inserted', table: b.table, rows: b.rows, replayed });
+    if (!replayed) return;
+    st.replayedRows += b.rows;
+    emit({ type: 'replayed', table: b.table, rows: b.rows });
+  }
+  /** Rejected for good: kept in rejected/, counted, logged loudly. False when even that failed (disk). */
+  async function reject(seq: number, b: InsertBatch, error: string, spooledName?: string): Promise<boolean> {
+    try {
+      const path = await spool.reject(seq, b, error, spooledName);
+      st.rejectedBatches++;
+      st.rejectedRows += b.rows;
+      emit({ type: 'rejected', table: b.table, rows: b.rows, error });
+      log.error({ err: error, id: b.id, table: b.table, rows: b.rows, path }, 'writer: ClickHouse REJECTED a batch for good; moved to rejected/ (fix and move it back into the spool to replay)');
+      return true;
+    } catch (e) {
+      lastError = `cannot write rejected batch: ${errorMessage(e)}`;
+      log.error({ err: errorMessage(e), id: b.id, rejection: error }, 'writer: cannot move a rejected batch to rejected/');
+      return false;
+    }
+  }
+  function enterDegraded(error: string): void {
+    nextProbeAt = Date.now() + probeIntervalMs;
+    if (degraded) return;
+    degraded = true;
+    emit({ type: 'degraded', error });
+    log.error({ err: error, dir: opts.spoolDir }, 'writer: ClickHouse unavailable; spooling batches to disk until it is back');
+  }
+
+  /** Insert the oldest spool file. 'failed' = retryable failure (or disk error), the file stays. */
+  async function replayOldest(attempts: number): Promise<'inserted' | 'skipped' | 'failed'> {
+    const f = pending[0]!;
+    const r = await spool.read(f.name);
+    if (!r.ok) {
+      pending.shift();
+      st.badFiles++;
+      emit({ type: 'bad_file', file: f.name, reason: r.reason });
+      await spool.quarantine(f.name, r.reason).then(
+        () => log.error({ file: f.name, reason: r.reason }, 'writer: corrupt spool file moved to bad/'),
+        (e: unknown) => log.error({ file: f.name, reason: r.reason, err: errorMessage(e) }, 'writer: corrupt spool file could not be moved to bad/'),
+      );
+      return 'skipped';
+    }
+    const res = await insertWithRetry(r.batch, attempts);
+    if (!res.ok && !(res.permanent && (await reject(f.seq, r.batch, res.error, f.name)))) return 'failed';
+    pending.shift();
+    if (!res.ok) return 'skipped';
+    inserted(r.batch, true);
+    await spool.remove(f.name).catch((e: unknown) =>
+      log.error({ file: f.name, err: errorMessage(e) }, 'writer: replayed spool file could not be deleted; a later replay is deduplicated by its id'),
+    );
+    return 'inserted';
+  }
+
+  async function run(): Promise<void> {
+    for (;;) {
+      await spillChain;
+      if (degraded || !pending.length) startWaiter?.();
+      if (state === 'closed') return;
+      // Degraded, or closing with older files on disk: memory goes behind them, in order.
+      if (degraded || (state === 'closing' && pending.length)) {
+        const diskOk = await spoolMemory('degraded');
+        if (degraded && Date.now() >= nextProbeAt) {
+          nextProbeAt = Date.now() + probeIntervalMs;
+          const r = pending.length ? await replayOldest(1) : 'inserted';
+          if (r === 'skipped') nextProbeAt = 0; // a bad or rejected file proves nothing: probe the next one
+          if (r === 'inserted') {
+            degraded = false;
+            emit({ type: 'recovered' });
+            log.info({ spooledFiles: pending.length }, 'writer: ClickHouse is back; replaying the spool');
+          }
+          continue;
+        }
+        const wait = !diskOk ? probeIntervalMs : degraded ? Math.max(0, nextProbeAt - Date.now()) : undefined;
+        if (!queue.length || !diskOk) await idle(wait);
+        continue;
+      }
+      if (pending.length) {
+        if ((await replayOldest(retry.attempts)) === 'failed') enterDegraded(lastError ?? 'replay failed');
+        continue;
+      }
+      const it = take();
+      if (!it) await idle();
+      if (!it) continue;
+      inflight = it;
+      const res = await insertWithRetry(it.batch, retry.attempts);
+      inflight = undefined;
+      if (res.ok) {
+        inserted(it.batch, false);
+        settle(it.seq);
+      } else if (res.permanent && (await reject(it.seq, it.batch, res.error))) {
+        settle(it.seq);
+      } else {
+        if (!(await toSpool(it, 'failed'))) putBack(it);
+        enterDegraded(res.error);
+      }
+    }
+  }
+
+  /** After close: nothing may stay in memory, so write now, blocking; throws if even that fails. */
+  function spoolSync(seq: number, b: InsertBatch): void {
+    try {
+      const f = spool.writeSync(seq, b);
+      emit({ type: 'spooled', table: b.table, rows: b.rows, bytes: f.bytes, reason: 'closed' });
+      log.warn({ id: b.id, file: f.name }, 'writer: batch written to the spool after close; the next start replays it');
+    } catch (e) {
+      throw new AppError('IXMETER_ERR_SERVICE_UNAVAILABLE', `writer is closed and batch ${b.id} could not be spooled: ${errorMessage(e)}`, { cause: e });
+    }
+  }
+
+  function drain(): Promise<void> {
+    if (!outstanding.size) return Promise.resolve();
+    return new Promise((resolve) => waiters.push({ upTo: lastSeq, resolve }));
+  }
+
+  return {
+    enqueue(b) {
+      const seq = spool.nextSeq();
+      if (state === 'closed') return spoolSync(seq, b);
+      lastSeq = seq;
+      outstanding.add(seq);
+      queue.push({ seq, batch: b });
+      queuedRows += b.rows;
+      if (queuedRows > maxQueuedRows) scheduleSpill();
+      wake();
+    },
+
+    async start() {
+      if (state !== 'new') return;
+      state = 'running';
+      const found = await spool.recover().catch((e: unknown) => {
+        state = 'new';
+        throw e;
+      });
+      for (const f of found.files) addPending(f);
+      st.badFiles += found.bad;
+      if (found.files.length) log.info({ files: found.files.length, promoted: found.promoted }, 'writer: replaying the spool of a previous run');
+      const started = new Promise<void>((resolve) => {
+        startWaiter = () => {
+          startWaiter = undefined;
+          resolve();
+        };
+      });
+      loopDone = run().catch((e: unknown) => {
+        log.fatal({ err: errorMessage(e) }, 'writer: consumer loop crashed');
+        throw e;
+      });
+      await Promise.race([started, loopDone]);
+    },
+
+    drain,
+
+    close() {
+      closeDone ??= (async () => {
+        const wasStarted = state !== 'new';
+        state = 'closing';
+        wake();
+        if (!wasStarted) await spillChain.then(() => spoolMemory('degraded'));
+        else while (outstanding.size) await drain();
+        state = 'closed';
+        while (queue.length) {
+          // Only after a disk error (or an enqueue racing close): last chance, blocking.
+          const it = queue[0]!;
+          spoolSync(it.seq, it.batch);
+          take();
+          settle(it.seq);
+        }
+        wake();
+        await loopDone;
+      })();
+      return closeDone;
+    },
+
+    stats() {
+      const sum = (k: 'rows' | 'bytes') => pending.reduce((n, f) => n + f[k], 0);
+      return {
+        queuedBatches: queue.length + (inflight ? 1 : 0),
+        queuedRows: queuedRows + (inflight?.batch.rows ?? 0),
+        spooledFiles: pending.length,
+        spooledRows: sum('rows'),
+        spooledBytes: sum('bytes'),
+        ...st,
+        degraded,
+        lastError,
+      };
+    },
+  };
+}

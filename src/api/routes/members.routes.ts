@@ -1,0 +1,98 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AsnSchema } from '../../auth/roles.js';
+import type { MembersService } from '../../members/members.service.js';
+import { MEMBER_TYPES } from '../../members/ixf.schema.js';
+import type { TrafficService } from '../../traffic/traffic.service.js';
+import type { AuditLog } from '../../audit/audit.service.js';
+import { assertAsnAccess, requirePrincipal } from '../plugins/auth.js';
+
+const READERS = ['admin', 'finance', 'security', 'auditor', 'member'] as const;
+const Counter = z.string().regex(/^\d+$/).describe('exact integer as a decimal string (64-bit safe)');
+const IsoTime = z.iso.datetime({ offset: true }).describe('ISO 8601 with offset, e.g. 2026-11-01T00:00:00+08:00');
+
+const MemberSchema = z.object({
+  asn: z.number(), name: z.string(), name_zh: z.string(), url: z.string(), member_type: z.enum(MEMBER_TYPES),
+  first_production_date: z.string().nullable(), subsidy_enrolled: z.boolean(), port_capacity_mbps: z.number(), peering_policy: z.string(), active: z.boolean(),
+});
+
+function view(m: { asn: number; name: string; name_zh: string; url: string; member_type: (typeof MEMBER_TYPES)[number]; first_production_date: string | null; subsidy_enrolled: boolean; port_capacity_mbps: number; peering_policy: string; active: number }) {
+  const { asn, name, name_zh, url, member_type, first_production_date, subsidy_enrolled, port_capacity_mbps, peering_policy } = m;
+  return { asn, name, name_zh, url, member_type, first_production_date, subsidy_enrolled, port_capacity_mbps, peering_policy, active: m.active === 1 };
+}
+
+export function membersRoutes(members: MembersService, traffic: TrafficService, audit: AuditLog): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get('/members', {
+      config: { roles: READERS },
+      schema: { tags: ['members'], summary: 'Members (a member token sees only itself)', querystring: z.object({ include_inactive: z.enum(['true', 'false']).optional() }), response: { 200: z.object({ members: z.array(MemberSchema) }) } },
+    }, async (req) => {
+      const p = requirePrincipal(req);
+      const all = await members.list(req.query.include_inactive === 'true');
+      return { members: all.filter((m) => p.role !== 'member' || m.asn === p.asn).map(view) };
+    });
+
+    app.get('/members/:asn', {
+      config: { roles: READERS },
+      schema: { tags: ['members'], summary: 'One member', params: z.object({ asn: AsnSchema }), response: { 200: MemberSchema } },
+    }, async (req) => {
+      assertAsnAccess(req, req.params.asn);
+      return view(await members.get(req.params.asn));
+    });
+
+    app.post('/members/import', {
+      config: { roles: ['admin'] },
+      schema: {
+        tags: ['members'],
+        summary: 'Import an IX-F Member Export (JSON body); a file with any problem changes nothing',
+        querystring: z.object({ effective: IsoTime.optional() }),
+        body: z.record(z.string(), z.unknown()),
+        response: { 200: z.object({ import_id: z.string(), members: z.number(), deactivated: z.number(), opened: z.number(), closed: z.number(), effective_at: z.string(), unchanged: z.boolean().optional() }) },
+      },
+    }, async (req) => {
+      const p = requirePrincipal(req);
+      const summary = await members.importRegistry(JSON.stringify(req.body), {
+        source: 'api', actor: p.tokenId, effectiveAtMs: req.query.effective ? Date.parse(req.query.effective) : undefined,
+      });
+      await audit.append({ actor: p.tokenId, role: p.role, action: 'members.import', object: summary.import_id, outcome: 'ok', sourceIp: req.ip, details: { ...summary } });
+      return summary;
+    });
+
+    app.get('/members/:asn/traffic', {
+      config: { roles: READERS },
+      schema: {
+        tags: ['traffic'],
+        summary: 'Member traffic: totals and series (in = the member sends into the exchange, out = the exchange delivers to it)',
+        params: z.object({ asn: AsnSchema }),
+        querystring: z.object({ from: IsoTime.optional(), to: IsoTime.optional(), step: z.coerce.number().int().positive().optional().describe('seconds; default chosen for ≤ 600 points') }),
+        response: {
+          200: z.object({
+            asn: z.number(), from: z.string(), to: z.string(), step: z.number(),
+            in_bytes: Counter, out_bytes: Counter, in_l3_bytes: Counter, out_l3_bytes: Counter, in_packets: Counter, out_packets: Counter,
+            in_samples: Counter, out_samples: Counter,
+            series: z.array(z.object({ ts: z.string(), in_bps: z.number(), out_bps: z.number() })),
+          }),
+        },
+      },
+    }, async (req) => {
+      const p = assertAsnAccess(req, req.params.asn);
+      if (p.role === 'auditor' || p.role === 'security') {
+        await audit.append({ actor: p.tokenId, role: p.role, action: 'traffic.read', object: `AS${req.params.asn}`, outcome: 'ok', sourceIp: req.ip });
+      }
+      return traffic.memberTraffic(req.params.asn, req.query);
+    });
+
+    app.get('/traffic/matrix', {
+      config: { roles: READERS },
+      schema: {
+        tags: ['traffic'],
+        summary: 'Member × member traffic (null ASN = not attributable); a member token sees only its own rows',
+        querystring: z.object({ from: IsoTime.optional(), to: IsoTime.optional() }),
+        response: { 200: z.object({ from: z.string(), to: z.string(), rows: z.array(z.object({ src_asn: z.number().nullable(), dst_asn: z.number().nullable(), bytes: Counter, l3_bytes: Counter, packets: Counter })) }) },
+      },
+    }, async (req) => {
+      const p = requirePrincipal(req);
+      return traffic.matrix(req.query, p.role === 'member' ? p.asn : null);
+    });
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * Exporter health for operators (GET /api/v1/exporters): what each switch/router sends, what we
+ * decoded, what we refused and why, losses, templates, sampling rates in use, and whether it looks
+ * misconfigured (flows without any sampling rate, decode errors, silence).
+ */
+import type { ExportersRepository } from './exporters.repository.js';
+
+/** The collector's per-exporter counters (collectors/pipeline/exporter-stats.ts), as stored. */
+export interface ExporterCounters {
+  exporter: string;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  datagrams: number;
+  bytes: number;
+  datagramsByProtocol: Record<string, number>;
+  flows: number;
+  counterSamples: number;
+  errors: Record<string, number>;
+  lostDatagrams: number;
+  lostSamples: number;
+  agentDrops: number;
+  pendingHeld: number;
+  templatesLearned: number;
+  templatesWithdrawn: number;
+  unknownSamplingFlows: number;
+  samplingRates: Record<string, number>;
+  samplingSources: Record<string, number>;
+}
+
+export interface ExporterView {
+  address: string;
+  collector_id: string;
+  protocols: string[];
+  packets: number;
+  bytes: number;
+  flows: number;
+  counter_samples: number;
+  decode_errors: Record<string, number>;
+  decode_errors_total: number;
+  lost_datagrams: number;
+  lost_samples: number;
+  agent_drops: number;
+  templates: number;
+  sampling_rates: Record<string, number>;
+  sampling_sources: Record<string, number>;
+  unknown_sampling_flows: number;
+  first_seen: string;
+  last_seen: string;
+  status: 'ok' | 'misconfigured' | 'silent';
+  problems: string[];
+}
+
+/** Errors that are information, not faults of the exporter. */
+const BENIGN = new Set(['enterprise_field', 'unknown_sample']);
+export const SILENT_AFTER_MS = 5 * 60_000;
+
+export function toExporterView(c: ExporterCounters, collectorId: string, templates: number, nowMs: number): ExporterView {
+  const faults = Object.entries(c.errors).filter(([r, n]) => !BENIGN.has(r) && n > 0);
+  const problems: string[] = [];
+  if (c.unknownSamplingFlows > 0) problems.push(`${c.unknownSamplingFlows} flows without a sampling rate (stored at rate 1): export sampler options or set IXMETER_SAMPLING_DEFAULTS`);
+  if (faults.length) problems.push(`decode errors: ${faults.map(([r, n]) => `${r}=${n}`).join(', ')}`);
+  if (c.lostDatagrams + c.lostSamples > 0) problems.push(`sequence gaps: ${c.lostDatagrams} datagrams, ${c.lostSamples} records/samples lost in transit`);
+  const silent = nowMs - c.lastSeenMs > SILENT_AFTER_MS;
+  return {
+    address: c.exporter,
+    collector_id: collectorId,
+    protocols: Object.keys(c.datagramsByProtocol),
+    packets: c.datagrams,
+    bytes: c.bytes,
+    flows: c.flows,
+    counter_samples: c.counterSamples,
+    decode_errors: c.errors,
+    decode_errors_total: faults.reduce((a, [, n]) => a + n, 0),
+    lost_datagrams: c.lostDatagrams,
+    lost_samples: c.lostSamples,
+    agent_drops: c.agentDrops,
+    templates,
+    sampling_rates: c.samplingRates,
+    sampling_sources: c.samplingSources,
+    unknown_sampling_flows: c.unknownSamplingFlows,
+    first_seen: new Date(c.firstSeenMs).toISOString(),
+    last_seen: new Date(c.lastSeenMs).toISOString(),
+    status: silent ? 'silent' : c.unknownSamplingFlows > 0 || faults.length ? 'misconfigured' : 'ok',
+    problems: silent ? [`nothing received for ${Math.round((nowMs - c.lastSeenMs) / 60_000)} min`, ...problems] : problems,
+  };
+}
+
+/** Live view from an in-process collector, else the latest snapshots stored by collector processes. */
+export function createExportersService(repo: ExportersRepository, live: (() => { id: string; stats: ExporterCounters[]; templates: Record<string, number> }) | null) {
+  return {
+    async list(nowMs = Date.now()): Promise<ExporterView[]> {
+      if (live) {
+        const l = live();
+        return l.stats.map((c) => toExporterView(c, l.id, l.templates[c.exporter] ?? 0, nowMs));
+      }
+      const rows = await repo.latest();
+      return rows.map((r) => {
+        const parsed = JSON.parse(r.stats) as { counters: ExporterCounters; templates: number };
+        return toExporterView(parsed.counters, r.collector_id, parsed.templates, nowMs);
+      });
+    },
+  };
+}
+
+export type ExportersService = ReturnType<typeof createExportersService>;
