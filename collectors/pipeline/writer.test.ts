@@ -113,7 +113,8 @@ describe('batch writer', () => {
     await waitFor(() => w.stats().spooledFiles === 0 && w.stats().queuedBatches === 0);
     expect(ch.s.ids).toEqual(ids(0, 16));
     expect(batchFiles()).toEqual([]);
-    expect(w.stats()).toMatchObject({ degraded: false, insertedRows: 160, replayedRows: 130 });
+    expect(w.stats()).toMatchObject({ degraded: false, insertedRows: 160 });
+    expect(w.stats().replayedRows).toBeGreaterThanOrEqual(100); // 13..15 too, unless the probe won the race
     expect(events.map((e) => e.type).filter((t) => t === 'degraded' || t === 'recovered')).toEqual(['degraded', 'recovered']);
   });
 
@@ -152,12 +153,18 @@ describe('batch writer', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const { w, events } = writer(async (b) => { if (b.id === 'b0') await gate; await ch.insert(b); }, { maxQueuedRows: 250 });
-    await w.start();
-    for (let i = 0; i < 20; i++) w.enqueue(batch(i, 100));
-    await waitFor(() => w.stats().spooledFiles === 16);
-    expect(w.stats()).toMatchObject({ queuedRows: 300, queuedBatches: 3, overflowBatches: 16, spooledRows: 1600 }); // 200 queued + 100 in flight
-    expect(events.filter((e) => e.type === 'spooled' && e.reason === 'overflow')).toHaveLength(16);
-    release();
+    try {
+      await w.start();
+      w.enqueue(batch(0, 100));
+      await waitFor(() => ch.s.calls.length === 1); // b0 is in flight, blocked
+      for (let i = 1; i < 20; i++) w.enqueue(batch(i, 100));
+      await waitFor(() => w.stats().overflowBatches === 17); // 1,900 rows queued → oldest 17 spilled, 200 left
+      expect(w.stats()).toMatchObject({ queuedRows: 300, queuedBatches: 3, spooledFiles: 17, spooledRows: 1700 }); // + 100 in flight
+      expect(batchFiles()).toEqual(ids(1, 18).map((id, i) => `${String(1 + i).padStart(16, '0')}-${id}.batch`));
+      expect(events.filter((e) => e.type === 'spooled' && e.reason === 'overflow')).toHaveLength(17);
+    } finally {
+      release();
+    }
     await w.drain();
     await waitFor(() => w.stats().spooledFiles === 0 && w.stats().queuedBatches === 0);
     expect(ch.s.ids).toEqual(ids(0, 20));

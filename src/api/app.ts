@@ -15,6 +15,7 @@ import { healthRoutes } from './routes/health.routes.js';
 import { tokensRoutes } from './routes/tokens.routes.js';
 import { exportersRoutes } from './routes/exporters.routes.js';
 import { membersRoutes } from './routes/members.routes.js';
+import { portsRoutes } from './routes/ports.routes.js';
 
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -68,6 +69,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(tokensRoutes(deps), { prefix: '/api/v1' });
   await app.register(exportersRoutes(deps.exporters), { prefix: '/api/v1' });
   await app.register(membersRoutes(deps.members, deps.traffic, deps.audit), { prefix: '/api/v1' });
+  await app.register(portsRoutes(deps.reconciliation, deps.config.IXMETER_RECONCILE_THRESHOLD_PCT), { prefix: '/api/v1' });
 
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
     const text = await deps.metrics.registry.metrics();

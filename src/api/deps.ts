@@ -3,6 +3,7 @@ import type { TokensService } from '../auth/tokens.service.js';
 import type { ExportersService } from '../exporters/exporters.service.js';
 import type { MembersService } from '../members/members.service.js';
 import type { TrafficService } from '../traffic/traffic.service.js';
+import type { ReconciliationService } from '../ports/reconciliation.service.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -28,4 +29,5 @@ export interface ApiDeps {
   exporters: ExportersService;
   members: MembersService;
   traffic: TrafficService;
+  reconciliation: ReconciliationService;
 }

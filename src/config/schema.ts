@@ -42,6 +42,7 @@ export const ConfigSchema = z.object({
   IXMETER_SAMPLING_OVERRIDES: z.string().optional().describe('forced sampling rates per exporter subnet, "CIDR=rate,…" (e.g. 192.0.2.0/24=4096); wins over what devices report'),
   IXMETER_SAMPLING_DEFAULTS: z.string().optional().describe('sampling rates per exporter subnet used only when a device reports none ("CIDR=rate,…"; 0.0.0.0/0 and ::/0 work as catch-alls)'),
   IXMETER_TEMPLATE_HOLD_MS: z.coerce.number().int().min(0).max(600_000).default(10_000).describe('how long NetFlow v9/IPFIX data waiting for its template is held before it is dropped (counted)'),
+  IXMETER_RECONCILE_THRESHOLD_PCT: z.coerce.number().min(0.1).max(100).default(5).describe('flag a port when flow-estimated and counter bytes of a day differ by more than this percentage'),
   IXMETER_MEMBERS_FILE: z.string().optional().describe('IX-F Member Export JSON loaded at start'),
   IXMETER_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional().describe('bootstrap admin token; unset: the first start creates one and prints it once (secret)'),
   IXMETER_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai').describe('billing months and schedules'),

@@ -7,9 +7,6 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp } from '../api/app.js';
 import type { CollectorStatus } from '../api/deps.js';
-import { createAuditLog } from '../audit/audit.service.js';
-import { createTokensRepository } from '../auth/tokens.repository.js';
-import { createTokensService } from '../auth/tokens.service.js';
 import type { Config } from '../config/load.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -20,12 +17,8 @@ import { installLifecycle, type StopStep } from './lifecycle.js';
 import { openMigratedStorage } from './storage-setup.js';
 // The composition root is the one place in src/ that may import collectors/.
 import { startCollectorPart, type CollectorPart } from '../../collectors/part.js';
-import { createExportersRepository } from '../exporters/exporters.repository.js';
-import { createExportersService } from '../exporters/exporters.service.js';
-import { createMembersRepository } from '../members/members.repository.js';
-import { createMembersService, type MembersService } from '../members/members.service.js';
-import { createTrafficRepository } from '../traffic/traffic.repository.js';
-import { createTrafficService } from '../traffic/traffic.service.js';
+import type { MembersService } from '../members/members.service.js';
+import { createDomainServices } from './domain-services.js';
 import { readFileSync } from 'node:fs';
 
 /** IXMETER_MEMBERS_FILE: imported at every start when it changed; a bad file is logged and changes nothing (ingest goes on). */
@@ -80,8 +73,19 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     steps.push({ name: 'redis', run: () => redis.close() });
 
     const metrics = createMetrics();
-    const tokens = createTokensService(createTokensRepository(storage.client));
-    const audit = createAuditLog(storage.client, log);
+    let collectorPart: CollectorPart | null = null;
+    const domain = createDomainServices(storage, config, log, {
+      liveExporters: opts.parts.includes('collector')
+        ? () => {
+            if (!collectorPart) return { id: '', stats: [], templates: {} };
+            const c = collectorPart.collector;
+            const e = c.exporters();
+            return { id: c.id, stats: e.stats, templates: e.templates };
+          }
+        : null,
+      onAssignmentsChanged: () => void collectorPart?.reloadAssignments().catch((err) => log.error({ err }, 'attribution keys reload failed')),
+    });
+    const { tokens, audit, members } = domain;
     steps.push({ name: 'audit', run: () => audit.flush() });
 
     const boot = await tokens.bootstrapAdmin(config.IXMETER_ADMIN_TOKEN);
@@ -94,10 +98,6 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     usageTimer.unref();
     steps.push({ name: 'token-usage', run: async () => { clearInterval(usageTimer); await tokens.flushUsage(); } });
 
-    let collectorPart: CollectorPart | null = null;
-    const members = createMembersService(createMembersRepository(storage.client), () => {
-      void collectorPart?.reloadAssignments().catch((err) => log.error({ err }, 'attribution keys reload failed'));
-    });
     if (config.IXMETER_MEMBERS_FILE) await importMembersFileAtStart(members, config.IXMETER_MEMBERS_FILE, log);
 
     if (opts.parts.includes('collector')) {
@@ -106,15 +106,10 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       steps.push({ name: 'collectors', run: () => part.stop() });
     }
     const collectors = (): CollectorStatus => (collectorPart ? collectorPart.status() : { status: 'remote', listeners: [] });
-    const live = collectorPart
-      ? () => { const c = collectorPart!.collector; const e = c.exporters(); return { id: c.id, stats: e.stats, templates: e.templates }; }
-      : null;
-    const exporters = createExportersService(createExportersRepository(storage.client), live);
 
     let url: string | null = null;
     if (opts.parts.includes('api')) {
-      const traffic = createTrafficService(createTrafficRepository(storage.client), config.IXMETER_TIMEZONE);
-      const app = await buildApp({ config, log, storage, redis, tokens, audit, metrics, collectors, exporters, members, traffic });
+      const app = await buildApp({ config, log, storage, redis, metrics, collectors, ...domain });
       url = await app.listen({ host: config.IXMETER_HTTP_HOST, port: config.IXMETER_HTTP_PORT });
       steps.push({ name: 'http', run: () => app.close() });
       log.info({ url, docs: `${url}/api/docs` }, 'API and console listening');

@@ -56,7 +56,7 @@ describe('domain.md §5.4 worked examples (first 12 months, factor 1.0)', () => 
     expect(lineOf(r, 'CAP_ANNUAL').label_en).toMatch(/10 ≤ … < 100 Gbps/);
     expect(r.annualCap!.headroomAfterFen).toBe(40_000_000n - 310_000n);
     expect(r.policy).toMatchObject({ id: 'EXAMPLE-ZW-TRAFFIC-2022', version: 1, official: false });
-    expect(r.lines[0].label_en).toMatch(/EXAMPLE \/ not official/);
+    expect(r.lines[0].label_en).toMatch(/EXAMPLE parameters, not official/);
     expect(r.lines[0].label_zh).toMatch(/示例/);
   });
 
@@ -74,6 +74,16 @@ describe('domain.md §5.4 worked examples (first 12 months, factor 1.0)', () => 
     expect(lineOf(r, 'TIER_1')).toMatchObject({ quantity: '10', amount: '10000.00' });
     expect(lineOf(r, 'TIER_2')).toMatchObject({ quantity: '52', rate: '600.00', amount: '31200.00' });
     expect(r.annualCap!.capFen).toBe(80_000_000n);
+    // the same member as two 100G LAG members at 24 / 31 Gbps each: summed per interval first
+    const b = monthBounds(month, TZ);
+    const port = (id: string) => ({
+      portId: id,
+      speedGbps: 100,
+      samples: Array.from({ length: b.expectedBuckets }, (_, i) => ({ ts: b.start + i * 300_000, inBytes: gbpsBytes('24'), outBytes: gbpsBytes('31') })),
+    });
+    const st = buildMonthlyStatement({ asn: 64501, month, percentileMethod: 'MAX_DIRECTION', ports: [port('lag1/1'), port('lag1/2')] });
+    expect(st.billable_bps).toBe(62e9);
+    expect(run({ member: member({ type: 'cloud', portCapacityGbps: 200 }), statement: st }).amount).toBe('41200.00');
   });
 
   it('C (IDC, 1×100G), 90 / 97 → ¥62,200 every month; 12 months = ¥746,400, under the 800k cap', () => {

@@ -59,9 +59,14 @@ function basisQuantity(p: SubsidyPolicy, input: SubsidyInput, eligibleDates: str
     const bo = s.billable_out_bucket_bytes;
     if (bi === null || bo === null) return { q: ZERO, zh: '本月无有效样本，计费速率为 0', en: 'no valid sample this month: billable rate 0' };
     const bps = billableBps(p.percentile_method, bi, bo);
-    const f = p.percentile_method === 'MAX_DIRECTION' ? 'max(in, out)' : p.percentile_method === 'MEAN_DIRECTION' ? '(in + out) / 2' : 'in + out';
-    const txt = `P${p.percentile} in = ${bi} B × 8 / 300 s, out = ${bo} B × 8 / 300 s; ${p.percentile_method} = ${f} = ${bps} bit/s (whole bit/s, half-up)`;
-    return { q: ratio(bps, 1_000_000_000n), zh: `计费速率：${txt}`, en: `Billable rate: ${txt}` };
+    const m = p.percentile_method;
+    const fEn = m === 'MAX_DIRECTION' ? 'max(in, out)' : m === 'MEAN_DIRECTION' ? '(in + out) / 2' : 'in + out';
+    const fZh = m === 'MAX_DIRECTION' ? '取两方向较大值' : m === 'MEAN_DIRECTION' ? '取两方向算术平均值' : '取两方向之和';
+    return {
+      q: ratio(bps, 1_000_000_000n),
+      zh: `计费速率：P${p.percentile} 流入 = ${bi} 字节 × 8 / 300 秒，流出 = ${bo} 字节 × 8 / 300 秒；${fZh} = ${bps} bit/s（四舍五入到 1 bit/s）`,
+      en: `Billable rate: P${p.percentile} in = ${bi} B × 8 / 300 s, out = ${bo} B × 8 / 300 s; ${m} = ${fEn} = ${bps} bit/s (rounded half-up to 1 bit/s)`,
+    };
   }
   if (p.basis === 'VOLUME') {
     const days = new Set(eligibleDates);
@@ -69,8 +74,12 @@ function basisQuantity(p: SubsidyPolicy, input: SubsidyInput, eligibleDates: str
     let o = 0n;
     for (const d of s.daily) if (days.has(d.date)) (i += d.in_bytes), (o += d.out_bytes);
     const bytes = p.volume_direction === 'SUM' ? i + o : i > o ? i : o;
-    const txt = `${eligibleDates.length} eligible days: in ${i} B, out ${o} B, ${p.volume_direction === 'SUM' ? 'in + out' : 'max(in, out)'} = ${bytes} B / 10^12`;
-    return { q: ratio(bytes, 1_000_000_000_000n), zh: `流量（仅计符合条件天数）：${txt}`, en: `Volume (eligible days only): ${txt}` };
+    const how = p.volume_direction === 'SUM' ? ['in + out', '流入 + 流出'] : ['max(in, out)', '取两方向较大值'];
+    return {
+      q: ratio(bytes, 1_000_000_000_000n),
+      zh: `流量（仅计 ${eligibleDates.length} 个符合条件的天数）：流入 ${i} 字节，流出 ${o} 字节，${how[1]} = ${bytes} 字节 / 10^12`,
+      en: `Volume (${eligibleDates.length} eligible days only): in ${i} B, out ${o} B, ${how[0]} = ${bytes} B / 10^12`,
+    };
   }
   const cap = ratioFromNumber(input.member.portCapacityGbps);
   return { q: cap, zh: `生产端口容量 ${formatRatio(cap)} Gbps`, en: `production port capacity ${formatRatio(cap)} Gbps` };
@@ -85,8 +94,9 @@ export function computeSubsidy(input: SubsidyInput): SubsidyResult {
 
   const ctx: Ctx = { lines: [], subtotal: 0n };
   const u = UNIT[p.basis];
-  const official = p.official ? '' : '（示例/非正式）';
-  line(ctx, 'POLICY', `政策 ${p.policy_id} 第${p.version}版：${p.name_zh}${official}`, `Policy ${p.policy_id} v${p.version}: ${p.name_en}${p.official ? '' : ' (EXAMPLE / not official)'}`, {}, 0n);
+  const tagZh = p.official || /示例/.test(p.name_zh) ? '' : '（示例/非正式）';
+  const tagEn = p.official || /EXAMPLE/i.test(p.name_en) ? '' : ' (EXAMPLE / not official)';
+  line(ctx, 'POLICY', `政策 ${p.policy_id} 第${p.version}版：${p.name_zh}${tagZh}`, `Policy ${p.policy_id} v${p.version}: ${p.name_en}${tagEn}`, {}, 0n);
 
   const el = evaluateEligibility(p, member, month, { first_date: s.first_date, last_date: s.last_date });
   let annualCap: SubsidyResult['annualCap'] = null;
@@ -120,10 +130,12 @@ export function computeSubsidy(input: SubsidyInput): SubsidyResult {
       let w = ZERO;
       for (const g of el.segments) w = add(w, mul(g.factor, ratio(BigInt(g.days))));
       const factor = div(w, ratio(BigInt(eligibleDays)));
-      const segTxt = el.segments.map((g) => `${g.firstDate}..${g.lastDate} (eligibility month ${g.monthFrom}${g.monthTo !== g.monthFrom ? `–${g.monthTo}` : ''}) × ${g.factorText}`);
+      const months = (g: (typeof el.segments)[number]) => `${g.monthFrom}${g.monthTo !== g.monthFrom ? `–${g.monthTo}` : ''}`;
+      const segEn = el.segments.map((g) => `${g.firstDate}..${g.lastDate} (eligibility month ${months(g)}) × ${g.factorText}`);
+      const segZh = el.segments.map((g) => `${g.firstDate}..${g.lastDate}（补贴第 ${months(g)} 个月）× ${g.factorText}`);
       const rate = el.segments.length === 1 ? el.segments[0].factorText : `(${el.segments.map((g) => `${g.days}×${g.factorText}`).join(' + ')})/${eligibleDays}`;
       const next = roundToFen(mul(ratio(ctx.subtotal, 100n), factor));
-      line(ctx, 'TAPER', `递减系数：${segTxt.join('；')}`, `Taper: ${segTxt.join('; ')}`, { quantity: formatRatio(factor), unit: 'factor', rate }, next - ctx.subtotal);
+      line(ctx, 'TAPER', `递减系数：${segZh.join('；')}`, `Taper: ${segEn.join('; ')}`, { quantity: formatRatio(factor), unit: 'factor', rate }, next - ctx.subtotal);
     }
 
     // Pro-rating by eligible days (VOLUME already counts only eligible days' traffic).

@@ -28,7 +28,7 @@ import {
   NO_SAMPLING_POLICY, emptyStats, type DecodeCounters, type FlowRecord, type InterfaceCounters, type RawDatagram, type SamplingPolicy,
 } from '../../collectors/decoders/types.js';
 import { macText } from '../../collectors/decoders/shared/addr.js';
-import type { Totals } from './traffic-pcap.js';
+import type { PacketTruth, Totals } from './traffic-pcap.js';
 
 export interface DecodedRun {
   flows: FlowRecord[];
@@ -186,4 +186,64 @@ export function compareExact(
     }
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Member attribution truth (live service tests)
+
+/**
+ * What one real exporter's records turn into, per packet, in contract units:
+ * - 'wire':      bytes = wire frame incl. FCS and padding; l3_bytes = IP octets + padding
+ *                (softflowd -T ether v9/IPFIX: octets = captured length − L2 header, VLAN reported)
+ * - 'ip+vlan':   bytes = IP + 18 (+4 when tagged); l3_bytes = IP (pmacct nfprobe v9/IPFIX with vlan)
+ * - 'ip':        bytes = IP + 18; l3_bytes = IP (NetFlow v5: no VLAN, IPv4 only)
+ * - 'sflow':     bytes = wire frame incl. FCS and padding; l3_bytes = IP (sFlow raw header)
+ */
+export type ContractUnits = 'wire' | 'ip+vlan' | 'ip' | 'sflow';
+
+export interface PairTotals { bytes: number; l3Bytes: number; packets: number }
+
+export function contractOf(p: PacketTruth, units: ContractUnits): PairTotals {
+  switch (units) {
+    case 'wire': return { bytes: p.frameOctets, l3Bytes: p.l3Octets + p.padOctets, packets: 1 };
+    case 'ip+vlan': return { bytes: p.l3Octets + 18 + (p.vlan !== 0 ? 4 : 0), l3Bytes: p.l3Octets, packets: 1 };
+    case 'ip': return { bytes: p.l3Octets + 18, l3Bytes: p.l3Octets, packets: 1 };
+    case 'sflow': return { bytes: p.frameOctets, l3Bytes: p.l3Octets, packets: 1 };
+  }
+}
+
+/** Key of a matrix cell: `${srcAsn}>${dstAsn}` with 0 = not attributable. */
+export function cellKey(src: number, dst: number): string {
+  return `${src}>${dst}`;
+}
+
+/**
+ * Expected member matrix for `packets`: `owner(p, 'src' | 'dst')` says which ASN (0 = none) the
+ * collector should attribute each side to.
+ */
+export function expectedMatrix(
+  packets: Iterable<PacketTruth>, units: ContractUnits, owner: (p: PacketTruth, side: 'src' | 'dst') => number,
+): Map<string, PairTotals> {
+  const m = new Map<string, PairTotals>();
+  for (const p of packets) {
+    const k = cellKey(owner(p, 'src'), owner(p, 'dst'));
+    const c = contractOf(p, units);
+    const t = m.get(k) ?? { bytes: 0, l3Bytes: 0, packets: 0 };
+    t.bytes += c.bytes; t.l3Bytes += c.l3Bytes; t.packets += c.packets;
+    m.set(k, t);
+  }
+  return m;
+}
+
+/** Per-ASN in (sends) / out (receives) totals of a matrix. */
+export function memberTotalsOf(matrix: Map<string, PairTotals>, asn: number): { in: PairTotals; out: PairTotals } {
+  const r = { in: { bytes: 0, l3Bytes: 0, packets: 0 }, out: { bytes: 0, l3Bytes: 0, packets: 0 } };
+  for (const [k, t] of matrix) {
+    const [s, d] = k.split('>').map(Number);
+    for (const [side, hit] of [['in', s === asn], ['out', d === asn]] as const) {
+      if (!hit) continue;
+      r[side].bytes += t.bytes; r[side].l3Bytes += t.l3Bytes; r[side].packets += t.packets;
+    }
+  }
+  return r;
 }

@@ -440,3 +440,19 @@ export function udpDatagramsToPcap(
   }
   return Buffer.concat(parts);
 }
+
+/**
+ * Write records [from, to) of a classic pcap (as produced by generateTraffic) to `path`, with the same
+ * global header. Record i is packet i of `packets` (then the sentinels), so the truth of the part is
+ * `packets.slice(from, to)`. Used to replay a capture in parts (e.g. before/after a member change).
+ */
+export function writePcapRecords(path: string, pcap: Buffer, from: number, to: number): void {
+  const parts: Buffer[] = [pcap.subarray(0, 24)];
+  let off = 24;
+  for (let i = 0; off < pcap.length && i < to; i++) {
+    const len = pcap.readUInt32LE(off + 8);
+    if (i >= from) parts.push(pcap.subarray(off, off + 16 + len));
+    off += 16 + len;
+  }
+  writeFileSync(path, Buffer.concat(parts));
+}

@@ -3,17 +3,11 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
-import { createAuditLog, verifyChain, type AuditRow } from '../../src/audit/audit.service.js';
-import { createTokensRepository } from '../../src/auth/tokens.repository.js';
-import { createTokensService, type TokensService } from '../../src/auth/tokens.service.js';
+import { verifyChain, type AuditRow } from '../../src/audit/audit.service.js';
+import type { TokensService } from '../../src/auth/tokens.service.js';
+import { createDomainServices } from '../../src/runtime/domain-services.js';
 import { openMigratedStorage } from '../../src/runtime/storage-setup.js';
 import { createMetrics } from '../../src/shared/metrics.js';
-import { createExportersRepository } from '../../src/exporters/exporters.repository.js';
-import { createExportersService } from '../../src/exporters/exporters.service.js';
-import { createMembersRepository } from '../../src/members/members.repository.js';
-import { createMembersService } from '../../src/members/members.service.js';
-import { createTrafficRepository } from '../../src/traffic/traffic.repository.js';
-import { createTrafficService } from '../../src/traffic/traffic.service.js';
 import type { Storage } from '../../src/storage/clickhouse/client.js';
 import { connectRedis, type RedisHandle } from '../../src/storage/redis/connection.js';
 import { silentLog, tempDir, testConfig } from '../helpers/env.js';
@@ -29,11 +23,10 @@ beforeAll(async () => {
   const config = testConfig(join(dir.path, 'data'));
   ({ storage } = await openMigratedStorage(config, silentLog));
   redis = await connectRedis(config, silentLog);
-  tokens = createTokensService(createTokensRepository(storage.client));
-  const audit = createAuditLog(storage.client, silentLog);
+  const domain = createDomainServices(storage, config, silentLog);
+  tokens = domain.tokens;
   admin = (await tokens.bootstrapAdmin(undefined)).token!;
-  app = await buildApp({ config, log: silentLog, storage, redis, tokens, audit, metrics: createMetrics(), collectors: () => ({ status: 'stopped', listeners: [] }), exporters: createExportersService(createExportersRepository(storage.client), null),
-    members: createMembersService(createMembersRepository(storage.client)), traffic: createTrafficService(createTrafficRepository(storage.client), 'Asia/Shanghai') });
+  app = await buildApp({ config, log: silentLog, storage, redis, metrics: createMetrics(), collectors: () => ({ status: 'stopped', listeners: [] }), ...domain });
 });
 afterAll(async () => {
   await app?.close();

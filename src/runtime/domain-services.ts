@@ -1,0 +1,35 @@
+/** The domain services over one storage, built in one place for the service and for tests. */
+import { createAuditLog } from '../audit/audit.service.js';
+import { createTokensRepository } from '../auth/tokens.repository.js';
+import { createTokensService } from '../auth/tokens.service.js';
+import type { Config } from '../config/load.js';
+import { createExportersRepository } from '../exporters/exporters.repository.js';
+import { createExportersService, type ExporterCounters } from '../exporters/exporters.service.js';
+import { createMembersRepository } from '../members/members.repository.js';
+import { createMembersService } from '../members/members.service.js';
+import { createReconciliationRepository } from '../ports/reconciliation.repository.js';
+import { createReconciliationService } from '../ports/reconciliation.service.js';
+import type { Logger } from '../shared/logger.js';
+import type { Storage } from '../storage/clickhouse/client.js';
+import { createTrafficRepository } from '../traffic/traffic.repository.js';
+import { createTrafficService } from '../traffic/traffic.service.js';
+
+export interface DomainHooks {
+  /** Live exporter counters of an in-process collector (null: read the snapshots collectors store). */
+  liveExporters?: (() => { id: string; stats: ExporterCounters[]; templates: Record<string, number> }) | null;
+  onAssignmentsChanged?: () => void;
+}
+
+export function createDomainServices(storage: Storage, config: Config, log: Logger, hooks: DomainHooks = {}) {
+  const c = storage.client;
+  return {
+    tokens: createTokensService(createTokensRepository(c)),
+    audit: createAuditLog(c, log),
+    exporters: createExportersService(createExportersRepository(c), hooks.liveExporters ?? null),
+    members: createMembersService(createMembersRepository(c), hooks.onAssignmentsChanged),
+    traffic: createTrafficService(createTrafficRepository(c), config.IXMETER_TIMEZONE),
+    reconciliation: createReconciliationService(createReconciliationRepository(c), config.IXMETER_TIMEZONE, config.IXMETER_RECONCILE_THRESHOLD_PCT),
+  };
+}
+
+export type DomainServices = ReturnType<typeof createDomainServices>;
