@@ -151,12 +151,20 @@ describe('batch writer', () => {
   it('spills the oldest batches to disk above maxQueuedRows and still inserts in order', async () => {
     const ch = fakeClickHouse();
     let release!: () => void;
+    let blocked = false;
     const gate = new Promise<void>((r) => (release = r));
-    const { w, events } = writer(async (b) => { if (b.id === 'b0') await gate; await ch.insert(b); }, { maxQueuedRows: 250 });
+    const gated = async (b: InsertBatch) => {
+      if (b.id === 'b0') {
+        blocked = true;
+        await gate;
+      }
+      await ch.insert(b);
+    };
+    const { w, events } = writer(gated, { maxQueuedRows: 250 });
     try {
       await w.start();
       w.enqueue(batch(0, 100));
-      await waitFor(() => ch.s.calls.length === 1); // b0 is in flight, blocked
+      await waitFor(() => blocked); // b0 is in flight
       for (let i = 1; i < 20; i++) w.enqueue(batch(i, 100));
       await waitFor(() => w.stats().overflowBatches === 17); // 1,900 rows queued → oldest 17 spilled, 200 left
       expect(w.stats()).toMatchObject({ queuedRows: 300, queuedBatches: 3, spooledFiles: 17, spooledRows: 1700 }); // + 100 in flight
@@ -198,10 +206,13 @@ describe('batch writer', () => {
     const { w } = writer(ch.insert);
     await w.start();
     rmSync(dir.path, { recursive: true }); // the disk "fails"
-    for (let i = 0; i < 4; i++) w.enqueue(batch(i));
-    await waitFor(() => w.stats().degraded && w.stats().lastError?.includes('spool write failed') === true);
-    expect(w.stats()).toMatchObject({ queuedBatches: 4, spooledFiles: 0 });
-    mkdirSync(dir.path); // the disk is back
+    try {
+      for (let i = 0; i < 4; i++) w.enqueue(batch(i));
+      await waitFor(() => w.stats().degraded && w.stats().lastError?.includes('spool write failed') === true);
+      expect(w.stats()).toMatchObject({ queuedBatches: 4, queuedRows: 40, spooledFiles: 0 });
+    } finally {
+      mkdirSync(dir.path); // the disk is back
+    }
     await w.drain();
     expect(w.stats()).toMatchObject({ queuedBatches: 0, spooledFiles: 4 });
     ch.s.down = false;

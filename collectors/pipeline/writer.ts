@@ -96,8 +96,8 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
 
   const queue: Item[] = []; // memory, oldest first
   const pending: SpoolFile[] = []; // spool files, oldest first; always older than `queue`
-  const outstanding = new Set<number>(); // seqs neither inserted, spooled nor rejected
-  let inflight: Item | undefined;
+  const outstanding = new Map<number, number>(); // seq → rows, for batches neither inserted, spooled nor rejected
+  let outstandingRows = 0;
   let waiters: { upTo: number; resolve: () => void }[] = [];
   const st = { overflowBatches: 0, insertedBatches: 0, insertedRows: 0, replayedRows: 0, retries: 0, rejectedBatches: 0, rejectedRows: 0, badFiles: 0 };
   let lastSeq = -1, queuedRows = 0, nextProbeAt = 0;
@@ -135,10 +135,11 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
     });
   }
   function settle(seq: number): void {
+    outstandingRows -= outstanding.get(seq) ?? 0;
     outstanding.delete(seq);
     if (!waiters.length) return;
     let min = Infinity;
-    for (const s of outstanding) min = Math.min(min, s);
+    for (const s of outstanding.keys()) min = Math.min(min, s);
     const ready = waiters.filter((w) => w.upTo < min);
     waiters = waiters.filter((w) => w.upTo >= min);
     for (const w of ready) w.resolve();
@@ -297,9 +298,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
       const it = take();
       if (!it) await idle();
       if (!it) continue;
-      inflight = it;
       const res = await insertWithRetry(it.batch, retry.attempts);
-      inflight = undefined;
       if (res.ok) {
         inserted(it.batch, false);
         settle(it.seq);
@@ -333,7 +332,8 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
       const seq = spool.nextSeq();
       if (state === 'closed') return spoolSync(seq, b);
       lastSeq = seq;
-      outstanding.add(seq);
+      outstanding.set(seq, b.rows);
+      outstandingRows += b.rows;
       queue.push({ seq, batch: b });
       queuedRows += b.rows;
       if (queuedRows > maxQueuedRows) scheduleSpill();
@@ -389,8 +389,8 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
     stats() {
       const sum = (k: 'rows' | 'bytes') => pending.reduce((n, f) => n + f[k], 0);
       return {
-        queuedBatches: queue.length + (inflight ? 1 : 0),
-        queuedRows: queuedRows + (inflight?.batch.rows ?? 0),
+        queuedBatches: outstanding.size,
+        queuedRows: outstandingRows,
         spooledFiles: pending.length,
         spooledRows: sum('rows'),
         spooledBytes: sum('bytes'),

@@ -16,6 +16,7 @@ import { tokensRoutes } from './routes/tokens.routes.js';
 import { exportersRoutes } from './routes/exporters.routes.js';
 import { membersRoutes } from './routes/members.routes.js';
 import { portsRoutes } from './routes/ports.routes.js';
+import { statementsRoutes } from './routes/statements.routes.js';
 
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -29,6 +30,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  // Policy documents are YAML (or JSON sent as text).
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
 
@@ -69,6 +72,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(tokensRoutes(deps), { prefix: '/api/v1' });
   await app.register(exportersRoutes(deps.exporters), { prefix: '/api/v1' });
   await app.register(membersRoutes(deps.members, deps.traffic, deps.audit), { prefix: '/api/v1' });
+  await app.register(statementsRoutes(deps), { prefix: '/api/v1' });
   await app.register(portsRoutes(deps.reconciliation, deps.config.IXMETER_RECONCILE_THRESHOLD_PCT), { prefix: '/api/v1' });
 
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {

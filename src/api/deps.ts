@@ -4,6 +4,10 @@ import type { ExportersService } from '../exporters/exporters.service.js';
 import type { MembersService } from '../members/members.service.js';
 import type { TrafficService } from '../traffic/traffic.service.js';
 import type { ReconciliationService } from '../ports/reconciliation.service.js';
+import type { StatementsService } from '../statements/statements.service.js';
+import type { StatementsRepository } from '../statements/statements.repository.js';
+import type { StatementRuns } from '../jobs/statement-runs.js';
+import type { PoliciesService } from '../subsidies/policies.service.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -30,4 +34,8 @@ export interface ApiDeps {
   members: MembersService;
   traffic: TrafficService;
   reconciliation: ReconciliationService;
+  statements: StatementsService;
+  statementsRepo: StatementsRepository;
+  runs: StatementRuns | null;
+  policies: PoliciesService;
 }

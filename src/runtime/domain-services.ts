@@ -13,6 +13,11 @@ import type { Logger } from '../shared/logger.js';
 import type { Storage } from '../storage/clickhouse/client.js';
 import { createTrafficRepository } from '../traffic/traffic.repository.js';
 import { createTrafficService } from '../traffic/traffic.service.js';
+import { createStatementsRepository } from '../statements/statements.repository.js';
+import { createStatementsService } from '../statements/statements.service.js';
+import { createPoliciesService } from '../subsidies/policies.service.js';
+import { createStatementRuns } from '../jobs/statement-runs.js';
+import type { QueueSet } from '../jobs/queues.js';
 
 export interface DomainHooks {
   /** Live exporter counters of an in-process collector (null: read the snapshots collectors store). */
@@ -20,13 +25,20 @@ export interface DomainHooks {
   onAssignmentsChanged?: () => void;
 }
 
-export function createDomainServices(storage: Storage, config: Config, log: Logger, hooks: DomainHooks = {}) {
+export function createDomainServices(storage: Storage, config: Config, log: Logger, hooks: DomainHooks = {}, queues: QueueSet | null = null) {
   const c = storage.client;
+  const members = createMembersService(createMembersRepository(c), hooks.onAssignmentsChanged);
+  const statementsRepo = createStatementsRepository(c);
+  const policies = createPoliciesService(statementsRepo);
   return {
+    members,
+    statementsRepo,
+    policies,
+    statements: createStatementsService(statementsRepo, members, policies, config.IXMETER_TIMEZONE),
+    runs: queues ? createStatementRuns(statementsRepo, members, queues) : null,
     tokens: createTokensService(createTokensRepository(c)),
     audit: createAuditLog(c, log),
     exporters: createExportersService(createExportersRepository(c), hooks.liveExporters ?? null),
-    members: createMembersService(createMembersRepository(c), hooks.onAssignmentsChanged),
     traffic: createTrafficService(createTrafficRepository(c), config.IXMETER_TIMEZONE),
     reconciliation: createReconciliationService(createReconciliationRepository(c), config.IXMETER_TIMEZONE, config.IXMETER_RECONCILE_THRESHOLD_PCT),
   };

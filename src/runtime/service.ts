@@ -19,6 +19,8 @@ import { openMigratedStorage } from './storage-setup.js';
 import { startCollectorPart, type CollectorPart } from '../../collectors/part.js';
 import type { MembersService } from '../members/members.service.js';
 import { createDomainServices } from './domain-services.js';
+import { createQueues } from '../jobs/queues.js';
+import { startWorkers } from '../jobs/worker.js';
 import { readFileSync } from 'node:fs';
 
 /** IXMETER_MEMBERS_FILE: imported at every start when it changed; a bad file is logged and changes nothing (ingest goes on). */
@@ -71,6 +73,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
 
     const redis = await connectRedis(config, log);
     steps.push({ name: 'redis', run: () => redis.close() });
+    const queues = createQueues(config.IXMETER_REDIS_URL, config.IXMETER_REDIS_PREFIX);
+    steps.push({ name: 'queues', run: () => queues.close() });
 
     const metrics = createMetrics();
     let collectorPart: CollectorPart | null = null;
@@ -84,7 +88,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
           }
         : null,
       onAssignmentsChanged: () => void collectorPart?.reloadAssignments().catch((err) => log.error({ err }, 'attribution keys reload failed')),
-    });
+    }, queues);
     const { tokens, audit, members } = domain;
     steps.push({ name: 'audit', run: () => audit.flush() });
 
@@ -104,6 +108,10 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       collectorPart = await startCollectorPart(config, log, metrics.registry, storage.client);
       const part = collectorPart;
       steps.push({ name: 'collectors', run: () => part.stop() });
+    }
+    if (opts.parts.includes('worker')) {
+      const workers = await startWorkers({ config, log, queues, statements: domain.statements, runs: domain.runs! });
+      steps.push({ name: 'workers', run: () => workers.close() });
     }
     const collectors = (): CollectorStatus => (collectorPart ? collectorPart.status() : { status: 'remote', listeners: [] });
 

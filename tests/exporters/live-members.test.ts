@@ -3,10 +3,12 @@
  * Redis) → member attribution at receive time → 5-minute rollup → HTTP API. Checked exactly against
  * the ground truth of the generated pcap.
  *
- * Fabric: 14 router MACs in the pcap; 11 members in the IX-F file — AS65001 and AS65003 own two MACs
- * each, AS65004 is on the tagged VLAN (802.1Q 100, the tag the pcap carries on ~30 % of the
- * conversations), MAC 02:00:00:00:00:0e belongs to nobody (its traffic must show up as unknown,
- * `null` in the API, exactly), and the sentinel MAC pair (trailer frames) is unknown on both sides.
+ * Fabric (tests/helpers/live-fabric.ts): 14 router MACs in the pcap; 11 members in the IX-F file —
+ * AS65001 and AS65003 own two MACs each, AS65004 is on the tagged VLAN (802.1Q 100, the tag the pcap
+ * carries on ~30 % of the conversations), MAC 02:00:00:00:00:0e belongs to nobody (its traffic must
+ * show up as unknown, `null` in the API, exactly), and the sentinel MAC pair (trailer frames) is
+ * unknown on both sides. Every owned MAC also has a port mapping (127.0.0.1, ifIndex 100 + i): these
+ * exporters carry MACs (and no usable ifIndex), so everything must be attributed by MAC ('mac'/'none').
  *
  * Separation of runs: every exporter sends from 127.0.0.1, so runs are SEQUENTIAL and each one is
  * judged by the DIFFERENCE of the API answers (matrix and every member's in/out totals) before and
@@ -24,103 +26,30 @@ import { join } from 'node:path';
 import { haveBinary, killAllExporters, makeTempDir, runPmacctd, runSoftflowd } from '../helpers/exporters.js';
 import { cellKey, expectedMatrix, memberTotalsOf, type ContractUnits, type PairTotals } from '../helpers/ground-truth.js';
 import { queryOne, startTestService, type TestService } from '../helpers/in-process.js';
-import { ixfDoc, type TestMember } from '../helpers/ixf.js';
+import { ixfDoc } from '../helpers/ixf.js';
+import {
+  UNOWNED_MAC, apiOf, byMac, diff, fabric, settle, snapshot, sortedCells, storedPackets, type Api, type Snapshot,
+} from '../helpers/live-fabric.js';
 import { SENTINEL_SRC_MAC, memberMac, writePcapRecords, writeTrafficPcap, type GeneratedTraffic, type PacketTruth } from '../helpers/traffic-pcap.js';
 
 const ok = haveBinary('softflowd') && haveBinary('pmacctd');
-const mac = (i: number) => memberMac(i).toString(16).padStart(12, '0').replace(/(..)(?=.)/g, '$1:');
-const UNOWNED = 14;
-
-/** Fabric: ASN → MAC indexes. `moved` gives MAC 2 (AS65001's second MAC) to AS65002 instead. */
-function fabric(moved: boolean): { members: TestMember[]; owner: Map<number, number> } {
-  const spec: Array<{ asn: number; macs: number[]; vlan?: number }> = [
-    { asn: 65001, macs: moved ? [1] : [1, 2] },
-    { asn: 65002, macs: moved ? [3, 2] : [3] },
-    { asn: 65003, macs: [4, 5] },
-    { asn: 65004, macs: [6], vlan: 100 },
-    ...[7, 8, 9, 10, 11, 12, 13].map((m, i) => ({ asn: 65005 + i, macs: [m] })),
-  ];
-  const owner = new Map<number, number>();
-  for (const s of spec) for (const m of s.macs) owner.set(memberMac(m), s.asn);
-  return { members: spec.map((s) => ({ asn: s.asn, macs: s.macs.map(mac), vlan: s.vlan ?? 10 })), owner };
-}
-const ASNS = fabric(false).members.map((m) => m.asn);
+const ASNS = fabric().asns;
 
 describe.skipIf(!ok)('real exporters → running service → member attribution (exact)', () => {
   const tmp = makeTempDir('ixmeter-live-members-');
   let t: TestService;
+  let api: Api;
   let traffic: GeneratedTraffic;
   let pcap: string;
   const from = new Date(Date.now() - 3600_000).toISOString();
   const to = new Date(Date.now() + 3600_000).toISOString();
-
-  const api = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${t.svc.url}/api/v1${path}`, {
-      method, headers: { authorization: `Bearer ${t.admin}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: r.status, body: (await r.json()) as Record<string, unknown> };
-  };
-
-  interface Snapshot { matrix: Map<string, PairTotals>; members: Map<number, { in: PairTotals; out: PairTotals }> }
-  async function snapshot(): Promise<Snapshot> {
-    const q = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
-    const m = await api('GET', `/traffic/matrix?${q}`);
-    expect(m.status).toBe(200);
-    const matrix = new Map<string, PairTotals>();
-    for (const r of m.body.rows as Array<{ src_asn: number | null; dst_asn: number | null; bytes: string; l3_bytes: string; packets: string }>) {
-      matrix.set(cellKey(r.src_asn ?? 0, r.dst_asn ?? 0), { bytes: Number(r.bytes), l3Bytes: Number(r.l3_bytes), packets: Number(r.packets) });
-    }
-    const members = new Map<number, { in: PairTotals; out: PairTotals }>();
-    for (const asn of ASNS) {
-      const r = await api('GET', `/members/${asn}/traffic?${q}&step=300`);
-      expect(r.status).toBe(200);
-      const b = r.body as Record<string, string>;
-      members.set(asn, {
-        in: { bytes: Number(b.in_bytes), l3Bytes: Number(b.in_l3_bytes), packets: Number(b.in_packets) },
-        out: { bytes: Number(b.out_bytes), l3Bytes: Number(b.out_l3_bytes), packets: Number(b.out_packets) },
-      });
-    }
-    return { matrix, members };
-  }
-
-  const sub = (a: PairTotals, b: PairTotals | undefined): PairTotals => ({ bytes: a.bytes - (b?.bytes ?? 0), l3Bytes: a.l3Bytes - (b?.l3Bytes ?? 0), packets: a.packets - (b?.packets ?? 0) });
-  function diff(after: Snapshot, before: Snapshot): Snapshot {
-    const matrix = new Map<string, PairTotals>();
-    for (const [k, v] of after.matrix) {
-      const d = sub(v, before.matrix.get(k));
-      if (d.bytes || d.l3Bytes || d.packets) matrix.set(k, d);
-    }
-    const members = new Map<number, { in: PairTotals; out: PairTotals }>();
-    for (const [asn, v] of after.members) members.set(asn, { in: sub(v.in, before.members.get(asn)?.in), out: sub(v.out, before.members.get(asn)?.out) });
-    return { matrix, members };
-  }
-
-  /** Total packets stored so far (all of flows_raw, scaled). */
-  async function storedPackets(): Promise<number> {
-    const r = await queryOne<{ p: string }>(t.svc, 'SELECT toString(sum(packets * sampling_rate)) AS p FROM flows_raw');
-    return Number(r.p);
-  }
-
-  /** Wait until the stored packet total reached `base + want` (or stopped moving for 3 s), then is stable for 600 ms. */
-  async function settle(base: number, want: number): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    let last = -1, since = Date.now();
-    for (;;) {
-      const v = await storedPackets();
-      if (v !== last) { last = v; since = Date.now(); }
-      const quiet = Date.now() - since;
-      if ((v - base >= want && quiet >= 600) || quiet >= 3000 || Date.now() > deadline) return;
-      await new Promise((r) => setTimeout(r, 150));
-    }
-  }
+  const snap = () => snapshot(api, ASNS, from, to);
 
   const owner0 = fabric(false).owner;
-  const ownerFn = (owner: Map<number, number>) => (p: PacketTruth, side: 'src' | 'dst') => owner.get(side === 'src' ? p.srcMac : p.dstMac) ?? 0;
-  const sorted = (m: Map<string, PairTotals>) => Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
 
   /** Check one run's API diff against the truth of `packets` (+ sentinels when `sentinels` = 'exact'). */
   function judge(d: Snapshot, packets: PacketTruth[], units: ContractUnits, owner: Map<number, number>, sentinels: PacketTruth[] | 'bounded'): void {
-    const want = expectedMatrix(sentinels === 'bounded' ? packets : [...packets, ...sentinels], units, ownerFn(owner));
+    const want = expectedMatrix(sentinels === 'bounded' ? packets : [...packets, ...sentinels], units, byMac(owner));
     const got = new Map(d.matrix);
     if (sentinels === 'bounded') {
       const s = got.get(cellKey(0, 0));
@@ -129,13 +58,13 @@ describe.skipIf(!ok)('real exporters → running service → member attribution 
       expect(s?.packets ?? 0).toBeGreaterThan(40 - 8);
       expect(s?.packets ?? 0).toBeLessThanOrEqual(40);
     }
-    expect(sorted(got)).toEqual(sorted(want));
+    expect(sortedCells(got)).toEqual(sortedCells(want));
     // Unknown traffic = exactly the unowned MAC's traffic (the sentinels aside).
-    const unownedMac = memberMac(UNOWNED);
-    const unknownWant = expectedMatrix(packets.filter((p) => p.srcMac === unownedMac || p.dstMac === unownedMac), units, ownerFn(owner));
+    const unownedMac = memberMac(UNOWNED_MAC);
+    const unknownWant = expectedMatrix(packets.filter((p) => p.srcMac === unownedMac || p.dstMac === unownedMac), units, byMac(owner));
     const unknownGot = new Map([...got].filter(([k]) => k !== cellKey(0, 0) && (k.startsWith('0>') || k.endsWith('>0'))));
     expect(unknownWant.size).toBeGreaterThan(0);
-    expect(sorted(unknownGot)).toEqual(sorted(unknownWant));
+    expect(sortedCells(unknownGot)).toEqual(sortedCells(unknownWant));
     // Every member's own API totals (in = sends, out = receives).
     for (const asn of ASNS) {
       const w = memberTotalsOf(want, asn);
@@ -150,6 +79,7 @@ describe.skipIf(!ok)('real exporters → running service → member attribution 
       seed: 90210, members: 14, conversations: 140, minPackets: 5, maxPackets: 80, vlan: 100, vlanFraction: 0.3, ipv6Fraction: 0.3, trailerFrames: 40,
     });
     t = await startTestService(join(tmp.dir, 'svc'));
+    api = apiOf(t);
     const imp = await api('POST', '/members/import', ixfDoc(fabric(false).members));
     expect(imp.status, JSON.stringify(imp.body)).toBe(200);
     expect(imp.body).toMatchObject({ members: 11 });
@@ -176,14 +106,15 @@ describe.skipIf(!ok)('real exporters → running service → member attribution 
   ];
   for (const r of runs) {
     it(`${r.name}: matrix, unknown traffic and every member's in/out equal the pcap exactly`, async () => {
-      const before = await snapshot();
-      const base = await storedPackets();
+      const before = await snap();
+      const base = await storedPackets(t);
       const t0 = Date.now();
       const run = await r.run(t.port);
       expect(run.exitCode, `${run.stderr}\n${run.log}`).toBe(0);
-      await settle(base, traffic.totals.packets + (r.sentinels === 'exact' ? traffic.sentinels.length : 32));
-      judge(diff(await snapshot(), before), traffic.packets, r.units, owner0, r.sentinels === 'exact' ? traffic.sentinels : 'bounded');
-      // Attributed by MAC (never by port or IP: no port mappings / IPs in this fabric), unknown = 'none'.
+      await settle(t, base, traffic.totals.packets + (r.sentinels === 'exact' ? traffic.sentinels.length : 32));
+      judge(diff(await snap(), before), traffic.packets, r.units, owner0, r.sentinels === 'exact' ? traffic.sentinels : 'bounded');
+      // Attributed by MAC (never by port: softflowd -r and nfprobe export ifIndex 0, sfprobe 0x3FFFFFFF;
+      // never by IP: the IX-F file has no peering-LAN addresses), unknown = 'none'.
       const how = await queryOne<{ s: string[]; d: string[] }>(t.svc,
         "SELECT groupUniqArray(src_attr) AS s, groupUniqArray(dst_attr) AS d FROM flows_raw WHERE received_at >= fromUnixTimestamp64Milli({t:Int64})", { t: t0 });
       expect(how.s.sort()).toEqual(['mac', 'none']);
@@ -204,12 +135,12 @@ describe.skipIf(!ok)('real exporters → running service → member attribution 
     writePcapRecords(p2, traffic.pcap, half, traffic.packets.length + traffic.sentinels.length);
 
     const tMove = Date.now();
-    let before = await snapshot();
-    let base = await storedPackets();
+    let before = await snap();
+    let base = await storedPackets(t);
     const r1 = await runSoftflowd({ pcap: p1, port: t.port, version: 10, workDir: tmp.dir, adjustTime: true });
     expect(r1.exitCode, r1.stderr).toBe(0);
-    await settle(base, first.length);
-    judge(diff(await snapshot(), before), first, 'wire', owner0, []);
+    await settle(t, base, first.length);
+    judge(diff(await snap(), before), first, 'wire', owner0, []);
 
     // MAC 2: AS65001 → AS65002, effective now.
     const imp = await api('POST', `/members/import?effective=${encodeURIComponent(new Date().toISOString())}`, ixfDoc(fabric(true).members));
@@ -217,18 +148,18 @@ describe.skipIf(!ok)('real exporters → running service → member attribution 
     expect(Number(imp.body.closed)).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 1000));
 
-    before = await snapshot();
-    base = await storedPackets();
+    before = await snap();
+    base = await storedPackets(t);
     const r2 = await runSoftflowd({ pcap: p2, port: t.port, version: 10, workDir: tmp.dir, adjustTime: true });
     expect(r2.exitCode, r2.stderr).toBe(0);
-    await settle(base, second.length + traffic.sentinels.length);
+    await settle(t, base, second.length + traffic.sentinels.length);
     const owner1 = fabric(true).owner;
     expect(owner1.get(moved)).toBe(65002);
-    judge(diff(await snapshot(), before), second, 'wire', owner1, traffic.sentinels);
+    judge(diff(await snap(), before), second, 'wire', owner1, traffic.sentinels);
 
     // Whole-window view: the moved MAC's first-half traffic is still AS65001's, its second-half AS65002's.
-    const movedFirst = expectedMatrix(first.filter((p) => p.srcMac === moved), 'wire', ownerFn(owner0));
-    const movedSecond = expectedMatrix(second.filter((p) => p.srcMac === moved), 'wire', ownerFn(owner1));
+    const movedFirst = expectedMatrix(first.filter((p) => p.srcMac === moved), 'wire', byMac(owner0));
+    const movedSecond = expectedMatrix(second.filter((p) => p.srcMac === moved), 'wire', byMac(owner1));
     for (const k of movedFirst.keys()) expect(k.startsWith('65001>')).toBe(true);
     for (const k of movedSecond.keys()) expect(k.startsWith('65002>')).toBe(true);
     const rows = await queryOne<{ a: string; b: string }>(t.svc,

@@ -196,10 +196,12 @@ export function compareExact(
  * - 'wire':      bytes = wire frame incl. FCS and padding; l3_bytes = IP octets + padding
  *                (softflowd -T ether v9/IPFIX: octets = captured length − L2 header, VLAN reported)
  * - 'ip+vlan':   bytes = IP + 18 (+4 when tagged); l3_bytes = IP (pmacct nfprobe v9/IPFIX with vlan)
- * - 'ip':        bytes = IP + 18; l3_bytes = IP (NetFlow v5: no VLAN, IPv4 only)
+ * - 'ip':        bytes = IP + 18; l3_bytes = IP (pmacct nfprobe NetFlow v5: no VLAN, IPv4 only)
+ * - 'ip+pad':    bytes = IP + padding + 18; l3_bytes = IP + padding (softflowd NetFlow v5: octets =
+ *                captured length − L2 header, no VLAN in v5 so tagged frames come out 4 short)
  * - 'sflow':     bytes = wire frame incl. FCS and padding; l3_bytes = IP (sFlow raw header)
  */
-export type ContractUnits = 'wire' | 'ip+vlan' | 'ip' | 'sflow';
+export type ContractUnits = 'wire' | 'ip+vlan' | 'ip' | 'ip+pad' | 'sflow';
 
 export interface PairTotals { bytes: number; l3Bytes: number; packets: number }
 
@@ -208,6 +210,7 @@ export function contractOf(p: PacketTruth, units: ContractUnits): PairTotals {
     case 'wire': return { bytes: p.frameOctets, l3Bytes: p.l3Octets + p.padOctets, packets: 1 };
     case 'ip+vlan': return { bytes: p.l3Octets + 18 + (p.vlan !== 0 ? 4 : 0), l3Bytes: p.l3Octets, packets: 1 };
     case 'ip': return { bytes: p.l3Octets + 18, l3Bytes: p.l3Octets, packets: 1 };
+    case 'ip+pad': return { bytes: p.l3Octets + p.padOctets + 18, l3Bytes: p.l3Octets + p.padOctets, packets: 1 };
     case 'sflow': return { bytes: p.frameOctets, l3Bytes: p.l3Octets, packets: 1 };
   }
 }

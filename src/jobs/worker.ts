@@ -1,0 +1,72 @@
+/**
+ * BullMQ workers and schedules. Processors are thin: parse the payload (an invalid one is
+ * UnrecoverableError, never retried), call a domain service, let other errors throw so BullMQ retries
+ * with backoff. Every recurring job is declared in SCHEDULES.
+ */
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Config } from '../config/load.js';
+import type { Logger } from '../shared/logger.js';
+import type { StatementsService } from '../statements/statements.service.js';
+import { bullConnection, QUEUES, type Payload, type QueueName, type QueueSet } from './queues.js';
+import { previousMonth, type StatementRuns } from './statement-runs.js';
+
+/** Recurring work: last month's statements at 00:30 on the 1st (billing time zone); run completion every minute. */
+export function schedules(tz: string) {
+  return [
+    { id: 'monthly-statements', repeat: { pattern: '30 0 1 * *', tz }, data: { type: 'monthly-statements' as const } },
+    { id: 'complete-runs', repeat: { every: 60_000 }, data: { type: 'complete-runs' as const } },
+  ];
+}
+
+function parse<Q extends QueueName>(queue: Q, job: Job): Payload<Q> {
+  const r = QUEUES[queue].payload.safeParse(job.data);
+  if (!r.success) throw new UnrecoverableError(`invalid ${queue} payload: ${r.error.issues.map((i) => i.message).join('; ')}`);
+  return r.data as Payload<Q>;
+}
+
+export interface Workers {
+  close(): Promise<void>;
+}
+
+export async function startWorkers(deps: { config: Config; log: Logger; queues: QueueSet; statements: StatementsService; runs: StatementRuns }): Promise<Workers> {
+  const { config, log } = deps;
+  const connection = bullConnection(config.IXMETER_REDIS_URL);
+  const prefix = config.IXMETER_REDIS_PREFIX;
+  const workers: Worker[] = [];
+
+  workers.push(new Worker('statements', async (job) => {
+    const p = parse('statements', job);
+    return deps.statements.compute(p.asn, p.month, p.actor, p.runId);
+  }, { connection, prefix, concurrency: 2 }));
+
+  workers.push(new Worker('maintenance', async (job) => {
+    const p = parse('maintenance', job);
+    switch (p.type) {
+      case 'monthly-statements': {
+        const month = previousMonth(Date.now(), config.IXMETER_TIMEZONE);
+        return { runId: await deps.runs.start(month, 'scheduler') };
+      }
+      case 'complete-runs':
+        return { requeued: await deps.runs.completeRuns() };
+      default: {
+        const never: never = p;
+        throw new UnrecoverableError(`unknown maintenance job ${JSON.stringify(never)}`);
+      }
+    }
+  }, { connection, prefix, concurrency: 1 }));
+
+  for (const w of workers) {
+    w.on('failed', (job, err) => log.warn({ queue: w.name, job: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
+    w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
+  }
+  const maintenance = deps.queues.get('maintenance');
+  for (const s of schedules(config.IXMETER_TIMEZONE)) {
+    await maintenance.upsertJobScheduler(s.id, s.repeat, { name: s.id, data: s.data });
+  }
+  log.info({ queues: workers.map((w) => w.name) }, 'workers started');
+  return {
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}
