@@ -13,22 +13,8 @@ import type { AssignmentInterval } from './pipeline/attribution.js';
 import type { Logger } from '../src/shared/logger.js';
 import { createCollectorMetrics } from './collector-metrics.js';
 import { startCollector, type CollectorHandle } from './collector.js';
-import { COUNTER_COLUMNS, FLOW_COLUMNS } from './pipeline/rows.js';
-import { createBatchWriter, type BatchWriter, type InsertFn, type WriterEvent } from './pipeline/writer.js';
-
-const COLUMNS: Record<string, readonly string[]> = { flows_raw: FLOW_COLUMNS, interface_counters_raw: COUNTER_COLUMNS };
-
-/** One INSERT per batch with an explicit column list, deduplicated by the batch id (safe replays). */
-export function insertBatch(client: ClickHouseClient): InsertFn {
-  return async (b) => {
-    const cols = COLUMNS[b.table];
-    if (!cols) throw Object.assign(new Error(`unknown table ${b.table}`), { code: '60' });
-    await client.command({
-      query: `INSERT INTO ${b.table} (${cols.join(', ')}) FORMAT ${b.format}\n${b.body}`,
-      clickhouse_settings: { insert_deduplication_token: b.id, deduplicate_blocks_in_dependent_materialized_views: 1 },
-    });
-  };
-}
+import { createBatchWriter, type BatchWriter, type WriterEvent } from './pipeline/writer.js';
+import { clickHouseInsert } from './pipeline/insert.js';
 
 export interface CollectorPart {
   collector: CollectorHandle;
@@ -53,7 +39,7 @@ export async function startCollectorPart(config: Config, log: Logger, registry: 
       default: break;
     }
   };
-  const writer = createBatchWriter({ insert: insertBatch(client), spoolDir: join(config.dataDir, 'spool'), log, onEvent });
+  const writer = createBatchWriter({ insert: clickHouseInsert(client), spoolDir: join(config.dataDir, 'spool'), log, onEvent });
   await writer.start();
   const members = createMembersRepository(client);
   const loadAssignments = async (): Promise<AssignmentInterval[]> =>

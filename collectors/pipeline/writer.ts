@@ -12,13 +12,14 @@
  * - Above `maxQueuedRows` in memory, the oldest batches are spilled to the spool.
  * - Sequence numbers are taken at enqueue and name the spool files: lexical order = enqueue order.
  */
-import type { ClickHouseClient } from '@clickhouse/client';
 import { AppError, errorMessage } from '../../src/shared/errors.js';
 import type { Logger } from '../../src/shared/logger.js';
 import { createSpool, type InsertBatch, type SpoolFile } from './spool.js';
+import { isPermanentInsertError, type InsertFn } from './insert.js';
+
+export { clickHouseInsert, isPermanentInsertError, type InsertFn } from './insert.js';
 
 export type { InsertBatch } from './spool.js';
-export type InsertFn = (b: InsertBatch) => Promise<void>;
 
 export type WriterEvent =
   /** Rows now in ClickHouse (`replayed`: from the spool). */
@@ -60,26 +61,6 @@ export interface BatchWriterOptions {
   retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   probeIntervalMs?: number;
   onEvent?: (e: WriterEvent) => void;
-}
-
-/** ClickHouse error codes no retry can fix (parse, type, schema, syntax): the batch or statement is wrong. */
-const PERMANENT_CODES = new Set([6, 15, 16, 20, 25, 26, 27, 33, 38, 41, 53, 60, 62, 69, 70, 72, 73, 81, 108, 117, 130, 131, 321, 349, 376, 441]);
-
-/** True for a ClickHouse (server or chDB) error about the data or statement; connection/timeout/resource errors are retryable. */
-export function isPermanentInsertError(e: unknown): boolean {
-  const code = (e as { code?: unknown } | null)?.code;
-  if ((typeof code !== 'string' && typeof code !== 'number') || !/^\d+$/.test(String(code))) return false;
-  return PERMANENT_CODES.has(Number(code));
-}
-
-/** The production InsertFn: one INSERT per batch, deduplicated by the batch id. `table` comes from our code, never from input. */
-export function clickHouseInsert(client: ClickHouseClient): InsertFn {
-  return async (b) => {
-    await client.command({
-      query: `INSERT INTO ${b.table} FORMAT ${b.format}\n${b.body}`,
-      clickhouse_settings: { insert_deduplication_token: b.id },
-    });
-  };
 }
 
 interface Item { seq: number; batch: InsertBatch }

@@ -5,6 +5,7 @@ import { isAppError, errorMessage } from '../shared/errors.js';
 import { runConfig } from './commands/config.js';
 import { runMembersImport } from './commands/members.js';
 import { runMigrate } from './commands/migrate.js';
+import { runStatements } from './commands/statements.js';
 import { runService } from './commands/serve.js';
 import { runTokenCreate, runTokenList, runTokenRevoke } from './commands/token.js';
 
@@ -52,7 +53,7 @@ export function buildCli(): Command {
     .action((file: string, o: { effective?: string }) => runMembersImport(file, o));
   const statements = program.command('statements').description('monthly statements and subsidies');
   statements.command('run').description('compute (or recompute) statements and subsidies for a month').requiredOption('--month <YYYY-MM>')
-    .action(notYet('ixmeter statements run', 5));
+    .action((o: { month: string }) => runStatements(o));
   program.command('demo').description('synthetic exporters feeding the local collectors').action(notYet('ixmeter demo', 8));
   return program;
 }

@@ -28,16 +28,19 @@ export const PDF_FONT_CANDIDATES: readonly { path: string; family: string; apt: 
 const fontCache = new Map<string, Buffer>();
 
 /** The CJK font to embed; throws naming the Debian package when none is installed. */
-export function locatePdfFont(opts: Pick<PdfOptions, 'fontPath' | 'fontFamily'> = {}): { path: string; family: string | undefined } {
+export function locatePdfFont(
+  opts: Pick<PdfOptions, 'fontPath' | 'fontFamily'> = {},
+  candidates: typeof PDF_FONT_CANDIDATES = PDF_FONT_CANDIDATES,
+): { path: string; family: string | undefined } {
   if (opts.fontPath) {
     if (!existsSync(opts.fontPath)) throw new AppError('IXMETER_ERR_NOT_AVAILABLE', `IXMETER_ERR_PDF_FONT_MISSING: font file ${opts.fontPath} does not exist`);
     return { path: opts.fontPath, family: opts.fontFamily };
   }
-  const found = PDF_FONT_CANDIDATES.find((c) => existsSync(c.path));
+  const found = candidates.find((c) => existsSync(c.path));
   if (!found) {
     throw new AppError(
       'IXMETER_ERR_NOT_AVAILABLE',
-      `IXMETER_ERR_PDF_FONT_MISSING: PDF statements need a Chinese font; install the Debian package ${PDF_FONT_CANDIDATES.map((c) => c.apt).join(' or ')} (apt-get install ${PDF_FONT_CANDIDATES[0].apt}; expected ${PDF_FONT_CANDIDATES[0].path})`,
+      `IXMETER_ERR_PDF_FONT_MISSING: PDF statements need a Chinese font; install the Debian package ${candidates.map((c) => c.apt).join(' or ')} (apt-get install ${candidates[0]?.apt}; looked for ${candidates.map((c) => c.path).join(', ')})`,
     );
   }
   return { path: found.path, family: found.family };
@@ -173,7 +176,8 @@ export async function renderStatementPdf(doc: StatementDocument, opts: PdfOption
   section(pdf, by('ports'), lang, [1.4, 0.8, 1.6, 1.6, 1.3, 1.3, 1, 1]);
   section(pdf, by('exclusions'), lang, [1.8, 1.8, 1.1, 1.1, 0.8, 1.4, 1.4]);
   section(pdf, by('peers'), lang, [0.5, 0.8, 2.2, 1.5, 1.5, 1.5]);
-  section(pdf, by('daily'), lang, [1.1, 0.8, 0.8, 0.8, 1.6, 1.6, 1.3, 1.3, 1.3, 1.3], 6.5);
+  const whole = (x: Section): Section => ({ ...x, rows: x.rows.map((r) => r.map((c) => (c.k === 'num' ? { ...c, dp: 0 } : c))) });
+  section(pdf, whole(by('daily')), lang, [1.1, 0.7, 0.7, 0.7, 1.6, 1.6, 1.35, 1.35, 1.35, 1.35], 6.5);
   section(pdf, by('integrity'), lang, [1.2, 1.3, 3.5], 7);
 
   heading(pdf, LABELS.history, lang);

@@ -28,7 +28,7 @@ const SHEET: Record<Section['id'], string> = {
 /** Largest integer a spreadsheet keeps digit for digit (15 significant digits). */
 const MAX_EXACT = 999_999_999_999_999n;
 
-type Value = { value: string | number; numFmt?: string };
+type Value = { value: string | number | null; numFmt?: string };
 
 export function xlsxValue(c: Cell): Value {
   switch (c.k) {
@@ -45,7 +45,7 @@ export function xlsxValue(c: Cell): Value {
       return { value: v, numFmt: c.dp > 0 ? `0.${'#'.repeat(c.dp)}` : '0' };
     }
     default:
-      return { value: c.v };
+      return { value: c.v === '' ? null : c.v };
   }
 }
 
@@ -81,8 +81,8 @@ async function toBuffer(wb: ExcelJS.Workbook): Promise<Buffer> {
 
 export async function renderStatementXlsx(doc: StatementDocument, opts: XlsxOptions): Promise<Buffer> {
   const wb = workbook();
-  wb.created = new Date(doc.computed_at);
-  wb.modified = wb.created;
+  const created = new Date(doc.computed_at);
+  if (!Number.isNaN(created.getTime())) (wb.created = created), (wb.modified = created);
   wb.title = `${pickText({ zh: '流量对账单', en: 'Traffic statement' }, opts.lang)} AS${doc.asn} ${doc.month} v${doc.version}`;
   for (const s of buildSections(doc, opts.lang, { status: opts.status })) {
     const ws = wb.addWorksheet(SHEET[s.id]);

@@ -1,6 +1,6 @@
 /**
  * Real exporters → the RUNNING service, part 2: NetFlow v5 (no MACs) attributed through the port
- * mapping, and sampled sFlow (1:64, 1:512) within the 5-sigma bound. Same fabric as live-members
+ * mapping. Same fabric as live-members
  * (tests/helpers/live-fabric.ts): every owned MAC i has the port (127.0.0.1, ifIndex 100 + i).
  * Runs are sequential and judged by the difference of the API answers before/after each run.
  *
@@ -18,23 +18,25 @@
  *   output ifIndex = tag (then tag by `ether dst`), input 0. One run therefore attributes one side
  *   through the port mapping; two runs (in, out) cover both. IPv6 is not exportable in v5.
  * Units: nfprobe counts IP octets (v5: no VLAN → bytes = IP + 18); softflowd counts IP + padding.
+ * Runtime: pmacctd needs ~12–15 s per run with a pre_tag_map loaded (~4.5 s without; measured, the
+ * pcap is the same), hence this file holds only the v5 runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NFPROBE_AGGREGATE, haveBinary, killAllExporters, makeTempDir, runPmacctd, runSoftflowd } from '../helpers/exporters.js';
-import { cellKey, expectedMatrix, memberTotalsOf, samplingBound, withinBound } from '../helpers/ground-truth.js';
+import { expectedMatrix, memberTotalsOf } from '../helpers/ground-truth.js';
 import { queryOne, startTestService, type TestService } from '../helpers/in-process.js';
 import { ixfDoc } from '../helpers/ixf.js';
 import {
   FABRIC_MACS, UNOWNED_MAC, apiOf, byMac, diff, fabric, macText, portOf, settle, snapshot, sortedCells, storedPackets, type Api,
 } from '../helpers/live-fabric.js';
-import { SENTINEL_SRC_MAC, memberMac, total, writeTrafficPcap, type GeneratedTraffic, type PacketTruth } from '../helpers/traffic-pcap.js';
+import { writeTrafficPcap, type GeneratedTraffic, type PacketTruth } from '../helpers/traffic-pcap.js';
 
 const ok = haveBinary('softflowd') && haveBinary('pmacctd');
 const { asns: ASNS, owner: OWNER, members: MEMBERS } = fabric();
 
-describe.skipIf(!ok)('real exporters → running service: v5 port attribution, sampled sFlow', () => {
+describe.skipIf(!ok)('real exporters → running service: NetFlow v5 port attribution (exact)', () => {
   const tmp = makeTempDir('ixmeter-live-ports-');
   let t: TestService;
   let api: Api;
@@ -97,10 +99,8 @@ describe.skipIf(!ok)('real exporters → running service: v5 port attribution, s
         extra: { pre_tag_map: map, 'nfprobe_direction[default_nfprobe]': direction, 'nfprobe_ifindex[default_nfprobe]': 'tag' },
       });
       expect(run.exitCode, `${run.stderr}\n${run.log}`).toBe(0);
-      console.log('RUN', Date.now() - t0, run.elapsedMs);
       const all = v4([...traffic.packets, ...traffic.sentinels]);
       await settle(t, base, all.length);
-      console.log('SETTLED', Date.now() - t0, (await storedPackets(t)) - base, all.length);
       const d = diff(await snap(), before);
       // Only the configured side is known (port), the other is 0 (no MAC, no ifIndex, no LAN IP).
       const owner = (p: PacketTruth, s: 'src' | 'dst') => (s === side ? byMac(OWNER)(p, s) : 0);
@@ -113,70 +113,11 @@ describe.skipIf(!ok)('real exporters → running service: v5 port attribution, s
       }
       // How: by port on the tagged side, none on the other; the unowned MAC (untagged) is 'none' too.
       const h = await how(t0);
-      const attr = [...new Set(['port', 'none'])].sort();
+      const attr = ['none', 'port'];
       if (direction === 'in') { expect(h.s.sort()).toEqual(attr); expect(h.d).toEqual(['none']); expect(h.o).toEqual([0]); }
       else { expect(h.d.sort()).toEqual(attr); expect(h.s).toEqual(['none']); expect(h.i).toEqual([0]); }
       const ifs = (direction === 'in' ? h.i : h.o).sort((a, b) => a - b);
       expect(ifs).toEqual([0, ...[...Array(FABRIC_MACS).keys()].map((i) => i + 1).filter((i) => i !== UNOWNED_MAC).map(portOf)]);
     }, 40_000);
   }
-
-  describe('sampled sFlow (pmacct sfprobe)', () => {
-    let big: GeneratedTraffic;
-    let bigPcap: string;
-    beforeAll(() => {
-      // ~100k packets: ≈ 1500 samples at 1:64, ≈ 190 at 1:512. 40·512 trailing sentinel frames make
-      // sure sfprobe's unsent last datagram holds sentinel samples only (see pmacct-sfprobe.test.ts).
-      bigPcap = join(tmp.dir, 'big.pcap');
-      big = writeTrafficPcap(bigPcap, {
-        seed: 4096, members: FABRIC_MACS, conversations: 1500, minPackets: 5, maxPackets: 120, vlan: 100, vlanFraction: 0.3, ipv6Fraction: 0.3, trailerFrames: 40 * 512,
-      });
-    });
-
-    for (const R of [] as number[]) {
-      it(`1:${R}: every member's in/out, the unknown traffic and the total within the 5-sigma bound of its sample count`, async () => {
-        const before = await snap();
-        const base = await storedPackets(t);
-        const t0 = Date.now();
-        const run = await runPmacctd({ pcap: bigPcap, port: t.port, plugin: 'sfprobe', samplingRate: R, workDir: tmp.dir });
-        expect(run.exitCode, `${run.stderr}\n${run.log}`).toBe(0);
-        await settle(t, base, big.totals.packets / 2);
-        const d = diff(await snap(), before);
-        const samples = await queryOne<{ n: string; rates: number[]; sentinels: string }>(t.svc,
-          `SELECT toString(countIf(src_mac != {s:UInt64})) AS n, groupUniqArray(sampling_rate) AS rates, toString(countIf(src_mac = {s:UInt64})) AS sentinels
-           FROM flows_raw WHERE received_at >= fromUnixTimestamp64Milli({t:Int64})`, { t: t0, s: SENTINEL_SRC_MAC });
-        expect(samples.rates).toEqual([R]);
-        expect(Number(samples.sentinels)).toBeGreaterThan(0);
-        // ≈ N/R samples (the bound below is only meaningful with enough of them).
-        expect(Number(samples.n)).toBeGreaterThan(big.totals.packets / R / 2);
-
-        const failures: string[] = [];
-        const check = (what: string, got: { bytes: number; l3Bytes: number; packets: number } | undefined, ps: PacketTruth[]) => {
-          const b = samplingBound(total(ps), R, 5);
-          const g = got ?? { bytes: 0, l3Bytes: 0, packets: 0 };
-          for (const [f, v, bb] of [['packets', g.packets, b.packets], ['bytes', g.bytes, b.frameOctets], ['l3_bytes', g.l3Bytes, b.l3Octets]] as const) {
-            if (!withinBound(v, bb)) failures.push(`${what} ${f}: ${v} vs ${bb.expected} ± ${bb.bound.toFixed(0)} (σ ${bb.sigma.toFixed(0)})`);
-          }
-          // Every stored value is a multiple of R (each sample stands for R packets).
-          if (g.packets % R !== 0) failures.push(`${what} packets ${g.packets} not a multiple of ${R}`);
-        };
-        const own = byMac(OWNER);
-        for (const asn of ASNS) {
-          const m = d.members.get(asn)!;
-          check(`AS${asn} in`, m.in, big.packets.filter((p) => own(p, 'src') === asn));
-          check(`AS${asn} out`, m.out, big.packets.filter((p) => own(p, 'dst') === asn));
-        }
-        const unowned = memberMac(UNOWNED_MAC);
-        const unknown = (k: string) => k !== cellKey(0, 0) && (k.startsWith('0>') || k.endsWith('>0'));
-        const sum = (cells: Array<{ bytes: number; l3Bytes: number; packets: number }>) =>
-          cells.reduce((a, v) => ({ bytes: a.bytes + v.bytes, l3Bytes: a.l3Bytes + v.l3Bytes, packets: a.packets + v.packets }), { bytes: 0, l3Bytes: 0, packets: 0 });
-        check('unknown', sum([...d.matrix].filter(([k]) => unknown(k)).map(([, v]) => v)), big.packets.filter((p) => p.srcMac === unowned || p.dstMac === unowned));
-        check('total', sum([...d.matrix].filter(([k]) => k !== cellKey(0, 0)).map(([, v]) => v)), big.packets);
-        // Nothing but sentinels is unknown on both sides; no cell outside the fabric's pairs.
-        const pairs = expectedMatrix(big.packets, 'sflow', own);
-        for (const k of d.matrix.keys()) if (k !== cellKey(0, 0) && !pairs.has(k)) failures.push(`unexpected cell ${k}`);
-        expect(failures).toEqual([]);
-      }, 60_000);
-    }
-  });
 });
