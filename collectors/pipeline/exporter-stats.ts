@@ -4,32 +4,13 @@
  * MAX_EXPORTERS addresses are tracked (spoofed floods cannot grow memory); the rest are counted
  * under the pseudo exporter 'other'.
  */
+import type { ExporterCounters } from '../../src/exporters/exporters.service.js';
 import type { DecodeResult, FlowProtocol } from '../decoders/types.js';
 
 export const MAX_EXPORTERS = 10_000;
 
-export interface ExporterStats {
-  exporter: string;
-  firstSeenMs: number;
-  lastSeenMs: number;
-  datagrams: number;
-  bytes: number;
-  datagramsByProtocol: Partial<Record<FlowProtocol | 'unknown', number>>;
-  flows: number;
-  counterSamples: number;
-  errors: Record<string, number>;
-  lostDatagrams: number;
-  lostSamples: number;
-  agentDrops: number;
-  pendingHeld: number;
-  templatesLearned: number;
-  templatesWithdrawn: number;
-  /** Flows that had no sampling rate from device or config (stored with rate 1, flagged). */
-  unknownSamplingFlows: number;
-  /** sampling rate → flows seen with it, and where rates came from. */
-  samplingRates: Record<string, number>;
-  samplingSources: Record<string, number>;
-}
+/** The counters kept per exporter; the type lives with the exporter health service that reads them. */
+export type ExporterStats = ExporterCounters;
 
 function fresh(exporter: string, now: number): ExporterStats {
   return {

@@ -3,8 +3,7 @@
  * writing straight into the FlowRecord (the only allocation per record besides address strings).
  */
 import { frameOctetsFromL3, type FlowProtocol, type FlowRecord, type SamplingSource } from '../types.js';
-import { ipv4Text, macNumber } from '../shared/addr.js';
-import { ipv6TextFast as ipv6Text } from './ipv6.js';
+import { ipv4Text, ipv6Text, macNumber } from '../shared/addr.js';
 import { parseFrameHeader } from '../shared/packet-header.js';
 import { T, VARLEN, readUint, type Template } from './template.js';
 
