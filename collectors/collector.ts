@@ -15,7 +15,7 @@ import type { AssignmentInterval } from './pipeline/attribution.js';
 import type { ListenerState, MainToWorker, ReceiverOptions, WorkerToMain } from './udp/protocol.js';
 
 export interface BatchSink {
-  enqueue(b: { id: string; table: string; format: 'JSONCompactEachRow'; body: string; rows: number }): void;
+  enqueue(b: { id: string; table: string; format: 'JSONCompactEachRow' | 'RowBinary'; body: string | Uint8Array; rows: number }): void;
 }
 
 export interface CollectorHandle {

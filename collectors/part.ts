@@ -25,7 +25,7 @@ export interface CollectorPart {
   stop(): Promise<void>;
 }
 
-export async function startCollectorPart(config: Config, log: Logger, registry: Registry, client: ClickHouseClient): Promise<CollectorPart> {
+export async function startCollectorPart(config: Config, log: Logger, registry: Registry, client: ClickHouseClient, mode: 'embedded' | 'server'): Promise<CollectorPart> {
   const metrics = createCollectorMetrics(registry);
   const onEvent = (e: WriterEvent) => {
     switch (e.type) {
@@ -39,7 +39,7 @@ export async function startCollectorPart(config: Config, log: Logger, registry: 
       default: break;
     }
   };
-  const writer = createBatchWriter({ insert: clickHouseInsert(client), spoolDir: join(config.dataDir, 'spool'), log, onEvent });
+  const writer = createBatchWriter({ insert: clickHouseInsert(client, mode), spoolDir: join(config.dataDir, 'spool'), log, onEvent });
   await writer.start();
   const members = createMembersRepository(client);
   const loadAssignments = async (): Promise<AssignmentInterval[]> =>

@@ -4,6 +4,11 @@
  * retry can fix. `table` comes from our code, never from input.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { COUNTER_COLUMNS, FLOW_COLUMNS } from './rows.js';
 import type { InsertBatch } from './spool.js';
 
@@ -11,13 +16,33 @@ export type InsertFn = (b: InsertBatch) => Promise<void>;
 
 const COLUMNS: Record<string, readonly string[]> = { flows_raw: FLOW_COLUMNS, interface_counters_raw: COUNTER_COLUMNS };
 
-export function clickHouseInsert(client: ClickHouseClient): InsertFn {
+const SHM = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+
+/**
+ * Text batches go inline with the statement. Binary (RowBinary) batches go as a request body stream to a
+ * server, and for embedded chDB — whose connection adapter only carries text — through a tmpfs file read
+ * with INSERT … FROM INFILE (measured 7× faster than JSON for flows_raw).
+ */
+export function clickHouseInsert(client: ClickHouseClient, mode: 'embedded' | 'server' = 'embedded'): InsertFn {
+  const settings = (id: string) => ({ insert_deduplication_token: id, deduplicate_blocks_in_dependent_materialized_views: 1 as const });
   return async (b) => {
     const cols = COLUMNS[b.table];
-    await client.command({
-      query: `INSERT INTO ${b.table}${cols ? ` (${cols.join(', ')})` : ''} FORMAT ${b.format}\n${b.body}`,
-      clickhouse_settings: { insert_deduplication_token: b.id, deduplicate_blocks_in_dependent_materialized_views: 1 },
-    });
+    const target = `${b.table}${cols ? ` (${cols.join(', ')})` : ''}`;
+    if (typeof b.body === 'string') {
+      await client.command({ query: `INSERT INTO ${target} FORMAT ${b.format}\n${b.body}`, clickhouse_settings: settings(b.id) });
+      return;
+    }
+    if (mode === 'server') {
+      await client.exec({ query: `INSERT INTO ${target} FORMAT ${b.format}`, values: Readable.from([Buffer.from(b.body)]), clickhouse_settings: settings(b.id) });
+      return;
+    }
+    const file = join(SHM, `ixmeter-${process.pid}-${randomBytes(6).toString('hex')}.bin`);
+    writeFileSync(file, b.body);
+    try {
+      await client.command({ query: `INSERT INTO ${target} FROM INFILE '${file}' FORMAT ${b.format}`, clickhouse_settings: settings(b.id) });
+    } finally {
+      rmSync(file, { force: true });
+    }
   };
 }
 

@@ -1,10 +1,9 @@
 /**
- * FlowRecord / InterfaceCounters → JSONCompactEachRow lines in the column order of the tables
- * (migrations/0003, 0004). Built in the collector worker thread, so the main thread (chDB's) only
+ * Column order of flows_raw (rows are RowBinary, rowbinary.ts) and InterfaceCounters → JSONCompactEachRow
+ * lines of interface_counters_raw (migrations/0003, 0004). Built in the collector worker thread, so the main thread (chDB's) only
  * hands text to ClickHouse. IPv4 addresses go into IPv6 columns as ::ffff:a.b.c.d (ClickHouse maps them).
  */
 import type { FlowRecord, InterfaceCounters } from '../decoders/types.js';
-import type { Attributor } from './attribution.js';
 
 export const FLOW_COLUMNS = [
   'received_at', 'flow_start', 'flow_end', 'protocol', 'exporter', 'observation_domain', 'sampler_id', 'in_if', 'out_if',
@@ -15,17 +14,6 @@ export const FLOW_COLUMNS = [
 
 function ip(a: string): string {
   return a === '' ? '::' : a;
-}
-
-export function flowRow(f: FlowRecord, attr: Attributor): string {
-  const [srcAsn, srcBy] = attr.source(f);
-  const [dstAsn, dstBy] = attr.destination(f);
-  return JSON.stringify([
-    f.receivedAtMs, f.flowStartMs, f.flowEndMs, f.protocol, ip(f.exporter), f.observationDomain >>> 0, f.samplerId >>> 0, f.inIf >>> 0, f.outIf >>> 0,
-    f.srcMac, f.dstMac, f.vlan, f.innerVlan, f.etherType, f.ipVersion, ip(f.srcAddr), ip(f.dstAddr), f.ipProto, f.srcPort,
-    f.dstPort, f.tcpFlags, f.tos, f.fragment, f.direction, f.packets, f.l3Octets, f.frameOctets, Math.max(1, Math.round(f.samplingRate)), f.samplingSource,
-    srcAsn, dstAsn, srcBy, dstBy,
-  ]);
 }
 
 export const COUNTER_COLUMNS = [

@@ -20,9 +20,9 @@ export interface InsertBatch {
   /** Unique; sent as `insert_deduplication_token`, so a replay of an insert that did succeed is a no-op. */
   id: string;
   table: string;
-  format: 'JSONCompactEachRow';
-  /** Rows separated by `\n`. */
-  body: string;
+  /** JSONCompactEachRow: text rows separated by `\n`; RowBinary: binary rows (flows_raw). */
+  format: 'JSONCompactEachRow' | 'RowBinary';
+  body: string | Uint8Array;
   rows: number;
 }
 
@@ -66,13 +66,13 @@ export function spoolFileName(seq: number, id: string): string {
 }
 
 export function encodeBatch(b: InsertBatch): Buffer {
-  const body = Buffer.from(b.body, 'utf8');
+  const body = typeof b.body === 'string' ? Buffer.from(b.body, 'utf8') : Buffer.from(b.body.buffer, b.body.byteOffset, b.body.byteLength);
   const sha256 = createHash('sha256').update(body).digest('hex');
   const header = JSON.stringify({ v: 1, id: b.id, table: b.table, format: b.format, rows: b.rows, bytes: body.length, sha256 });
   return Buffer.concat([Buffer.from(header + '\n', 'utf8'), body]);
 }
 
-interface Header { id: string; table: string; format: 'JSONCompactEachRow'; rows: number; bytes: number; sha256: string }
+interface Header { id: string; table: string; format: InsertBatch['format']; rows: number; bytes: number; sha256: string }
 
 function parseHeader(line: string): Header | string {
   let h: unknown;
@@ -83,7 +83,7 @@ function parseHeader(line: string): Header | string {
   }
   const o = h as Partial<Record<keyof Header | 'v', unknown>>;
   if (typeof h !== 'object' || h === null || o.v !== 1) return 'header is not a version 1 spool header';
-  if (typeof o.id !== 'string' || typeof o.table !== 'string' || o.format !== 'JSONCompactEachRow') return 'header lacks id/table/format';
+  if (typeof o.id !== 'string' || typeof o.table !== 'string' || (o.format !== 'JSONCompactEachRow' && o.format !== 'RowBinary')) return 'header lacks id/table/format';
   if (!Number.isInteger(o.rows) || !Number.isInteger(o.bytes) || typeof o.sha256 !== 'string') return 'header lacks rows/bytes/sha256';
   return o as Header;
 }
@@ -96,7 +96,7 @@ export function decodeBatch(buf: Buffer): ReadResult {
   const body = buf.subarray(nl + 1);
   if (body.length !== h.bytes) return { ok: false, reason: `body has ${body.length} bytes, header says ${h.bytes} (truncated?)` };
   if (createHash('sha256').update(body).digest('hex') !== h.sha256) return { ok: false, reason: 'body checksum mismatch' };
-  return { ok: true, batch: { id: h.id, table: h.table, format: h.format, rows: h.rows, body: body.toString('utf8') } };
+  return { ok: true, batch: { id: h.id, table: h.table, format: h.format, rows: h.rows, body: h.format === 'RowBinary' ? new Uint8Array(body) : body.toString('utf8') } };
 }
 
 function seqOf(name: string): number {

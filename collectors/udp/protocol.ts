@@ -21,7 +21,7 @@ export interface ReceiverOptions {
 
 export interface BatchMessage {
   type: 'batch';
-  batch: { id: string; table: 'flows_raw' | 'interface_counters_raw'; format: 'JSONCompactEachRow'; body: string; rows: number };
+  batch: { id: string; table: 'flows_raw' | 'interface_counters_raw'; format: 'JSONCompactEachRow' | 'RowBinary'; body: string | Uint8Array; rows: number };
 }
 
 export interface ListenerState { name: string; port: number; bound: boolean; error?: string; recvBufferBytes?: number }

@@ -8,7 +8,8 @@ import { isIPv6 } from 'node:net';
 import { decodeDatagram, describeDecoderState, expireDecoderState, sniffProtocol, type DecoderState } from '../decoders/decode.js';
 import { createSamplingPolicy } from '../sampling-policy.js';
 import { ExporterStatsTable } from '../pipeline/exporter-stats.js';
-import { counterRow, flowRow } from '../pipeline/rows.js';
+import { counterRow } from '../pipeline/rows.js';
+import { RowBinaryWriter } from '../pipeline/rowbinary.js';
 import { Attributor, type AssignmentInterval } from '../pipeline/attribution.js';
 import { loadDecoderState, saveDecoderState } from '../pipeline/state-store.js';
 import type { ListenerState, ReceiverOptions, WorkerToMain } from './protocol.js';
@@ -21,7 +22,7 @@ export interface Receiver {
 
 const STATE_SAVE_INTERVAL_MS = 30_000;
 
-export function createReceiver(opts: ReceiverOptions, post: (m: WorkerToMain) => void): Receiver {
+export function createReceiver(opts: ReceiverOptions, post: (m: WorkerToMain, transfer?: ArrayBuffer[]) => void): Receiver {
   const loaded = loadDecoderState(opts.statePath, { pendingHoldMs: opts.templateHoldMs });
   const state: DecoderState = loaded.state;
   if (loaded.error) post({ type: 'log', level: 'warn', msg: loaded.error });
@@ -30,7 +31,7 @@ export function createReceiver(opts: ReceiverOptions, post: (m: WorkerToMain) =>
   const stats = new ExporterStatsTable();
   const sockets: Socket[] = [];
   const timers: NodeJS.Timeout[] = [];
-  let flows: string[] = [];
+  const flows = new RowBinaryWriter();
   let counters: string[] = [];
   let batchSeq = 0;
   let socketErrors = 0;
@@ -38,9 +39,10 @@ export function createReceiver(opts: ReceiverOptions, post: (m: WorkerToMain) =>
   let attributor = new Attributor(opts.assignments);
 
   function flushRows(): void {
-    if (flows.length) {
-      post({ type: 'batch', batch: { id: `${opts.collectorId}-${batchSeq++}`, table: 'flows_raw', format: 'JSONCompactEachRow', body: flows.join('\n'), rows: flows.length } });
-      flows = [];
+    if (flows.rows) {
+      const rows = flows.rows;
+      const body = flows.take();
+      post({ type: 'batch', batch: { id: `${opts.collectorId}-${batchSeq++}`, table: 'flows_raw', format: 'RowBinary', body, rows } }, [body.buffer as ArrayBuffer]);
     }
     if (counters.length) {
       post({ type: 'batch', batch: { id: `${opts.collectorId}-${batchSeq++}`, table: 'interface_counters_raw', format: 'JSONCompactEachRow', body: counters.join('\n'), rows: counters.length } });
@@ -55,9 +57,9 @@ export function createReceiver(opts: ReceiverOptions, post: (m: WorkerToMain) =>
     const s = stats.recordDatagram(exporter, sniffProtocol(msg), msg.length, now);
     const res = decodeDatagram({ receivedAtMs: now, exporter, exporterPort: rinfo.port, payload: msg }, state, sampling);
     stats.recordResult(s, res);
-    for (const f of res.flows) flows.push(flowRow(f, attributor));
+    for (const f of res.flows) flows.flowRow(f, attributor);
     for (const c of res.counters) counters.push(counterRow(c));
-    if (flows.length >= opts.batchRows || counters.length >= opts.batchRows) flushRows();
+    if (flows.rows >= opts.batchRows || counters.length >= opts.batchRows) flushRows();
   }
 
   function bind(l: { name: string; port: number }): Promise<ListenerState> {

@@ -5,7 +5,7 @@ import { createReceiver } from './receiver.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry must run in a worker thread');
-const post = (m: WorkerToMain) => port.postMessage(m);
+const post = (m: WorkerToMain, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
 const receiver = createReceiver(workerData as ReceiverOptions, post);
 
 port.on('message', (m: MainToWorker) => {

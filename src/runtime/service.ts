@@ -105,7 +105,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     if (config.IXMETER_MEMBERS_FILE) await importMembersFileAtStart(members, config.IXMETER_MEMBERS_FILE, log);
 
     if (opts.parts.includes('collector')) {
-      collectorPart = await startCollectorPart(config, log, metrics.registry, storage.client);
+      collectorPart = await startCollectorPart(config, log, metrics.registry, storage.client, storage.mode);
       const part = collectorPart;
       steps.push({ name: 'collectors', run: () => part.stop() });
     }

@@ -14,6 +14,7 @@ import { BUCKET_MS, monthBounds } from './time.js';
 import type { SampleInput } from './statement.types.js';
 import type { StatementsRepository } from './statements.repository.js';
 import { currentStatus } from './workflow.js';
+import { periodRowFromDocument } from './render/period.js';
 
 export interface ComputeResult {
   asn: number;
@@ -93,14 +94,7 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
       return { document: JSON.parse(row.document) as StatementDocument, status: currentStatus(events, row.version), events: events.filter((e) => e.version === row.version) };
     },
     async period(month: string) {
-      return (await repo.monthOverview(month)).map((r) => {
-        const d = JSON.parse(r.document) as StatementDocument;
-        return {
-          asn: Number(r.asn), name: d.member.name, status: r.status, version: Number(r.version), in_bytes: d.in_bytes, out_bytes: d.out_bytes,
-          p95_in_bps: d.p95_in_bps, p95_out_bps: d.p95_out_bps, billable_bps: d.billable_bps, coverage: d.coverage, subsidy_amount_cny: d.subsidy.amount_cny,
-          policy: d.subsidy.policy,
-        };
-      });
+      return (await repo.monthOverview(month)).map((r) => periodRowFromDocument(JSON.parse(r.document) as StatementDocument, r.status));
     },
   };
 }

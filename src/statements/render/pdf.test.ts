@@ -4,8 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatementDocument } from '../document.js';
+import { buildDocument } from '../document.js';
+import { buildMonthlyStatement } from '../statement.js';
+import { renderStatementCsv } from './csv.js';
 import { fixtureDocument } from './fixture.js';
+import { renderStatementHtml } from './html.js';
 import { locatePdfFont, renderStatementPdf } from './pdf.js';
+import { renderStatementXlsx } from './xlsx.js';
 
 let doc: StatementDocument;
 const dir = mkdtempSync(join(tmpdir(), 'ixmeter-pdf-'));
@@ -52,5 +57,30 @@ describe('renderStatementPdf', () => {
     );
     expect(() => locatePdfFont({ fontPath: '/nonexistent.ttf' })).toThrow(/IXMETER_ERR_PDF_FONT_MISSING/);
     expect(locatePdfFont().path).toMatch(/\.tt[cf]$/);
+  });
+
+  it('the same document gives the same bytes', async () => {
+    const a = await renderStatementPdf(doc, { lang: 'zh' });
+    expect(a.equals(await renderStatementPdf(doc, { lang: 'zh' }))).toBe(true);
+  });
+
+  it('an empty month of a member not enrolled renders in every format', async () => {
+    const statement = buildMonthlyStatement({ asn: 65001, month: '2025-02', timeZone: 'Asia/Shanghai', percentileMethod: 'MAX_DIRECTION', samples: [] });
+    const empty = buildDocument({
+      version: 1,
+      member: { asn: 65001, name: 'X', name_zh: '', member_type: 'other', first_production_date: null, subsidy_enrolled: false, port_capacity_mbps: 0 },
+      statement,
+      subsidy: null,
+      policy: { id: 'P', version: 1, official: true, name_zh: '正式', name_en: 'Official' },
+      inputsHash: 'x',
+      computedAt: 'not a date',
+      computedBy: 'scheduler',
+    });
+    const text = pdfText(await renderStatementPdf(empty, { lang: 'en' }), 'empty.pdf');
+    expect(text).toContain('AS65001');
+    expect(text).toContain('0.00');
+    expect(renderStatementCsv(empty, { lang: 'en' }).toString()).toContain('billable_bps,billable rate,,bit/s');
+    expect((await renderStatementXlsx(empty, { lang: 'zh' })).length).toBeGreaterThan(1000);
+    expect(renderStatementHtml(empty, { lang: 'zh', status: 'draft', events: [] })).toContain('AS65001');
   });
 });

@@ -33,7 +33,8 @@ function loadFont(path: string, family: string | undefined): fontkit.Font {
   const key = `${path}\0${family ?? ''}`;
   let font = fontCache.get(key);
   if (!font) {
-    const parsed = fontkit.create(readFileSync(path), family);
+    const parsed = fontkit.create(readFileSync(path), family) as fontkit.Font | fontkit.FontCollection | null;
+    if (!parsed) throw new AppError('IXMETER_ERR_NOT_AVAILABLE', `IXMETER_ERR_PDF_FONT_MISSING: no face ${family} in ${path}`);
     font = 'fonts' in parsed ? parsed.fonts[0] : parsed;
     fontCache.set(key, font);
   }
@@ -131,7 +132,11 @@ export async function renderStatementPdf(doc: StatementDocument, opts: PdfOption
     size: 'A4',
     margin: A4.m,
     bufferPages: false,
-    info: { Title: `${LABELS.title.zh} ${LABELS.title.en} AS${doc.asn} ${doc.month} v${doc.version}`, Author: 'ixmeter', CreationDate: Number.isNaN(created.getTime()) ? undefined : created },
+    info: {
+      Title: `${LABELS.title.zh} ${LABELS.title.en} AS${doc.asn} ${doc.month} v${doc.version}`,
+      Author: 'ixmeter',
+      ...(Number.isNaN(created.getTime()) ? {} : { CreationDate: created }), // also seeds the file id: same document, same bytes
+    },
   });
   const chunks: Buffer[] = [];
   pdf.on('data', (c: Buffer) => chunks.push(c));

@@ -1,0 +1,108 @@
+/**
+ * FlowRecord → RowBinary rows of flows_raw, in the column order of FLOW_COLUMNS. Binary rows cost a
+ * fraction of JSON on both sides (measured in npm run bench): no text building in the worker, no text
+ * parsing in ClickHouse. Types: DateTime64(3) = Int64 ms, LowCardinality(String) = varint length +
+ * bytes, IPv6 = 16 bytes in network order (IPv4 as ::ffff:a.b.c.d), integers little-endian.
+ */
+import type { FlowRecord } from '../decoders/types.js';
+import type { Attributor } from './attribution.js';
+
+const enc = new TextEncoder();
+const strCache = new Map<string, Uint8Array>();
+
+function lc(s: string): Uint8Array {
+  let b = strCache.get(s);
+  if (!b) {
+    const t = enc.encode(s);
+    b = new Uint8Array(t.length + 1);
+    b[0] = t.length; // all our strings are < 128 bytes: one-byte varint
+    b.set(t, 1);
+    if (strCache.size < 1000) strCache.set(s, b);
+  }
+  return b;
+}
+
+/** Text address → 16 bytes at `off` ('' → ::). */
+export function writeIp(buf: Uint8Array, off: number, a: string): void {
+  buf.fill(0, off, off + 16);
+  if (a === '') return;
+  if (a.indexOf(':') < 0) {
+    buf[off + 10] = 0xff; buf[off + 11] = 0xff;
+    let n = 0, k = 12;
+    for (let i = 0; i < a.length; i++) {
+      const c = a.charCodeAt(i);
+      if (c === 46) { buf[off + k++] = n; n = 0; } else n = n * 10 + (c - 48);
+    }
+    buf[off + k] = n;
+    return;
+  }
+  if (a.startsWith('::ffff:') && a.indexOf('.') > 0) return writeIp(buf, off, a.slice(7));
+  const dbl = a.indexOf('::');
+  const head = dbl >= 0 ? a.slice(0, dbl) : a;
+  const tail = dbl >= 0 ? a.slice(dbl + 2) : '';
+  const hs = head ? head.split(':') : [];
+  const ts = tail ? tail.split(':') : [];
+  for (let i = 0; i < hs.length; i++) { const v = parseInt(hs[i]!, 16); buf[off + 2 * i] = v >> 8; buf[off + 2 * i + 1] = v & 0xff; }
+  for (let i = 0; i < ts.length; i++) { const g = 8 - ts.length + i; const v = parseInt(ts[i]!, 16); buf[off + 2 * g] = v >> 8; buf[off + 2 * g + 1] = v & 0xff; }
+}
+
+function u64(v: DataView, o: number, x: number): number {
+  v.setUint32(o, x >>> 0, true);
+  v.setUint32(o + 4, Math.floor(x / 4294967296) >>> 0, true);
+  return o + 8;
+}
+
+function str(b: Uint8Array, o: number, s: string): number {
+  const e = lc(s);
+  b.set(e, o);
+  return o + e.length;
+}
+
+/** Growable output buffer for one batch. */
+export class RowBinaryWriter {
+  buf = new Uint8Array(1 << 20);
+  view = new DataView(this.buf.buffer);
+  len = 0;
+  rows = 0;
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  flowRow(f: FlowRecord, attr: Attributor): void {
+    const [srcAsn, srcBy] = attr.source(f);
+    const [dstAsn, dstBy] = attr.destination(f);
+    this.ensure(256);
+    const v = this.view;
+    const b = this.buf;
+    let o = this.len;
+    o = u64(v, o, f.receivedAtMs); o = u64(v, o, f.flowStartMs); o = u64(v, o, f.flowEndMs);
+    o = str(b, o, f.protocol);
+    writeIp(b, o, f.exporter); o += 16;
+    v.setUint32(o, f.observationDomain >>> 0, true); v.setUint32(o + 4, f.samplerId >>> 0, true);
+    v.setUint32(o + 8, f.inIf >>> 0, true); v.setUint32(o + 12, f.outIf >>> 0, true); o += 16;
+    o = u64(v, o, f.srcMac); o = u64(v, o, f.dstMac);
+    v.setUint16(o, f.vlan, true); v.setUint16(o + 2, f.innerVlan, true); v.setUint16(o + 4, f.etherType, true); b[o + 6] = f.ipVersion; o += 7;
+    writeIp(b, o, f.srcAddr); writeIp(b, o + 16, f.dstAddr); o += 32;
+    b[o] = f.ipProto; v.setUint16(o + 1, f.srcPort, true); v.setUint16(o + 3, f.dstPort, true); v.setUint16(o + 5, f.tcpFlags, true);
+    b[o + 7] = f.tos; b[o + 8] = f.fragment; b[o + 9] = f.direction; o += 10;
+    o = u64(v, o, f.packets); o = u64(v, o, f.l3Octets); o = u64(v, o, f.frameOctets);
+    v.setUint32(o, Math.max(1, Math.round(f.samplingRate)) >>> 0, true); o += 4;
+    o = str(b, o, f.samplingSource);
+    v.setUint32(o, srcAsn >>> 0, true); v.setUint32(o + 4, dstAsn >>> 0, true); o += 8;
+    o = str(b, o, srcBy); o = str(b, o, dstBy);
+    this.len = o;
+    this.rows++;
+  }
+
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.len);
+    this.len = 0;
+    this.rows = 0;
+    return out;
+  }
+}
