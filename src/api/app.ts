@@ -17,6 +17,7 @@ import { exportersRoutes } from './routes/exporters.routes.js';
 import { membersRoutes } from './routes/members.routes.js';
 import { portsRoutes } from './routes/ports.routes.js';
 import { statementsRoutes } from './routes/statements.routes.js';
+import { alertsRoutes } from './routes/alerts.routes.js';
 
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -73,6 +74,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(exportersRoutes(deps.exporters), { prefix: '/api/v1' });
   await app.register(membersRoutes(deps.members, deps.traffic, deps.audit), { prefix: '/api/v1' });
   await app.register(statementsRoutes(deps), { prefix: '/api/v1' });
+  await app.register(alertsRoutes(deps.alerts, deps.statementsRepo, deps.audit), { prefix: '/api/v1' });
   await app.register(portsRoutes(deps.reconciliation, deps.config.IXMETER_RECONCILE_THRESHOLD_PCT), { prefix: '/api/v1' });
 
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {

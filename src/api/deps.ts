@@ -8,6 +8,7 @@ import type { StatementsService } from '../statements/statements.service.js';
 import type { StatementsRepository } from '../statements/statements.repository.js';
 import type { StatementRuns } from '../jobs/statement-runs.js';
 import type { PoliciesService } from '../subsidies/policies.service.js';
+import type { AlertsService } from '../alerts/alerts.service.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -38,4 +39,5 @@ export interface ApiDeps {
   statementsRepo: StatementsRepository;
   runs: StatementRuns | null;
   policies: PoliciesService;
+  alerts: AlertsService;
 }

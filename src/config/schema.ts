@@ -19,7 +19,24 @@ function isTimeZone(tz: string): boolean {
 }
 
 /** Secrets are redacted by `ixmeter config` and in logs. */
-export const SECRET_KEYS = new Set(['IXMETER_CLICKHOUSE_PASSWORD', 'IXMETER_ADMIN_TOKEN']);
+export const SECRET_KEYS = new Set(['IXMETER_CLICKHOUSE_PASSWORD', 'IXMETER_ADMIN_TOKEN', 'IXMETER_WEBHOOKS']);
+
+const SEVERITY = z.enum(['info', 'warning', 'major', 'critical']);
+export const WebhookSchema = z.object({
+  url: z.url({ protocol: /^https?$/ }),
+  secret: z.string().min(16, 'webhook secret must be at least 16 characters'),
+  min_severity: SEVERITY.default('warning'),
+  types: z.array(z.string().regex(/^[A-Z0-9_]+\*?$/)).default([]).describe('alert types, a trailing * matches a prefix; empty = all'),
+}).strict();
+export type Webhook = z.infer<typeof WebhookSchema>;
+
+const webhooks = z.string().transform((text, ctx) => {
+  let doc: unknown;
+  try { doc = JSON.parse(text); } catch { ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {url, secret, min_severity?, types?}' }); return z.NEVER; }
+  const r = z.array(WebhookSchema).safeParse(doc);
+  if (!r.success) { ctx.addIssue({ code: 'custom', message: r.error.issues.map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ') }); return z.NEVER; }
+  return r.data;
+});
 
 export const ConfigSchema = z.object({
   IXMETER_CONFIG_FILE: z.string().optional().describe('optional YAML/JSON file with any of these keys; environment variables win'),
@@ -43,6 +60,7 @@ export const ConfigSchema = z.object({
   IXMETER_SAMPLING_DEFAULTS: z.string().optional().describe('sampling rates per exporter subnet used only when a device reports none ("CIDR=rate,…"; 0.0.0.0/0 and ::/0 work as catch-alls)'),
   IXMETER_TEMPLATE_HOLD_MS: z.coerce.number().int().min(0).max(600_000).default(10_000).describe('how long NetFlow v9/IPFIX data waiting for its template is held before it is dropped (counted)'),
   IXMETER_RECONCILE_THRESHOLD_PCT: z.coerce.number().min(0.1).max(100).default(5).describe('flag a port when flow-estimated and counter bytes of a day differ by more than this percentage'),
+  IXMETER_WEBHOOKS: webhooks.default([]).describe('alert notifications: JSON array of {url, secret (HMAC-SHA256 key), min_severity, types}; delivered by BullMQ with retries (secret)'),
   IXMETER_MEMBERS_FILE: z.string().optional().describe('IX-F Member Export JSON loaded at start'),
   IXMETER_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional().describe('bootstrap admin token; unset: the first start creates one and prints it once (secret)'),
   IXMETER_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai').describe('billing months and schedules'),

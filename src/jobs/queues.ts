@@ -10,10 +10,15 @@ export const QUEUES = {
     payload: z.object({ asn: z.number().int().positive(), month: z.string().regex(/^\d{4}-\d{2}$/), runId: z.string(), actor: z.string() }),
     defaults: { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86_400 } } satisfies JobsOptions,
   },
+  webhooks: {
+    payload: z.object({ hook: z.number().int().min(0), event: z.string(), alert: z.record(z.string(), z.unknown()) }),
+    defaults: { attempts: 8, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 86_400, count: 1000 }, removeOnFail: { age: 30 * 86_400 } } satisfies JobsOptions,
+  },
   maintenance: {
     payload: z.discriminatedUnion('type', [
       z.object({ type: z.literal('monthly-statements') }),
       z.object({ type: z.literal('complete-runs') }),
+      z.object({ type: z.literal('security-scan') }),
     ]),
     defaults: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: { age: 86_400, count: 100 }, removeOnFail: { age: 7 * 86_400 } } satisfies JobsOptions,
   },

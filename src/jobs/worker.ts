@@ -9,12 +9,15 @@ import type { Logger } from '../shared/logger.js';
 import type { StatementsService } from '../statements/statements.service.js';
 import { bullConnection, QUEUES, type Payload, type QueueName, type QueueSet } from './queues.js';
 import { previousMonth, type StatementRuns } from './statement-runs.js';
+import { deliver } from '../alerts/webhooks.js';
+import type { AlertView } from '../alerts/alerts.service.js';
 
 /** Recurring work: last month's statements at 00:30 on the 1st (billing time zone); run completion every minute. */
 export function schedules(tz: string) {
   return [
     { id: 'monthly-statements', repeat: { pattern: '30 0 1 * *', tz }, data: { type: 'monthly-statements' as const } },
     { id: 'complete-runs', repeat: { every: 60_000 }, data: { type: 'complete-runs' as const } },
+    { id: 'security-scan', repeat: { every: 60_000 }, data: { type: 'security-scan' as const } },
   ];
 }
 
@@ -28,7 +31,11 @@ export interface Workers {
   close(): Promise<void>;
 }
 
-export async function startWorkers(deps: { config: Config; log: Logger; queues: QueueSet; statements: StatementsService; runs: StatementRuns }): Promise<Workers> {
+export async function startWorkers(deps: {
+  config: Config; log: Logger; queues: QueueSet; statements: StatementsService; runs: StatementRuns;
+  /** Window/baseline detectors (every minute). */
+  securityScan?: () => Promise<unknown>;
+}): Promise<Workers> {
   const { config, log } = deps;
   const connection = bullConnection(config.IXMETER_REDIS_URL);
   const prefix = config.IXMETER_REDIS_PREFIX;
@@ -39,6 +46,11 @@ export async function startWorkers(deps: { config: Config; log: Logger; queues: 
     return deps.statements.compute(p.asn, p.month, p.actor, p.runId);
   }, { connection, prefix, concurrency: 2 }));
 
+  workers.push(new Worker('webhooks', async (job) => {
+    const p = parse('webhooks', job);
+    return { status: await deliver(config.IXMETER_WEBHOOKS, { hook: p.hook, event: p.event, alert: p.alert as unknown as AlertView }) };
+  }, { connection, prefix, concurrency: 4 }));
+
   workers.push(new Worker('maintenance', async (job) => {
     const p = parse('maintenance', job);
     switch (p.type) {
@@ -48,6 +60,8 @@ export async function startWorkers(deps: { config: Config; log: Logger; queues: 
       }
       case 'complete-runs':
         return { requeued: await deps.runs.completeRuns() };
+      case 'security-scan':
+        return deps.securityScan ? deps.securityScan() : { skipped: true };
       default: {
         const never: never = p;
         throw new UnrecoverableError(`unknown maintenance job ${JSON.stringify(never)}`);

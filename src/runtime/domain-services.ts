@@ -18,6 +18,9 @@ import { createStatementsService } from '../statements/statements.service.js';
 import { createPoliciesService } from '../subsidies/policies.service.js';
 import { createStatementRuns } from '../jobs/statement-runs.js';
 import type { QueueSet } from '../jobs/queues.js';
+import { createAlertsRepository } from '../alerts/alerts.repository.js';
+import { createAlertsService, type AlertView } from '../alerts/alerts.service.js';
+import { hookMatches } from '../alerts/webhooks.js';
 
 export interface DomainHooks {
   /** Live exporter counters of an in-process collector (null: read the snapshots collectors store). */
@@ -30,7 +33,15 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
   const members = createMembersService(createMembersRepository(c), hooks.onAssignmentsChanged);
   const statementsRepo = createStatementsRepository(c);
   const policies = createPoliciesService(statementsRepo);
+  const notify = async (alert: AlertView, event: string): Promise<void> => {
+    if (!queues) return;
+    const hooks = config.IXMETER_WEBHOOKS;
+    for (let i = 0; i < hooks.length; i++) {
+      if (hookMatches(hooks[i]!, alert)) await queues.get('webhooks').add('deliver', { hook: i, event, alert: alert as unknown as Record<string, unknown> });
+    }
+  };
   return {
+    alerts: createAlertsService(createAlertsRepository(c), notify),
     members,
     statementsRepo,
     policies,

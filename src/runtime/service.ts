@@ -18,7 +18,7 @@ import { openMigratedStorage } from './storage-setup.js';
 // The composition root is the one place in src/ that may import collectors/.
 import { startCollectorPart, type CollectorPart } from '../../collectors/part.js';
 import type { MembersService } from '../members/members.service.js';
-import { createDomainServices } from './domain-services.js';
+import { createDomainServices, type DomainServices } from './domain-services.js';
 import { createQueues } from '../jobs/queues.js';
 import { startWorkers } from '../jobs/worker.js';
 import { readFileSync } from 'node:fs';
@@ -46,6 +46,8 @@ export interface RunningService {
   url: string | null;
   /** The storage this process owns (tests query it; chDB allows no second opener). */
   storage: Storage;
+  /** The domain services of this process (tests drive them directly). */
+  domain: DomainServices;
   collectorListeners: () => Array<{ protocol: string; port: number; bound: boolean }>;
   adminToken: string | undefined;
   stop(): Promise<void>;
@@ -136,6 +138,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     return {
       url,
       storage,
+      domain,
       collectorListeners: () => (collectorPart ? collectorPart.status().listeners : []),
       adminToken: boot.token,
       async stop() {
