@@ -12,6 +12,7 @@ import type { CollectorMetrics } from './collector-metrics.js';
 import { readKernelDrops } from './kernel-drops.js';
 import type { ExporterStats } from './pipeline/exporter-stats.js';
 import type { AssignmentInterval } from './pipeline/attribution.js';
+import type { AlertCandidate } from '../src/security/types.js';
 import type { ListenerState, MainToWorker, ReceiverOptions, WorkerToMain } from './udp/protocol.js';
 
 export interface BatchSink {
@@ -37,7 +38,14 @@ function createReceiverWorker(workerData: ReceiverOptions): Worker {
   return new Worker(boot, { eval: true, workerData });
 }
 
-export async function startCollector(config: Config, log: Logger, metrics: CollectorMetrics, sink: BatchSink, assignments: AssignmentInterval[] = []): Promise<CollectorHandle> {
+export interface CollectorHooks {
+  /** Fast-path detector candidates from the receiving thread. */
+  onAlerts?: (candidates: AlertCandidate[]) => void;
+  /** Detector settings input (validated); null disables the fast path. */
+  security?: unknown;
+}
+
+export async function startCollector(config: Config, log: Logger, metrics: CollectorMetrics, sink: BatchSink, assignments: AssignmentInterval[] = [], hooks: CollectorHooks = {}): Promise<CollectorHandle> {
   const id = `c${randomBytes(4).toString('hex')}`;
   const listenersCfg = [
     { name: 'netflow', port: config.IXMETER_NETFLOW_PORT },
@@ -57,6 +65,7 @@ export async function startCollector(config: Config, log: Logger, metrics: Colle
     statePath: join(config.dataDir, 'collector', 'decoder-state.json'),
     statsIntervalMs: 1000,
     assignments,
+    security: hooks.security ?? null,
   };
   let listeners: ListenerState[] = [];
   let last: { stats: ExporterStats[]; templates: Record<string, number>; atMs: number } = { stats: [], templates: {}, atMs: 0 };
@@ -75,6 +84,7 @@ export async function startCollector(config: Config, log: Logger, metrics: Colle
         break;
       case 'log': log[m.level]({ component: 'collector', ...m.data }, m.msg); break;
       case 'listening': break;
+      case 'alerts': hooks.onAlerts?.(m.candidates); break;
       case 'stopped': onStopped?.(); break;
     }
   }

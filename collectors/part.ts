@@ -10,6 +10,11 @@ import type { Config } from '../src/config/load.js';
 import { createExportersRepository } from '../src/exporters/exporters.repository.js';
 import { createMembersRepository } from '../src/members/members.repository.js';
 import type { AssignmentInterval } from './pipeline/attribution.js';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { AppError, errorMessage } from '../src/shared/errors.js';
+import { parseSecuritySettings } from '../src/security/thresholds.js';
+import type { AlertCandidate } from '../src/security/types.js';
 import type { Logger } from '../src/shared/logger.js';
 import { createCollectorMetrics } from './collector-metrics.js';
 import { startCollector, type CollectorHandle } from './collector.js';
@@ -25,7 +30,27 @@ export interface CollectorPart {
   stop(): Promise<void>;
 }
 
-export async function startCollectorPart(config: Config, log: Logger, registry: Registry, client: ClickHouseClient, mode: 'embedded' | 'server'): Promise<CollectorPart> {
+/** Detector settings from IXMETER_SECURITY_FILE (validated here, so a bad file stops the start with its problems). */
+export function loadSecuritySettings(config: Config): unknown {
+  if (!config.IXMETER_SECURITY_FAST_PATH) return null;
+  let input: unknown = {};
+  if (config.IXMETER_SECURITY_FILE) {
+    try {
+      input = parseYaml(readFileSync(config.IXMETER_SECURITY_FILE, 'utf8'));
+    } catch (e) {
+      throw new AppError('IXMETER_ERR_CONFIG_INVALID', `IXMETER_SECURITY_FILE=${config.IXMETER_SECURITY_FILE}: ${errorMessage(e)}`);
+    }
+  }
+  try {
+    parseSecuritySettings(input);
+  } catch (e) {
+    throw new AppError('IXMETER_ERR_CONFIG_INVALID', `IXMETER_SECURITY_FILE=${config.IXMETER_SECURITY_FILE ?? '(defaults)'}: ${errorMessage(e)}`);
+  }
+  return input;
+}
+
+export async function startCollectorPart(config: Config, log: Logger, registry: Registry, client: ClickHouseClient, mode: 'embedded' | 'server',
+  onAlerts?: (c: AlertCandidate[]) => void): Promise<CollectorPart> {
   const metrics = createCollectorMetrics(registry);
   const onEvent = (e: WriterEvent) => {
     switch (e.type) {
@@ -44,7 +69,7 @@ export async function startCollectorPart(config: Config, log: Logger, registry: 
   const members = createMembersRepository(client);
   const loadAssignments = async (): Promise<AssignmentInterval[]> =>
     (await members.assignments(Date.now() - 24 * 3600_000)).map((a) => ({ kind: a.kind, key: a.key, asn: a.asn, fromMs: a.valid_from, toMs: a.valid_to }));
-  const collector = await startCollector(config, log, metrics, writer, await loadAssignments());
+  const collector = await startCollector(config, log, metrics, writer, await loadAssignments(), { security: loadSecuritySettings(config), onAlerts });
   let fingerprint = await members.assignmentsFingerprint();
   async function reloadAssignments(): Promise<void> {
     fingerprint = await members.assignmentsFingerprint();

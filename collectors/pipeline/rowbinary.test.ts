@@ -37,8 +37,9 @@ describe('RowBinary flow rows', () => {
   it('round-trips every column through ClickHouse', async () => {
     const w = new RowBinaryWriter();
     const attr = new Attributor([{ kind: 'mac', key: '4094|020000000001', asn: 64500, fromMs: 0, toMs: 2 ** 50 }]);
-    w.flowRow(base, attr);
-    w.flowRow({ ...base, srcAddr: '198.51.100.9', dstAddr: '', ipVersion: 4, srcMac: 0, samplingRate: 0.5 }, attr);
+    const put = (f: FlowRecord) => w.flowRow(f, ...attr.source(f), ...attr.destination(f));
+    put(base);
+    put({ ...base, srcAddr: '198.51.100.9', dstAddr: '', ipVersion: 4, srcMac: 0, samplingRate: 0.5 });
     const rows = w.rows;
     await clickHouseInsert(storage.client, 'embedded')({ id: 'rb-1', table: 'flows_raw', format: 'RowBinary', body: w.take(), rows });
     const rs = await storage.client.query({

@@ -5,7 +5,6 @@
  * bytes, IPv6 = 16 bytes in network order (IPv4 as ::ffff:a.b.c.d), integers little-endian.
  */
 import type { FlowRecord } from '../decoders/types.js';
-import type { Attributor } from './attribution.js';
 
 const enc = new TextEncoder();
 const strCache = new Map<string, Uint8Array>();
@@ -73,9 +72,8 @@ export class RowBinaryWriter {
     this.view = new DataView(next.buffer);
   }
 
-  flowRow(f: FlowRecord, attr: Attributor): void {
-    const [srcAsn, srcBy] = attr.source(f);
-    const [dstAsn, dstBy] = attr.destination(f);
+  /** One flows_raw row; attribution (ASN and method per side) is decided by the caller. */
+  flowRow(f: FlowRecord, srcAsn: number, srcBy: string, dstAsn: number, dstBy: string): void {
     this.ensure(256);
     const v = this.view;
     const b = this.buf;

@@ -1,6 +1,7 @@
 /** Messages between the collector's receiving worker thread and the main (ClickHouse) thread. */
 import type { AssignmentInterval } from '../pipeline/attribution.js';
 import type { ExporterStats } from '../pipeline/exporter-stats.js';
+import type { AlertCandidate } from '../../src/security/types.js';
 
 export interface ReceiverOptions {
   collectorId: string;
@@ -17,6 +18,8 @@ export interface ReceiverOptions {
   statsIntervalMs: number;
   /** Attribution keys with validity intervals (replaced at runtime by an 'assignments' message). */
   assignments: AssignmentInterval[];
+  /** Security detector settings (src/security/thresholds.ts input); null disables the fast path. */
+  security: unknown;
 }
 
 export interface BatchMessage {
@@ -31,6 +34,7 @@ export type WorkerToMain =
   | BatchMessage
   | { type: 'stats'; exporters: ExporterStats[]; templates: Record<string, number>; socketErrors: number; atMs: number }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string; data?: Record<string, unknown> }
+  | { type: 'alerts'; candidates: AlertCandidate[] }
   | { type: 'stopped'; statePersisted: boolean };
 
 export type MainToWorker = { type: 'stop' } | { type: 'assignments'; list: AssignmentInterval[] };

@@ -11,6 +11,9 @@ import { ExporterStatsTable } from '../pipeline/exporter-stats.js';
 import { counterRow } from '../pipeline/rows.js';
 import { RowBinaryWriter } from '../pipeline/rowbinary.js';
 import { Attributor, type AssignmentInterval } from '../pipeline/attribution.js';
+import { createFastPathEngine } from '../../src/security/detectors/engine.js';
+import { parseSecuritySettings } from '../../src/security/thresholds.js';
+import { securityContext } from '../pipeline/security-context.js';
 import { loadDecoderState, saveDecoderState } from '../pipeline/state-store.js';
 import type { ListenerState, ReceiverOptions, WorkerToMain } from './protocol.js';
 
@@ -37,6 +40,7 @@ export function createReceiver(opts: ReceiverOptions, post: (m: WorkerToMain, tr
   let socketErrors = 0;
   let stopped = false;
   let attributor = new Attributor(opts.assignments);
+  const engine = opts.security ? createFastPathEngine(parseSecuritySettings(opts.security), securityContext(opts.assignments, Date.now())) : null;
 
   function flushRows(): void {
     if (flows.rows) {
@@ -57,7 +61,12 @@ export function createReceiver(opts: ReceiverOptions, post: (m: WorkerToMain, tr
     const s = stats.recordDatagram(exporter, sniffProtocol(msg), msg.length, now);
     const res = decodeDatagram({ receivedAtMs: now, exporter, exporterPort: rinfo.port, payload: msg }, state, sampling);
     stats.recordResult(s, res);
-    for (const f of res.flows) flows.flowRow(f, attributor);
+    for (const f of res.flows) {
+      const [srcAsn, srcBy] = attributor.source(f);
+      const [dstAsn, dstBy] = attributor.destination(f);
+      flows.flowRow(f, srcAsn, srcBy, dstAsn, dstBy);
+      engine?.observe({ ...f, srcAsn, dstAsn });
+    }
     for (const c of res.counters) counters.push(counterRow(c));
     if (flows.rows >= opts.batchRows || counters.length >= opts.batchRows) flushRows();
   }
@@ -102,6 +111,7 @@ export function createReceiver(opts: ReceiverOptions, post: (m: WorkerToMain, tr
   return {
     setAssignments(list) {
       attributor = new Attributor(list);
+      engine?.setContext(securityContext(list, Date.now()));
       post({ type: 'log', level: 'info', msg: 'attribution keys loaded', data: { keys: list.length } });
     },
     async start() {
@@ -112,6 +122,12 @@ export function createReceiver(opts: ReceiverOptions, post: (m: WorkerToMain, tr
         for (const [reason, n] of Object.entries(exp.errors)) if (n) stats.recordExpiry('pending', reason, n, Date.now());
       }, 1000));
       timers.push(setInterval(postStats, opts.statsIntervalMs));
+      if (engine) {
+        timers.push(setInterval(() => {
+          const candidates = engine.tick(Date.now());
+          if (candidates.length) post({ type: 'alerts', candidates });
+        }, 1000));
+      }
       timers.push(setInterval(persist, STATE_SAVE_INTERVAL_MS));
       return states;
     },

@@ -18,6 +18,8 @@ import { membersRoutes } from './routes/members.routes.js';
 import { portsRoutes } from './routes/ports.routes.js';
 import { statementsRoutes } from './routes/statements.routes.js';
 import { alertsRoutes } from './routes/alerts.routes.js';
+import { meRoutes } from './routes/me.routes.js';
+import { webCspScriptHashes, webPlugin } from './plugins/web.js';
 
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -37,7 +39,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   registerErrorHandling(app);
 
   await app.register(helmet, {
-    contentSecurityPolicy: { directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
+    contentSecurityPolicy: { directives: { 'script-src': ["'self'", ...webCspScriptHashes()], 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
   });
   await app.register(rateLimit, {
     max: deps.config.IXMETER_RATE_LIMIT_PER_MINUTE,
@@ -76,6 +78,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(statementsRoutes(deps), { prefix: '/api/v1' });
   await app.register(alertsRoutes(deps.alerts, deps.statementsRepo, deps.audit), { prefix: '/api/v1' });
   await app.register(portsRoutes(deps.reconciliation, deps.config.IXMETER_RECONCILE_THRESHOLD_PCT), { prefix: '/api/v1' });
+  await app.register(meRoutes(), { prefix: '/api/v1' });
+  await app.register(webPlugin());
 
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
     const text = await deps.metrics.registry.metrics();

@@ -61,6 +61,8 @@ export const ConfigSchema = z.object({
   IXMETER_TEMPLATE_HOLD_MS: z.coerce.number().int().min(0).max(600_000).default(10_000).describe('how long NetFlow v9/IPFIX data waiting for its template is held before it is dropped (counted)'),
   IXMETER_RECONCILE_THRESHOLD_PCT: z.coerce.number().min(0.1).max(100).default(5).describe('flag a port when flow-estimated and counter bytes of a day differ by more than this percentage'),
   IXMETER_WEBHOOKS: webhooks.default([]).describe('alert notifications: JSON array of {url, secret (HMAC-SHA256 key), min_severity, types}; delivered by BullMQ with retries (secret)'),
+  IXMETER_SECURITY_FILE: z.string().optional().describe('YAML/JSON file with detector thresholds and per-member/per-prefix overrides (src/security/thresholds.ts; defaults: domain.md §5.6, FastNetMon, Zeek)'),
+  IXMETER_SECURITY_FAST_PATH: bool.default(true).describe('run the threshold detectors on the live flow stream in the collector (alerts within seconds)'),
   IXMETER_MEMBERS_FILE: z.string().optional().describe('IX-F Member Export JSON loaded at start'),
   IXMETER_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional().describe('bootstrap admin token; unset: the first start creates one and prints it once (secret)'),
   IXMETER_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai').describe('billing months and schedules'),

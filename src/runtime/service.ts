@@ -107,7 +107,9 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     if (config.IXMETER_MEMBERS_FILE) await importMembersFileAtStart(members, config.IXMETER_MEMBERS_FILE, log);
 
     if (opts.parts.includes('collector')) {
-      collectorPart = await startCollectorPart(config, log, metrics.registry, storage.client, storage.mode);
+      collectorPart = await startCollectorPart(config, log, metrics.registry, storage.client, storage.mode, (candidates) => {
+        void domain.alerts.ingest(candidates as never).catch((err) => log.error({ err }, 'alert ingest failed'));
+      });
       const part = collectorPart;
       steps.push({ name: 'collectors', run: () => part.stop() });
     }

@@ -19,9 +19,12 @@ export function benchFlows(n: number, seed = 1): SecurityFlow[] {
     const proto = rnd() < 0.6 ? 6 : rnd() < 0.9 ? 17 : 1;
     const dst = `203.0.${(rnd() * 40) | 0}.${(rnd() * 256) | 0}`; // ~10k destinations
     const src = `${(rnd() * 223 + 1) | 0}.${(rnd() * 256) | 0}.${(rnd() * 256) | 0}.${(rnd() * 256) | 0}`;
-    const mac = 0x020000000000 + ((rnd() * 200) | 0);
+    const exporterIdx = (rnd() * 4) | 0;
+    const inIf = (rnd() * 48) | 0;
+    // One MAC per member port, as on a clean peering LAN (192 ports, 200 registered MACs).
+    const mac = 0x020000000000 + ((exporterIdx * 48 + inIf) % 200);
     flows.push({
-      receivedAtMs: 0, protocol: sflow ? 'sflow-v5' : 'ipfix', exporter: `10.255.0.${(rnd() * 4) | 0}`, inIf: (rnd() * 48) | 0, outIf: 1,
+      receivedAtMs: 0, protocol: sflow ? 'sflow-v5' : 'ipfix', exporter: `10.255.0.${exporterIdx}`, inIf, outIf: 1,
       srcMac: mac, dstMac: 0x020000000100 + ((rnd() * 200) | 0), vlan: 0, etherType: 0x0800, ipVersion: 4, srcAddr: src, dstAddr: dst,
       ipProto: proto, srcPort: proto === 1 ? 0 : rnd() < 0.1 ? 53 : 1024 + ((rnd() * 60000) | 0), dstPort: proto === 1 ? 0x0800 : rnd() < 0.5 ? 443 : (rnd() * 65536) | 0,
       tcpFlags: proto === 6 ? (rnd() < 0.1 ? 0x02 : 0x18) : 0, fragment: rnd() < 0.01 ? 1 : 0, packets: sflow ? 1 : 1 + ((rnd() * 20) | 0),

@@ -156,17 +156,18 @@ export const DEFAULT_DETECTORS: DetectorThresholds = Object.freeze({
  * | maxTrackedScanSources   | 20,000  | scan sources per scan window (same eviction) |
  * | maxTrackedPorts         | 20,000  | ports with MAC memory (L2_MULTIPLE_MACS) |
  * | maxMacsPerPort          | 64      | MACs remembered per port |
+ * | maxDetailedDestinations | 4,096   | destinations per window holding evidence (top sources/ports, samples) |
  * | maxL2Keys               | 5,000   | distinct L2 / bogon alert keys per window |
  * | topN                    | 10      | evidence list length |
  */
 export const EngineSettingsSchema = z.strictObject({
   windowMs: z.int().min(100), scanWindowMs: z.int().min(1_000), maxTrackedDestinations: z.int().min(16), maxTrackedScanSources: z.int().min(16),
-  maxTrackedPorts: z.int().min(16), maxMacsPerPort: z.int().min(2), maxL2Keys: z.int().min(16), topN: z.int().min(1).max(100),
+  maxTrackedPorts: z.int().min(16), maxDetailedDestinations: z.int().min(16), maxMacsPerPort: z.int().min(2), maxL2Keys: z.int().min(16), topN: z.int().min(1).max(100),
 });
 export type EngineSettings = z.infer<typeof EngineSettingsSchema>;
 export const DEFAULT_ENGINE: EngineSettings = Object.freeze({
   windowMs: 5_000, scanWindowMs: 300_000, maxTrackedDestinations: 20_000, maxTrackedScanSources: 20_000, maxTrackedPorts: 20_000,
-  maxMacsPerPort: 64, maxL2Keys: 5_000, topN: 10,
+  maxDetailedDestinations: 4_096, maxMacsPerPort: 64, maxL2Keys: 5_000, topN: 10,
 });
 
 const Asn = z.int().min(1).max(4_294_967_295);

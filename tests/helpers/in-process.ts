@@ -21,7 +21,8 @@ export async function startTestService(dataDir: string, env: Record<string, stri
 
 export async function sendDatagrams(port: number, payloads: Uint8Array[], opts: { from?: string; perSecond?: number } = {}): Promise<void> {
   const sock = createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, opts.from ?? '127.0.0.1', () => r()));
+  // Only loopback addresses exist here: 127.0.0.0/8 gives each test exporter its own source address.
+  await new Promise<void>((r, j) => { sock.once('error', j); sock.bind(0, opts.from ?? '127.0.0.1', () => r()); });
   const perMs = (opts.perSecond ?? 20_000) / 1000;
   const t0 = Date.now();
   for (let i = 0; i < payloads.length; i++) {

@@ -43,7 +43,7 @@ export class BogonState {
     let x = this.byPort.get(key);
     if (!x) {
       if (this.byPort.size >= this.maxKeys) { this.dropped++; return; }
-      x = { key, asn: f.srcAsn, pkts: 0, bytes: 0, firstMs: f.receivedAtMs, lastMs: f.receivedAtMs, sources: new TopK(16), dsts: new TopK(8), samples: [], rates: [] };
+      x = { key, asn: f.srcAsn, pkts: 0, bytes: 0, firstMs: f.receivedAtMs, lastMs: f.receivedAtMs, sources: new TopK<string>(16, ''), dsts: new TopK<string>(8, ''), samples: [], rates: [] };
       this.byPort.set(key, x);
     }
     const r = f.samplingRate > 0 ? f.samplingRate : 1;

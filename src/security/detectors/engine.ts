@@ -18,7 +18,7 @@ import { BogonState, isCheckedBogon } from './bogon.js';
 import { L2State } from './l2.js';
 import { ScanState } from './scans.js';
 import { evictBottomHalf } from './topk.js';
-import { accumulate, DstStats, evaluateDst, minimumRates } from './volumetric.js';
+import { accumulate, DstDetail, DstStats, evaluateDst, minimumRates, type AccumulateOptions } from './volumetric.js';
 
 export interface EngineStats {
   flowsObserved: number;
@@ -27,7 +27,7 @@ export interface EngineStats {
   trackedDestinations: number;
   trackedScanSources: number;
   trackedPorts: number;
-  evictions: { destinations: number; scanSources: number; l2Findings: number; ports: number; macs: number; bogonPorts: number };
+  evictions: { destinations: number; details: number; scanSources: number; l2Findings: number; ports: number; macs: number; bogonPorts: number };
 }
 
 export interface FastPathEngine {
@@ -58,7 +58,34 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
   const ampUnion: number[] = [];
   ampPort.forEach((x, p) => { if (x) ampUnion.push(p); });
   // Evidence starts at 5 % of the smallest pps threshold over one window.
-  const acc = { ampPort, ampCapacity: Math.max(16, ampUnion.length), detailAfter: (min.pps * cfg.windowMs) / 1000 * 0.05 };
+  // Evidence (top sources, ports, samples) is kept for at most maxDetailedDestinations destinations per window,
+  // from the moment one reaches 20 % of the smallest pps threshold; holders are pooled across windows, and
+  // when the budget is used up the lower half (by packets) of the detailed destinations gives theirs back.
+  const ampCapacity = Math.max(16, ampUnion.length);
+  const pool: DstDetail[] = [];
+  let detailed = 0;
+  const acc: AccumulateOptions = {
+    ampPort,
+    detailAfter: ((min.pps * cfg.windowMs) / 1000) * 0.2,
+    detail(): DstDetail | null {
+      if (detailed >= cfg.maxDetailedDestinations) reclaim();
+      const d = pool.pop() ?? new DstDetail(ampCapacity);
+      d.reset();
+      detailed++;
+      return d;
+    },
+  };
+  function release(s: DstStats): void {
+    if (s.detail !== null) { pool.push(s.detail); s.detail = null; detailed--; }
+  }
+  function reclaim(): void {
+    const list: DstStats[] = [];
+    for (const s of dsts.values()) if (s.detail !== null) list.push(s);
+    list.sort((a, b) => a.pkts - b.pkts);
+    const k = list.length >> 1;
+    for (let i = 0; i < k; i++) { release(list[i]!); list[i]!.noDetail = true; }
+    st.evictions.details += k;
+  }
   const l2Enabled = variants.some((v) => v.l2.enabled);
   const scanEnabled = variants.some((v) => v.scan.enabled);
   const bogonEnabled = variants.some((v) => v.bogon.enabled);
@@ -84,7 +111,7 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
   let scanOpenedMs = -1;
   const st: EngineStats = {
     flowsObserved: 0, windowsClosed: 0, scanWindowsClosed: 0, trackedDestinations: 0, trackedScanSources: 0, trackedPorts: 0,
-    evictions: { destinations: 0, scanSources: 0, l2Findings: 0, ports: 0, macs: 0, bogonPorts: 0 },
+    evictions: { destinations: 0, details: 0, scanSources: 0, l2Findings: 0, ports: 0, macs: 0, bogonPorts: 0 },
   };
 
   function observe(f: SecurityFlow): void {
@@ -95,7 +122,7 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
       let s = dsts.get(f.dstAddr);
       if (s === undefined) {
         if (dsts.size >= cfg.maxTrackedDestinations) {
-          st.evictions.destinations += evictBottomHalf(dsts, (x) => x.pkts, cfg.maxTrackedDestinations >>> 1);
+          st.evictions.destinations += evictBottomHalf(dsts, (x) => x.pkts, cfg.maxTrackedDestinations >>> 1, release);
         }
         s = new DstStats(f.dstAddr);
         dsts.set(f.dstAddr, s);
@@ -116,6 +143,7 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
       const t = overridden ? resolveThresholds(settings, { asn: s.victimAsn, dstAddr: s.addr }) : base;
       evaluateDst(s, t, sec, topN, ampUnion, out);
     }
+    for (const s of dsts.values()) release(s);
     dsts = new Map();
     l2.close(nowMs, openedMs, sec, ctx, (asn) => byAsn(asn).l2, out);
     st.windowsClosed++;

@@ -80,7 +80,8 @@ interface Finding {
   details: Record<string, string | number>;
 }
 
-interface PortMacs { macs: Map<number, number>; activeMs: number }
+/** MACs seen on one port; `lastMac`/`lastWriteMs` skip the map write for the usual single-MAC port (refreshed every second). */
+interface PortMacs { macs: Map<number, number>; activeMs: number; lastMac: number; lastWriteMs: number }
 
 export interface L2Counters { findingsDropped: number; portsDropped: number; macsDropped: number }
 
@@ -129,9 +130,12 @@ export class L2State {
       this.add(`L|${mac}|${ll}`, 'L2_LINK_LOCAL_PROTOCOL', f, macText(mac), srcAsn, null, { protocol: ll, port: port(f), dstMac: macText(f.dstMac) });
     } else {
       const et = f.etherType;
-      if (!t.allowedEtherTypes.includes(et) && !(t.lagEtherTypes.includes(et) && ctx.lagPorts?.has(port(f)))) {
-        const name = et === 0 ? 'LLC/802.3 (no Ethernet II)' : `0x${et.toString(16).padStart(4, '0')}`;
-        this.add(`E|${mac}|${et}`, 'L2_FORBIDDEN_ETHERTYPE', f, macText(mac), srcAsn, null, { etherType: et, etherTypeName: name, port: port(f) });
+      if (!t.allowedEtherTypes.includes(et)) {
+        // LACP / slow protocols (to 01:80:C2:00:00:02) are fine on LAG members, multicast included.
+        if (!(t.lagEtherTypes.includes(et) && ctx.lagPorts?.has(port(f)))) {
+          const name = et === 0 ? 'LLC/802.3 (no Ethernet II)' : `0x${et.toString(16).padStart(4, '0')}`;
+          this.add(`E|${mac}|${et}`, 'L2_FORBIDDEN_ETHERTYPE', f, macText(mac), srcAsn, null, { etherType: et, etherTypeName: name, port: port(f) });
+        }
       } else if (isForbiddenNonUnicast(f)) {
         this.add(`N|${mac}`, 'L2_NON_UNICAST', f, macText(mac), srcAsn, null, { port: port(f), dstMac: macText(f.dstMac) });
       }
@@ -151,13 +155,17 @@ export class L2State {
     let p = byIf.get(f.inIf);
     if (!p) {
       if (this.portCount >= this.maxPorts) { this.counters.portsDropped++; return; }
-      p = { macs: new Map(), activeMs: 0 };
+      p = { macs: new Map(), activeMs: 0, lastMac: -1, lastWriteMs: 0 };
       byIf.set(f.inIf, p);
       this.portCount++;
     }
-    p.activeMs = f.receivedAtMs;
+    const now = f.receivedAtMs;
+    p.activeMs = now;
+    if (f.srcMac === p.lastMac && now - p.lastWriteMs < 1_000) return;
     if (p.macs.size >= this.maxMacsPerPort && !p.macs.has(f.srcMac)) { this.counters.macsDropped++; return; }
-    p.macs.set(f.srcMac, f.receivedAtMs);
+    p.macs.set(f.srcMac, now);
+    p.lastMac = f.srcMac;
+    p.lastWriteMs = now;
   }
 
   /** Close a fast window: emit findings, expire MAC memory, check MACs per port. */

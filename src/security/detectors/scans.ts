@@ -22,10 +22,7 @@ const SET_CAP = 128; // distinct members per set
 /** Memory budget: set members (host/port entries) across all sources = MEMBERS_PER_SOURCE × maxSources. */
 const MEMBERS_PER_SOURCE = 64;
 
-/**
- * Most sources send one probe-like flow to one (host, port) in a window; they cost one small object.
- * The maps and sample list are created when a second distinct (host, port) shows up.
- */
+/** A promoted source (≥ 2 distinct (host, port) probes in the window). */
 interface ScanSource {
   asn: number;
   rate: number;
@@ -34,9 +31,9 @@ interface ScanSource {
   lastMs: number;
   dst0: string;
   port0: number;
-  hostPorts: Map<string, Set<number>> | null;
-  portHosts: Map<number, Set<string>> | null;
-  samples: RawSample[] | null;
+  hostPorts: Map<string, Set<number>>;
+  portHosts: Map<number, Set<string>>;
+  samples: RawSample[];
 }
 
 /** Probe key: the destination port to count, -1 when the flow is not a probe, -2 for ICMP echo (address scan, port 0). */
@@ -49,52 +46,93 @@ export function probePort(f: SecurityFlow, tcpSynOnly: boolean): number {
   return -1;
 }
 
+/** FNV-1a over the UTF-16 code units of a string. */
+function hashStr(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/**
+ * Two stages keep the per-flow cost flat when most sources send one probe-like flow:
+ *  1. a fixed hash table (typed arrays, sized 8 × maxSources rounded up to a power of two) remembers each
+ *     source's first (host, port) — no allocation; a colliding source overwrites the slot (that source's
+ *     first probe is forgotten, which can only delay, never invent, a scan);
+ *  2. a source showing a second distinct (host, port) is promoted to the bounded `sources` map.
+ */
 export class ScanState {
   sources = new Map<string, ScanSource>();
   /** Set members held across all sources (bounded by MEMBERS_PER_SOURCE × maxSources). */
   members = 0;
   evictions = 0;
+  private readonly mask: number;
+  private readonly tags: Int32Array;
+  private readonly promoted: Uint8Array;
+  private readonly port0: Int32Array;
+  private readonly probes: Int32Array;
+  private readonly asn: Float64Array;
+  private readonly rate: Float64Array;
+  private readonly first: Float64Array;
+  private readonly dst0: string[];
 
-  constructor(private readonly maxSources: number) {}
+  constructor(private readonly maxSources: number) {
+    let size = 1024;
+    while (size < maxSources * 8) size *= 2;
+    this.mask = size - 1;
+    this.tags = new Int32Array(size); this.promoted = new Uint8Array(size); this.port0 = new Int32Array(size);
+    this.probes = new Int32Array(size); this.asn = new Float64Array(size); this.rate = new Float64Array(size);
+    this.first = new Float64Array(size); this.dst0 = new Array<string>(size).fill('');
+  }
 
   private evict(): void {
     this.evictions += evictBottomHalf(this.sources, (x) => x.probes, this.maxSources >>> 1);
     this.members = 0;
     for (const x of this.sources.values()) {
-      for (const v of x.hostPorts?.values() ?? []) this.members += v.size;
-      for (const v of x.portHosts?.values() ?? []) this.members += v.size;
+      for (const v of x.hostPorts.values()) this.members += v.size;
+      for (const v of x.portHosts.values()) this.members += v.size;
     }
   }
 
   observe(f: SecurityFlow, tcpSynOnly: boolean): void {
     const port = probePort(f, tcpSynOnly);
     if (port === -1 || f.srcAddr === '' || f.dstAddr === '') return;
-    let s = this.sources.get(f.srcAddr);
-    if (!s) {
+    const h = hashStr(f.srcAddr);
+    const slot = h & this.mask;
+    const tag = h | 1;
+    const rate = f.samplingRate > 1 ? f.samplingRate : 1;
+    if (this.tags[slot] !== tag) {
+      this.tags[slot] = tag; this.promoted[slot] = 0; this.port0[slot] = port; this.dst0[slot] = f.dstAddr;
+      this.probes[slot] = 1; this.asn[slot] = f.srcAsn; this.rate[slot] = rate; this.first[slot] = f.receivedAtMs;
+      return;
+    }
+    let s: ScanSource | undefined;
+    if (this.promoted[slot] === 1) s = this.sources.get(f.srcAddr);
+    else {
+      this.probes[slot]++;
+      if (rate > this.rate[slot]!) this.rate[slot] = rate;
+      if (f.dstAddr === this.dst0[slot] && port === this.port0[slot]) return;
+      s = this.sources.get(f.srcAddr);
+    }
+    if (s === undefined) {
       if (this.sources.size >= this.maxSources || this.members >= this.maxSources * MEMBERS_PER_SOURCE) this.evict();
       s = {
-        asn: f.srcAsn, rate: 1, probes: 0, firstMs: f.receivedAtMs, lastMs: f.receivedAtMs, dst0: f.dstAddr, port0: port,
-        hostPorts: null, portHosts: null, samples: null,
+        asn: this.asn[slot]!, rate: this.rate[slot]!, probes: this.probes[slot]! - 1, firstMs: this.first[slot]!, lastMs: f.receivedAtMs,
+        dst0: this.dst0[slot]!, port0: this.port0[slot]!, hostPorts: new Map(), portHosts: new Map(), samples: [],
       };
       this.sources.set(f.srcAddr, s);
-    }
-    s.probes++;
-    s.lastMs = f.receivedAtMs;
-    if (f.samplingRate > s.rate) s.rate = f.samplingRate;
-    if (s.hostPorts === null) {
-      if (f.dstAddr === s.dst0 && port === s.port0) return;
-      s.hostPorts = new Map();
-      s.portHosts = new Map();
-      s.samples = [];
       this.add(s, s.dst0, s.port0);
     }
-    if (s.samples!.length < 10) s.samples!.push(captureSample(f));
+    this.promoted[slot] = 1;
+    s.probes++;
+    s.lastMs = f.receivedAtMs;
+    if (rate > s.rate) s.rate = rate;
+    if (s.samples.length < 10) s.samples.push(captureSample(f));
     this.add(s, f.dstAddr, port);
   }
 
   private add(s: ScanSource, dst: string, port: number): void {
-    const hp = s.hostPorts!;
-    const ph = s.portHosts!;
+    const hp = s.hostPorts;
+    const ph = s.portHosts;
     if (port >= 0) {
       let ports = hp.get(dst);
       if (!ports && hp.size < INNER_CAP) { ports = new Set(); hp.set(dst, ports); }
@@ -109,7 +147,6 @@ export class ScanState {
   /** Close the scan window: evaluate every source, then forget them. */
   close(sec: number, scanFor: (asn: number) => DetectorThresholds['scan'], out: AlertCandidate[]): void {
     for (const [src, s] of this.sources) {
-      if (s.hostPorts === null || s.portHosts === null) continue; // one distinct (host, port): never a scan
       const t = scanFor(s.asn);
       if (!t.enabled) continue;
       const sampled = s.rate > 1;
@@ -130,7 +167,7 @@ export class ScanState {
           metrics: { distinctPorts: best[1].size, estimatedDistinctPorts: best[1].size * s.rate, probesSampled: s.probes, relativeIndicator: sampled ? 1 : 0, windowSeconds: sec },
           evidence: {
             topSources: [{ addr: src, asn: s.asn || null, pps: (s.probes * s.rate) / sec, bps: 0 }], topSrcPorts: [],
-            topDstPorts: ports.slice(0, 50).map((p) => ({ key: p, pps: 0 })), protocols: [], sampleFlows: (s.samples ?? []).map(formatSample), samplingRates: [s.rate],
+            topDstPorts: ports.slice(0, 50).map((p) => ({ key: p, pps: 0 })), protocols: [], sampleFlows: s.samples.map(formatSample), samplingRates: [s.rate],
             details: { host: best[0], ports: ports.slice(0, 50) },
           },
         });
@@ -145,7 +182,7 @@ export class ScanState {
           metrics: { distinctHosts: bestP[1].size, estimatedDistinctHosts: bestP[1].size * s.rate, probesSampled: s.probes, relativeIndicator: sampled ? 1 : 0, windowSeconds: sec },
           evidence: {
             topSources: [{ addr: src, asn: s.asn || null, pps: (s.probes * s.rate) / sec, bps: 0 }], topSrcPorts: [],
-            topDstPorts: [{ key: bestP[0], pps: 0 }], protocols: [], sampleFlows: (s.samples ?? []).map(formatSample), samplingRates: [s.rate],
+            topDstPorts: [{ key: bestP[0], pps: 0 }], protocols: [], sampleFlows: s.samples.map(formatSample), samplingRates: [s.rate],
             details: { port: bestP[0], hosts },
           },
         });
@@ -153,5 +190,7 @@ export class ScanState {
     }
     this.sources = new Map();
     this.members = 0;
+    this.tags.fill(0);
+    this.dst0.fill('');
   }
 }

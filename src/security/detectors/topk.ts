@@ -4,17 +4,29 @@
  * guaranteed lower bound; entries are reported by that bound.
  */
 export class TopK<K extends string | number> {
-  readonly keys: K[] = [];
-  readonly counts: number[] = [];
-  readonly bytes: number[] = [];
-  readonly errors: number[] = [];
-  readonly asns: number[] = [];
+  readonly keys: K[];
+  readonly counts: Float64Array;
+  readonly bytes: Float64Array;
+  readonly errors: Float64Array;
+  readonly asns: Float64Array;
+  size = 0;
 
-  constructor(readonly capacity: number) {}
+  /** Arrays are preallocated so a reused (pooled) counter allocates nothing. */
+  constructor(readonly capacity: number, empty: K) {
+    this.keys = new Array<K>(capacity).fill(empty);
+    this.counts = new Float64Array(capacity);
+    this.bytes = new Float64Array(capacity);
+    this.errors = new Float64Array(capacity);
+    this.asns = new Float64Array(capacity);
+  }
+
+  reset(): void {
+    this.size = 0;
+  }
 
   add(key: K, count: number, bytes = 0, asn = 0): void {
     const keys = this.keys;
-    const n = keys.length;
+    const n = this.size;
     for (let i = 0; i < n; i++) {
       if (keys[i] === key) {
         this.counts[i]! += count;
@@ -23,23 +35,26 @@ export class TopK<K extends string | number> {
         return;
       }
     }
+    let at = n;
+    let floor = 0;
     if (n < this.capacity) {
-      keys.push(key); this.counts.push(count); this.bytes.push(bytes); this.errors.push(0); this.asns.push(asn);
-      return;
+      this.size = n + 1;
+    } else {
+      at = 0;
+      for (let i = 1; i < n; i++) if (this.counts[i]! < this.counts[at]!) at = i;
+      floor = this.counts[at]!;
     }
-    let min = 0;
-    for (let i = 1; i < n; i++) if (this.counts[i]! < this.counts[min]!) min = i;
-    const floor = this.counts[min]!;
-    keys[min] = key;
-    this.counts[min] = floor + count;
-    this.errors[min] = floor;
-    this.bytes[min] = bytes;
-    this.asns[min] = asn;
+    keys[at] = key;
+    this.counts[at] = floor + count;
+    this.errors[at] = floor;
+    this.bytes[at] = bytes;
+    this.asns[at] = asn;
   }
 
   /** Entries sorted by guaranteed count (count − error), then by count. */
   top(n: number): Array<{ key: K; count: number; bytes: number; asn: number }> {
-    const idx = this.keys.map((_, i) => i);
+    const idx: number[] = [];
+    for (let i = 0; i < this.size; i++) idx.push(i);
     idx.sort((a, b) => (this.counts[b]! - this.errors[b]!) - (this.counts[a]! - this.errors[a]!) || this.counts[b]! - this.counts[a]!);
     return idx.slice(0, n).map((i) => ({ key: this.keys[i]!, count: this.counts[i]! - this.errors[i]!, bytes: this.bytes[i]!, asn: this.asns[i]! }));
   }
@@ -49,7 +64,7 @@ export class TopK<K extends string | number> {
  * Evict the lower half (by `weight`) of a map in O(n) (quickselect), so an insert into a full map costs
  * O(1) amortised. Returns the number of evicted entries.
  */
-export function evictBottomHalf<K, V>(map: Map<K, V>, weight: (v: V) => number, keep: number): number {
+export function evictBottomHalf<K, V>(map: Map<K, V>, weight: (v: V) => number, keep: number, onEvict?: (v: V) => void): number {
   const n = map.size;
   if (n <= keep) return 0;
   const w = new Float64Array(n);
@@ -67,6 +82,7 @@ export function evictBottomHalf<K, V>(map: Map<K, V>, weight: (v: V) => number, 
     if (x < pivot || (x === pivot && equalsToEvict > 0)) {
       if (x === pivot) equalsToEvict--;
       map.delete(key);
+      onEvict?.(v);
       evicted++;
     }
   }

@@ -36,29 +36,49 @@ export class DstStats {
   ampP = 0;
   ampB = 0;
   detail: DstDetail | null = null;
+  /** Evidence was taken back (budget); do not ask again this window. */
+  noDetail = false;
 
   constructor(readonly addr: string) {}
 }
 
+/** Evidence of one destination; pooled and reused across windows (allocates nothing once warm). */
 export class DstDetail {
-  readonly sources = new TopK<string>(16);
-  readonly srcAsns = new TopK<number>(8);
-  readonly srcPorts = new TopK<number>(12);
-  readonly dstPorts = new TopK<number>(12);
+  readonly sources = new TopK<string>(12, '');
+  readonly srcAsns = new TopK<number>(4, 0);
+  readonly srcPorts = new TopK<number>(8, 0);
+  readonly dstPorts = new TopK<number>(8, 0);
   /** Amplification packets by source port (capacity ≥ the union port list, so exact since detail started). */
   readonly ampPorts: TopK<number>;
   readonly samples: RawSample[] = [];
+  sampleCount = 0;
   readonly rates: number[] = [];
 
   constructor(ampCapacity: number) {
-    this.ampPorts = new TopK<number>(ampCapacity);
+    this.ampPorts = new TopK<number>(ampCapacity, 0);
+  }
+
+  reset(): void {
+    this.sources.reset(); this.srcAsns.reset(); this.srcPorts.reset(); this.dstPorts.reset(); this.ampPorts.reset();
+    this.sampleCount = 0;
+    this.rates.length = 0;
+  }
+
+  sample(f: SecurityFlow): void {
+    const i = this.sampleCount++;
+    const r = this.samples[i];
+    if (r === undefined) { this.samples.push(captureSample(f)); return; }
+    r.ts = f.receivedAtMs; r.exporter = f.exporter; r.inIf = f.inIf; r.srcMac = f.srcMac; r.dstMac = f.dstMac; r.etherType = f.etherType;
+    r.src = f.srcAddr; r.dst = f.dstAddr; r.proto = f.ipProto; r.srcPort = f.srcPort; r.dstPort = f.dstPort;
+    r.packets = f.packets; r.bytes = f.frameOctets; r.samplingRate = f.samplingRate;
   }
 }
 
 export interface AccumulateOptions {
+  /** Hands out a (reset) evidence holder, or null when the evidence budget is exhausted. */
+  detail(): DstDetail | null;
   /** ampPort[srcPort] === 1 for amplification ports. */
   ampPort: Uint8Array;
-  ampCapacity: number;
   /** Scaled packets after which evidence is collected. */
   detailAfter: number;
 }
@@ -87,8 +107,9 @@ export function accumulate(s: DstStats, f: SecurityFlow, o: AccumulateOptions): 
   if (f.fragment === 1) s.fragP += p;
   let d = s.detail;
   if (d === null) {
-    if (s.pkts < o.detailAfter) return;
-    d = s.detail = new DstDetail(o.ampCapacity);
+    if (s.noDetail || s.pkts < o.detailAfter) return;
+    d = s.detail = o.detail();
+    if (d === null) return;
   }
   d.sources.add(f.srcAddr, p, b, f.srcAsn);
   if (f.srcAsn) d.srcAsns.add(f.srcAsn, p);
@@ -96,7 +117,7 @@ export function accumulate(s: DstStats, f: SecurityFlow, o: AccumulateOptions): 
     d.srcPorts.add(f.srcPort, p); d.dstPorts.add(f.dstPort, p);
     if (proto === UDP && o.ampPort[f.srcPort] === 1) d.ampPorts.add(f.srcPort, p, b);
   }
-  if (d.samples.length < 10) d.samples.push(captureSample(f));
+  if (d.sampleCount < 10) d.sample(f);
   if (d.rates.length < 8 && d.rates.indexOf(r) < 0) d.rates.push(r);
 }
 
@@ -119,7 +140,7 @@ function evidence(s: DstStats, sec: number, topN: number, extra?: AlertEvidence[
     topSrcPorts: d.srcPorts.top(topN).map((e) => ({ key: e.key, pps: e.count / sec })),
     topDstPorts: d.dstPorts.top(topN).map((e) => ({ key: e.key, pps: e.count / sec })),
     protocols: protocols.sort((a, b) => b.pps - a.pps),
-    sampleFlows: d.samples.slice(0, 10).map(formatSample),
+    sampleFlows: d.samples.slice(0, d.sampleCount).map(formatSample),
     samplingRates: [...d.rates].sort((a, b) => a - b),
     ...(extra ? { details: extra } : {}),
   };
@@ -179,7 +200,7 @@ export function evaluateDst(s: DstStats, t: DetectorThresholds, sec: number, top
     let ab = whole ? s.ampB : 0;
     const ports: number[] = [];
     if (dp) {
-      for (let i = 0; i < dp.keys.length; i++) {
+      for (let i = 0; i < dp.size; i++) {
         const port = dp.keys[i]!;
         if (!a.sourcePorts.includes(port)) continue;
         if (!whole) { ap += dp.counts[i]!; ab += dp.bytes[i]!; }

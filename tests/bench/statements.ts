@@ -1,0 +1,224 @@
+/**
+ * Monthly statement benchmark on embedded ClickHouse (chDB): `statements.compute` for every member of a
+ * month, from a year of 5-minute rollup (issue target: 1,000 members, one month, < 30 s).
+ *
+ * Data: members imported with `members.importRegistry` (IX-F JSON, all subsidy-enrolled, first production
+ * dates spread evenly over the two years before the month's end, eligible member types, 1/10/100 G ports);
+ * `member_traffic_5m` filled inside ClickHouse (`INSERT … SELECT … FROM numbers_mt(…)`): every member
+ * sends to BENCH_STATEMENTS_PEERS other members in every bucket of the year (so it also receives from about
+ * as many), its rate Pareto (α 1.1, ≥ 30 Mbit/s, ≤ 100 Gbit/s) split 1/(k+1) over its peers, diurnal
+ * curve peaking 21:00 UTC+8, ±15 % noise; `collector_activity_5m` has every bucket active (two exporters).
+ * The month is the last complete month in IXMETER_TIMEZONE (Asia/Shanghai); the year ends with it.
+ *
+ * Timed: all members sequentially, then (statements and events truncated, so every compute is a full one
+ * again, not "unchanged") with a pool of BENCH_STATEMENTS_CONCURRENCY (default 2) computes in flight.
+ *
+ * chDB allows one data directory per process, so run.ts starts this file as a child:
+ *   node dist/tests/bench/statements.js OUT.json
+ * Environment: BENCH_QUICK=1 (100 members, 62 days), BENCH_STATEMENTS_MEMBERS=1000, BENCH_STATEMENTS_DAYS=365,
+ *   BENCH_STATEMENTS_PEERS=1, BENCH_STATEMENTS_CONCURRENCY=2, BENCH_KEEP=1.
+ */
+import { createDomainServices } from '../../src/runtime/domain-services.js';
+import { openMigratedStorage } from '../../src/runtime/storage-setup.js';
+import { isoInZone } from '../../src/shared/time.js';
+import { monthBounds } from '../../src/statements/time.js';
+import { silentLog, tempDir, testConfig } from '../helpers/env.js';
+import { ixfDoc, type TestMember } from '../helpers/ixf.js';
+import {
+  childMain, diskUsage, envInt, int, isMain, mib, ms1, prng, rowsOf, settleMerges, timed, timing, type DiskUsage, type Log, type Timing,
+} from './queries.js';
+
+const ASN_BASE = 4_210_000_000;
+const DAY_MS = 86_400_000;
+const TYPES = ['internet_enterprise', 'cloud', 'cdn', 'idc', 'broadcast', 'basic_telecom'] as const;
+
+export interface StatementsPass { concurrency: number; wallSeconds: number; perMemberMs: number; computeMs: Timing; changed: number }
+
+export interface StatementsReport {
+  clickhouse: string;
+  members: number;
+  month: string;
+  timezone: string;
+  dataFrom: string;
+  dataTo: string;
+  days: number;
+  peersPerMember: number;
+  importSeconds: number;
+  fillSeconds: number;
+  mergeWaitSeconds: number;
+  traffic: DiskUsage;
+  activity: DiskUsage;
+  passes: StatementsPass[];
+  first: { asn: number; first_production_date: string | null; billable_bps: number | null; p95_in_bps: number | null; p95_out_bps: number | null; coverage: number; subsidy_status: string; subsidy_cny: string };
+  subsidised: number;
+  totalSubsidyCny: string;
+}
+
+function previousMonth(nowMs: number, tz: string): string {
+  const [y, m] = isoInZone(nowMs, tz).slice(0, 7).split('-').map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}
+
+export function statementTrafficFillSql(o: { members: number; peers: number; fromS: number; buckets: number; asnBase: number }): string {
+  const { members: n, peers: p, buckets: b } = o;
+  let h = 0;
+  for (let k = 1; k <= p; k++) h += 1 / k;
+  return `INSERT INTO member_traffic_5m (bucket, src_asn, dst_asn, ip_version, bytes, l3_bytes, packets, samples)
+SELECT bucket, src_asn, dst_asn, ip_version, bytes, l3_bytes, packets, samples FROM (
+  SELECT
+    intDiv(number, ${p * b}) AS m,
+    intDiv(number, ${b}) % ${p} AS k,
+    number % ${b} AS t,
+    (m + 1 + cityHash64(m, k, 'peer') % ${n - 1}) % ${n} AS peer,
+    least(1e11, 3e7 * pow(1 - (cityHash64(m, 'rate') % 1000000) / 1e6, -1 / 1.1)) AS rate_bps,
+    rate_bps / (k + 1) / ${h} AS pair_bps,
+    ${o.fromS} + t * 300 AS ts,
+    0.6 + 0.4 * cos(2 * pi() * (((ts + 8 * 3600) % 86400) / 3600 - 21) / 24) AS diurnal,
+    0.85 + 0.3 * (cityHash64(number, 'noise') % 1000000) / 1e6 AS noise,
+    toDateTime(ts, 'UTC') AS bucket,
+    toUInt32(${o.asnBase} + m) AS src_asn,
+    toUInt32(${o.asnBase} + peer) AS dst_asn,
+    toUInt8(4) AS ip_version,
+    toUInt64(pair_bps * 300 / 8 * diurnal * noise) AS bytes,
+    intDiv(bytes, 900) + 1 AS packets,
+    toUInt64(greatest(0, toInt64(bytes) - 18 * toInt64(packets))) AS l3_bytes,
+    intDiv(packets, 2000) + 1 AS samples
+  FROM numbers_mt(${n * p * b})
+)`;
+}
+
+async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+export async function benchStatements(log: Log): Promise<StatementsReport> {
+  const quick = process.env.BENCH_QUICK === '1';
+  const n = envInt('BENCH_STATEMENTS_MEMBERS', quick ? 100 : 1000);
+  const days = envInt('BENCH_STATEMENTS_DAYS', quick ? 62 : 365);
+  const peers = envInt('BENCH_STATEMENTS_PEERS', 1);
+  const concurrency = envInt('BENCH_STATEMENTS_CONCURRENCY', 2);
+  if (n < 2) throw new Error('BENCH_STATEMENTS_MEMBERS must be ≥ 2');
+
+  const dir = tempDir('ixmeter-bench-statements-');
+  const config = testConfig(dir.path);
+  const tz = config.IXMETER_TIMEZONE;
+  const month = previousMonth(Date.now(), tz);
+  const bounds = monthBounds(month, tz);
+  const toMs = bounds.end;
+  const fromMs = toMs - days * DAY_MS;
+  const buckets = days * 288;
+  const { storage } = await openMigratedStorage(config, silentLog);
+  try {
+    const c = storage.client;
+    const svc = createDomainServices(storage, config, silentLog);
+    log(`chDB ${storage.serverVersion}, data in ${dir.path}; month ${month} (${tz}), ${n} members, ${days} days of data`);
+
+    const rnd = prng(7);
+    const speeds = [1000, 10_000, 10_000, 100_000];
+    const list: TestMember[] = Array.from({ length: n }, (_, i) => ({
+      asn: ASN_BASE + i,
+      name: `Bench member ${i}`,
+      type: TYPES[i % TYPES.length],
+      enrolled: true,
+      // spread evenly over the two years before the month's end (the last ones start inside the month)
+      firstProduction: new Date(toMs - DAY_MS - Math.floor(((i + 0.5) / n) * 730) * DAY_MS).toISOString().slice(0, 10),
+    }));
+    const doc = ixfDoc(list) as { member_list: Array<{ connection_list: Array<{ if_list: Array<{ if_speed: number }> }> }> };
+    for (const m of doc.member_list) m.connection_list[0]!.if_list[0]!.if_speed = speeds[Math.floor(rnd() * speeds.length)]!;
+    const imp = await timed(() => svc.members.importRegistry(JSON.stringify(doc), { source: 'bench', actor: 'bench' }));
+    log(`imported ${imp.value.members} members in ${(imp.ms / 1000).toFixed(1)} s`);
+
+    log(`filling member_traffic_5m: ${n} members × ${peers} peer(s) × ${int(buckets)} buckets = ${int(n * peers * buckets)} rows …`);
+    const fill = await timed(async () => {
+      await c.command({
+        query: statementTrafficFillSql({ members: n, peers, fromS: fromMs / 1000, buckets, asnBase: ASN_BASE }),
+        clickhouse_settings: { max_insert_threads: 2 },
+      });
+      await c.command({
+        query: `INSERT INTO collector_activity_5m (bucket, exporter, flows)
+                SELECT toDateTime(${fromMs / 1000} + intDiv(number, 2) * 300, 'UTC'), toIPv6(if(number % 2 = 0, '::ffff:10.255.0.1', '::ffff:10.255.0.2')),
+                       1000 + cityHash64(number) % 5000
+                FROM numbers(${buckets * 2})`,
+      });
+    });
+    log(`filled in ${(fill.ms / 1000).toFixed(1)} s; waiting for background merges (≤ 60 s) …`);
+    const mergeWaitMs = await settleMerges(c, 'member_traffic_5m', 60_000);
+    const traffic = await diskUsage(c, 'member_traffic_5m');
+    const activity = await diskUsage(c, 'collector_activity_5m');
+    log(`member_traffic_5m: ${traffic.parts} parts, ${int(traffic.rows)} rows, ${mib(traffic.bytesOnDisk)} (merges waited ${(mergeWaitMs / 1000).toFixed(1)} s)`);
+
+    const asns = list.map((m) => m.asn);
+    const passes: StatementsPass[] = [];
+    const amounts = new Map<number, string>();
+    for (const conc of [1, concurrency]) {
+      if (passes.length) {
+        await c.command({ query: 'TRUNCATE TABLE statements' });
+        await c.command({ query: 'TRUNCATE TABLE statement_events' });
+      }
+      const runId = `bench_${conc}_${Date.now().toString(36)}`;
+      const perCall: number[] = [];
+      let changed = 0;
+      log(`computing ${n} statements for ${month}, concurrency ${conc} …`);
+      const wall = await timed(() => pool(asns, conc, async (asn) => {
+        const r = await timed(() => svc.statements.compute(asn, month, 'bench', runId));
+        perCall.push(r.ms);
+        if (r.value.changed) changed++;
+        amounts.set(asn, r.value.amount_cny);
+        if (perCall.length % 200 === 0) log(`  ${perCall.length}/${n} (${(perCall.reduce((a, b) => a + b, 0) / perCall.length).toFixed(0)} ms each)`);
+      }));
+      const p: StatementsPass = { concurrency: conc, wallSeconds: Math.round(wall.ms / 100) / 10, perMemberMs: Math.round((wall.ms / n) * 10) / 10, computeMs: timing(perCall), changed };
+      log(`  concurrency ${conc}: ${p.wallSeconds} s wall, ${p.perMemberMs} ms per member (call median ${p.computeMs.medianMs} ms, p95 ${p.computeMs.p95Ms} ms)`);
+      passes.push(p);
+    }
+
+    const firstDoc = (await svc.statements.get(asns[0]!, month)).document;
+    let total = 0n;
+    let subsidised = 0;
+    for (const a of amounts.values()) {
+      const fen = BigInt(a.replace('.', ''));
+      total += fen;
+      if (fen > 0n) subsidised++;
+    }
+    const [chk] = await rowsOf<{ n: string }>(c, `SELECT toString(count()) AS n FROM statements WHERE month = '${month}'`);
+    if (Number(chk!.n) !== n) throw new Error(`expected ${n} statements for ${month}, found ${chk!.n}`);
+    return {
+      clickhouse: storage.serverVersion, members: n, month, timezone: tz,
+      dataFrom: new Date(fromMs).toISOString(), dataTo: new Date(toMs).toISOString(), days, peersPerMember: peers,
+      importSeconds: Math.round(imp.ms / 100) / 10, fillSeconds: Math.round(fill.ms / 100) / 10, mergeWaitSeconds: Math.round(mergeWaitMs / 100) / 10,
+      traffic, activity, passes,
+      first: {
+        asn: firstDoc.asn, first_production_date: firstDoc.member.first_production_date, billable_bps: firstDoc.billable_bps,
+        p95_in_bps: firstDoc.p95_in_bps, p95_out_bps: firstDoc.p95_out_bps, coverage: firstDoc.coverage,
+        subsidy_status: firstDoc.subsidy.status, subsidy_cny: firstDoc.subsidy.amount_cny,
+      },
+      subsidised, totalSubsidyCny: `${total / 100n}.${String(total % 100n).padStart(2, '0')}`,
+    };
+  } finally {
+    await storage.close();
+    if (process.env.BENCH_KEEP === '1') log(`kept ${dir.path}`);
+    else dir.cleanup();
+  }
+}
+
+export function statementsMarkdown(r: StatementsReport): string {
+  const gbps = (b: number | null) => (b === null ? '—' : `${(b / 1e9).toFixed(3)} Gbit/s`);
+  const md: string[] = [];
+  md.push(`Embedded ClickHouse (chDB ${r.clickhouse}); ${int(r.members)} subsidy-enrolled members imported by \`importRegistry\` in ${r.importSeconds} s; ` +
+    `${r.days} days of \`member_traffic_5m\` (${r.dataFrom.slice(0, 10)} … ${r.dataTo.slice(0, 10)}, every member sending to ${r.peersPerMember} peer(s) in every bucket: ` +
+    `${int(r.traffic.rows)} rows, ${mib(r.traffic.bytesOnDisk)}, ${r.traffic.parts} parts) and \`collector_activity_5m\` (every bucket active, ${int(r.activity.rows)} rows), ` +
+    `filled in ${r.fillSeconds} s (+ ${r.mergeWaitSeconds} s waiting for merges). Month ${r.month} (${r.timezone}); target < 30 s for all members.`, '');
+  md.push('| run | concurrency | wall s | per member ms | compute() median ms | p95 ms | max ms | target |', '|---|---:|---:|---:|---:|---:|---:|---|');
+  for (const p of r.passes) {
+    md.push(`| ${int(r.members)} members, ${r.month} | ${p.concurrency} | ${p.wallSeconds} | ${ms1(p.perMemberMs)} | ${ms1(p.computeMs.medianMs)} | ${ms1(p.computeMs.p95Ms)} | ${ms1(p.computeMs.maxMs)} | < 30 s ${p.wallSeconds < 30 ? '✓' : '✗'} |`);
+  }
+  const f = r.first;
+  md.push('', `Sanity: AS${f.asn} (first production ${f.first_production_date ?? '—'}): billable ${gbps(f.billable_bps)} (P95 in ${gbps(f.p95_in_bps)}, out ${gbps(f.p95_out_bps)}), ` +
+    `coverage ${f.coverage}, subsidy ¥${f.subsidy_cny} (${f.subsidy_status}); ${int(r.subsidised)} of ${int(r.members)} members with a subsidy, ¥${r.totalSubsidyCny} in total (example policy).`);
+  return md.join('\n');
+}
+
+if (isMain(import.meta.url)) childMain('statements', benchStatements);
