@@ -21,6 +21,20 @@ import { alertsRoutes } from './routes/alerts.routes.js';
 import { meRoutes } from './routes/me.routes.js';
 import { webCspScriptHashes, webPlugin } from './plugins/web.js';
 
+export interface RouteAccess {
+  method: string;
+  url: string;
+  /** null: any authenticated role. */
+  roles: string[] | null;
+  public: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeTable: RouteAccess[];
+  }
+}
+
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'api' }) as unknown as FastifyBaseLogger,
@@ -37,6 +51,17 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  // Every route's declared access (tests check the whole table against expectations and enforcement).
+  const routeTable: RouteAccess[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (r) => {
+    const methods = Array.isArray(r.method) ? r.method : [r.method];
+    for (const m of methods) {
+      if (m === 'HEAD' || !r.url.startsWith('/api/v1/')) continue;
+      const cfg = (r.config ?? {}) as { roles?: readonly string[]; public?: boolean };
+      routeTable.push({ method: m, url: r.url, roles: cfg.roles ? [...cfg.roles] : null, public: cfg.public === true });
+    }
+  });
 
   await app.register(helmet, {
     contentSecurityPolicy: { directives: { 'script-src': ["'self'", ...webCspScriptHashes()], 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },

@@ -217,7 +217,7 @@ export async function benchQueries(log: Log): Promise<QueriesReport> {
     log(`chDB ${storage.serverVersion}, data in ${dir.path}; filling ${members} members × ${days} days (${from} … ${to}) …`);
     const fill = await timed(() => c.command({
       query: memberTrafficFillSql({ members, fromS: fromMs / 1000, buckets, asnBase: ASN_BASE }),
-      clickhouse_settings: { max_insert_threads: 2 },
+      clickhouse_settings: { max_insert_threads: '2' },
     }));
     const [gen] = await rowsOf<{ rows: string; pairs: string }>(c,
       'SELECT toString(count()) AS rows, toString(uniqExact(src_asn, dst_asn)) AS pairs FROM member_traffic_5m');

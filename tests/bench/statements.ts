@@ -136,7 +136,7 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
     const fill = await timed(async () => {
       await c.command({
         query: statementTrafficFillSql({ members: n, peers, fromS: fromMs / 1000, buckets, asnBase: ASN_BASE }),
-        clickhouse_settings: { max_insert_threads: 2 },
+        clickhouse_settings: { max_insert_threads: '2' },
       });
       await c.command({
         query: `INSERT INTO collector_activity_5m (bucket, exporter, flows)
