@@ -10,10 +10,7 @@ import type { Config } from '../src/config/load.js';
 import { createExportersRepository } from '../src/exporters/exporters.repository.js';
 import { createMembersRepository } from '../src/members/members.repository.js';
 import type { AssignmentInterval } from './pipeline/attribution.js';
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { AppError, errorMessage } from '../src/shared/errors.js';
-import { parseSecuritySettings } from '../src/security/thresholds.js';
+import { readSecuritySettings } from '../src/alerts/security-settings.js';
 import type { AlertCandidate } from '../src/security/types.js';
 import type { Logger } from '../src/shared/logger.js';
 import { createCollectorMetrics } from './collector-metrics.js';
@@ -30,23 +27,9 @@ export interface CollectorPart {
   stop(): Promise<void>;
 }
 
-/** Detector settings from IXMETER_SECURITY_FILE (validated here, so a bad file stops the start with its problems). */
+/** Detector settings for the fast path (null when it is switched off). */
 export function loadSecuritySettings(config: Config): unknown {
-  if (!config.IXMETER_SECURITY_FAST_PATH) return null;
-  let input: unknown = {};
-  if (config.IXMETER_SECURITY_FILE) {
-    try {
-      input = parseYaml(readFileSync(config.IXMETER_SECURITY_FILE, 'utf8'));
-    } catch (e) {
-      throw new AppError('IXMETER_ERR_CONFIG_INVALID', `IXMETER_SECURITY_FILE=${config.IXMETER_SECURITY_FILE}: ${errorMessage(e)}`);
-    }
-  }
-  try {
-    parseSecuritySettings(input);
-  } catch (e) {
-    throw new AppError('IXMETER_ERR_CONFIG_INVALID', `IXMETER_SECURITY_FILE=${config.IXMETER_SECURITY_FILE ?? '(defaults)'}: ${errorMessage(e)}`);
-  }
-  return input;
+  return config.IXMETER_SECURITY_FAST_PATH ? readSecuritySettings(config).input : null;
 }
 
 export async function startCollectorPart(config: Config, log: Logger, registry: Registry, client: ClickHouseClient, mode: 'embedded' | 'server',

@@ -44,21 +44,20 @@ export interface AlertView {
 
 const rank = (s: string) => SEVERITIES.indexOf(s as Severity);
 
+/** Stored evidence: the detector's evidence fields at the top, with its metrics and thresholds. */
 function evidenceOf(c: AlertCandidateLike): string {
-  const { type: _t, severity: _s, target: _g, sourceAsn: _a, victimAsn: _v, firstSeenMs: _f, lastSeenMs: _l, ruleId: _r, ...rest } = c;
-  return JSON.stringify(rest);
+  const { type: _t, severity: _s, target: _g, sourceAsn: _a, victimAsn: _v, firstSeenMs: _f, lastSeenMs: _l, ruleId: _r, evidence, ...rest } = c;
+  return JSON.stringify({ ...rest, ...(evidence && typeof evidence === 'object' ? (evidence as Record<string, unknown>) : {}) });
 }
 
-/** Evidence a member may see: aggregate metrics and only the flows/sources of its own ASN. */
+/**
+ * Evidence a member may see: the aggregate metrics and the flows of the alert (its own traffic, sent or
+ * received); other members are not named — sources of other ASNs keep their address, not their ASN.
+ */
 export function memberEvidence(e: Record<string, unknown>, asn: number): Record<string, unknown> {
-  const own = (x: unknown) => {
-    const o = x as { asn?: number | null; srcAsn?: number; dstAsn?: number };
-    return o.asn === asn || o.srcAsn === asn || o.dstAsn === asn;
-  };
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(e)) {
-    if (Array.isArray(v) && (k === 'topSources' || k === 'sampleFlows')) out[k] = v.filter(own);
-    else if (k !== 'topSources' && k !== 'sampleFlows') out[k] = v;
+  const out: Record<string, unknown> = { ...e };
+  if (Array.isArray(e.topSources)) {
+    out.topSources = (e.topSources as Array<{ asn?: number | null }>).map((x) => (x.asn === asn || x.asn === null || x.asn === undefined ? x : { ...x, asn: null }));
   }
   return out;
 }

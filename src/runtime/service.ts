@@ -21,6 +21,8 @@ import type { MembersService } from '../members/members.service.js';
 import { createDomainServices, type DomainServices } from './domain-services.js';
 import { createQueues } from '../jobs/queues.js';
 import { startWorkers } from '../jobs/worker.js';
+import { createSecurityScan } from '../alerts/security-scan.js';
+import { readSecuritySettings } from '../alerts/security-settings.js';
 import { readFileSync } from 'node:fs';
 
 /** IXMETER_MEMBERS_FILE: imported at every start when it changed; a bad file is logged and changes nothing (ingest goes on). */
@@ -114,7 +116,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       steps.push({ name: 'collectors', run: () => part.stop() });
     }
     if (opts.parts.includes('worker')) {
-      const workers = await startWorkers({ config, log, queues, statements: domain.statements, runs: domain.runs! });
+      const securityScan = createSecurityScan({ client: storage.client, exporters: domain.exporters, reconciliation: domain.reconciliation, alerts: domain.alerts, settings: readSecuritySettings(config).settings });
+      const workers = await startWorkers({ config, log, queues, statements: domain.statements, runs: domain.runs!, securityScan: () => securityScan() });
       steps.push({ name: 'workers', run: () => workers.close() });
     }
     const collectors = (): CollectorStatus => (collectorPart ? collectorPart.status() : { status: 'remote', listeners: [] });

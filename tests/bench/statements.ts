@@ -5,8 +5,8 @@
  * Data: members imported with `members.importRegistry` (IX-F JSON, all subsidy-enrolled, first production
  * dates spread evenly over the two years before the month's end, eligible member types, 1/10/100 G ports);
  * `member_traffic_5m` filled inside ClickHouse (`INSERT … SELECT … FROM numbers_mt(…)`): every member
- * sends to BENCH_STATEMENTS_PEERS other members in every bucket of the year (so it also receives from about
- * as many), its rate Pareto (α 1.1, ≥ 30 Mbit/s, ≤ 100 Gbit/s) split 1/(k+1) over its peers, diurnal
+ * sends to BENCH_STATEMENTS_PEERS other members in every bucket of the year (member m to m + offset_k, so each
+ * also receives from exactly as many), its rate Pareto (α 1.1, ≥ 30 Mbit/s, ≤ 100 Gbit/s) split 1/(k+1) over its peers, diurnal
  * curve peaking 21:00 UTC+8, ±15 % noise; `collector_activity_5m` has every bucket active (two exporters).
  * The month is the last complete month in IXMETER_TIMEZONE (Asia/Shanghai); the year ends with it.
  *
@@ -49,6 +49,8 @@ export interface StatementsReport {
   traffic: DiskUsage;
   activity: DiskUsage;
   passes: StatementsPass[];
+  /** Each read of a compute alone, sequential, for up to 20 members. */
+  breakdown: Array<{ step: string } & Timing>;
   first: { asn: number; first_production_date: string | null; billable_bps: number | null; p95_in_bps: number | null; p95_out_bps: number | null; coverage: number; subsidy_status: string; subsidy_cny: string };
   subsidised: number;
   totalSubsidyCny: string;
@@ -69,7 +71,7 @@ SELECT bucket, src_asn, dst_asn, ip_version, bytes, l3_bytes, packets, samples F
     intDiv(number, ${p * b}) AS m,
     intDiv(number, ${b}) % ${p} AS k,
     number % ${b} AS t,
-    (m + 1 + cityHash64(m, k, 'peer') % ${n - 1}) % ${n} AS peer,
+    (m + 1 + cityHash64(k, 'offset') % ${n - 1}) % ${n} AS peer, -- the same offset for every member: each receives from exactly ${p}
     least(1e11, 3e7 * pow(1 - (cityHash64(m, 'rate') % 1000000) / 1e6, -1 / 1.1)) AS rate_bps,
     rate_bps / (k + 1) / ${h} AS pair_bps,
     ${o.fromS} + t * 300 AS ts,
@@ -106,15 +108,19 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
   const dir = tempDir('ixmeter-bench-statements-');
   const config = testConfig(dir.path);
   const tz = config.IXMETER_TIMEZONE;
-  const month = previousMonth(Date.now(), tz);
+  const prev = previousMonth(Date.now(), tz);
+  const { storage } = await openMigratedStorage(config, silentLog);
+  const svc = createDomainServices(storage, config, silentLog);
+  // The last complete month, or the last month the shipped example policy covers (so the subsidy engine
+  // runs its tiers, taper and caps instead of stopping at "not eligible: outside the policy's dates").
+  const policyEnd = svc.policies.example().effective_to?.slice(0, 7);
+  const month = process.env.BENCH_STATEMENTS_MONTH ?? (policyEnd && policyEnd < prev ? policyEnd : prev);
   const bounds = monthBounds(month, tz);
   const toMs = bounds.end;
   const fromMs = toMs - days * DAY_MS;
   const buckets = days * 288;
-  const { storage } = await openMigratedStorage(config, silentLog);
   try {
     const c = storage.client;
-    const svc = createDomainServices(storage, config, silentLog);
     log(`chDB ${storage.serverVersion}, data in ${dir.path}; month ${month} (${tz}), ${n} members, ${days} days of data`);
 
     const rnd = prng(7);
@@ -175,6 +181,28 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
       passes.push(p);
     }
 
+    // Where a compute's time goes: each of its reads alone, for a sample of members (sequential).
+    const sample = asns.filter((_, i) => i % Math.max(1, Math.floor(n / 20)) === 0).slice(0, 20);
+    const steps: Array<[string, (asn: number) => Promise<unknown>]> = [
+      ['members.get', (a) => svc.members.get(a)],
+      ['repo.memberBuckets (month)', (a) => svc.statementsRepo.memberBuckets(a, bounds.start, bounds.end)],
+      ['repo.activeBuckets (month)', () => svc.statementsRepo.activeBuckets(bounds.start, bounds.end)],
+      ['repo.peers (month)', (a) => svc.statementsRepo.peers(a, bounds.start, bounds.end)],
+      ['repo.exclusions', (a) => svc.statementsRepo.exclusions(a, bounds.start, bounds.end)],
+      ['policies.forMonth', () => svc.policies.forMonth(month)],
+      ['repo.yearToDateFen', (a) => svc.statementsRepo.yearToDateFen(a, month)],
+      ['members.list (all)', () => svc.members.list(true)],
+      ['repo.latest', (a) => svc.statementsRepo.latest(a, month)],
+      ['compute (unchanged: + 1 event insert)', (a) => svc.statements.compute(a, month, 'bench', 'bench_breakdown')],
+    ];
+    const breakdown: Array<{ step: string } & Timing> = [];
+    for (const [step, fn] of steps) {
+      const t: number[] = [];
+      for (const a of sample) t.push((await timed(() => fn(a))).ms);
+      breakdown.push({ step, ...timing(t) });
+    }
+    log(`  breakdown (median ms): ${breakdown.map((b) => `${b.step} ${b.medianMs}`).join(', ')}`);
+
     const firstDoc = (await svc.statements.get(asns[0]!, month)).document;
     let total = 0n;
     let subsidised = 0;
@@ -183,13 +211,13 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
       total += fen;
       if (fen > 0n) subsidised++;
     }
-    const [chk] = await rowsOf<{ n: string }>(c, `SELECT toString(count()) AS n FROM statements WHERE month = '${month}'`);
+    const [chk] = await rowsOf<{ n: string }>(c, `SELECT toString(uniqExact(asn)) AS n FROM statements WHERE month = '${month}'`);
     if (Number(chk!.n) !== n) throw new Error(`expected ${n} statements for ${month}, found ${chk!.n}`);
     return {
       clickhouse: storage.serverVersion, members: n, month, timezone: tz,
       dataFrom: new Date(fromMs).toISOString(), dataTo: new Date(toMs).toISOString(), days, peersPerMember: peers,
       importSeconds: Math.round(imp.ms / 100) / 10, fillSeconds: Math.round(fill.ms / 100) / 10, mergeWaitSeconds: Math.round(mergeWaitMs / 100) / 10,
-      traffic, activity, passes,
+      traffic, activity, passes, breakdown,
       first: {
         asn: firstDoc.asn, first_production_date: firstDoc.member.first_production_date, billable_bps: firstDoc.billable_bps,
         p95_in_bps: firstDoc.p95_in_bps, p95_out_bps: firstDoc.p95_out_bps, coverage: firstDoc.coverage,
@@ -215,6 +243,8 @@ export function statementsMarkdown(r: StatementsReport): string {
   for (const p of r.passes) {
     md.push(`| ${int(r.members)} members, ${r.month} | ${p.concurrency} | ${p.wallSeconds} | ${ms1(p.perMemberMs)} | ${ms1(p.computeMs.medianMs)} | ${ms1(p.computeMs.p95Ms)} | ${ms1(p.computeMs.maxMs)} | < 30 s ${p.wallSeconds < 30 ? '✓' : '✗'} |`);
   }
+  md.push('', `Where a compute's time goes (each call alone, ${r.breakdown[0]?.runs ?? 0} members, median / p95 ms): ` +
+    r.breakdown.map((b) => `${b.step} ${ms1(b.medianMs)} / ${ms1(b.p95Ms)}`).join('; ') + '.');
   const f = r.first;
   md.push('', `Sanity: AS${f.asn} (first production ${f.first_production_date ?? '—'}): billable ${gbps(f.billable_bps)} (P95 in ${gbps(f.p95_in_bps)}, out ${gbps(f.p95_out_bps)}), ` +
     `coverage ${f.coverage}, subsidy ¥${f.subsidy_cny} (${f.subsidy_status}); ${int(r.subsidised)} of ${int(r.members)} members with a subsidy, ¥${r.totalSubsidyCny} in total (example policy).`);

@@ -42,7 +42,8 @@ afterAll(async () => { await t?.svc.stop(); receiver?.close(); dir.cleanup(); })
 
 const candidate = (over: Record<string, unknown> = {}) => ({
   type: 'DDOS_AMPLIFICATION', severity: 'major' as const, target: '203.0.113.10', sourceAsn: 64501, victimAsn: 64500, firstSeenMs: Date.now() - 5000, lastSeenMs: Date.now(),
-  ruleId: 'DDOS_AMPLIFICATION@1', metrics: { pps: 50_000, bps: 4e9 }, topSources: [{ addr: '198.51.100.1', asn: 64501, pps: 40_000 }, { addr: '198.51.100.2', asn: 64502, pps: 10_000 }],
+  ruleId: 'DDOS_AMPLIFICATION@1', metrics: { pps: 50_000, bps: 4e9 }, thresholds: { pps: 20_000 },
+  evidence: { topSources: [{ addr: '198.51.100.1', asn: 64501, pps: 40_000 }, { addr: '198.51.100.2', asn: 64502, pps: 10_000 }], sampleFlows: [] },
   ...over,
 });
 
@@ -72,8 +73,12 @@ describe('alerts', () => {
     const seen = (await call('GET', '/alerts', undefined, member)).body.alerts as unknown[];
     expect(seen).toHaveLength(0); // AS64502 is neither source nor victim (only one of the sources)
     const victim = String((await call('POST', '/tokens', { role: 'member', asn: 64500 })).body.token);
-    const v = (await call('GET', `/alerts/${id}`, undefined, victim)).body as { evidence: { topSources: Array<{ asn: number }> } };
-    expect(v.evidence.topSources).toEqual([]); // the sources belong to other members
+    const v = (await call('GET', `/alerts/${id}`, undefined, victim)).body as { evidence: { topSources: Array<{ addr: string; asn: number | null }> } };
+    // the victim sees the attack sources' addresses, not which other members they belong to
+    expect(v.evidence.topSources.map((x) => [x.addr, x.asn])).toEqual([['198.51.100.1', null], ['198.51.100.2', null]]);
+    const staff = (await call('GET', `/alerts/${id}`)).body as { evidence: { topSources: Array<{ asn: number | null }>; metrics: { pps: number } } };
+    expect(staff.evidence.topSources.map((x) => x.asn)).toEqual([64501, 64502]);
+    expect(staff.evidence.metrics.pps).toBe(50_000);
     expect((await call('POST', `/alerts/${id}/ack`, { note: 'looking' }, victim)).status).toBe(403);
     expect((await call('POST', `/alerts/${id}/ack`, { note: 'looking' })).body).toMatchObject({ status: 'acknowledged' });
     const resolved = await call('POST', `/alerts/${id}/resolve`, { note: 'NTP amplification confirmed', confirmed: true, exclude_from_statement: true });

@@ -7,7 +7,7 @@
 import { isBogonSource } from '../bogons.js';
 import { portKey, sampleOf, type AlertCandidate, type SampleFlow, type SecurityFlow } from '../types.js';
 import type { DetectorThresholds } from '../thresholds.js';
-import { TopK } from './topk.js';
+import { hashStr, TopK } from './topk.js';
 
 interface BogonAgg {
   key: string;
@@ -51,8 +51,8 @@ export class BogonState {
     x.bytes += f.frameOctets * r;
     x.lastMs = f.receivedAtMs;
     if (f.srcAsn) x.asn = f.srcAsn;
-    x.sources.add(f.srcAddr, f.packets * r, f.frameOctets * r, f.srcAsn);
-    x.dsts.add(f.dstAddr, f.packets * r);
+    x.sources.add(f.srcAddr, hashStr(f.srcAddr), f.packets * r, f.frameOctets * r, f.srcAsn);
+    x.dsts.add(f.dstAddr, hashStr(f.dstAddr), f.packets * r);
     if (x.samples.length < 10) x.samples.push(sampleOf(f));
     if (x.rates.length < 8 && !x.rates.includes(r)) x.rates.push(r);
   }

@@ -15,7 +15,7 @@
  */
 import { captureSample, formatSample, type AlertCandidate, type RawSample, type SecurityFlow } from '../types.js';
 import type { DetectorThresholds } from '../thresholds.js';
-import { evictBottomHalf } from './topk.js';
+import { evictBottomHalf, hashStr } from './topk.js';
 
 const INNER_CAP = 32; // hosts per source (port scan) and ports per source (address scan)
 const SET_CAP = 128; // distinct members per set
@@ -44,13 +44,6 @@ export function probePort(f: SecurityFlow, tcpSynOnly: boolean): number {
   if (p === 1) return f.dstPort >>> 8 === 8 ? -2 : -1;
   if (p === 58) return f.dstPort >>> 8 === 128 ? -2 : -1;
   return -1;
-}
-
-/** FNV-1a over the UTF-16 code units of a string. */
-function hashStr(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h;
 }
 
 /**

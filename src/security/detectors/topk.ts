@@ -9,6 +9,8 @@ export class TopK<K extends string | number> {
   readonly bytes: Float64Array;
   readonly errors: Float64Array;
   readonly asns: Float64Array;
+  /** Caller-supplied key hashes: compared before the keys so a miss never touches another string. */
+  readonly hashes: Int32Array;
   size = 0;
 
   /** Arrays are preallocated so a reused (pooled) counter allocates nothing. */
@@ -18,17 +20,20 @@ export class TopK<K extends string | number> {
     this.bytes = new Float64Array(capacity);
     this.errors = new Float64Array(capacity);
     this.asns = new Float64Array(capacity);
+    this.hashes = new Int32Array(capacity);
   }
 
   reset(): void {
     this.size = 0;
   }
 
-  add(key: K, count: number, bytes = 0, asn = 0): void {
+  /** `hash` must be a function of the key (e.g. hashStr(key) for strings, the number itself for ports). */
+  add(key: K, hash: number, count: number, bytes = 0, asn = 0): void {
     const keys = this.keys;
+    const hashes = this.hashes;
     const n = this.size;
     for (let i = 0; i < n; i++) {
-      if (keys[i] === key) {
+      if (hashes[i] === hash && keys[i] === key) {
         this.counts[i]! += count;
         this.bytes[i]! += bytes;
         if (asn) this.asns[i] = asn;
@@ -45,6 +50,7 @@ export class TopK<K extends string | number> {
       floor = this.counts[at]!;
     }
     keys[at] = key;
+    hashes[at] = hash;
     this.counts[at] = floor + count;
     this.errors[at] = floor;
     this.bytes[at] = bytes;
@@ -58,6 +64,13 @@ export class TopK<K extends string | number> {
     idx.sort((a, b) => (this.counts[b]! - this.errors[b]!) - (this.counts[a]! - this.errors[a]!) || this.counts[b]! - this.counts[a]!);
     return idx.slice(0, n).map((i) => ({ key: this.keys[i]!, count: this.counts[i]! - this.errors[i]!, bytes: this.bytes[i]!, asn: this.asns[i]! }));
   }
+}
+
+/** FNV-1a over the UTF-16 code units of a string. */
+export function hashStr(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
 }
 
 /**

@@ -13,7 +13,7 @@
  */
 import { captureSample, formatSample, type AlertCandidate, type AlertEvidence, type RawSample, type SecurityFlow, type Severity } from '../types.js';
 import type { DetectorThresholds } from '../thresholds.js';
-import { TopK } from './topk.js';
+import { hashStr, TopK } from './topk.js';
 
 const TCP = 6;
 const UDP = 17;
@@ -111,11 +111,11 @@ export function accumulate(s: DstStats, f: SecurityFlow, o: AccumulateOptions): 
     d = s.detail = o.detail();
     if (d === null) return;
   }
-  d.sources.add(f.srcAddr, p, b, f.srcAsn);
-  if (f.srcAsn) d.srcAsns.add(f.srcAsn, p);
+  d.sources.add(f.srcAddr, hashStr(f.srcAddr), p, b, f.srcAsn);
+  if (f.srcAsn) d.srcAsns.add(f.srcAsn, f.srcAsn | 0, p);
   if (proto === TCP || proto === UDP) {
-    d.srcPorts.add(f.srcPort, p); d.dstPorts.add(f.dstPort, p);
-    if (proto === UDP && o.ampPort[f.srcPort] === 1) d.ampPorts.add(f.srcPort, p, b);
+    d.srcPorts.add(f.srcPort, f.srcPort, p); d.dstPorts.add(f.dstPort, f.dstPort, p);
+    if (proto === UDP && o.ampPort[f.srcPort] === 1) d.ampPorts.add(f.srcPort, f.srcPort, p, b);
   }
   if (d.sampleCount < 10) d.sample(f);
   if (d.rates.length < 8 && d.rates.indexOf(r) < 0) d.rates.push(r);
