@@ -18,6 +18,8 @@ import { membersRoutes } from './routes/members.routes.js';
 import { portsRoutes } from './routes/ports.routes.js';
 import { statementsRoutes } from './routes/statements.routes.js';
 import { alertsRoutes } from './routes/alerts.routes.js';
+import { auditRoutes } from './routes/audit.routes.js';
+import { createAuditRepository } from '../audit/audit.repository.js';
 import { meRoutes } from './routes/me.routes.js';
 import { webCspScriptHashes, webPlugin } from './plugins/web.js';
 
@@ -95,6 +97,14 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     deps.metrics.httpDuration.observe({ route, method: req.method }, reply.elapsedTime / 1000);
   });
   registerAuth(app, deps.tokens, deps.metrics);
+  // Reads of another party's data: a staff token reading a member's resources, or the whole matrix.
+  app.addHook('onResponse', async (req, reply) => {
+    const p = req.principal;
+    const url = req.routeOptions.url ?? '';
+    if (!p || p.role === 'member' || req.method !== 'GET' || reply.statusCode >= 400) return;
+    if (!url.includes('/members/:asn') && url !== '/api/v1/traffic/matrix') return;
+    await deps.audit.append({ actor: p.tokenId, role: p.role, action: 'read', object: req.url.split('?')[0]!, outcome: 'ok', sourceIp: req.ip });
+  });
 
   await app.register(healthRoutes(deps), { prefix: '/api/v1' });
   await app.register(tokensRoutes(deps), { prefix: '/api/v1' });
@@ -102,6 +112,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(membersRoutes(deps.members, deps.traffic, deps.audit), { prefix: '/api/v1' });
   await app.register(statementsRoutes(deps), { prefix: '/api/v1' });
   await app.register(alertsRoutes(deps.alerts, deps.statementsRepo, deps.audit), { prefix: '/api/v1' });
+  await app.register(auditRoutes(createAuditRepository(deps.storage.client)), { prefix: '/api/v1' });
+
   await app.register(portsRoutes(deps.reconciliation, deps.config.IXMETER_RECONCILE_THRESHOLD_PCT), { prefix: '/api/v1' });
   await app.register(meRoutes(), { prefix: '/api/v1' });
   await app.register(webPlugin());

@@ -28,7 +28,11 @@ const now = new Date(Date.now() + 8 * 3600_000);
 const prev = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
 const MONTH = `${prev.getUTCFullYear()}-${String(prev.getUTCMonth() + 1).padStart(2, '0')}`;
 const DAY = `${MONTH}-15`;
-const START = Date.parse(`${DAY}T00:00:00+08:00`) / 1000;
+const MONTH_START = Date.parse(`${MONTH}-01T00:00:00+08:00`) / 1000;
+const N = new Date(Date.UTC(prev.getUTCFullYear(), prev.getUTCMonth() + 1, 0)).getUTCDate() * 288; // 5-minute buckets of the month
+const DAY_FIRST = 14 * 288; // first bucket of the 15th
+const START = MONTH_START + DAY_FIRST * 300;
+const inBytes = (k: number) => 4_000_000_000 * (((k * 37) % 100) + 1); // AS64500 → AS64501, every bucket of the month
 const DDOS = 'DDOS_AMPLIFICATION';
 
 const call = async (method: string, path: string, body?: unknown, token = t.admin) => {
@@ -65,12 +69,19 @@ beforeAll(async () => {
   t = await startTestService(dir.path);
   expect((await call('POST', '/members/import', members)).status).toBe(200);
   const cols = FLOW_COLUMNS.filter((c) => ['received_at', 'protocol', 'exporter', 'src_addr', 'dst_addr', 'packets', 'l3_octets', 'frame_octets', 'sampling_rate', 'sampling_source', 'src_asn', 'dst_asn', 'src_attr', 'dst_attr'].includes(c));
-  const gen = (a: number, b: number, expr: string) => `INSERT INTO flows_raw (${cols.join(', ')})
-    SELECT toDateTime64(${START} + number * 300 + 7, 3, 'UTC'), 'ipfix', toIPv6('::ffff:192.0.2.1'), toIPv6('::'), toIPv6('::'), 1, b - 18, b, 1, 'record', ${a}, ${b}, 'mac', 'mac'
-    FROM (SELECT number, ${expr} AS b FROM numbers(288))`;
-  await t.svc.storage.client.command({ query: gen(64500, 64501, '4000000000 * (((number * 37) % 100) + 1)') });
-  await t.svc.storage.client.command({ query: gen(64501, 64500, '2000000000 * (((number * 53) % 100) + 1)') });
-  await t.svc.storage.client.command({ query: gen(64502, 64500, '300000000 * (((number * 11) % 100) + 1)') });
+  const gen = (a: number, b: number, expr: string, from: number, n: number) => `INSERT INTO flows_raw (${cols.join(', ')})
+    SELECT toDateTime64(${MONTH_START} + number * 300 + 7, 3, 'UTC'), 'ipfix', toIPv6('::ffff:192.0.2.1'), toIPv6('::'), toIPv6('::'), 1, b - 18, b, 1, 'record', ${a}, ${b}, 'mac', 'mac'
+    FROM (SELECT number, ${expr} AS b FROM numbers(${from}, ${n}))`;
+  await t.svc.storage.client.command({ query: gen(64500, 64501, '4000000000 * (((number * 37) % 100) + 1)', 0, N) });
+  await t.svc.storage.client.command({ query: gen(64501, 64500, '2000000000 * (((number * 53) % 100) + 1)', 0, N) });
+  await t.svc.storage.client.command({ query: gen(64502, 64500, '300000000 * (((number * 11) % 100) + 1)', DAY_FIRST, 288) }); // one day only
+
+  const policy = readFileSync('policies/example-policy.yaml', 'utf8')
+    .replace('policy_id: EXAMPLE-ZW-TRAFFIC-2022', 'policy_id: TEST-CONSOLE-EXAMPLE')
+    .replace('effective_from: "2022-07-01"', `effective_from: "${MONTH}-01"`)
+    .replace('effective_to: "2025-12-31"', 'effective_to: null');
+  const added = await fetch(`${t.svc.url}/api/v1/policies`, { method: 'POST', headers: { authorization: `Bearer ${t.admin}`, 'content-type': 'application/yaml' }, body: policy });
+  expect(added.status).toBe(200);
 
   const run = await call('POST', `/statements/${MONTH}/run`);
   expect(run.status).toBe(202);
@@ -171,8 +182,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
     expect(p95In).toBeGreaterThan(0);
     expect(p95Out).toBeGreaterThan(0);
     expect(await page.textContent('[data-testid=legend-p95-in]')).toMatch(/[GM]bps/);
-    // the billing rule over the seeded day: 288 buckets of 4e9 × ((k·37 mod 100) + 1) bytes
-    const ins = Array.from({ length: 288 }, (_, k) => (4e9 * (((k * 37) % 100) + 1) * 8) / 300).sort((a, b) => a - b);
+    // the billing rule over the day's 288 buckets
+    const ins = Array.from({ length: 288 }, (_, i) => (inBytes(DAY_FIRST + i) * 8) / 300).sort((a, b) => a - b);
     expect(p95In).toBeCloseTo(ins[288 - Math.floor(288 * 0.05) - 1]!, 0);
     const canvas = await page.$eval('[data-testid=traffic-chart] canvas', (c) => ({ w: (c as HTMLCanvasElement).width, h: (c as HTMLCanvasElement).height }));
     expect(canvas.w).toBeGreaterThan(300);
@@ -197,7 +208,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
     const text = csv.toString('utf8');
     expect(text).toContain(doc.in_bytes);
     expect(text).toContain(doc.out_bytes);
-    expect(BigInt(doc.in_bytes)).toBe(Array.from({ length: 288 }, (_, k) => 4_000_000_000n * BigInt(((k * 37) % 100) + 1)).reduce((a, b) => a + b, 0n));
+    expect(BigInt(doc.in_bytes)).toBe(Array.from({ length: N }, (_, k) => BigInt(inBytes(k))).reduce((a, b) => a + b, 0n));
+    expect(Number(doc.subsidy.amount_cny)).toBeGreaterThan(0);
+    const [units, fen] = doc.subsidy.amount_cny.split('.');
+    expect(await page.textContent('[data-testid=subsidy-amount]')).toBe(`¥${units!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fen}`);
     await shot(page, 'member-statements');
 
     // alerts that concern the member (victim of the DDoS; not the L2 alert)

@@ -47,6 +47,8 @@ const EXPECTED: Record<string, Role[] | 'any' | 'public'> = {
   'GET /api/v1/alerts/:id': ['admin', 'security', 'auditor', 'finance', 'member'],
   'POST /api/v1/alerts/:id/ack': ['admin', 'security'],
   'POST /api/v1/alerts/:id/resolve': ['admin', 'security'],
+  'GET /api/v1/audit': ['admin', 'auditor'],
+  'GET /api/v1/audit/verify': ['admin', 'auditor'],
 };
 
 const dir = tempDir();

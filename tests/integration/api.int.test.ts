@@ -91,6 +91,20 @@ describe('HTTP API skeleton', () => {
     expect(verifyChain(tampered)).toBe(0);
   });
 
+  it('records staff reads of a member\'s data; auditors query and verify the chained log', async () => {
+    const fin = (await tokens.create({ role: 'finance', createdBy: 'test' })).token;
+    const aud = (await tokens.create({ role: 'auditor', createdBy: 'test' })).token;
+    const own = (await tokens.create({ role: 'member', asn: 64510, createdBy: 'test' })).token;
+    expect((await app.inject({ method: 'GET', url: '/api/v1/members/64510/traffic', headers: auth(fin) })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/members/64510/traffic', headers: auth(own) })).statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 100));
+    const log = await app.inject({ method: 'GET', url: '/api/v1/audit?action=read', headers: auth(aud) });
+    const entries = (log.json() as { entries: Array<{ object: string; role: string }> }).entries;
+    expect(entries.filter((e) => e.object === '/api/v1/members/64510/traffic').map((e) => e.role)).toEqual(['finance']); // the member's own read is not another party's
+    const v = await app.inject({ method: 'GET', url: '/api/v1/audit/verify', headers: auth(aud) });
+    expect(v.json()).toMatchObject({ intact: true });
+  });
+
   it('serves OpenAPI at /api/docs and Prometheus metrics at /metrics', async () => {
     const doc = await app.inject({ method: 'GET', url: '/api/docs/json' });
     expect(doc.statusCode).toBe(200);
@@ -104,7 +118,7 @@ describe('HTTP API skeleton', () => {
   });
 
   it('returns 404 in the error shape for unknown routes', async () => {
-    const r = await app.inject({ method: 'GET', url: '/nope' });
+    const r = await app.inject({ method: 'GET', url: '/api/nope' }); // non-API paths belong to the console (SPA)
     expect(r.json()).toMatchObject({ statusCode: 404, code: 'IXMETER_ERR_NOT_FOUND' });
   });
 });

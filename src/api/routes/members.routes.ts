@@ -75,10 +75,7 @@ export function membersRoutes(members: MembersService, traffic: TrafficService, 
         },
       },
     }, async (req) => {
-      const p = assertAsnAccess(req, req.params.asn);
-      if (p.role === 'auditor' || p.role === 'security') {
-        await audit.append({ actor: p.tokenId, role: p.role, action: 'traffic.read', object: `AS${req.params.asn}`, outcome: 'ok', sourceIp: req.ip });
-      }
+      assertAsnAccess(req, req.params.asn);
       return traffic.memberTraffic(req.params.asn, req.query);
     });
 

@@ -62,9 +62,8 @@ export function statementsRoutes(d: StatementsRouteDeps): FastifyPluginAsyncZod 
         querystring: z.object({ version: z.coerce.number().int().positive().optional(), format: z.enum(FORMATS).default('json'), lang: z.enum(['zh', 'en']).default('zh') }),
       },
     }, async (req, reply) => {
-      const p = assertAsnAccess(req, req.params.asn);
+      assertAsnAccess(req, req.params.asn);
       const s = await d.statements.get(req.params.asn, req.params.month, req.query.version);
-      if (p.role === 'auditor') await d.audit.append({ actor: p.tokenId, role: p.role, action: 'statement.read', object: `AS${req.params.asn}/${req.params.month}`, outcome: 'ok', sourceIp: req.ip });
       return sendStatement(reply, s, req.query.format, req.query.lang);
     });
 

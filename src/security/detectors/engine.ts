@@ -102,6 +102,7 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
     return t;
   };
 
+  const l2For = (asn: number | null) => byAsn(asn).l2;
   let ctx = context;
   let dsts = new Map<string, DstStats>();
   const l2 = new L2State(cfg.maxL2Keys, cfg.maxTrackedPorts, cfg.maxMacsPerPort);
@@ -131,7 +132,7 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
       if (scanEnabled) scans.observe(f, tcpSynOnly);
       if (bogonEnabled && isCheckedBogon(f)) bogons.observe(f);
     }
-    if (l2Enabled && f.protocol === 'sflow-v5') l2.observe(f, ctx, byAsn(ctx.macOwner.get(f.srcMac) ?? f.srcAsn).l2);
+    if (l2Enabled && f.protocol === 'sflow-v5') l2.observe(f, ctx, l2For);
   }
 
   function closeFast(nowMs: number, out: AlertCandidate[]): void {
@@ -170,6 +171,7 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
     },
     setContext(next: SecurityContext): void {
       ctx = next;
+      l2.ctxVersion++;
     },
     stats(): EngineStats {
       return {

@@ -81,7 +81,10 @@ interface Finding {
 }
 
 /** MACs seen on one port; `lastMac`/`lastWriteMs` skip the map write for the usual single-MAC port (refreshed every second). */
-interface PortMacs { macs: Map<number, number>; activeMs: number; lastMac: number; lastWriteMs: number }
+interface PortMacs {
+  macs: Map<number, number>; activeMs: number; lastMac: number; lastWriteMs: number;
+  cacheMac: number; cacheVersion: number; cacheOwner: number; cacheKnown: boolean;
+}
 
 export interface L2Counters { findingsDropped: number; portsDropped: number; macsDropped: number }
 
@@ -118,13 +121,28 @@ export class L2State {
     if (x.rates.length < 8 && !x.rates.includes(r)) x.rates.push(r);
   }
 
-  observe(f: SecurityFlow, ctx: SecurityContext, t: DetectorThresholds['l2']): void {
+  /** Bumped by the engine when the context is replaced: per-port MAC caches become stale. */
+  ctxVersion = 0;
+
+  observe(f: SecurityFlow, ctx: SecurityContext, l2For: (asn: number | null) => DetectorThresholds['l2']): void {
     const mac = f.srcMac;
     if (mac === 0 && f.dstMac === 0) return; // no header parsed
-    const owner = ctx.macOwner.get(mac);
+    const p = this.rememberMac(f);
+    // Registry lookups keyed by 48-bit numbers box a heap number each; a port almost always shows one MAC, so cache per port.
+    let owner: number | undefined;
+    let known: boolean;
+    if (p !== null && p.cacheMac === mac && p.cacheVersion === this.ctxVersion) {
+      owner = p.cacheOwner < 0 ? undefined : p.cacheOwner;
+      known = p.cacheKnown;
+    } else {
+      owner = ctx.macOwner.get(mac);
+      known = ctx.knownMacs.has(mac);
+      if (p !== null) { p.cacheMac = mac; p.cacheVersion = this.ctxVersion; p.cacheOwner = owner ?? -1; p.cacheKnown = known; }
+    }
     const srcAsn = owner ?? (f.srcAsn || null);
-    if (!ctx.knownMacs.has(mac) && !this.bump(`U|${mac}`, f)) this.add(`U|${mac}`, 'L2_UNKNOWN_SRC_MAC', f, macText(mac), srcAsn, null, { port: port(f) });
-    this.rememberMac(f);
+    const t = l2For(srcAsn);
+    if (!t.enabled) return;
+    if (!known && !this.bump(`U|${mac}`, f)) this.add(`U|${mac}`, 'L2_UNKNOWN_SRC_MAC', f, macText(mac), srcAsn, null, { port: port(f) });
     const ll = linkLocalProtocol(f);
     if (ll !== null) {
       this.add(`L|${mac}|${ll}`, 'L2_LINK_LOCAL_PROTOCOL', f, macText(mac), srcAsn, null, { protocol: ll, port: port(f), dstMac: macText(f.dstMac) });
@@ -149,23 +167,24 @@ export class L2State {
     }
   }
 
-  private rememberMac(f: SecurityFlow): void {
+  private rememberMac(f: SecurityFlow): PortMacs | null {
     let byIf = this.ports.get(f.exporter);
     if (!byIf) { byIf = new Map(); this.ports.set(f.exporter, byIf); }
     let p = byIf.get(f.inIf);
     if (!p) {
-      if (this.portCount >= this.maxPorts) { this.counters.portsDropped++; return; }
-      p = { macs: new Map(), activeMs: 0, lastMac: -1, lastWriteMs: 0 };
+      if (this.portCount >= this.maxPorts) { this.counters.portsDropped++; return null; }
+      p = { macs: new Map(), activeMs: 0, lastMac: -1, lastWriteMs: 0, cacheMac: -1, cacheVersion: -1, cacheOwner: -1, cacheKnown: false };
       byIf.set(f.inIf, p);
       this.portCount++;
     }
     const now = f.receivedAtMs;
     p.activeMs = now;
-    if (f.srcMac === p.lastMac && now - p.lastWriteMs < 1_000) return;
-    if (p.macs.size >= this.maxMacsPerPort && !p.macs.has(f.srcMac)) { this.counters.macsDropped++; return; }
+    if (f.srcMac === p.lastMac && now - p.lastWriteMs < 1_000) return p;
+    if (p.macs.size >= this.maxMacsPerPort && !p.macs.has(f.srcMac)) { this.counters.macsDropped++; return p; }
     p.macs.set(f.srcMac, now);
     p.lastMac = f.srcMac;
     p.lastWriteMs = now;
+    return p;
   }
 
   /** Close a fast window: emit findings, expire MAC memory, check MACs per port. */

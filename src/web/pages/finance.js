@@ -50,7 +50,8 @@ export function FinanceStatements() {
   const [busy, setBusy] = useState(null);
   const [note, setNote] = useState('');
   const write = canWrite();
-  const rows = res.data?.statements ?? [];
+  // A statement without workflow events is a draft (the period view has returned '' for those).
+  const rows = (res.data?.statements ?? []).map((r) => ({ ...r, status: r.status || 'draft' }));
   const lang = getLang();
 
   const pick = (m) => { if (/^\d{4}-\d{2}$/.test(m)) { setMonth(m); setQuery({ month: m }); setActionError(null); setActionOk(null); } };

@@ -136,7 +136,10 @@ function Actions({ a, onDone }) {
       onDone();
     } catch (e) { setError(e); } finally { setBusy(false); }
   };
-  if (closed) return html`<${Notice} testid="alert-closed">${t('alert.closed', { status: t(`alert_status.${a.status}`) })}<//>`;
+  if (closed) {
+    return html`${ok ? html`<${Notice} kind="ok" testid="alert-action-ok">${ok}<//>` : null}
+      <${Notice} testid="alert-closed">${t('alert.closed', { status: t(`alert_status.${a.status}`) })}<//>`;
+  }
   return html`<form class="card actions-card" onSubmit=${(e) => e.preventDefault()} aria-labelledby="act-title">
     <h3 id="act-title">${t('alert.review')}</h3>
     ${ok ? html`<${Notice} kind="ok" testid="alert-action-ok">${ok}<//>` : null}
