@@ -4,7 +4,8 @@
  * and on stop drains everything received. A crashed worker is restarted (state reloads from disk).
  */
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../src/config/load.js';
 import type { Logger } from '../src/shared/logger.js';
@@ -31,6 +32,19 @@ export interface CollectorHandle {
 }
 
 /** The built worker (dist/…/worker-entry.js); under vitest the sources are TypeScript and load through tsx. */
+/** Stable per data directory, so exporter status rows of a restarted collector replace its old ones. */
+function collectorId(dataDir: string): string {
+  const file = join(dataDir, 'collector', 'id');
+  try {
+    const id = readFileSync(file, 'utf8').trim();
+    if (/^c[0-9a-f]{8}$/.test(id)) return id;
+  } catch { /* first start */ }
+  const id = `c${randomBytes(4).toString('hex')}`;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${id}\n`);
+  return id;
+}
+
 function createReceiverWorker(workerData: ReceiverOptions): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./udp/worker-entry.js', import.meta.url), { workerData });
   const entry = new URL('./udp/worker-entry.ts', import.meta.url).href;
@@ -46,7 +60,7 @@ export interface CollectorHooks {
 }
 
 export async function startCollector(config: Config, log: Logger, metrics: CollectorMetrics, sink: BatchSink, assignments: AssignmentInterval[] = [], hooks: CollectorHooks = {}): Promise<CollectorHandle> {
-  const id = `c${randomBytes(4).toString('hex')}`;
+  const id = collectorId(config.dataDir);
   const listenersCfg = [
     { name: 'netflow', port: config.IXMETER_NETFLOW_PORT },
     { name: 'ipfix', port: config.IXMETER_IPFIX_PORT },

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ROLES } from '../auth/roles.js';
 import { isAppError, errorMessage } from '../shared/errors.js';
 import { runConfig } from './commands/config.js';
+import { parsePositive, runDemoCommand } from './commands/demo.js';
 import { runMembersImport } from './commands/members.js';
 import { runMigrate } from './commands/migrate.js';
 import { runStatements } from './commands/statements.js';
@@ -54,7 +55,11 @@ export function buildCli(): Command {
   const statements = program.command('statements').description('monthly statements and subsidies');
   statements.command('run').description('compute (or recompute) statements and subsidies for a month').requiredOption('--month <YYYY-MM>')
     .action((o: { month: string }) => runStatements(o));
-  program.command('demo').description('synthetic exporters feeding the local collectors').action(notYet('ixmeter demo', 8));
+  program.command('demo').description('a living demo exchange: starts the service if needed, seeds last month, drives the collectors with synthetic NetFlow v9/IPFIX/sFlow exporters')
+    .option('--duration <seconds>', 'seconds of live traffic (default: until Ctrl-C)', parsePositive('--duration', false))
+    .option('--members <n>', 'number of demo members', parsePositive('--members', true), 20)
+    .option('--rate <flows-per-s>', 'NetFlow/IPFIX flow records per second', parsePositive('--rate', false), 2000)
+    .action((o: { duration?: number; members: number; rate: number }) => runDemoCommand(o));
   return program;
 }
 

@@ -68,7 +68,7 @@ export const ConfigSchema = z.object({
   IXMETER_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai').describe('billing months and schedules'),
   IXMETER_FLUSH_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000).describe('longest time a received flow waits before it is queryable'),
   IXMETER_BATCH_SIZE: z.coerce.number().int().min(100).max(1_000_000).default(20_000).describe('rows per ClickHouse insert batch'),
-  IXMETER_RAW_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(190).describe('raw flow retention (CSL Art. 21 floor is 6 months; PIPL: no longer than necessary)'),
+  IXMETER_RAW_RETENTION_DAYS: z.coerce.number().int().min(183, 'must be at least 183 days: the Cybersecurity Law (Art. 21) requires network logs for at least 6 months').max(3650).default(190).describe('raw flow retention (CSL Art. 21 floor is 6 months; PIPL: no longer than necessary)'),
   IXMETER_ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(31).max(36500).default(1827).describe('5-minute member rollups kept as billing evidence (default 5 years)'),
   IXMETER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level (pino)'),
   IXMETER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000).describe('API requests per minute per token (or per IP without token)'),

@@ -32,11 +32,11 @@ function active(m: DemoMember, t: number): boolean {
 }
 
 /** Member pair traffic in bits/s at time t (both members live), with a little deterministic texture. */
-export function pairBps(p: Pair, t: number, tz: string, noise: number): number {
+export function pairBps(p: Pair, t: number, diurnalFactor: number, noise: number): number {
   if (!active(p.src, t) || !active(p.dst, t)) return 0;
   // The newcomer ramps up over its first week.
   const ramp = (m: DemoMember) => (m.joinsAtMs ? Math.min(1, 0.15 + (t - m.joinsAtMs) / (7 * 86_400_000)) : 1);
-  return p.src.outPeakBps * p.share * diurnalAt(t, tz) * (0.9 + 0.2 * noise) * ramp(p.src) * ramp(p.dst);
+  return p.src.outPeakBps * p.share * diurnalFactor * (0.9 + 0.2 * noise) * ramp(p.src) * ramp(p.dst);
 }
 
 function flowOf(p: Pair, r: () => number, packets: number, octets: number, startMs: number, endMs: number): WireFlow {
@@ -62,8 +62,9 @@ function flowOf(p: Pair, r: () => number, packets: number, octets: number, start
  */
 export function historyBucket(f: Fabric, pairs: readonly Pair[], bucketMs: number, r: () => number): Record<SwitchKind, WireFlow[]> {
   const out: Record<SwitchKind, WireFlow[]> = { v9: [], ipfix: [], sflow: [] };
+  const dz = diurnalAt(bucketMs + BUCKET_MS / 2, f.tz);
   for (const p of pairs) {
-    const bps = pairBps(p, bucketMs + BUCKET_MS / 2, f.tz, r());
+    const bps = pairBps(p, bucketMs + BUCKET_MS / 2, dz, r());
     if (bps <= 0) continue;
     const bytes = (bps * 300) / 8 / NETFLOW_SAMPLING;
     const size = avgPacket(p.src);
@@ -87,7 +88,8 @@ export interface LiveTick {
 export function liveTick(f: Fabric, pairs: readonly Pair[], t: number, dtMs: number, recordsPerS: number, r: () => number): LiveTick {
   const out: LiveTick = { netflow: { v9: [], ipfix: [] }, sflow: [] };
   const nfPairs = pairs.filter((p) => p.src.switch !== 'sflow');
-  const bps = nfPairs.map((p) => pairBps(p, t, f.tz, r()));
+  const dz = diurnalAt(t, f.tz);
+  const bps = nfPairs.map((p) => pairBps(p, t, dz, r()));
   const total = bps.reduce((a, b) => a + b, 0) || 1;
   const budget = (recordsPerS * dtMs) / 1000;
   nfPairs.forEach((p, i) => {
@@ -106,7 +108,7 @@ export function liveTick(f: Fabric, pairs: readonly Pair[], t: number, dtMs: num
   });
   for (const p of pairs) {
     if (p.src.switch !== 'sflow') continue;
-    const b = pairBps(p, t, f.tz, r());
+    const b = pairBps(p, t, dz, r());
     if (b <= 0) continue;
     const size = avgPacket(p.src);
     const expected = (b * dtMs) / 1000 / 8 / size / SFLOW_SAMPLING;

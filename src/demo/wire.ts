@@ -57,22 +57,28 @@ function recLen(fields: FieldSpec[]): number {
   return fields.reduce((a, f) => a + f.len, 0);
 }
 
-const ipCache = new Map<string, Uint8Array>();
-function ipBytes(a: string): Uint8Array {
-  let b = ipCache.get(a);
-  if (b) return b;
-  if (a.includes(':')) {
-    const [head, tail] = a.includes('::') ? (a.split('::') as [string, string]) : [a, undefined];
-    const hs = head ? head.split(':') : [];
-    const ts = tail === undefined ? [] : tail ? tail.split(':') : [];
-    const groups = tail === undefined ? hs : [...hs, ...Array<string>(8 - hs.length - ts.length).fill('0'), ...ts];
-    b = new Uint8Array(16);
-    groups.forEach((g, i) => { const v = parseInt(g, 16); b![2 * i] = v >> 8; b![2 * i + 1] = v & 0xff; });
-  } else {
-    b = Uint8Array.from(a.split('.').map(Number));
+/** Write a dotted IPv4 (4 octets) or IPv6 text (16 octets) at `o`; returns the new offset. No allocation. */
+function putIp(buf: Uint8Array, o: number, a: string): number {
+  if (a.indexOf(':') < 0) {
+    let n = 0, k = o;
+    for (let i = 0; i < a.length; i++) {
+      const c = a.charCodeAt(i);
+      if (c === 46) { buf[k++] = n; n = 0; } else n = n * 10 + (c - 48);
+    }
+    buf[k] = n;
+    return o + 4;
   }
-  if (ipCache.size < 100_000) ipCache.set(a, b);
-  return b;
+  buf.fill(0, o, o + 16);
+  const dbl = a.indexOf('::');
+  const writeGroups = (text: string, fromEnd: boolean) => {
+    if (!text) return;
+    const gs = text.split(':');
+    const base = fromEnd ? 8 - gs.length : 0;
+    for (let i = 0; i < gs.length; i++) { const v = parseInt(gs[i]!, 16); buf[o + 2 * (base + i)] = v >> 8; buf[o + 2 * (base + i) + 1] = v & 0xff; }
+  };
+  if (dbl < 0) writeGroups(a, false);
+  else { writeGroups(a.slice(0, dbl), false); writeGroups(a.slice(dbl + 2), true); }
+  return o + 16;
 }
 
 function putU64(v: DataView, o: number, x: number): void {
@@ -151,8 +157,8 @@ export class NetflowExporter {
   }
 
   private writeRecord(dv: DataView, buf: Uint8Array, o: number, f: WireFlow): number {
-    const a = ipBytes(f.src), b = ipBytes(f.dst);
-    buf.set(a, o); o += a.length; buf.set(b, o); o += b.length;
+    o = putIp(buf, o, f.src);
+    o = putIp(buf, o, f.dst);
     dv.setUint16(o, f.srcPort); dv.setUint16(o + 2, f.dstPort); buf[o + 4] = f.proto; buf[o + 5] = f.tcpFlags; buf[o + 6] = f.tos; o += 7;
     putU64(dv, o, f.octets); putU64(dv, o + 8, f.packets); o += 16;
     dv.setUint32(o, f.inIf); dv.setUint32(o + 4, f.outIf); o += 8;

@@ -57,8 +57,20 @@ export function isBogonV6(s: string): boolean {
 }
 
 /** True when a source address text (IPv4 dotted or IPv6) is a bogon. '' and garbage are not bogons. */
+// First octets that can start an IPv4 bogon: most sources are rejected after reading one octet.
+const FIRST_OCTET = new Uint8Array(256);
+for (const [net, size] of V4) for (let o = Math.floor(net / 2 ** 24); o <= Math.floor((net + size - 1) / 2 ** 24); o++) FIRST_OCTET[o] = 1;
+
 export function isBogonSource(addr: string): boolean {
   if (addr.length === 0) return false;
+  let o = 0;
+  let i = 0;
+  for (; i < 4 && i < addr.length; i++) {
+    const c = addr.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    o = o * 10 + (c - 48);
+  }
+  if (i > 0 && i < 4 && addr.charCodeAt(i) === 46 && o < 256 && FIRST_OCTET[o] === 0) return false;
   const v4 = parseIpv4(addr);
   if (v4 >= 0) return isBogonV4(v4);
   return addr.indexOf(':') >= 0 && isBogonV6(addr);

@@ -69,6 +69,24 @@ export function Facts({ items, testid }) {
   return html`<dl class="facts" data-testid=${testid}>${items.filter(Boolean).map(([k, v, id]) => html`<div class="fact"><dt>${k}</dt><dd data-testid=${id}>${v}</dd></div>`)}</dl>`;
 }
 
+const partsFmt = new Intl.DateTimeFormat('en-GB', { timeZone: TZ, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+function parts(ts) {
+  const p = Object.fromEntries(partsFmt.formatToParts(new Date(ts * 1000)).map((x) => [x.type, x.value]));
+  return { date: `${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
+}
+
+/** 24-hour x-axis labels in the billing time zone; the date shows on the first tick and where it changes. */
+function timeTicks(_u, splits, _axis, _space, incr) {
+  let lastDate = '';
+  return splits.map((ts) => {
+    const { date, time } = parts(ts);
+    if (incr >= 86_400) return date;
+    const label = date !== lastDate ? `${time}\n${date}` : time;
+    lastDate = date;
+    return label;
+  });
+}
+
 /**
  * A time-series line chart (uPlot). xs: epoch seconds; lines: [{label, values, color, dash, fill}].
  * Times are shown in the billing time zone; y values through `format` (default bit rates).
@@ -85,11 +103,11 @@ export function LineChart({ xs, lines, format = fmtBps, height = 320, ariaLabel,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), TZ),
       scales: { x: { time: true }, y: { range: (_u, min, max) => [0, max > 0 ? max * 1.08 : 1] } },
       series: [
-        { label: t('chart.time'), value: '{YYYY}-{MM}-{DD} {HH}:{mm}' },
+        { label: t('chart.time'), value: (_u, ts) => (ts === null || ts === undefined ? '--' : `${parts(ts).date} ${parts(ts).time}`) },
         ...lines.map((l) => ({ label: l.label, stroke: l.color, width: l.dash ? 1.25 : 1.5, dash: l.dash, fill: l.fill, points: { show: false }, value: (_u, v) => (v === null || v === undefined ? '—' : format(v)) })),
       ],
       axes: [
-        { stroke: '#444', grid: { stroke: '#e6e9ee' } },
+        { stroke: '#444', grid: { stroke: '#e6e9ee' }, size: 48, values: timeTicks },
         { stroke: '#444', size: 90, grid: { stroke: '#e6e9ee' }, values: (_u, vals) => vals.map((v) => format(v)) },
       ],
       legend: { live: true },

@@ -20,7 +20,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -94,6 +94,9 @@ export function prng(seed: number): () => number {
   };
 }
 
+/** 1-minute load average now (the machine is shared: read the times with it). */
+export const load1 = (): number => Math.round(loadavg()[0]! * 100) / 100;
+
 export const mib = (b: number) => `${(b / 2 ** 20).toLocaleString('en-US', { maximumFractionDigits: 1 })} MiB`;
 export const int = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 export const ms1 = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: n < 100 ? 1 : 0 });
@@ -162,6 +165,8 @@ export interface QueriesReport {
   generatedRows: number;
   fillSeconds: number;
   states: QueriesState[];
+  /** 1-minute load average at the start and at the end. */
+  load: [number, number];
 }
 
 /** The rollup for [fromS, fromS + days) as one INSERT … SELECT (see the module note for the model). */
@@ -208,6 +213,7 @@ export async function benchQueries(log: Log): Promise<QueriesReport> {
   const from = new Date(fromMs).toISOString();
   const to = new Date(toMs).toISOString();
 
+  const loadStart = load1();
   const dir = tempDir('ixmeter-bench-queries-');
   const config = testConfig(dir.path);
   const { storage } = await openMigratedStorage(config, silentLog);
@@ -258,7 +264,7 @@ export async function benchQueries(log: Log): Promise<QueriesReport> {
     }
     return {
       clickhouse: storage.serverVersion, members, days, runs, warmup, from, to,
-      pairs: Number(gen!.pairs), generatedRows: Number(gen!.rows), fillSeconds: Math.round(fill.ms / 100) / 10, states,
+      pairs: Number(gen!.pairs), generatedRows: Number(gen!.rows), fillSeconds: Math.round(fill.ms / 100) / 10, states, load: [loadStart, load1()],
     };
   } finally {
     await storage.close();
@@ -271,7 +277,7 @@ export function queriesMarkdown(r: QueriesReport): string {
   const md: string[] = [];
   md.push(`Embedded ClickHouse (chDB ${r.clickhouse}); \`member_traffic_5m\` with ${r.members} members × ${r.days} days (${r.from.slice(0, 10)} … ${r.to.slice(0, 10)}), ` +
     `${int(r.pairs)} member pairs (10–20 peers per member, every bucket), ${int(r.generatedRows)} rows generated in ${r.fillSeconds} s by one \`INSERT … SELECT\`. ` +
-    `Times are the domain service calls (SQL + JSON + series), ${r.runs} runs after ${r.warmup} warm-up runs, a random member per run.`, '');
+    `Times are the domain service calls (SQL + JSON + series), ${r.runs} runs after ${r.warmup} warm-up runs, a random member per run. Load average ${r.load[0]} at start, ${r.load[1]} at end (${cpus().length} vCPU).`, '');
   md.push('| query | data | median ms | p95 ms | min ms | max ms | target | rows/points |', '|---|---|---:|---:|---:|---:|---|---:|');
   for (const s of r.states) {
     for (const q of s.queries) {

@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: decoder micro-benchmarks, then the end-to-end collector comparison (ixmeter vs
- * nfcapd vs nfacctd/sfacctd over loopback UDP). Prints a Markdown section for the README and writes
- * bench-results.json in the repository root.
+ * nfcapd vs nfacctd/sfacctd over loopback UDP), then the read-path (queries.ts) and monthly statement
+ * (statements.ts) benchmarks on embedded ClickHouse, each in its own child process (one chDB per process).
+ * Prints a Markdown section for the README and writes bench-results.json in the repository root.
  *
  * Environment:
  *   BENCH_QUICK=1            smoke run: 2 s steps, rates 20k and max
- *   BENCH_ONLY=decode|e2e    one part only
+ *   BENCH_ONLY=decode|e2e|queries|statements   only these parts (comma-separated)
  *   BENCH_DURATION_S=10      seconds per e2e step (default 10; quick 2)
  *   BENCH_RATES=20000,50000,100000,250000,max   target offered flows/s per step ("max" = blaster's best)
  *   BENCH_PROTOCOLS=netflow-v9,ipfix,sflow
@@ -13,6 +14,7 @@
  *   BENCH_VERIFY_DB=0        count ixmeter rows from /metrics instead of chDB after exit
  *   BENCH_KEEP=1             keep the temp data dirs (path printed)
  *   BENCH_OUT=path           results JSON (default <repo>/bench-results.json)
+ *   BENCH_QUERIES_* / BENCH_STATEMENTS_*   see queries.ts and statements.ts
  */
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,8 @@ import { fileURLToPath } from 'node:url';
 import { benchDecodeNetflow } from './decode-netflow.js';
 import { benchDecodeSflow } from './decode-sflow.js';
 import { COLLECTORS, e2eMarkdown, killAllChildren, runE2e, type CollectorName, type E2eReport } from './e2e-collectors.js';
+import { queriesMarkdown, runBenchChild, type QueriesReport } from './queries.js';
+import { statementsMarkdown, type StatementsReport } from './statements.js';
 import { BLAST_PROTOCOLS, type BlastProtocol } from './udp-blaster.js';
 
 interface BenchResult { name: string; value: number; unit: string }
@@ -48,6 +52,8 @@ function machine(): Record<string, string | number> {
   return { nproc, cpu: model, memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10, kernel, node: process.version, loadavg: loadavg().map((x) => x.toFixed(2)).join(' ') };
 }
 
+const BENCH_PARTS = ['decode', 'e2e', 'queries', 'statements'] as const;
+
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 
 function list<T extends string>(env: string | undefined, all: readonly T[], fallback: readonly T[]): T[] {
@@ -61,20 +67,19 @@ function list<T extends string>(env: string | undefined, all: readonly T[], fall
 async function main(): Promise<void> {
   const root = repoRoot();
   const quick = process.env.BENCH_QUICK === '1';
-  const only = process.env.BENCH_ONLY;
-  if (only && only !== 'decode' && only !== 'e2e') throw new Error('BENCH_ONLY must be decode or e2e');
+  const parts = list(process.env.BENCH_ONLY, BENCH_PARTS, BENCH_PARTS);
   const log = (m: string) => process.stderr.write(`${m}\n`);
   const mach = machine();
   log(`machine: ${JSON.stringify(mach)}`);
 
   let decode: BenchResult[] = [];
-  if (only !== 'e2e') {
+  if (parts.includes('decode')) {
     log('decode benchmarks …');
     decode = [...(await benchDecodeNetflow()), ...(await benchDecodeSflow())];
   }
 
   let e2e: E2eReport | null = null;
-  if (only !== 'decode') {
+  if (parts.includes('e2e')) {
     const rates = (process.env.BENCH_RATES ?? (quick ? '20000,max' : '20000,50000,100000,250000,max'))
       .split(',').map((s) => s.trim()).filter(Boolean).map((s) => (s === 'max' ? 0 : Number(s)));
     if (rates.some((r) => !Number.isFinite(r) || r < 0)) throw new Error('BENCH_RATES: comma-separated flows/s or "max"');
@@ -91,6 +96,9 @@ async function main(): Promise<void> {
       log,
     });
   }
+  const benchDir = dirname(fileURLToPath(import.meta.url));
+  const queries = parts.includes('queries') ? await runBenchChild<QueriesReport>(join(benchDir, 'queries.js'), 'queries', log, 20 * 60_000) : null;
+  const statements = parts.includes('statements') ? await runBenchChild<StatementsReport>(join(benchDir, 'statements.js'), 'statements', log, 30 * 60_000) : null;
   mach.loadavgAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
 
   const md: string[] = ['## Benchmarks', ''];
@@ -104,10 +112,12 @@ async function main(): Promise<void> {
     md.push(`Versions: ${Object.entries(e2e.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
     md.push(e2eMarkdown(e2e));
   }
+  if (queries) md.push('', '### Queries: member traffic and matrix (embedded ClickHouse)', '', queriesMarkdown(queries));
+  if (statements) md.push('', '### Monthly statements (embedded ClickHouse)', '', statementsMarkdown(statements));
   const text = md.join('\n');
   process.stdout.write(`${text}\n`);
   const out = process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : join(root, 'bench-results.json');
-  writeFileSync(out, `${JSON.stringify({ generatedAt: new Date().toISOString(), quick, machine: mach, decode, e2e, markdown: text }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ generatedAt: new Date().toISOString(), quick, machine: mach, decode, e2e, queries, statements, markdown: text }, null, 2)}\n`);
   log(`results written to ${out}`);
   process.exitCode = 0;
 }

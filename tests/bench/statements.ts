@@ -20,6 +20,7 @@
  *   BENCH_STATEMENTS_BUDGET_S=90 (a pass starts no new compute after this; the wall time for all members is
  *   then extrapolated and marked so; 0 = always all members), BENCH_KEEP=1.
  */
+import { cpus } from 'node:os';
 import { createDomainServices } from '../../src/runtime/domain-services.js';
 import { openMigratedStorage } from '../../src/runtime/storage-setup.js';
 import { isoInZone } from '../../src/shared/time.js';
@@ -27,7 +28,7 @@ import { monthBounds } from '../../src/statements/time.js';
 import { silentLog, tempDir, testConfig } from '../helpers/env.js';
 import { ixfDoc, type TestMember } from '../helpers/ixf.js';
 import {
-  childMain, diskUsage, envInt, int, isMain, mib, ms1, prng, rowsOf, settleMerges, timed, timing, type DiskUsage, type Log, type Timing,
+  childMain, diskUsage, load1, envInt, int, isMain, mib, ms1, prng, rowsOf, settleMerges, timed, timing, type DiskUsage, type Log, type Timing,
 } from './queries.js';
 
 const ASN_BASE = 4_210_000_000;
@@ -68,6 +69,8 @@ export interface StatementsReport {
   first: { asn: number; first_production_date: string | null; billable_bps: number | null; p95_in_bps: number | null; p95_out_bps: number | null; coverage: number; subsidy_status: string; subsidy_cny: string };
   subsidised: number;
   totalSubsidyCny: string;
+  /** 1-minute load average at the start and at the end. */
+  load: [number, number];
 }
 
 function previousMonth(nowMs: number, tz: string): string {
@@ -122,6 +125,7 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
   const budgetS = process.env.BENCH_STATEMENTS_BUDGET_S === '0' ? 0 : envInt('BENCH_STATEMENTS_BUDGET_S', 90);
   if (n < 2) throw new Error('BENCH_STATEMENTS_MEMBERS must be ≥ 2');
 
+  const loadStart = load1();
   const dir = tempDir('ixmeter-bench-statements-');
   const config = testConfig(dir.path);
   const tz = config.IXMETER_TIMEZONE;
@@ -147,7 +151,7 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
       name: `Bench member ${i}`,
       type: TYPES[i % TYPES.length],
       enrolled: true,
-      // spread evenly over the two years before the month's end (the last ones start inside the month)
+      // spread evenly over the two years before the month's end (the first few start inside the month)
       firstProduction: new Date(toMs - DAY_MS - Math.floor(((i + 0.5) / n) * 730) * DAY_MS).toISOString().slice(0, 10),
     }));
     const doc = ixfDoc(list) as { member_list: Array<{ connection_list: Array<{ if_list: Array<{ if_speed: number }> }> }> };
@@ -255,7 +259,7 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
         p95_in_bps: firstDoc.p95_in_bps, p95_out_bps: firstDoc.p95_out_bps, coverage: firstDoc.coverage,
         subsidy_status: firstDoc.subsidy.status, subsidy_cny: firstDoc.subsidy.amount_cny,
       },
-      subsidised, totalSubsidyCny: `${total / 100n}.${String(total % 100n).padStart(2, '0')}`,
+      load: [loadStart, load1()], subsidised, totalSubsidyCny: `${total / 100n}.${String(total % 100n).padStart(2, '0')}`,
     };
   } finally {
     await storage.close();
@@ -270,7 +274,8 @@ export function statementsMarkdown(r: StatementsReport): string {
   md.push(`Embedded ClickHouse (chDB ${r.clickhouse}); ${int(r.members)} subsidy-enrolled members imported by \`importRegistry\` in ${r.importSeconds} s; ` +
     `${r.days} days of \`member_traffic_5m\` (${r.dataFrom.slice(0, 10)} … ${r.dataTo.slice(0, 10)}, every member sending to ${r.peersPerMember} peer(s) in every bucket: ` +
     `${int(r.traffic.rows)} rows, ${mib(r.traffic.bytesOnDisk)}, ${r.traffic.parts} parts) and \`collector_activity_5m\` (every bucket active, ${int(r.activity.rows)} rows), ` +
-    `filled in ${r.fillSeconds} s (+ ${r.mergeWaitSeconds} s waiting for merges). Month ${r.month} (${r.timezone}); target < 30 s for all members.`, '');
+    `filled in ${r.fillSeconds} s (+ ${r.mergeWaitSeconds} s waiting for merges). Month ${r.month} (${r.timezone}); target < 30 s for all members. ` +
+    `Load average ${r.load[0]} at start, ${r.load[1]} at end (${cpus().length} vCPU).`, '');
   md.push('| concurrency | members computed | wall s | all members, s | per member ms | compute() median ms | p95 ms | max ms | target < 30 s |', '|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const p of r.passes) {
     const all = p.done < r.members ? `≈ ${p.wallAllSeconds} (extrapolated)` : String(p.wallSeconds);

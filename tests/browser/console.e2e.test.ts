@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW_COLUMNS } from '../../collectors/pipeline/rows.js';
 import { tempDir } from '../helpers/env.js';
 import { startTestService, waitFor, type TestService } from '../helpers/in-process.js';
-import { ixfDoc } from '../helpers/ixf.js';
+import { ixfDoc, type TestMember } from '../helpers/ixf.js';
 
 const CHROMIUM = process.env.IXMETER_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'console');
@@ -40,14 +40,32 @@ const call = async (method: string, path: string, body?: unknown, token = t.admi
   return { status: r.status, body: (await r.json()) as Record<string, unknown> };
 };
 
-const members = ixfDoc([
+const MEMBERS: TestMember[] = [
   { asn: 64500, name: 'Ningxia Cloud Example', macs: ['02:00:00:00:00:01'], type: 'cloud', firstProduction: `${MONTH.slice(0, 4)}-01-01`, enrolled: true },
   { asn: 64501, name: 'Zhongwei CDN Example', macs: ['02:00:00:00:00:02'], type: 'cdn' },
   { asn: 64502, name: 'Western IDC Example', macs: ['02:00:00:00:00:03'], type: 'idc' },
-]);
+];
+const members = ixfDoc(MEMBERS);
+
+/** Waits until no part of the page is still loading. */
+async function settled(page: Page): Promise<void> {
+  await page.waitForSelector('main h1');
+  await page.waitForFunction("!document.querySelector('.loading')"); // (browser-side expressions as strings: no DOM lib here)
+}
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+const signedIn = new Map<string, Page>();
+
+/** The signed-in tab of a token (kept open across tests to save sign-ins). */
+async function tabOf(token: string): Promise<Page> {
+  const open = signedIn.get(token);
+  if (open && !open.isClosed()) return open;
+  const page = await signIn(token);
+  signedIn.set(token, page);
+  return page;
 }
 
 async function signIn(token: string): Promise<Page> {
@@ -111,7 +129,7 @@ beforeAll(async () => {
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=zh-CN'],
     viewport: { width: 1366, height: 900 },
     acceptDownloads: true,
     locale: 'zh-CN',
@@ -151,12 +169,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
       admin: ['finance-statements', 'finance-policies', 'security-alerts', 'ops-exporters', 'ops-ports', 'ops-members'],
     };
     for (const [who, ids] of Object.entries(expected)) {
-      const page = await signIn(who === 'admin' ? t.admin : tokens[who]!);
+      const page = await tabOf(who === 'admin' ? t.admin : tokens[who]!);
       expect(await navIds(page), who).toEqual(ids);
-      await page.waitForSelector('main h1');
-      await page.waitForLoadState('networkidle');
+      await settled(page);
       await shot(page, `home-${who}`);
-      await page.close();
     }
     // a wrong token: a clear message on the sign-in page
     const page = await browser.newPage();
@@ -170,13 +186,13 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
   });
 
   it('draws the member traffic graph with its P95 lines and lists the peers', async () => {
-    const page = await signIn(tokens['member-64500']!);
+    const page = await tabOf(tokens['member-64500']!);
     await page.waitForURL(/\/members\/64500\/traffic/);
     await page.fill('input[name=date]', DAY);
     await page.dispatchEvent('input[name=date]', 'change');
     await page.waitForURL(new RegExp(`date=${DAY}`));
     await page.waitForSelector('[data-testid=traffic-chart] canvas');
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid=legend-p95-in]')?.getAttribute('data-value')) > 0);
+    await page.waitForFunction("Number(document.querySelector('[data-testid=legend-p95-in]')?.getAttribute('data-value')) > 0");
     const p95In = Number(await page.getAttribute('[data-testid=legend-p95-in]', 'data-value'));
     const p95Out = Number(await page.getAttribute('[data-testid=legend-p95-out]', 'data-value'));
     expect(p95In).toBeGreaterThan(0);
@@ -185,7 +201,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
     // the billing rule over the day's 288 buckets
     const ins = Array.from({ length: 288 }, (_, i) => (inBytes(DAY_FIRST + i) * 8) / 300).sort((a, b) => a - b);
     expect(p95In).toBeCloseTo(ins[288 - Math.floor(288 * 0.05) - 1]!, 0);
-    const canvas = await page.$eval('[data-testid=traffic-chart] canvas', (c) => ({ w: (c as HTMLCanvasElement).width, h: (c as HTMLCanvasElement).height }));
+    const canvas = (await page.evaluate("(() => { const c = document.querySelector('[data-testid=traffic-chart] canvas'); return { w: c.width, h: c.height }; })()")) as { w: number; h: number };
     expect(canvas.w).toBeGreaterThan(300);
     const peers = await page.$$eval('[data-testid=peers-table] tbody th', (th) => th.map((x) => x.textContent ?? ''));
     expect(peers.some((p) => p.includes('AS64501'))).toBe(true);
@@ -226,14 +242,14 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
       const err = await page.waitForSelector('[data-testid=error][data-status="403"]');
       expect(await err.textContent()).toContain('无权访问');
       expect(await err.textContent()).toContain('AS64500');
+      expect(await page.getAttribute('[data-testid=own-pages]', 'href')).toBe('/members/64500/traffic');
       await shot(page, `member-forbidden-${section}`);
     }
     expect(await navIds(page)).toEqual(['member-traffic', 'member-statements', 'member-alerts']);
-    await page.close();
   });
 
   it('runs, reviews and approves statements with two finance tokens (four eyes)', async () => {
-    const a = await signIn(tokens['finance-preparer']!);
+    const a = await tabOf(tokens['finance-preparer']!);
     await a.goto(`${t.svc.url}/finance/statements?month=${MONTH}`);
     await a.waitForSelector('[data-testid=period-table] tr[data-asn="64500"]');
     await a.click('[data-testid=run-statements]');
@@ -249,7 +265,6 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
     await shot(a, 'finance-approve-same-token-refused');
     const [exp] = await Promise.all([a.waitForEvent('download'), a.click('button:has-text("导出 CSV")')]);
     expect(exp.suggestedFilename()).toBe(`ixmeter-statements-${MONTH}.csv`);
-    await a.close();
 
     const b = await signIn(tokens['finance-approver']!);
     await b.goto(`${t.svc.url}/finance/statements?month=${MONTH}`);
@@ -267,11 +282,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
   });
 
   it('lets security filter the queue, read the evidence and acknowledge an alert', async () => {
-    const page = await signIn(tokens['security-analyst']!);
+    const page = await tabOf(tokens['security-analyst']!);
     await page.waitForSelector('[data-testid=alert-queue]');
     expect(await page.$$eval('[data-testid=alert-queue] tbody tr', (r) => r.length)).toBe(2);
     await page.selectOption('[data-testid=filter-type]', DDOS);
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=alert-queue] tbody tr').length === 1);
+    await page.waitForFunction("document.querySelectorAll('[data-testid=alert-queue] tbody tr').length === 1");
     await page.selectOption('[data-testid=filter-status]', 'open');
     await page.waitForURL(/status=open/);
     await shot(page, 'security-queue');
@@ -289,20 +304,19 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
     await page.waitForSelector('[data-testid=alert-status] [data-value=resolved]');
     expect(await page.textContent('[data-testid=alert-action-ok]')).toMatch(/ex_/);
     await shot(page, 'security-alert-resolved');
-    await page.close();
   });
 
   it('shows operations pages and imports the member registry from a file', async () => {
-    const page = await signIn(t.admin);
+    const page = await tabOf(t.admin);
     for (const [nav, sel] of [['ops-exporters', 'main h1'], ['ops-ports', 'main h1']] as const) {
       await page.click(`[data-testid=nav] a[data-nav=${nav}]`);
       await page.waitForSelector(sel);
-      await page.waitForLoadState('networkidle');
+      await settled(page);
       await shot(page, nav);
     }
     await page.click('[data-testid=nav] a[data-nav=ops-members]');
     await page.waitForSelector('[data-testid=members-table] tr[data-asn="64502"]');
-    const changed = ixfDoc([...(members.member_list as unknown[]).map((_, i) => ({ asn: 64500 + i, macs: [`02:00:00:00:00:0${i + 1}`] })), { asn: 64503, name: 'New Member Example', macs: ['02:00:00:00:00:04'] }]);
+    const changed = ixfDoc([...MEMBERS, { asn: 64503, name: 'New Member Example', macs: ['02:00:00:00:00:04'], type: 'research_edu' }]);
     await page.setInputFiles('#ixf-file', { name: 'members.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(changed)) });
     await page.click('[data-testid=import-form] button[type=submit]');
     await page.waitForSelector('[data-testid=import-result]');
@@ -311,16 +325,15 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
     await page.setInputFiles('#ixf-file', { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"version": "1.0"') });
     await page.click('[data-testid=import-form] button[type=submit]');
     await page.waitForSelector('[data-testid=import-form] [data-testid=error]');
-    await page.close();
   });
 
   it('switches the language to English and keeps the choice', async () => {
-    const page = await signIn(tokens['member-64500']!);
-    await page.waitForSelector('[data-testid=nav] a[data-nav=member-traffic]');
+    const page = await tabOf(tokens['member-64500']!);
+    await page.click('[data-testid=nav] a[data-nav=member-traffic]');
     expect(await page.textContent('[data-testid=nav] a[data-nav=member-traffic]')).toBe('流量');
     expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
     await page.click('[data-testid=lang-switch]');
-    await page.waitForFunction(() => document.querySelector('[data-testid=nav] a[data-nav=member-traffic]')?.textContent === 'Traffic');
+    await page.waitForFunction("document.querySelector('[data-testid=nav] a[data-nav=member-traffic]')?.textContent === 'Traffic'");
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.textContent('[data-testid=nav] a[data-nav=member-statements]')).toBe('Statements');
     await page.goto(`${t.svc.url}/members/64500/traffic?period=day&date=${DAY}`);
@@ -330,7 +343,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
     await page.goto(`${t.svc.url}/members/64501/traffic`);
     expect(await (await page.waitForSelector('[data-testid=error][data-status="403"]')).textContent()).toContain('Access denied');
     await page.click('[data-testid=lang-switch]');
-    await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+    await page.waitForFunction("document.documentElement.lang === 'zh-CN'");
     await page.close();
     expect(pageErrors).toEqual([]);
   });

@@ -114,7 +114,7 @@ describe('docker-compose.cluster.yml', () => {
         expect(published.has(key), `${c} publishes ${key} twice`).toBe(false);
         published.add(key);
       }
-      const state = s.volumes!.map(String).find((v) => /:/var/lib/ixmeter(:rw)?$/.test(v));
+      const state = s.volumes!.map(String).find((v) => /:\/var\/lib\/ixmeter(:rw)?$/.test(v));
       expect(state, c).toBeTruthy();
       stateVolumes.add(state!);
     }
@@ -123,7 +123,26 @@ describe('docker-compose.cluster.yml', () => {
   });
 });
 
+/** Minimal XML well-formedness: comments without "--", every element closed in order. */
+function checkXml(text: string): string | null {
+  for (const c of text.matchAll(/<!--([\s\S]*?)-->/g)) if (c[1]!.includes('--')) return 'a comment contains "--"';
+  const body = text.replace(/<!--[\s\S]*?-->/g, '').replace(/<\?xml[^>]*\?>/, '');
+  const stack: string[] = [];
+  for (const m of body.matchAll(/<(\/?)([A-Za-z_][\w.-]*)([^>]*?)(\/?)>/g)) {
+    const [, close, name, , self] = m;
+    if (self) continue;
+    if (!close) stack.push(name!);
+    else if (stack.pop() !== name) return `</${name}> does not close the open element`;
+  }
+  return stack.length ? `unclosed <${stack.join('>, <')}>` : null;
+}
+
 describe('deploy/clickhouse', () => {
+  it('has well-formed XML files', () => {
+    const files = ['config.d/cluster.xml', 'keeper/keeper.xml', 'users.d/ixmeter-profile.xml', ...NODES.map((n) => `macros/${n}.xml`)];
+    for (const f of files) expect(checkXml(readFileSync(join('deploy/clickhouse', f), 'utf8')), f).toBeNull();
+  });
+
   it('gives every node distinct macros: {shard} per shard, {replica} unique in the whole cluster', () => {
     const files = readdirSync('deploy/clickhouse/macros').sort();
     expect(files).toEqual(NODES.map((n) => `${n}.xml`));

@@ -16,11 +16,12 @@ let seq = 0;
 let sampleSeq = 0;
 const VICTIM_MAC = '02:00:00:00:00:0a', SOURCE_MAC = '02:00:00:00:00:0b', STRANGER = '02:00:00:00:00:ee';
 
-function sflow(frames: Array<{ src: string; dst: string; etherType?: number; srcIp?: string; dstIp?: string; srcPort?: number }>, rate: number): Uint8Array {
+/** Each member sends through its own switch port (ifIndex): one source MAC per port, as the peering-LAN rules require. */
+function sflow(frames: Array<{ src: string; dst: string; etherType?: number; srcIp?: string; dstIp?: string; srcPort?: number; input?: number }>, rate: number): Uint8Array {
   return datagram({
     agent: '192.0.2.50', sequence: ++seq,
     samples: frames.map((f) => flowSample({
-      sequence: ++sampleSeq, sourceIndex: 7, samplingRate: rate, samplePool: sampleSeq * rate, input: 7, output: 9,
+      sequence: ++sampleSeq, sourceIndex: f.input ?? 7, samplingRate: rate, samplePool: sampleSeq * rate, input: f.input ?? 7, output: f.input === 9 ? 7 : 9,
       records: [rawHeader(f.etherType === ETH_LLDP
         ? ethernet({ dst: '01:80:c2:00:00:0e', src: f.src, etherType: ETH_LLDP, payload: new Uint8Array(40) })
         : ethernet({ dst: f.dst, src: f.src, etherType: ETH_IPV4, payload: ipv4({ src: f.srcIp ?? '198.51.100.7', dst: f.dstIp ?? '203.0.113.10', proto: 17, payload: udp({ srcPort: f.srcPort ?? 40000, dstPort: 443, payloadLength: 440 }) }) }),
@@ -44,10 +45,10 @@ afterAll(async () => { await t?.svc.stop(); dir.cleanup(); });
 
 describe('security fast path', () => {
   it('stays quiet on background traffic', async () => {
-    const background = Array.from({ length: 20 }, () => sflow([{ src: SOURCE_MAC, dst: VICTIM_MAC }, { src: VICTIM_MAC, dst: SOURCE_MAC, srcIp: '203.0.113.10', dstIp: '198.51.100.7' }], 100));
+    const background = Array.from({ length: 20 }, () => sflow([{ src: SOURCE_MAC, dst: VICTIM_MAC }, { src: VICTIM_MAC, dst: SOURCE_MAC, srcIp: '203.0.113.10', dstIp: '198.51.100.7', input: 9 }], 100));
     await sendDatagrams(t.port, background, { from: '127.0.0.50', perSecond: 10 });
     await new Promise((r) => setTimeout(r, 2500));
-    expect((await api('/alerts')).alerts).toEqual([]);
+    expect((await api('/alerts')).alerts.map((a) => `${a.type} ${a.target}`)).toEqual([]);
   });
 
   it('raises one amplification alert within 10 s, with source and victim members', async () => {

@@ -51,7 +51,7 @@ describe('ixmeter serve (embedded)', () => {
     expect(offline.stdout.trim()).toMatch(/^ixm_/);
     const migrate = runCli(['migrate'], env);
     expect(migrate.stdout).toMatch(/schema is up to date/);
-  }, 120_000);
+  }, 300_000);
 
   it('prints the effective config with secrets redacted', () => {
     const r = runCli(['config'], { IXMETER_ADMIN_TOKEN: 'super-secret-admin-token', IXMETER_CLICKHOUSE_PASSWORD: 'pw' });

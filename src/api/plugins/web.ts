@@ -7,15 +7,20 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { packageRoot } from '../../shared/paths.js';
 
 const require = createRequire(import.meta.url);
 
-/** Directory of the console's static files (served as they are, also from a built install). */
+/**
+ * Directory of the console's static files: next to this module (src/web from source; dist/src/web once
+ * `npm run build` copied it, which is what the Docker image ships), else the package's src/web.
+ */
 export function webRoot(): string {
-  return join(packageRoot(), 'src', 'web');
+  const beside = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web');
+  return existsSync(join(beside, 'index.html')) ? beside : join(packageRoot(), 'src', 'web');
 }
 
 /** Browser libraries: URL prefix → directory holding their ESM files. */

@@ -75,6 +75,12 @@ describe('peering-LAN hygiene (sFlow)', () => {
     expect(run(flows, context({ allowedMacsPerPort: new Map([['10.0.0.1|1', 2]]) }))).toEqual([]);
   });
 
+  it('no per-port MAC memory for sFlow ifIndex 0 (unknown) or 0x3FFFFFFF (internal / no interface)', () => {
+    for (const inIf of [0, 0x3fffffff]) {
+      expect(run([{ inIf }, { inIf, srcMac: MAC_B, receivedAtMs: T0 + 1 }]).map((x) => x.type)).not.toContain('L2_MULTIPLE_MACS');
+    }
+  });
+
   it('a MAC using another member\'s peering-LAN IP (ARP sender or IP source)', () => {
     const arp = run([{ etherType: 0x0806, ipVersion: 0, dstMac: 0xffffffffffff, srcAddr: '185.1.0.11', dstAddr: '185.1.0.1', ipProto: 0 }]);
     const m = arp.find((x) => x.type === 'L2_MAC_IP_MISMATCH')!;

@@ -10,6 +10,8 @@ import { macText, portKey, sampleOf, type AlertCandidate, type AlertType, type S
 import type { DetectorThresholds } from '../thresholds.js';
 
 const BROADCAST = 0xffffffffffff;
+/** sFlow "internal / no interface" ifIndex. */
+export const SFLOW_INTERNAL_IF = 0x3fffffff;
 const ND_MULTICAST_OK = new Set([130, 131, 132, 135, 136, 143]); // MLD query/report/done, NS, NA, MLDv2 report
 const GROUP_BIT = 2 ** 40;
 
@@ -127,7 +129,9 @@ export class L2State {
   observe(f: SecurityFlow, ctx: SecurityContext, l2For: (asn: number | null) => DetectorThresholds['l2']): void {
     const mac = f.srcMac;
     if (mac === 0 && f.dstMac === 0) return; // no header parsed
-    const p = this.rememberMac(f);
+    // Per-port MAC memory only for real ports: sFlow ifIndex 0 is "unknown" and 0x3FFFFFFF "internal / no
+    // interface" (pmacct sfprobe without ifIndex); neither is a member port (as collectors' attribution).
+    const p = f.inIf !== 0 && f.inIf !== SFLOW_INTERNAL_IF ? this.rememberMac(f) : null;
     // Registry lookups keyed by 48-bit numbers box a heap number each; a port almost always shows one MAC, so cache per port.
     let owner: number | undefined;
     let known: boolean;
@@ -205,7 +209,7 @@ export class L2State {
     this.findings = new Map();
     for (const [exporter, byIf] of this.ports) {
       for (const [ifIndex, p] of byIf) {
-        const t = l2For(null);
+        const t = l2For(p.cacheOwner >= 0 ? p.cacheOwner : null);
         for (const [mac, seen] of p.macs) if (nowMs - seen > t.macMemoryMs) p.macs.delete(mac);
         if (p.macs.size === 0) { byIf.delete(ifIndex); this.portCount--; continue; }
         if (!t.enabled || p.activeMs < windowStartMs) continue;

@@ -48,7 +48,7 @@ export function probePort(f: SecurityFlow, tcpSynOnly: boolean): number {
 
 /**
  * Two stages keep the per-flow cost flat when most sources send one probe-like flow:
- *  1. a fixed hash table (typed arrays, sized 8 × maxSources rounded up to a power of two) remembers each
+ *  1. a fixed hash table (typed arrays, sized 4 × maxSources rounded up to a power of two) remembers each
  *     source's first (host, port) — no allocation; a colliding source overwrites the slot (that source's
  *     first probe is forgotten, which can only delay, never invent, a scan);
  *  2. a source showing a second distinct (host, port) is promoted to the bounded `sources` map.
@@ -70,7 +70,7 @@ export class ScanState {
 
   constructor(private readonly maxSources: number) {
     let size = 1024;
-    while (size < maxSources * 8) size *= 2;
+    while (size < maxSources * 4) size *= 2;
     this.mask = size - 1;
     this.tags = new Int32Array(size); this.promoted = new Uint8Array(size); this.port0 = new Int32Array(size);
     this.probes = new Int32Array(size); this.asn = new Float64Array(size); this.rate = new Float64Array(size);

@@ -12,10 +12,19 @@ function MemberHeader({ asn, section }) {
     <h1>${t(section)} · AS${asn}${name ? html` <span class="muted">${name}</span>` : null}</h1>
     <nav class="tabs" aria-label=${t('member.sections')}>
       <${Link} href=${`/members/${asn}/traffic`} aria-current=${section === 'nav.traffic' ? 'page' : undefined}>${t('nav.traffic')}<//>
-      <${Link} href=${`/members/${asn}/statements`} aria-current=${section === 'nav.statements' ? 'page' : undefined}>${t('nav.statements')}<//>
+      ${session.me()?.role !== 'security' ? html`<${Link} href=${`/members/${asn}/statements`} aria-current=${section === 'nav.statements' ? 'page' : undefined}>${t('nav.statements')}<//>` : null}
       <${Link} href=${`/members/${asn}/alerts`} aria-current=${section === 'nav.alerts' ? 'page' : undefined}>${t('nav.alerts')}<//>
     </nav>
   </header>`;
+}
+
+/** An error of a member page; a member who followed a link to another member's page gets a way back. */
+function MemberError({ asn, error }) {
+  if (!error) return null;
+  const me = session.me();
+  const foreign = error.status === 403 && me?.role === 'member' && me.asn !== asn;
+  return html`<${ErrorBox} error=${error} />
+    ${foreign ? html`<p><${Link} href=${`/members/${me.asn}/traffic`} data-testid="own-pages">${t('member.back_to_own', { asn: me.asn })}<//></p>` : null}`;
 }
 
 /** [from, to) ISO times of the chosen period, in the billing time zone. */
@@ -90,7 +99,7 @@ export function MemberTraffic({ asn }) {
     <${MemberHeader} asn=${asn} section="nav.traffic" />
     <h2 id="page-title" class="sr-only">${t('traffic.title')}</h2>
     <${PeriodPicker} value=${period} onChange=${change} />
-    ${traffic.error ? html`<${ErrorBox} error=${traffic.error} />` : null}
+    <${MemberError} asn=${asn} error=${traffic.error} />
     ${traffic.loading && !d ? html`<${Loading} />` : null}
     ${d && chart ? html`
       <div class="card">
@@ -172,7 +181,7 @@ export function MemberStatements({ asn }) {
   const lang = getLang();
   return html`<section>
     <${MemberHeader} asn=${asn} section="nav.statements" />
-    ${res.error ? html`<${ErrorBox} error=${res.error} />` : null}
+    <${MemberError} asn=${asn} error=${res.error} />
     ${res.loading && !res.data ? html`<${Loading} />` : null}
     ${res.data && !list.length ? html`<p class="muted" data-testid="no-statements">${t('statements.none')}</p>` : null}
     ${list.length ? html`
@@ -266,7 +275,7 @@ export function MemberAlerts({ asn }) {
   }, [asn]);
   return html`<section>
     <${MemberHeader} asn=${asn} section="nav.alerts" />
-    ${res.error ? html`<${ErrorBox} error=${res.error} />` : null}
+    <${MemberError} asn=${asn} error=${res.error} />
     ${res.loading && !res.data ? html`<${Loading} />` : null}
     ${res.data ? (res.data.length ? html`<div class="card"><${AlertTable} alerts=${res.data} asn=${asn} testid="member-alerts" /></div>` : html`<${Notice}>${t('alerts.none_member')}<//>`) : null}
   </section>`;

@@ -108,6 +108,7 @@ function Import({ onDone }) {
 export function Members() {
   const res = useAsync(() => api('/members?include_inactive=true'), []);
   const admin = session.me()?.role === 'admin';
+  const statements = ['admin', 'finance', 'auditor'].includes(session.me()?.role);
   const lang = getLang();
   const list = res.data?.members ?? [];
   return html`<section>
@@ -123,7 +124,7 @@ export function Members() {
         <th scope="row">AS${m.asn}</th><td>${lang === 'en' ? m.name : m.name_zh || m.name}</td><td>${t(`member_type.${m.member_type}`, {}, m.member_type)}</td>
         <td>${m.subsidy_enrolled ? t('yes') : t('no')}</td><td class="num">${m.port_capacity_mbps ? fmtBps(m.port_capacity_mbps * 1e6) : '—'}</td>
         <td>${m.first_production_date ?? '—'}</td><td>${m.active ? t('yes') : t('no')}</td>
-        <td><${Link} href=${`/members/${m.asn}/traffic`}>${t('nav.traffic')}<//> · <${Link} href=${`/members/${m.asn}/statements`}>${t('nav.statements')}<//></td>
+        <td><${Link} href=${`/members/${m.asn}/traffic`}>${t('nav.traffic')}<//>${statements ? html` · <${Link} href=${`/members/${m.asn}/statements`}>${t('nav.statements')}<//>` : null}</td>
       </tr>`)}</tbody></table></div>` : null}
   </section>`;
 }
