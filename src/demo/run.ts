@@ -67,6 +67,7 @@ function banner(out: Out, f: Fabric, p: Printed): void {
   out(`    API docs  ${p.url}/api/docs`);
   out('    tokens (demo; shown once):');
   for (const t of p.tokens) out(`      ${t.role.padEnd(9)} ${t.token}${t.note ? `   ${t.note}` : ''}`);
+  out('      (export IXMETER_ADMIN_TOKEN=<the admin token> to use the CLI against this service)');
   out(`    fabric    ${f.members.length} members; ${f.late.name} (AS${f.late.asn}) joined ${f.late.firstProductionDate}`);
   out('');
 }
@@ -184,13 +185,16 @@ async function prepareEmbedded(config: Config, svc: RunningService, f: Fabric, p
     out(`history: seeding ${f.month} (${config.IXMETER_TIMEZONE}) and the last two days through the decoders and the RowBinary writer …`);
     let lastPct = -1;
     const month = await seedHistory({
-      client: svc.storage.client, mode: svc.storage.mode, fabric: f, pairs, assignments, sampling, fromMs, toMs: f.monthEndMs,
+      client: svc.storage.client, mode: svc.storage.mode, fabric: f, pairs, assignments, sampling, fromMs, toMs: f.monthEndMs, shouldStop: stopped,
       onProgress: (done, total) => {
         const pct = Math.floor((done * 100) / Math.max(1, total) / 25) * 25;
         if (pct !== lastPct && pct < 100) { lastPct = pct; process.stderr.write(`  history ${f.month}: ${pct}%\n`); }
       },
     });
-    if (stopped()) return;
+    if (stopped()) {
+      out(`history: interrupted after ${month.flows} flows; ${f.month} is incomplete (a later demo run will not re-seed it — use a fresh IXMETER_DATA_DIR)`);
+      return;
+    }
     const recent = recentTo > recentFrom
       ? await seedHistory({ client: svc.storage.client, mode: svc.storage.mode, fabric: f, pairs, assignments, sampling, fromMs: recentFrom, toMs: recentTo })
       : { flows: 0, ms: 0, decodeErrors: 0 };

@@ -29,6 +29,8 @@ export interface SeedOptions {
   toMs: number;
   batchRows?: number;
   onProgress?: (doneBuckets: number, totalBuckets: number) => void;
+  /** Checked between batches: true stops seeding early (what was inserted stays). */
+  shouldStop?: () => boolean;
 }
 
 export function toIntervals(rows: SeedOptions['assignments']): AssignmentInterval[] {
@@ -96,6 +98,7 @@ export async function seedHistory(o: SeedOptions): Promise<SeedResult> {
     if (w.rows >= batchRows) {
       await flush();
       o.onProgress?.(done, total);
+      if (o.shouldStop?.()) break;
     }
   }
   await flush();

@@ -74,12 +74,17 @@ export async function startWorkers(deps: {
     w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
   }
   const maintenance = deps.queues.get('maintenance');
-  for (const s of schedules(config.IXMETER_TIMEZONE)) {
-    await maintenance.upsertJobScheduler(s.id, s.repeat, { name: s.id, data: s.data });
-  }
+  const upsertSchedules = async () => {
+    for (const s of schedules(config.IXMETER_TIMEZONE)) await maintenance.upsertJobScheduler(s.id, s.repeat, { name: s.id, data: s.data });
+  };
+  await upsertSchedules();
+  // A Redis that restarts without persistence forgets the schedulers: upserting is idempotent, so do it again every minute.
+  const timer = setInterval(() => void upsertSchedules().catch((err) => log.warn({ err: (err as Error).message }, 'scheduler upsert failed')), 60_000);
+  timer.unref();
   log.info({ queues: workers.map((w) => w.name) }, 'workers started');
   return {
     async close() {
+      clearInterval(timer);
       await Promise.all(workers.map((w) => w.close()));
     },
   };

@@ -47,10 +47,21 @@ const MEMBERS: TestMember[] = [
 ];
 const members = ixfDoc(MEMBERS);
 
+/**
+ * Typing of the page's document inside browser-side callbacks (this project compiles without the DOM lib).
+ * Only functions can be passed: the console's CSP forbids the eval that string expressions would need.
+ */
+interface Dom {
+  querySelector(s: string): { getAttribute(n: string): string | null; textContent: string | null } | null;
+  querySelectorAll(s: string): { length: number };
+  documentElement: { lang: string };
+}
+type Win = { document: Dom };
+
 /** Waits until no part of the page is still loading. */
 async function settled(page: Page): Promise<void> {
   await page.waitForSelector('main h1');
-  await page.waitForFunction("!document.querySelector('.loading')"); // (browser-side expressions as strings: no DOM lib here)
+  await page.waitForFunction(() => !(globalThis as unknown as Win).document.querySelector('.loading'));
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -192,7 +203,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
     await page.dispatchEvent('input[name=date]', 'change');
     await page.waitForURL(new RegExp(`date=${DAY}`));
     await page.waitForSelector('[data-testid=traffic-chart] canvas');
-    await page.waitForFunction("Number(document.querySelector('[data-testid=legend-p95-in]')?.getAttribute('data-value')) > 0");
+    await page.waitForFunction(() => Number((globalThis as unknown as Win).document.querySelector('[data-testid=legend-p95-in]')?.getAttribute('data-value')) > 0);
     const p95In = Number(await page.getAttribute('[data-testid=legend-p95-in]', 'data-value'));
     const p95Out = Number(await page.getAttribute('[data-testid=legend-p95-out]', 'data-value'));
     expect(p95In).toBeGreaterThan(0);
@@ -201,7 +212,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
     // the billing rule over the day's 288 buckets
     const ins = Array.from({ length: 288 }, (_, i) => (inBytes(DAY_FIRST + i) * 8) / 300).sort((a, b) => a - b);
     expect(p95In).toBeCloseTo(ins[288 - Math.floor(288 * 0.05) - 1]!, 0);
-    const canvas = (await page.evaluate("(() => { const c = document.querySelector('[data-testid=traffic-chart] canvas'); return { w: c.width, h: c.height }; })()")) as { w: number; h: number };
+    const canvas = await page.$eval('[data-testid=traffic-chart] canvas', (c) => ({ w: (c as unknown as { width: number }).width, h: (c as unknown as { height: number }).height }));
     expect(canvas.w).toBeGreaterThan(300);
     const peers = await page.$$eval('[data-testid=peers-table] tbody th', (th) => th.map((x) => x.textContent ?? ''));
     expect(peers.some((p) => p.includes('AS64501'))).toBe(true);
@@ -286,7 +297,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
     await page.waitForSelector('[data-testid=alert-queue]');
     expect(await page.$$eval('[data-testid=alert-queue] tbody tr', (r) => r.length)).toBe(2);
     await page.selectOption('[data-testid=filter-type]', DDOS);
-    await page.waitForFunction("document.querySelectorAll('[data-testid=alert-queue] tbody tr').length === 1");
+    await page.waitForFunction(() => (globalThis as unknown as Win).document.querySelectorAll('[data-testid=alert-queue] tbody tr').length === 1);
     await page.selectOption('[data-testid=filter-status]', 'open');
     await page.waitForURL(/status=open/);
     await shot(page, 'security-queue');
@@ -333,7 +344,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
     expect(await page.textContent('[data-testid=nav] a[data-nav=member-traffic]')).toBe('流量');
     expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
     await page.click('[data-testid=lang-switch]');
-    await page.waitForFunction("document.querySelector('[data-testid=nav] a[data-nav=member-traffic]')?.textContent === 'Traffic'");
+    await page.waitForFunction(() => (globalThis as unknown as Win).document.querySelector('[data-testid=nav] a[data-nav=member-traffic]')?.textContent === 'Traffic');
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.textContent('[data-testid=nav] a[data-nav=member-statements]')).toBe('Statements');
     await page.goto(`${t.svc.url}/members/64500/traffic?period=day&date=${DAY}`);
@@ -343,7 +354,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
     await page.goto(`${t.svc.url}/members/64501/traffic`);
     expect(await (await page.waitForSelector('[data-testid=error][data-status="403"]')).textContent()).toContain('Access denied');
     await page.click('[data-testid=lang-switch]');
-    await page.waitForFunction("document.documentElement.lang === 'zh-CN'");
+    await page.waitForFunction(() => (globalThis as unknown as Win).document.documentElement.lang === 'zh-CN');
     await page.close();
     expect(pageErrors).toEqual([]);
   });
