@@ -29,6 +29,7 @@ describe('demo fabric', () => {
     expect(new Date(f.monthStartMs).toISOString()).toBe('2026-09-30T16:00:00.000Z');
     expect(new Date(f.monthEndMs).toISOString()).toBe('2026-10-31T16:00:00.000Z');
     expect(f.late.firstProductionDate).toBe('2026-10-15');
+    expect(f.late.enrolled).toBe(true); // its first statement is pro-rated by eligible days
     expect(localParts(f.late.joinsAtMs, 'Asia/Shanghai')).toMatchObject({ y: 2026, m: 10, d: 15, h: 0, min: 0 });
     expect(previousMonthRange(Date.UTC(2027, 0, 5), 'UTC').month).toBe('2026-12');
     // Before it joins, the newcomer has no traffic; after, it does.

@@ -140,7 +140,7 @@ export function buildFabric(n: number, nowMs: number, tz: string): Fabric {
       vlans: s.vlan20 ? [PEERING_VLAN, SECOND_VLAN] : [PEERING_VLAN],
       lanIpv4: `203.119.${Math.floor((i + 1) / 250)}.${((i + 1) % 250) + 1}`, lanIpv6: `2001:7fa:0:1::${(i + 1).toString(16)}`,
       switch: s.sw, ifIndex: 100 + i + 1, speedMbps: s.speed, outPeakBps: s.out, inPeakBps: s.in,
-      firstProductionDate: iso(firstMs), enrolled: s.enrolled ?? (i % 7 !== 5), joinsAtMs: late ? lateJoinMs : 0,
+      firstProductionDate: iso(firstMs), enrolled: late || (s.enrolled ?? i % 7 !== 5), joinsAtMs: late ? lateJoinMs : 0,
     };
   });
   return { members, late: members[n - 1]!, month, monthStartMs: startMs, monthEndMs: endMs, tz };

@@ -5,7 +5,7 @@
  *   members, tokens, statements; history cannot be seeded (the service holds the storage) unless it
  *   was seeded before.
  * - Otherwise → start the all-in-one service in this process (embedded), import the demo registry,
- *   seed the previous calendar month (plus the last two days) through the collector's decoders,
+ *   seed the previous calendar month (plus the last 15 days, for baselines) through the collector's decoders,
  *   attribution and RowBinary writer, run that month's statements and subsidies.
  * Then drive the collectors with synthetic NetFlow v9 / IPFIX / sFlow v5 exporters over UDP until
  * --duration elapses or SIGINT/SIGTERM, and stop everything cleanly.
@@ -32,6 +32,7 @@ export interface DemoOptions {
 type Out = (line: string) => void;
 
 const DEMO_ROLES: Role[] = ['admin', 'finance', 'security', 'auditor'];
+const RECENT_DAYS = 15;
 
 function apiBase(config: Config): string {
   const host = config.IXMETER_HTTP_HOST === '0.0.0.0' || config.IXMETER_HTTP_HOST === '::' ? '127.0.0.1' : config.IXMETER_HTTP_HOST;
@@ -174,7 +175,8 @@ async function prepareEmbedded(config: Config, svc: RunningService, f: Fabric, p
   }
 
   const fromMs = f.monthStartMs;
-  const recentFrom = Math.max(f.monthEndMs, Math.floor((now - 2 * 86_400_000) / BUCKET_MS) * BUCKET_MS);
+  // The last 15 days too: the baseline detector compares a 5-minute slot with the same slot of ≥ 2 previous weeks.
+  const recentFrom = Math.max(f.monthEndMs, Math.floor((now - RECENT_DAYS * 86_400_000) / BUCKET_MS) * BUCKET_MS);
   const recentTo = Math.floor(now / BUCKET_MS) * BUCKET_MS;
   const seededBefore = await seededFlows(svc.storage.client, fromMs, f.monthEndMs);
   if (seededBefore > 0) {
@@ -182,7 +184,7 @@ async function prepareEmbedded(config: Config, svc: RunningService, f: Fabric, p
   } else {
     const assignments = await d.members.assignments(0);
     const sampling = createSamplingPolicy(config.IXMETER_SAMPLING_OVERRIDES, config.IXMETER_SAMPLING_DEFAULTS);
-    out(`history: seeding ${f.month} (${config.IXMETER_TIMEZONE}) and the last two days through the decoders and the RowBinary writer …`);
+    out(`history: seeding ${f.month} (${config.IXMETER_TIMEZONE}) and the last ${RECENT_DAYS} days through the decoders and the RowBinary writer …`);
     let lastPct = -1;
     const month = await seedHistory({
       client: svc.storage.client, mode: svc.storage.mode, fabric: f, pairs, assignments, sampling, fromMs, toMs: f.monthEndMs, shouldStop: stopped,
@@ -198,7 +200,7 @@ async function prepareEmbedded(config: Config, svc: RunningService, f: Fabric, p
     const recent = recentTo > recentFrom
       ? await seedHistory({ client: svc.storage.client, mode: svc.storage.mode, fabric: f, pairs, assignments, sampling, fromMs: recentFrom, toMs: recentTo })
       : { flows: 0, ms: 0, decodeErrors: 0 };
-    out(`history: ${month.flows} flows for ${f.month} + ${recent.flows} for the last two days in ${((month.ms + recent.ms) / 1000).toFixed(1)} s` +
+    out(`history: ${month.flows} flows for ${f.month} + ${recent.flows} for the last ${RECENT_DAYS} days in ${((month.ms + recent.ms) / 1000).toFixed(1)} s` +
       `${month.decodeErrors + recent.decodeErrors ? ` (${month.decodeErrors + recent.decodeErrors} decode errors!)` : ''}`);
   }
   if (stopped()) return;
@@ -211,7 +213,7 @@ async function prepareEmbedded(config: Config, svc: RunningService, f: Fabric, p
   const t0 = Date.now();
   const runId = await d.runs.start(f.month, 'ixmeter demo');
   const p = await waitRun(() => d.runs!.status(runId), 180_000);
-  out(`statements ${f.month}: ${p.done}/${p.total} members computed with subsidies (example policy) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  out(`statements ${f.month}: ${p.done}/${p.total} members computed with subsidies (DEMO copy of the EXAMPLE policy) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   const tokens: Printed['tokens'] = [];
   for (const role of DEMO_ROLES) {
@@ -259,8 +261,9 @@ async function prepareThroughApi(config: Config, base: string, f: Fabric, out: O
     out(`members: demo registry updated to ${s.members} members through the API`);
   }
   // Seeded before? The finance period view of the month shows traffic for demo members.
-  const period = await api<Record<string, unknown>>('GET', `/statements/${f.month}`).catch(() => null);
-  const seeded = period !== null && JSON.stringify(period).includes(DEMO_PREFIX);
+  const asns = new Set(f.members.map((m) => m.asn));
+  const period = await api<{ statements: Array<{ asn: number; in_bytes: string; out_bytes: string }> }>('GET', `/statements/${f.month}`).catch(() => null);
+  const seeded = (period?.statements ?? []).some((r) => asns.has(r.asn) && (r.in_bytes !== '0' || r.out_bytes !== '0'));
   const policies = await api<{ policies: Array<{ policy_id: string }> }>('GET', '/policies');
   if (!policies.policies.some((x) => x.policy_id === DEMO_POLICY_ID)) {
     const res = await fetch(`${base}/api/v1/policies`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/yaml' }, body: demoPolicyText() });

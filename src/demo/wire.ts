@@ -179,6 +179,7 @@ export class NetflowExporter {
       pre = this.templateSets();
       this.lastTemplatesMs = nowMs;
     }
+    if (!pre && flows.length === 0) return out;
     const hdr = this.version === 9 ? 20 : 16;
     let i = 0;
     do {

@@ -67,7 +67,9 @@ export interface StatementsReport {
   /** Each read of a compute alone, sequential, for up to 20 members. */
   breakdown: Array<{ step: string } & Timing>;
   first: { asn: number; first_production_date: string | null; billable_bps: number | null; p95_in_bps: number | null; p95_out_bps: number | null; coverage: number; subsidy_status: string; subsidy_cny: string };
+  /** Over the members computed in either pass (all of them unless a budget stopped both early). */
   subsidised: number;
+  computedMembers: number;
   totalSubsidyCny: string;
   /** 1-minute load average at the start and at the end. */
   load: [number, number];
@@ -259,7 +261,7 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
         p95_in_bps: firstDoc.p95_in_bps, p95_out_bps: firstDoc.p95_out_bps, coverage: firstDoc.coverage,
         subsidy_status: firstDoc.subsidy.status, subsidy_cny: firstDoc.subsidy.amount_cny,
       },
-      load: [loadStart, load1()], subsidised, totalSubsidyCny: `${total / 100n}.${String(total % 100n).padStart(2, '0')}`,
+      load: [loadStart, load1()], subsidised, computedMembers: amounts.size, totalSubsidyCny: `${total / 100n}.${String(total % 100n).padStart(2, '0')}`,
     };
   } finally {
     await storage.close();
@@ -286,7 +288,7 @@ export function statementsMarkdown(r: StatementsReport): string {
     r.breakdown.map((b) => `${b.step} ${ms1(b.medianMs)} / ${ms1(b.p95Ms)}`).join('; ') + '.');
   const f = r.first;
   md.push('', `Sanity: AS${f.asn} (first production ${f.first_production_date ?? '—'}): billable ${gbps(f.billable_bps)} (P95 in ${gbps(f.p95_in_bps)}, out ${gbps(f.p95_out_bps)}), ` +
-    `coverage ${f.coverage}, subsidy ¥${f.subsidy_cny} (${f.subsidy_status}); ${int(r.subsidised)} of ${int(r.members)} members with a subsidy, ¥${r.totalSubsidyCny} in total (example policy).`);
+    `coverage ${f.coverage}, subsidy ¥${f.subsidy_cny} (${f.subsidy_status}); ${int(r.subsidised)} of ${int(r.computedMembers)} members computed with a subsidy, ¥${r.totalSubsidyCny} in total (example policy).`);
   return md.join('\n');
 }
 

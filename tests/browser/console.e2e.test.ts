@@ -20,6 +20,7 @@ const dir = tempDir();
 const profile = mkdtempSync(join(tmpdir(), 'ixmeter-chromium-'));
 let t: TestService;
 let browser: BrowserContext;
+let launching: Promise<BrowserContext> | undefined;
 const tokens: Record<string, string> = {};
 const pageErrors: string[] = [];
 
@@ -94,7 +95,19 @@ async function signIn(token: string): Promise<Page> {
 const navIds = (page: Page) => page.$$eval('[data-testid=nav] a[data-nav]', (as) => as.map((a) => a.getAttribute('data-nav')));
 
 beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) return; // the tests below are skipped (CI installs Debian's chromium)
   mkdirSync(ARTIFACTS, { recursive: true });
+  // the browser starts while the service starts and the data is seeded
+  launching = chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=zh-CN'],
+    viewport: { width: 1366, height: 900 },
+    acceptDownloads: true,
+    locale: 'zh-CN',
+    timezoneId: 'UTC', // the console shows UTC+8 whatever the browser's zone is
+  });
+  launching.catch(() => undefined); // observed below (or in afterAll when seeding fails first)
   t = await startTestService(dir.path);
   expect((await call('POST', '/members/import', members)).status).toBe(200);
   const cols = FLOW_COLUMNS.filter((c) => ['received_at', 'protocol', 'exporter', 'src_addr', 'dst_addr', 'packets', 'l3_octets', 'frame_octets', 'sampling_rate', 'sampling_source', 'src_asn', 'dst_asn', 'src_attr', 'dst_attr'].includes(c));
@@ -137,19 +150,11 @@ beforeAll(async () => {
   await mk('auditor', { role: 'auditor' });
   await mk('member-64500', { role: 'member', asn: 64500 });
 
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=zh-CN'],
-    viewport: { width: 1366, height: 900 },
-    acceptDownloads: true,
-    locale: 'zh-CN',
-    timezoneId: 'UTC', // the console shows UTC+8 whatever the browser's zone is
-  });
+  browser = await launching;
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await (browser ?? (await launching?.catch(() => undefined)))?.close();
   await t?.svc.stop();
   dir.cleanup();
   rmSync(profile, { recursive: true, force: true });

@@ -137,7 +137,7 @@ function PolicyCard({ p, example }) {
       [t('policy.official'), p.official ? t('yes') : t('no')],
       [t('policy.effective'), `${p.effective_from} – ${p.effective_to ?? t('policy.open_end')}`],
       [t('policy.basis'), `${p.basis}${p.percentile ? ` · P${p.percentile}` : ''}${p.percentile_method ? ` · ${p.percentile_method}` : ''}`],
-      [t('policy.types'), (p.eligible_member_types ?? []).join(', ')],
+      [t('policy.types'), (p.eligible_member_types ?? []).map((x) => t(`member_type.${x}`, {}, x)).join(lang === 'en' ? ', ' : '、')],
       [t('policy.months'), p.eligibility_months ?? '—'],
       [t('policy.min_coverage'), p.min_coverage_pct !== undefined ? `${p.min_coverage_pct} %` : '—'],
     ]} />
