@@ -10,13 +10,6 @@ import { runStatements } from './commands/statements.js';
 import { runService } from './commands/serve.js';
 import { runTokenCreate, runTokenList, runTokenRevoke } from './commands/token.js';
 
-function notYet(what: string, issue: number) {
-  return () => {
-    process.stderr.write(`ixmeter: ${what} is not yet available in this version (planned: issue ${issue}).\n`);
-    process.exitCode = 3;
-  };
-}
-
 function parseAsn(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 4_294_967_295) throw new InvalidArgumentError('an ASN is an integer from 1 to 4294967295');

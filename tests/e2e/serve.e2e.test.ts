@@ -63,10 +63,4 @@ describe('ixmeter serve (embedded)', () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('IXMETER_HTTP_PORT="99999"');
   });
-
-  it('says which features are not available yet', () => {
-    const r = runCli(['demo'], {});
-    expect(r.status).toBe(3);
-    expect(r.stderr).toContain('not yet available');
-  });
 });

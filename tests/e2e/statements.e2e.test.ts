@@ -111,6 +111,6 @@ describe('monthly statements', () => {
     expect(v1.body).toMatchObject({ version: 1, status: 'approved' });
     expect(BigInt(String(v2.body.in_bytes)) - BigInt(String(v1.body.in_bytes))).toBe(1000n);
     const period = await call('GET', `/statements/${MONTH}`);
-    expect((period.body.statements as Array<{ asn: number; version: number }>).map((r) => [r.asn, r.version])).toEqual([[64500, 2], [64501, 2]]); // AS64501 received the late 1000 octets
+    expect((period.body.statements as Array<{ asn: number; version: number; status: string }>).map((r) => [r.asn, r.version, r.status])).toEqual([[64500, 2, 'draft'], [64501, 2, 'draft']]); // AS64501 received the late 1000 octets
   });
 });
