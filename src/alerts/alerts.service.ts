@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '../auth/roles.js';
+import type { AlertCandidate, AlertEvidence } from '../security/types.js';
 import { AppError } from '../shared/errors.js';
 import type { AlertEventRow, AlertFilter, AlertsRepository } from './alerts.repository.js';
 
@@ -14,17 +15,11 @@ export const SEVERITIES = ['info', 'warning', 'major', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 export const UPDATE_EVERY_MS = 30_000;
 
-/** What a detector hands over (src/security/detectors). */
-export interface AlertCandidateLike {
-  type: string;
-  severity: Severity;
-  target: string;
-  sourceAsn: number | null;
-  victimAsn: number | null;
-  firstSeenMs: number;
-  lastSeenMs: number;
-  ruleId: string;
-  [extra: string]: unknown;
+/** What a detector hands over (src/security/types.ts AlertCandidate; extra fields become evidence). */
+export interface AlertCandidateLike extends Pick<AlertCandidate, 'type' | 'severity' | 'target' | 'sourceAsn' | 'victimAsn' | 'firstSeenMs' | 'lastSeenMs' | 'ruleId'> {
+  metrics?: Record<string, number>;
+  thresholds?: Record<string, number>;
+  evidence?: AlertEvidence | Record<string, unknown>;
 }
 
 export interface AlertView {

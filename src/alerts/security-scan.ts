@@ -70,7 +70,7 @@ export function createSecurityScan(deps: { client: ClickHouseClient; exporters: 
         }
       }
     }
-    if (found.length) await deps.alerts.ingest(found as never, nowMs);
+    if (found.length) await deps.alerts.ingest(found, nowMs);
     return { candidates: found.length };
   };
 }

@@ -110,7 +110,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
 
     if (opts.parts.includes('collector')) {
       collectorPart = await startCollectorPart(config, log, metrics.registry, storage.client, storage.mode, (candidates) => {
-        void domain.alerts.ingest(candidates as never).catch((err) => log.error({ err }, 'alert ingest failed'));
+        void domain.alerts.ingest(candidates).catch((err) => log.error({ err }, 'alert ingest failed'));
       });
       const part = collectorPart;
       steps.push({ name: 'collectors', run: () => part.stop() });

@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/alerts/webhooks.js';
+import type { AlertCandidateLike } from '../../src/alerts/alerts.service.js';
 import { freeTcpPort, tempDir } from '../helpers/env.js';
 import { startTestService, waitFor, type TestService } from '../helpers/in-process.js';
 
@@ -40,8 +41,8 @@ beforeAll(async () => {
 });
 afterAll(async () => { await t?.svc.stop(); receiver?.close(); dir.cleanup(); });
 
-const candidate = (over: Record<string, unknown> = {}) => ({
-  type: 'DDOS_AMPLIFICATION', severity: 'major' as const, target: '203.0.113.10', sourceAsn: 64501, victimAsn: 64500, firstSeenMs: Date.now() - 5000, lastSeenMs: Date.now(),
+const candidate = (over: Partial<AlertCandidateLike> = {}): AlertCandidateLike => ({
+  type: 'DDOS_AMPLIFICATION', severity: 'major', target: '203.0.113.10', sourceAsn: 64501, victimAsn: 64500, firstSeenMs: Date.now() - 5000, lastSeenMs: Date.now(),
   ruleId: 'DDOS_AMPLIFICATION@1', metrics: { pps: 50_000, bps: 4e9 }, thresholds: { pps: 20_000 },
   evidence: { topSources: [{ addr: '198.51.100.1', asn: 64501, pps: 40_000 }, { addr: '198.51.100.2', asn: 64502, pps: 10_000 }], sampleFlows: [] },
   ...over,
