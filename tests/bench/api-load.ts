@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { startService } from '../../src/runtime/service.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { freeTcpPort, tempDir, uniqueName } from '../helpers/env.js';
+import { childMain } from './queries.js';
 
 const MONTH = '2026-10';
 const START = Date.UTC(2026, 8, 30, 16) / 1000;
@@ -49,6 +50,18 @@ export async function benchApiLoad(seconds = Number(process.env.BENCH_LOAD_SECON
   }
 }
 
+export type ApiLoadReport = Awaited<ReturnType<typeof benchApiLoad>>;
+
+export function apiLoadMarkdown(r: ApiLoadReport): string {
+  return [
+    `${r.name}: target ${r.rate} requests/s for ${r.seconds} s with p99 < 100 ms and zero errors (autocannon, 16 connections, loopback).`,
+    '',
+    '| requests | achieved req/s | errors | timeouts | p50 ms | p90 ms | p99 ms | max ms | target |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    `| ${r.requests} | ${(r.requests / r.seconds).toFixed(1)} | ${r.errors} | ${r.timeouts} | ${r.latencyMs.p50} | ${r.latencyMs.p90} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${r.latencyMs.p99 < 100 && r.errors === 0 && r.requests >= r.rate * r.seconds * 0.95 ? '✓' : '✗'} |`,
+  ].join('\n');
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  benchApiLoad().then((r) => { console.log(JSON.stringify(r, null, 2)); process.exit(0); }, (e) => { console.error(e); process.exit(1); });
+  childMain('api-load', () => benchApiLoad());
 }

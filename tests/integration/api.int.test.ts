@@ -64,6 +64,10 @@ describe('HTTP API skeleton', () => {
     const rows = (list.json() as { tokens: Array<Record<string, unknown>> }).tokens;
     expect(rows.find((t) => t.id === id)).toMatchObject({ role: 'member', asn: 64500, name: 'AS64500 NOC', revoked_at: null });
     expect(JSON.stringify(rows)).not.toContain(token);
+    const page = (await app.inject({ method: 'GET', url: '/api/v1/tokens?limit=1&offset=1', headers: auth(admin) })).json() as { tokens: unknown[]; total: number; offset: number };
+    expect(page.tokens).toHaveLength(1);
+    expect(page.total).toBe(rows.length);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/tokens?limit=0', headers: auth(admin) })).statusCode).toBe(400);
     const del = await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${id}`, headers: auth(admin) });
     expect(del.statusCode).toBe(200);
     const after = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: auth(token), payload: { role: 'admin' } });

@@ -25,11 +25,16 @@ export function membersRoutes(members: MembersService, traffic: TrafficService, 
   return async (app) => {
     app.get('/members', {
       config: { roles: READERS },
-      schema: { tags: ['members'], summary: 'Members (a member token sees only itself)', querystring: z.object({ include_inactive: z.enum(['true', 'false']).optional() }), response: { 200: z.object({ members: z.array(MemberSchema) }) } },
+      schema: {
+        tags: ['members'], summary: 'Members (a member token sees only itself); paginated with limit/offset, total in the answer',
+        querystring: z.object({ include_inactive: z.enum(['true', 'false']).optional(), limit: z.coerce.number().int().min(1).max(10_000).default(1000), offset: z.coerce.number().int().min(0).default(0) }),
+        response: { 200: z.object({ members: z.array(MemberSchema), total: z.number(), limit: z.number(), offset: z.number() }) },
+      },
     }, async (req) => {
       const p = requirePrincipal(req);
-      const all = await members.list(req.query.include_inactive === 'true');
-      return { members: all.filter((m) => p.role !== 'member' || m.asn === p.asn).map(view) };
+      const all = (await members.list(req.query.include_inactive === 'true')).filter((m) => p.role !== 'member' || m.asn === p.asn);
+      const { limit, offset } = req.query;
+      return { members: all.slice(offset, offset + limit).map(view), total: all.length, limit, offset };
     });
 
     app.get('/members/:asn', {

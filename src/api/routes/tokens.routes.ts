@@ -40,10 +40,15 @@ export function tokensRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
 
     app.get('/tokens', {
       config: { roles: ['admin', 'auditor'] },
-      schema: { tags: ['access'], summary: 'List tokens (never their secrets)', response: { 200: z.object({ tokens: z.array(TokenInfo) }) } },
-    }, async () => {
+      schema: {
+        tags: ['access'], summary: 'List tokens (never their secrets); paginated with limit/offset',
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(1000), offset: z.coerce.number().int().min(0).default(0) }),
+        response: { 200: z.object({ tokens: z.array(TokenInfo), total: z.number(), limit: z.number(), offset: z.number() }) },
+      },
+    }, async (req) => {
       const rows = await deps.tokens.list();
-      return { tokens: rows.map(({ token_hash: _h, version: _v, ...r }) => r) };
+      const { limit, offset } = req.query;
+      return { tokens: rows.slice(offset, offset + limit).map(({ token_hash: _h, version: _v, ...r }) => r), total: rows.length, limit, offset };
     });
 
     app.delete('/tokens/:id', {
