@@ -98,8 +98,8 @@ describe.skipIf(!corpusAvailable())('live collector', () => {
       fuzz = ((await res.json()) as { exporters: Fuzz[] }).exporters.find((e) => e.address === '127.0.0.4');
       const dropped = Object.values(health!.collectors.kernel_drops).reduce((a, b) => a + b, 0);
       return (fuzz?.packets ?? 0) + dropped === 100_000;
-    }, 15_000, 'junk datagrams counted or reported as kernel drops');
+    }, 60_000, 'junk datagrams counted or reported as kernel drops'); // a loaded CI box may still be working off the socket backlog
     expect(health!.collectors.status).toBe('ok');
     expect(Object.values(fuzz!.decode_errors).reduce((a, b) => a + b, 0)).toBeGreaterThan(fuzz!.packets / 10);
-  }, 60_000);
+  }, 120_000);
 });
