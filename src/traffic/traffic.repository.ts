@@ -6,6 +6,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 
 export interface DirectionTotals { bytes: string; l3_bytes: string; packets: string; samples: string }
 export interface SeriesPoint { ts: number; in_bytes: string; out_bytes: string }
+export interface RollupStep { ts: number; in: DirectionTotals; out: DirectionTotals }
 export interface MatrixRow { src_asn: number; dst_asn: number; bytes: string; l3_bytes: string; packets: string }
 
 const RAW_SCALED = {
@@ -35,6 +36,26 @@ export function createTrafficRepository(client: ClickHouseClient) {
         in: { bytes: r!.in_bytes!, l3_bytes: r!.in_l3!, packets: r!.in_packets!, samples: r!.in_samples! },
         out: { bytes: r!.out_bytes!, l3_bytes: r!.out_l3!, packets: r!.out_packets!, samples: r!.out_samples! },
       };
+    },
+
+    /** Per step (≥ 300 s) every direction's bytes, L3 bytes, packets and samples, in one query (totals are their sums). */
+    async memberRollupSteps(asn: number, fromMs: number, toMs: number, stepSeconds: number): Promise<RollupStep[]> {
+      const out = await rows<Record<string, string>>(
+        `SELECT toUnixTimestamp(toStartOfInterval(bucket, toIntervalSecond({step:UInt32}))) AS ts,
+                toString(sumIf(bytes, src_asn = {asn:UInt32})) AS ib, toString(sumIf(l3_bytes, src_asn = {asn:UInt32})) AS il,
+                toString(sumIf(packets, src_asn = {asn:UInt32})) AS ip, toString(sumIf(samples, src_asn = {asn:UInt32})) AS isa,
+                toString(sumIf(bytes, dst_asn = {asn:UInt32})) AS ob, toString(sumIf(l3_bytes, dst_asn = {asn:UInt32})) AS ol,
+                toString(sumIf(packets, dst_asn = {asn:UInt32})) AS op, toString(sumIf(samples, dst_asn = {asn:UInt32})) AS osa
+         FROM member_traffic_5m
+         WHERE (src_asn = {asn:UInt32} OR dst_asn = {asn:UInt32}) AND bucket >= toDateTime({from:UInt32}, 'UTC') AND bucket < toDateTime({to:UInt32}, 'UTC')
+         GROUP BY ts ORDER BY ts`,
+        { asn, step: stepSeconds, ...range(fromMs, toMs) },
+      );
+      return out.map((r) => ({
+        ts: Number(r.ts) * 1000,
+        in: { bytes: r.ib!, l3_bytes: r.il!, packets: r.ip!, samples: r.isa! },
+        out: { bytes: r.ob!, l3_bytes: r.ol!, packets: r.op!, samples: r.osa! },
+      }));
     },
 
     /** Bytes per step for one member; steps below 300 s come from raw flows. */

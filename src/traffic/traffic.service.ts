@@ -1,7 +1,7 @@
 /** Member traffic and the member × member matrix in contract units (bytes: L2 frames incl. FCS; rates: bits/s). */
 import { AppError } from '../shared/errors.js';
 import { isoInZone } from '../shared/time.js';
-import type { TrafficRepository } from './traffic.repository.js';
+import type { DirectionTotals, RollupStep, SeriesPoint, TrafficRepository } from './traffic.repository.js';
 
 export const MAX_RANGE_DAYS = 400;
 const AUTO_STEPS = [300, 900, 1800, 3600, 10_800, 21_600, 86_400];
@@ -25,12 +25,26 @@ export function resolveStep(step: number | undefined, fromMs: number, toMs: numb
   return AUTO_STEPS.find((s) => span / s <= 600) ?? 86_400;
 }
 
+function fromSteps(steps: RollupStep[]): [{ in: DirectionTotals; out: DirectionTotals }, SeriesPoint[]] {
+  const acc = { in: [0n, 0n, 0n, 0n], out: [0n, 0n, 0n, 0n] };
+  for (const s of steps) {
+    for (const d of ['in', 'out'] as const) {
+      const t = s[d];
+      acc[d][0]! += BigInt(t.bytes); acc[d][1]! += BigInt(t.l3_bytes); acc[d][2]! += BigInt(t.packets); acc[d][3]! += BigInt(t.samples);
+    }
+  }
+  const tot = (a: bigint[]): DirectionTotals => ({ bytes: String(a[0]), l3_bytes: String(a[1]), packets: String(a[2]), samples: String(a[3]) });
+  return [{ in: tot(acc.in), out: tot(acc.out) }, steps.map((s) => ({ ts: s.ts, in_bytes: s.in.bytes, out_bytes: s.out.bytes }))];
+}
+
 export function createTrafficService(repo: TrafficRepository, timezone: string) {
   return {
     async memberTraffic(asn: number, q: { from?: string; to?: string; step?: number }) {
       const { fromMs, toMs } = resolveRange(q.from, q.to);
       const step = resolveStep(q.step, fromMs, toMs);
-      const [totals, series] = await Promise.all([repo.memberTotals(asn, fromMs, toMs), repo.memberSeries(asn, fromMs, toMs, step)]);
+      // Steps of 300 s and more: one rollup query gives the series and, summed exactly, the totals.
+      const [totals, series] = step >= 300 ? fromSteps(await repo.memberRollupSteps(asn, fromMs, toMs, step))
+        : await Promise.all([repo.memberTotals(asn, fromMs, toMs), repo.memberSeries(asn, fromMs, toMs, step)]);
       const byTs = new Map(series.map((p) => [p.ts, p]));
       const points: Array<{ ts: string; in_bps: number; out_bps: number }> = [];
       const first = Math.floor(fromMs / (step * 1000)) * step * 1000;
