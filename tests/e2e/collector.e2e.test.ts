@@ -60,9 +60,15 @@ describe.skipIf(!corpusAvailable())('live collector', () => {
     expect(Number(all.n)).toBe(decodedAll);
     expect(Number(all.n) - Number(want.n)).toBeLessThan(100);
     expect(await stored('::ffff:127.0.0.2')).toEqual(want);
-    const res = await fetch(`${t.svc.url}/api/v1/exporters`, { headers: { authorization: `Bearer ${t.admin}` } });
-    const body = (await res.json()) as { exporters: Array<{ address: string; packets: number; flows: number; status: string; problems: string[] }> };
-    const ex = body.exporters.find((e) => e.address === '127.0.0.2')!;
+    // The exporter view is a snapshot the receiving thread posts every second: wait for the last one.
+    type Ex = { address: string; packets: number; flows: number; status: string; problems: string[] };
+    let ex: Ex | undefined;
+    await waitFor(async () => {
+      const res = await fetch(`${t.svc.url}/api/v1/exporters`, { headers: { authorization: `Bearer ${t.admin}` } });
+      ex = ((await res.json()) as { exporters: Ex[] }).exporters.find((e) => e.address === '127.0.0.2');
+      return ex?.packets === payloads.length;
+    }, 10_000, 'the exporter snapshot');
+    ex = ex!;
     expect(ex.packets).toBe(payloads.length);
     expect(ex.flows).toBe(decodedAll);
     expect(ex.status).toBe('misconfigured'); // the corpus has flows without any sampling information
