@@ -6,6 +6,7 @@
  * 0 = not attributable (stored, counted, visible — never dropped).
  */
 import type { FlowRecord } from '../decoders/types.js';
+import { SFLOW_INTERNAL_IF } from '../../src/shared/sflow.js';
 
 export interface AssignmentInterval {
   kind: 'mac' | 'port' | 'ip';
@@ -19,7 +20,6 @@ export type AttrMethod = 'mac' | 'port' | 'ip' | 'none';
 
 interface Interval { asn: number; fromMs: number; toMs: number }
 
-export const SFLOW_INTERNAL_IF = 0x3fffffff;
 
 function macHex(mac: number): string {
   return mac.toString(16).padStart(12, '0');
@@ -75,4 +75,3 @@ export class Attributor {
   }
 }
 
-export const EMPTY_ATTRIBUTOR = new Attributor([]);

@@ -4,6 +4,7 @@
  * decreases = counter reset, skipped).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { SFLOW_INTERNAL_IF } from '../shared/sflow.js';
 
 export interface PortDayRow {
   exporter: string;
@@ -48,7 +49,7 @@ export function createReconciliationRepository(client: ClickHouseClient) {
               SELECT exporter, port AS if_index, toString(toDate(received_at, {tz:String})) AS day,
                 sumIf(frame_octets * sampling_rate, dir = 0) AS f_in, sumIf(frame_octets * sampling_rate, dir = 1) AS f_out, count() AS f_samples
               FROM flows_raw ARRAY JOIN [in_if, out_if] AS port, [0, 1] AS dir
-              WHERE received_at >= toDateTime64({from:UInt32}, 3, 'UTC') AND received_at < toDateTime64({to:UInt32}, 3, 'UTC') AND port != 0 AND port != 1073741823
+              WHERE received_at >= toDateTime64({from:UInt32}, 3, 'UTC') AND received_at < toDateTime64({to:UInt32}, 3, 'UTC') AND port != 0 AND port != {internal:UInt32}
               GROUP BY exporter, if_index, day
             )
           SELECT toString(c.exporter) AS exporter, c.if_index AS if_index, c.day AS day,
@@ -56,7 +57,7 @@ export function createReconciliationRepository(client: ClickHouseClient) {
             toString(c.c_in) AS counter_in_bytes, toString(c.c_out) AS counter_out_bytes, toString(c.c_samples) AS counter_samples, toString(c.speed) AS if_speed
           FROM counters AS c LEFT JOIN flows AS f ON f.exporter = c.exporter AND f.if_index = c.if_index AND f.day = c.day
           ORDER BY day, exporter, if_index`,
-        query_params: { from: Math.floor(fromMs / 1000), to: Math.floor(toMs / 1000), tz },
+        query_params: { from: Math.floor(fromMs / 1000), to: Math.floor(toMs / 1000), tz, internal: SFLOW_INTERNAL_IF },
         format: 'JSONEachRow',
         clickhouse_settings: { join_use_nulls: 1 },
       });

@@ -6,12 +6,12 @@
  * MAC using another member's peering-LAN IP, and remember (port, MAC) for L2_MULTIPLE_MACS.
  * Findings aggregate per (rule, MAC, detail) within the fast window; candidates are emitted when it closes.
  */
+import { SFLOW_INTERNAL_IF } from '../../shared/sflow.js';
 import { macText, portKey, sampleOf, type AlertCandidate, type AlertType, type SampleFlow, type SecurityContext, type SecurityFlow } from '../types.js';
 import type { DetectorThresholds } from '../thresholds.js';
 
 const BROADCAST = 0xffffffffffff;
 /** sFlow "internal / no interface" ifIndex. */
-export const SFLOW_INTERNAL_IF = 0x3fffffff;
 const ND_MULTICAST_OK = new Set([130, 131, 132, 135, 136, 143]); // MLD query/report/done, NS, NA, MLDv2 report
 const GROUP_BIT = 2 ** 40;
 
