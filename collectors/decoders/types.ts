@@ -9,6 +9,9 @@
 export type FlowProtocol = 'netflow-v5' | 'netflow-v9' | 'ipfix' | 'sflow-v5';
 
 /** Where a record's sampling rate came from. 'unknown' means rate 1 was assumed and the exporter is flagged. */
+/** How a flow side was attributed to a member (flows_raw src_attr / dst_attr). */
+export type AttrMethod = 'mac' | 'port' | 'ip' | 'none';
+
 export type SamplingSource = 'record' | 'options' | 'header' | 'sflow' | 'config' | 'unknown';
 
 export interface FlowRecord {
@@ -57,6 +60,11 @@ export interface FlowRecord {
   frameOctets: number;
   samplingRate: number;
   samplingSource: SamplingSource;
+  /** Member attribution, set by the collector (pipeline/attribution.ts); decoders leave 0 / 'none'. */
+  srcAsn: number;
+  dstAsn: number;
+  srcAttr: AttrMethod;
+  dstAttr: AttrMethod;
 }
 
 /** sFlow interface counters (generic counters_sample record 1, plus ethernet record 2 fields where present). */

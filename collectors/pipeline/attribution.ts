@@ -16,62 +16,93 @@ export interface AssignmentInterval {
   toMs: number;
 }
 
-export type AttrMethod = 'mac' | 'port' | 'ip' | 'none';
+export type { AttrMethod } from '../decoders/types.js';
 
 interface Interval { asn: number; fromMs: number; toMs: number }
+/** A MAC's intervals on one VLAN (0 = any VLAN). */
+interface MacIntervals { vlan: number; list: Interval[] }
 
-
-function macHex(mac: number): string {
-  return mac.toString(16).padStart(12, '0');
+function find(arr: readonly Interval[] | undefined, t: number): number {
+  if (arr === undefined) return 0;
+  for (let i = 0; i < arr.length; i++) {
+    const x = arr[i]!;
+    if (t >= x.fromMs && t < x.toMs) return x.asn;
+  }
+  return 0;
 }
 
+/**
+ * Keys as the registry writes them — mac `VLAN|hex12`, port `EXPORTER|ifIndex`, ip address text — are
+ * parsed once into numeric maps, so that the per-flow lookups allocate nothing (no key strings).
+ */
 export class Attributor {
-  private readonly maps = { mac: new Map<string, Interval[]>(), port: new Map<string, Interval[]>(), ip: new Map<string, Interval[]>() };
+  private readonly macs = new Map<number, MacIntervals[]>();
+  private readonly ports = new Map<string, Map<number, Interval[]>>();
+  private readonly ips = new Map<string, Interval[]>();
   readonly size: number;
 
   constructor(list: readonly AssignmentInterval[]) {
     for (const a of list) {
-      const m = this.maps[a.kind];
-      let arr = m.get(a.key);
-      if (!arr) m.set(a.key, (arr = []));
-      arr.push({ asn: a.asn, fromMs: a.fromMs, toMs: a.toMs });
+      const iv = { asn: a.asn, fromMs: a.fromMs, toMs: a.toMs };
+      const bar = a.key.lastIndexOf('|');
+      if (a.kind === 'mac') {
+        const vlan = Number(a.key.slice(0, bar));
+        const mac = parseInt(a.key.slice(bar + 1), 16);
+        let byVlan = this.macs.get(mac);
+        if (!byVlan) this.macs.set(mac, (byVlan = []));
+        let e = byVlan.find((x) => x.vlan === vlan);
+        if (!e) byVlan.push((e = { vlan, list: [] }));
+        e.list.push(iv);
+      } else if (a.kind === 'port') {
+        const exporter = a.key.slice(0, bar);
+        const ifIndex = Number(a.key.slice(bar + 1));
+        let byIf = this.ports.get(exporter);
+        if (!byIf) this.ports.set(exporter, (byIf = new Map()));
+        let arr = byIf.get(ifIndex);
+        if (!arr) byIf.set(ifIndex, (arr = []));
+        arr.push(iv);
+      } else {
+        let arr = this.ips.get(a.key);
+        if (!arr) this.ips.set(a.key, (arr = []));
+        arr.push(iv);
+      }
     }
     this.size = list.length;
   }
 
-  private find(kind: 'mac' | 'port' | 'ip', key: string, t: number): number {
-    const arr = this.maps[kind].get(key);
-    if (!arr) return 0;
-    for (const i of arr) if (t >= i.fromMs && t < i.toMs) return i.asn;
-    return 0;
+  private byMac(mac: number, vlan: number, t: number): number {
+    const byVlan = this.macs.get(mac);
+    if (byVlan === undefined) return 0;
+    let any = 0;
+    for (let i = 0; i < byVlan.length; i++) {
+      const e = byVlan[i]!;
+      if (vlan !== 0 && e.vlan === vlan) { const a = find(e.list, t); if (a) return a; }
+      else if (e.vlan === 0 && any === 0) any = find(e.list, t);
+    }
+    return any;
   }
 
-  private side(mac: number, ifIndex: number, addr: string, f: FlowRecord): [number, AttrMethod] {
+  private byPort(exporter: string, ifIndex: number, t: number): number {
+    const byIf = this.ports.get(exporter);
+    return byIf === undefined ? 0 : find(byIf.get(ifIndex), t);
+  }
+
+  private byIp(addr: string, t: number): number {
+    return find(this.ips.get(addr.startsWith('::ffff:') ? addr.slice(7) : addr), t);
+  }
+
+  /** Sets f.srcAsn/srcAttr and f.dstAsn/dstAttr (0 / 'none' when nothing matches). */
+  attribute(f: FlowRecord): void {
+    f.srcAsn = 0; f.srcAttr = 'none'; f.dstAsn = 0; f.dstAttr = 'none';
+    if (this.size === 0) return;
     const t = f.receivedAtMs;
-    if (this.size === 0) return [0, 'none'];
-    if (mac !== 0) {
-      const hex = macHex(mac);
-      const a = (f.vlan !== 0 ? this.find('mac', `${f.vlan}|${hex}`, t) : 0) || this.find('mac', `0|${hex}`, t);
-      if (a) return [a, 'mac'];
-    }
+    let a = 0;
+    if (f.srcMac !== 0 && (a = this.byMac(f.srcMac, f.vlan, t)) !== 0) { f.srcAsn = a; f.srcAttr = 'mac'; }
     // 0x3FFFFFFF is sFlow's "internal/no interface" (pmacct sfprobe sends it): never a member port.
-    if (ifIndex !== 0 && ifIndex !== SFLOW_INTERNAL_IF) {
-      const a = this.find('port', `${f.exporter}|${ifIndex}`, t);
-      if (a) return [a, 'port'];
-    }
-    if (addr !== '') {
-      const a = this.find('ip', addr.startsWith('::ffff:') ? addr.slice(7) : addr, t);
-      if (a) return [a, 'ip'];
-    }
-    return [0, 'none'];
-  }
-
-  source(f: FlowRecord): [number, AttrMethod] {
-    return this.side(f.srcMac, f.inIf, f.srcAddr, f);
-  }
-
-  destination(f: FlowRecord): [number, AttrMethod] {
-    return this.side(f.dstMac, f.outIf, f.dstAddr, f);
+    else if (f.inIf !== 0 && f.inIf !== SFLOW_INTERNAL_IF && (a = this.byPort(f.exporter, f.inIf, t)) !== 0) { f.srcAsn = a; f.srcAttr = 'port'; }
+    else if (f.srcAddr !== '' && (a = this.byIp(f.srcAddr, t)) !== 0) { f.srcAsn = a; f.srcAttr = 'ip'; }
+    if (f.dstMac !== 0 && (a = this.byMac(f.dstMac, f.vlan, t)) !== 0) { f.dstAsn = a; f.dstAttr = 'mac'; }
+    else if (f.outIf !== 0 && f.outIf !== SFLOW_INTERNAL_IF && (a = this.byPort(f.exporter, f.outIf, t)) !== 0) { f.dstAsn = a; f.dstAttr = 'port'; }
+    else if (f.dstAddr !== '' && (a = this.byIp(f.dstAddr, t)) !== 0) { f.dstAsn = a; f.dstAttr = 'ip'; }
   }
 }
-

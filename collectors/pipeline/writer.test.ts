@@ -231,6 +231,59 @@ describe('batch writer', () => {
   });
 });
 
+describe('batch writer: coalescing binary batches that queue up', () => {
+  const bin = (i: number, rows = 10): InsertBatch => ({ id: `b${i}`, table: 't', format: 'RowBinary', rows, body: new Uint8Array(rows).fill(i) });
+  /** Holds the first insert until `release()`, so that later batches queue behind it. */
+  function gatedClickHouse() {
+    const ch = fakeClickHouse();
+    const bodies = new Map<string, Uint8Array>();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const insert = async (b: InsertBatch) => {
+      if (ch.s.calls.length === 0) { ch.s.calls.push({ id: b.id, at: Date.now() }); await gate; ch.s.ids.push(b.id); return; }
+      bodies.set(b.id, b.body as Uint8Array);
+      await ch.insert(b);
+    };
+    return { ...ch, insert, bodies, release: () => release() };
+  }
+
+  it('inserts queued batches of a table as one, with a first..last id and every byte in order', async () => {
+    const ch = gatedClickHouse();
+    const { w, events } = writer(ch.insert, { maxCoalesceRows: 35 });
+    await w.start();
+    w.enqueue(bin(0));
+    await waitFor(() => ch.s.calls.length === 1);
+    for (let i = 1; i < 6; i++) w.enqueue(bin(i));
+    w.enqueue(batch(6)); // text batches are never merged
+    w.enqueue(bin(7));
+    ch.release();
+    await w.drain();
+    expect(ch.s.ids).toEqual(['b0', 'b1..b3', 'b4..b5', 'b6', 'b7']);
+    expect(Array.from(ch.bodies.get('b1..b3')!)).toEqual([...Array(10).fill(1), ...Array(10).fill(2), ...Array(10).fill(3)]);
+    expect(w.stats()).toMatchObject({ insertedRows: 80, insertedBatches: 5, queuedRows: 0, queuedBatches: 0 });
+    expect(events.filter((e) => e.type === 'inserted').map((e) => (e as { rows: number }).rows)).toEqual([10, 30, 20, 10, 10]);
+  });
+
+  it('spools a merged batch that fails as one file and replays it under the same id', async () => {
+    const ch = gatedClickHouse();
+    const { w } = writer(ch.insert);
+    await w.start();
+    w.enqueue(bin(0));
+    await waitFor(() => ch.s.calls.length === 1);
+    for (let i = 1; i < 4; i++) w.enqueue(bin(i));
+    ch.s.down = true;
+    ch.release();
+    await w.drain();
+    expect(batchFiles()).toEqual([`${'1'.padStart(16, '0')}-b1..b3.batch`]);
+    await waitFor(() => w.stats().degraded);
+    expect(w.stats()).toMatchObject({ spooledFiles: 1, spooledRows: 30, queuedBatches: 0 });
+    ch.s.down = false;
+    await waitFor(() => w.stats().spooledFiles === 0);
+    expect(ch.s.ids).toEqual(['b0', 'b1..b3']);
+    expect(w.stats()).toMatchObject({ insertedRows: 40, replayedRows: 30 });
+  });
+});
+
 describe('batch writer on real chDB', () => {
   const data = tempDir('ixmeter-writer-chdb-');
   afterAll(() => data.cleanup());

@@ -16,6 +16,7 @@ import { AppError, errorMessage } from '../../src/shared/errors.js';
 import type { Logger } from '../../src/shared/logger.js';
 import { createSpool, type InsertBatch, type SpoolFile } from './spool.js';
 import { isPermanentInsertError, type InsertFn } from './insert.js';
+import { canMerge, mergeBatches } from './coalesce.js';
 
 export { clickHouseInsert, isPermanentInsertError, type InsertFn } from './insert.js';
 
@@ -58,12 +59,16 @@ export interface BatchWriterOptions {
   spoolDir: string;
   log: Logger;
   maxQueuedRows?: number;
+  /** Queued binary batches of one table are inserted together up to this many rows (default 500,000). */
+  maxCoalesceRows?: number;
   retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   probeIntervalMs?: number;
   onEvent?: (e: WriterEvent) => void;
 }
 
-interface Item { seq: number; batch: InsertBatch }
+/** One enqueued batch, or several consecutive ones inserted as one (`parts`, oldest first; seq = the first's). */
+interface Item { seq: number; batch: InsertBatch; parts?: Item[] }
+const canCoalesce = (it: Item, like?: InsertBatch) => !it.parts && canMerge(it.batch, like);
 type Outcome = { ok: true } | { ok: false; permanent: boolean; error: string };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -71,6 +76,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
   const { insert, log } = opts;
   const maxQueuedRows = opts.maxQueuedRows ?? 1_000_000;
+  const maxCoalesceRows = opts.maxCoalesceRows ?? 500_000;
   const retry = opts.retry ?? { attempts: 3, baseDelayMs: 200, maxDelayMs: 5000 };
   const probeIntervalMs = opts.probeIntervalMs ?? 2000;
   const spool = createSpool(opts.spoolDir, log);
@@ -115,7 +121,12 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
       if (ms !== undefined) timer = setTimeout(done, ms);
     });
   }
-  function settle(seq: number): void {
+  function settle(seqOrItem: number | Item): void {
+    if (typeof seqOrItem !== 'number') {
+      for (const p of seqOrItem.parts ?? [seqOrItem]) settle(p.seq);
+      return;
+    }
+    const seq = seqOrItem;
     outstandingRows -= outstanding.get(seq) ?? 0;
     outstanding.delete(seq);
     if (!waiters.length) return;
@@ -136,6 +147,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
     return it;
   }
   function putBack(it: Item): void {
+    // A merged batch goes back whole: after an ambiguous failure only its own id deduplicates its replay.
     let i = 0;
     while (i < queue.length && queue[i]!.seq < it.seq) i++;
     queue.splice(i, 0, it);
@@ -148,13 +160,25 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
       addPending(f);
       if (reason === 'overflow') st.overflowBatches++;
       emit({ type: 'spooled', table: it.batch.table, rows: it.batch.rows, bytes: f.bytes, reason });
-      settle(it.seq);
+      settle(it);
       return true;
     } catch (e) {
       lastError = `spool write failed: ${errorMessage(e)}`;
       log.error({ err: errorMessage(e), id: it.batch.id, rows: it.batch.rows, dir: opts.spoolDir }, 'writer: cannot write batch to the spool; keeping it in memory');
       return false;
     }
+  }
+  /** The oldest batch, merged with the binary batches of its table queued right behind it (coalesce.ts). */
+  function takeCoalesced(): Item | undefined {
+    const first = take();
+    if (!first || !canCoalesce(first)) return first;
+    const parts = [first];
+    let rows = first.batch.rows;
+    for (let next = queue[0]; next && canCoalesce(next, first.batch) && rows + next.batch.rows <= maxCoalesceRows; next = queue[0]) {
+      parts.push(take()!);
+      rows += next.batch.rows;
+    }
+    return parts.length === 1 ? first : { seq: first.seq, parts, batch: mergeBatches(parts.map((p) => p.batch)) };
   }
   /** Memory → spool, oldest first, stopping at the first disk error. */
   async function spoolMemory(reason: 'degraded' | 'overflow'): Promise<boolean> {
@@ -276,15 +300,15 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
         if ((await replayOldest(retry.attempts)) === 'failed') enterDegraded(lastError ?? 'replay failed');
         continue;
       }
-      const it = take();
+      const it = takeCoalesced();
       if (!it) await idle();
       if (!it) continue;
       const res = await insertWithRetry(it.batch, retry.attempts);
       if (res.ok) {
         inserted(it.batch, false);
-        settle(it.seq);
+        settle(it);
       } else if (res.permanent && (await reject(it.seq, it.batch, res.error))) {
-        settle(it.seq);
+        settle(it);
       } else {
         if (!(await toSpool(it, 'failed'))) putBack(it);
         enterDegraded(res.error);

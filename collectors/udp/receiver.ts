@@ -62,10 +62,9 @@ export function createReceiver(opts: ReceiverOptions, post: (m: WorkerToMain, tr
     const res = decodeDatagram({ receivedAtMs: now, exporter, exporterPort: rinfo.port, payload: msg }, state, sampling);
     stats.recordResult(s, res);
     for (const f of res.flows) {
-      const [srcAsn, srcBy] = attributor.source(f);
-      const [dstAsn, dstBy] = attributor.destination(f);
-      flows.flowRow(f, srcAsn, srcBy, dstAsn, dstBy);
-      engine?.observe({ ...f, srcAsn, dstAsn });
+      attributor.attribute(f);
+      flows.flowRow(f);
+      engine?.observe(f);
     }
     for (const c of res.counters) counters.push(counterRow(c));
     if (flows.rows >= opts.batchRows || counters.length >= opts.batchRows) flushRows();

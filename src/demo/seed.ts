@@ -89,9 +89,8 @@ export async function seedHistory(o: SeedOptions): Promise<SeedResult> {
     datagrams += res.datagrams;
     errors += res.errors;
     for (const f of res.flows) {
-      const [sa, sb] = attr.source(f);
-      const [da, db] = attr.destination(f);
-      w.flowRow(f, sa, sb, da, db);
+      attr.attribute(f);
+      w.flowRow(f);
     }
     flows += res.flows.length;
     done++;

@@ -421,7 +421,9 @@ async function startIxmeter(ctx: RunCtx): Promise<Running> {
     // A configured deployment: rate 1 known for the exporter (sFlow carries its own).
     IXMETER_SAMPLING_DEFAULTS: '127.0.0.0/8=1',
   };
-  const p = start(process.execPath, ['bin/ixmeter.js', 'serve'], { cwd: ctx.opts.repoRoot, env });
+  // BENCH_IXMETER_NODE_ARGS, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof': where the collector's time goes (every thread).
+  const nodeArgs = (process.env.BENCH_IXMETER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const p = start(process.execPath, [...nodeArgs, 'bin/ixmeter.js', 'serve'], { cwd: ctx.opts.repoRoot, env });
   const url = `http://127.0.0.1:${http}`;
   const metrics = async () => {
     const r = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) });

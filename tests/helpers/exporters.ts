@@ -209,7 +209,21 @@ export async function runPmacctd(o: PmacctdOptions): Promise<ExporterRun & { con
   const res = await waitExit(r, o.timeoutMs ?? 30_000, 'pmacctd');
   let log = '';
   try { log = readFileSync(join(o.workDir, 'pmacctd.log'), 'utf8'); } catch { /* none */ }
-  return { exitCode: res.code, signal: res.signal, stdout: r.out.stdout, stderr: r.out.stderr, log, elapsedMs: Date.now() - t0, config };
+  return { exitCode: pmacctdExitCode(res.code, log), signal: res.signal, stdout: r.out.stdout, stderr: r.out.stderr, log, elapsedMs: Date.now() - t0, config };
+}
+
+/**
+ * pmacctd 1.7.7 races at pcap EOF: the core tells the plugin to stop, and when the plugin is gone before
+ * the core has finished its own shutdown the core logs "connection lost … no more plugins active" and
+ * exits 1 (seen with sfprobe and core sampling under load). The plugin stopped on the core's request after
+ * sending everything, so that exit is a normal end; any other non-zero exit stays an error.
+ */
+export function pmacctdExitCode(code: number | null, log: string): number | null {
+  if (code !== 1) return code;
+  const run = log.slice(log.lastIndexOf('Promiscuous Mode Accounting Daemon'));
+  const pluginStopped = /Shutting down on user request/.test(run);
+  const coreSawIt = /connection lost to '[^']+'; closing connection\.[\s\S]*no more plugins active\. Shutting down\./.test(run);
+  return pluginStopped && coreSawIt && !/ERROR/.test(run) ? 0 : code;
 }
 
 // ---------------------------------------------------------------------------------------------

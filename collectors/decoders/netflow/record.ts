@@ -96,6 +96,7 @@ export function decodeDataRecord(b: Uint8Array, base: number, t: Template, ctx: 
     observationDomain: ctx.domain, samplerId: 0, inIf: 0, outIf: 0, srcMac: 0, dstMac: 0, vlan: 0, innerVlan: 0,
     etherType: 0, ipVersion: 0, srcAddr: '', dstAddr: '', ipProto: 0, srcPort: 0, dstPort: 0, tcpFlags: 0, tos: 0,
     fragment: 0, direction: 255, packets: 0, l3Octets: 0, frameOctets: 0, samplingRate: 1, samplingSource: 'unknown',
+    srcAsn: 0, dstAsn: 0, srcAttr: 'none', dstAttr: 'none',
   };
   const ops = t.ops, offs = t.offs, lens = t.lens;
   const dual = t.dualFamily;

@@ -55,6 +55,7 @@ export function decodeV1V5(d: RawDatagram, state: NetflowState, sampling: Sampli
       etherType: 0x0800, ipVersion: 4, srcAddr: ipv4Text(b, o), dstAddr: ipv4Text(b, o + 4), ipProto: proto,
       srcPort: readUint(b, o + 32, 2), dstPort: readUint(b, o + 34, 2), tcpFlags: flags, tos, fragment: 0, direction: 255,
       packets, l3Octets: octets, frameOctets: frameOctetsFromL3(octets, packets, false), samplingRate: rate, samplingSource: src,
+      srcAsn: 0, dstAsn: 0, srcAttr: 'none', dstAttr: 'none',
     };
     res.flows.push(rec);
   }

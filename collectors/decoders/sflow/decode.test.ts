@@ -29,6 +29,7 @@ describe('decodeSflow: flow samples', () => {
       samplerId: 7, inIf: 7, outIf: 9, srcMac: parseMac(A), dstMac: parseMac(B), vlan: 100, innerVlan: 0, etherType: 0x0800, ipVersion: 4,
       srcAddr: '185.1.0.10', dstAddr: '185.1.0.20', ipProto: 6, srcPort: 443, dstPort: 50123, tcpFlags: 0x18, tos: 0x20, fragment: 0,
       direction: 0, packets: 1, l3Octets: 1040, frameOctets: 18 + 1040 + 4, samplingRate: 4096, samplingSource: 'sflow',
+      srcAsn: 0, dstAsn: 0, srcAttr: 'none', dstAttr: 'none',
     });
   });
 

@@ -194,6 +194,7 @@ function flowSample(c: Ctx, p: number, end: number, expanded: boolean): void {
     ipProto: 0, srcPort: 0, dstPort: 0, tcpFlags: 0, tos: 0, fragment: 0,
     direction: dsType !== 0 ? 255 : dsIndex === inIf ? 0 : dsIndex === outIf ? 1 : 255,
     packets: 1, l3Octets: 0, frameOctets: 0, samplingRate, samplingSource,
+    srcAsn: 0, dstAsn: 0, srcAttr: 'none', dstAttr: 'none',
   };
 
   if (hdr >= 0) applyRawHeader(c, f, hdr, end);

@@ -92,6 +92,8 @@ export interface L2Counters { findingsDropped: number; portsDropped: number; mac
 
 export class L2State {
   findings = new Map<string, Finding>();
+  /** The same L2_UNKNOWN_SRC_MAC findings by MAC number: the per-flow check builds no key string. */
+  private unknownByMac = new Map<number, Finding>();
   /** exporter → ifIndex → MACs last seen. */
   readonly ports = new Map<string, Map<number, PortMacs>>();
   portCount = 0;
@@ -99,20 +101,14 @@ export class L2State {
 
   constructor(private readonly maxKeys: number, private readonly maxPorts: number, private readonly maxMacsPerPort: number) {}
 
-  /** Count `f` on an existing finding; false when the key is new (the caller then builds it with `add`). */
-  private bump(key: string, f: SecurityFlow): boolean {
-    const x = this.findings.get(key);
-    if (x === undefined) return false;
-    this.count(x, f);
-    return true;
-  }
-
-  private add(key: string, type: AlertType, f: SecurityFlow, target: string, sourceAsn: number | null, victimAsn: number | null, details: Record<string, string | number>): void {
-    if (this.bump(key, f)) return;
-    if (this.findings.size >= this.maxKeys) { this.counters.findingsDropped++; return; }
+  private add(key: string, type: AlertType, f: SecurityFlow, target: string, sourceAsn: number | null, victimAsn: number | null, details: Record<string, string | number>): Finding | null {
+    const had = this.findings.get(key);
+    if (had !== undefined) { this.count(had, f); return had; }
+    if (this.findings.size >= this.maxKeys) { this.counters.findingsDropped++; return null; }
     const x: Finding = { type, target, sourceAsn, victimAsn, pkts: 0, firstMs: f.receivedAtMs, lastMs: f.receivedAtMs, samples: [], rates: [], details };
     this.findings.set(key, x);
     this.count(x, f);
+    return x;
   }
 
   private count(x: Finding, f: SecurityFlow): void {
@@ -146,7 +142,14 @@ export class L2State {
     const srcAsn = owner ?? (f.srcAsn || null);
     const t = l2For(srcAsn);
     if (!t.enabled) return;
-    if (!known && !this.bump(`U|${mac}`, f)) this.add(`U|${mac}`, 'L2_UNKNOWN_SRC_MAC', f, macText(mac), srcAsn, null, { port: port(f) });
+    if (!known) {
+      const u = this.unknownByMac.get(mac);
+      if (u !== undefined) this.count(u, f);
+      else {
+        const x = this.add(`U|${mac}`, 'L2_UNKNOWN_SRC_MAC', f, macText(mac), srcAsn, null, { port: port(f) });
+        if (x !== null) this.unknownByMac.set(mac, x);
+      }
+    }
     const ll = linkLocalProtocol(f);
     if (ll !== null) {
       this.add(`L|${mac}|${ll}`, 'L2_LINK_LOCAL_PROTOCOL', f, macText(mac), srcAsn, null, { protocol: ll, port: port(f), dstMac: macText(f.dstMac) });
@@ -207,6 +210,7 @@ export class L2State {
       });
     }
     this.findings = new Map();
+    this.unknownByMac = new Map();
     for (const [exporter, byIf] of this.ports) {
       for (const [ifIndex, p] of byIf) {
         const t = l2For(p.cacheOwner >= 0 ? p.cacheOwner : null);
