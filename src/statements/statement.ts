@@ -15,97 +15,19 @@
  *   P95 (⌊0.05·N⌋ discarded) are over the N used buckets.
  * - `samples_hash` = SHA-256 of the canonical text of ALL input samples (canonical.ts).
  */
-import { canonicalSamplesText, sha256Hex, SAMPLES_HASH_FORMAT, type HashableSample } from './canonical.js';
+import { canonicalPortSamplesText, sha256Hex, SAMPLES_HASH_FORMAT } from './canonical.js';
 import { billableBps, directionStats, PERCENTILE_METHOD_TEXT, PERCENTILE_METHODS, type TimedBytes } from './percentile.js';
 import { BUCKET_MS, formatInstant, monthBounds, periodDates, startOfDay, addDays } from './time.js';
-import type {
-  DailyUsage,
-  ExcludedInterval,
-  ExclusionInput,
-  MonthlyStatement,
-  PortUsage,
-  SampleInput,
-  SampleQuality,
-  StatementInput,
-  TopPeer,
-  UsageMetrics,
-} from './statement.types.js';
-import { EXCLUSION_REASONS } from './statement.types.js';
+import type { DailyUsage, ExcludedInterval, MonthlyStatement, PortUsage, StatementInput, TopPeer, UsageMetrics } from './statement.types.js';
+import { checkExclusions, normalisePorts, toBytes, VALID_QUALITIES, type NormPort } from './statement-inputs.js';
 
 export * from './statement.types.js';
+export { toBytes } from './statement-inputs.js';
 
 export const DIRECTION_CONVENTION = {
   zh: '方向以交换中心交换机为视角：“流入”指会员发送至交换中心的流量，“流出”指交换中心交付给会员的流量（与会员路由器所见方向相反）。',
   en: "Directions are seen from the exchange's switch: 'in' = traffic the member sends into the exchange, 'out' = traffic the exchange delivers to the member (the reverse of what the member's router shows).",
 } as const;
-
-const VALID_QUALITIES: ReadonlySet<SampleQuality> = new Set(['ok', 'interpolated']);
-const ALL_QUALITIES: ReadonlySet<string> = new Set(['ok', 'interpolated', 'missing', 'counter_reset']);
-
-export function toBytes(v: bigint | number, what: string | (() => string)): bigint {
-  const w = () => (typeof what === 'string' ? what : what());
-  if (typeof v === 'bigint') {
-    if (v < 0n) throw new RangeError(`${w()}: negative byte count ${v}`);
-    return v;
-  }
-  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${w()}: byte count must be a non-negative safe integer or a bigint, got ${v}`);
-  return BigInt(v);
-}
-
-interface NormPort {
-  portId: string;
-  speedGbps: number | null;
-  from: number;
-  to: number;
-  samples: Map<number, { inBytes: bigint; outBytes: bigint; quality: SampleQuality }>;
-  inSeries: TimedBytes[];
-  outSeries: TimedBytes[];
-  expected: number;
-  valid: number;
-  excluded: number;
-}
-
-function normalisePorts(input: StatementInput, hashable: HashableSample[]): NormPort[] {
-  if (input.ports && input.samples) throw new RangeError('give either ports or samples, not both');
-  const raw = input.ports ?? [{ portId: 'member', samples: input.samples ?? [] }];
-  const ids = new Set<string>();
-  return raw.map((p) => {
-    if (!p.portId || /[\t\n\r]/.test(p.portId)) throw new RangeError(`invalid port id ${JSON.stringify(p.portId)}`);
-    if (ids.has(p.portId)) throw new RangeError(`duplicate port id ${p.portId}`);
-    ids.add(p.portId);
-    const samples = new Map<number, { inBytes: bigint; outBytes: bigint; quality: SampleQuality }>();
-    for (const s of p.samples as readonly SampleInput[]) {
-      const where = () => `port ${p.portId} at ${Number.isFinite(s.ts) ? new Date(s.ts).toISOString() : String(s.ts)}`;
-      if (!Number.isSafeInteger(s.ts) || s.ts % BUCKET_MS !== 0) throw new RangeError(`${where()}: bucket start must be aligned to 5 minutes`);
-      if (samples.has(s.ts)) throw new RangeError(`${where()}: duplicate sample`);
-      const quality = s.quality ?? 'ok';
-      if (!ALL_QUALITIES.has(quality)) throw new RangeError(`${where()}: unknown quality ${String(quality)}`);
-      const norm = { inBytes: toBytes(s.inBytes, where), outBytes: toBytes(s.outBytes, where), quality };
-      samples.set(s.ts, norm);
-      hashable.push({ portId: p.portId, ts: s.ts, ...norm });
-    }
-    return {
-      portId: p.portId,
-      speedGbps: p.speedGbps ?? null,
-      from: p.productionFrom ?? -Infinity,
-      to: p.productionTo ?? Infinity,
-      samples,
-      inSeries: [],
-      outSeries: [],
-      expected: 0,
-      valid: 0,
-      excluded: 0,
-    };
-  });
-}
-
-function checkExclusions(list: readonly ExclusionInput[]): ExclusionInput[] {
-  for (const e of list) {
-    if (!(Number.isFinite(e.from) && Number.isFinite(e.to) && e.from < e.to)) throw new RangeError(`exclusion ${e.ref ?? ''}: needs from < to`);
-    if (!EXCLUSION_REASONS.includes(e.reason)) throw new RangeError(`exclusion ${e.ref ?? ''}: unknown reason ${String(e.reason)}`);
-  }
-  return [...list].sort((a, b) => a.from - b.from || a.to - b.to);
-}
 
 function metrics(
   inSeries: TimedBytes[],
@@ -162,8 +84,7 @@ export function buildMonthlyStatement(input: StatementInput): MonthlyStatement {
   if (!PERCENTILE_METHODS.includes(input.percentileMethod)) throw new RangeError(`unknown percentile method ${String(input.percentileMethod)}`);
   const percentile = input.percentile ?? 95;
   const b = monthBounds(input.month, tz, { from: input.activeFrom, to: input.activeTo });
-  const hashable: HashableSample[] = [];
-  const ports = normalisePorts(input, hashable);
+  const ports = normalisePorts(input);
   const exclusions = checkExclusions(input.exclusions ?? []);
   const excl = exclusions.map(() => ({ buckets: 0, inBytes: 0n, outBytes: 0n }));
 
@@ -179,11 +100,13 @@ export function buildMonthlyStatement(input: StatementInput): MonthlyStatement {
   const member = { expected: 0, valid: 0, excluded: 0, inSeries: [] as TimedBytes[], outSeries: [] as TimedBytes[] };
   let consumed = 0;
   let dayIdx = 0;
+  const live: NormPort[] = [];
 
   for (let t = Math.ceil(b.start / BUCKET_MS) * BUCKET_MS; t < b.end; t += BUCKET_MS) {
     while (dayIdx < days.length - 1 && t >= days[dayIdx].end) dayIdx++;
     const day = days[dayIdx];
-    const live = ports.filter((p) => p.from <= t && t < p.to);
+    live.length = 0;
+    for (const p of ports) if (p.from <= t && t < p.to) live.push(p);
     if (live.length === 0) continue;
     const ex = exclusions.findIndex((e) => e.from < t + BUCKET_MS && t < e.to);
     member.expected++;
@@ -191,6 +114,8 @@ export function buildMonthlyStatement(input: StatementInput): MonthlyStatement {
     let complete = true;
     let inSum = 0n;
     let outSum = 0n;
+    let portIn: TimedBytes | undefined;
+    let portOut: TimedBytes | undefined;
     for (const p of live) {
       p.expected++;
       const s = p.samples.get(t);
@@ -204,8 +129,8 @@ export function buildMonthlyStatement(input: StatementInput): MonthlyStatement {
       outSum += s.outBytes;
       if (ex >= 0) p.excluded++;
       else {
-        p.inSeries.push({ ts: t, bytes: s.inBytes });
-        p.outSeries.push({ ts: t, bytes: s.outBytes });
+        p.inSeries.push((portIn = { ts: t, bytes: s.inBytes }));
+        p.outSeries.push((portOut = { ts: t, bytes: s.outBytes }));
       }
     }
     if (!complete) continue;
@@ -219,10 +144,13 @@ export function buildMonthlyStatement(input: StatementInput): MonthlyStatement {
       excl[ex].outBytes += outSum;
       continue;
     }
-    member.inSeries.push({ ts: t, bytes: inSum });
-    member.outSeries.push({ ts: t, bytes: outSum });
-    day.inSeries.push({ ts: t, bytes: inSum });
-    day.outSeries.push({ ts: t, bytes: outSum });
+    // Entries are never modified: a lone port's entry is the member's and the day's too (fewer objects).
+    const mIn = live.length === 1 && portIn ? portIn : { ts: t, bytes: inSum };
+    const mOut = live.length === 1 && portOut ? portOut : { ts: t, bytes: outSum };
+    member.inSeries.push(mIn);
+    member.outSeries.push(mOut);
+    day.inSeries.push(mIn);
+    day.outSeries.push(mOut);
   }
 
   const agg = metrics(member.inSeries, member.outSeries, member, tz);
@@ -231,7 +159,10 @@ export function buildMonthlyStatement(input: StatementInput): MonthlyStatement {
   const billable = billIn === null || billOut === null ? null : Number(billableBps(input.percentileMethod, billIn, billOut));
 
   const portRows: PortUsage[] = ports.map((p) => {
-    const m = metrics(p.inSeries, p.outSeries, p, tz);
+    // A lone port with the member's very entries and counts (see the loop) has the member's metrics.
+    const same = ports.length === 1 && p.expected === member.expected && p.valid === member.valid && p.excluded === member.excluded
+      && sameEntries(p.inSeries, member.inSeries) && sameEntries(p.outSeries, member.outSeries);
+    const m = same ? agg : metrics(p.inSeries, p.outSeries, p, tz);
     const top = Math.max(m.p95_in_bps ?? 0, m.p95_out_bps ?? 0);
     return {
       port_id: p.portId,
@@ -294,10 +225,16 @@ export function buildMonthlyStatement(input: StatementInput): MonthlyStatement {
     excluded_intervals,
     daily,
     top_peers: topPeers(input),
-    samples_ignored: hashable.length - consumed,
-    samples_hash: sha256Hex(canonicalSamplesText(hashable)),
+    samples_ignored: ports.reduce((n, p) => n + p.list.length, 0) - consumed,
+    samples_hash: sha256Hex(canonicalPortSamplesText(ports.map((p) => ({ portId: p.portId, samples: p.list })))),
     samples_hash_format: SAMPLES_HASH_FORMAT,
   };
+}
+
+function sameEntries(a: readonly TimedBytes[], b: readonly TimedBytes[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function topPeers(input: StatementInput): TopPeer[] {

@@ -1,7 +1,10 @@
 /**
  * Monthly statements: compute a member-month from the 5-minute rollup (a bucket without any collector
  * data is missing, not zero), price it under the month's policy, and keep versions: unchanged inputs
- * add nothing, changed inputs add a new draft version and keep the old ones.
+ * add nothing, changed inputs add a new draft version and keep the old ones. Inputs shared by all
+ * members of a month (registry, coverage, policy, exclusions) are read once per run (month-inputs.ts);
+ * per member two queries: its traffic (the per-member rollup) and its statement state (year-to-date
+ * amount, latest version); new versions and events are written with concurrent computes' (group commit).
  */
 import { AppError } from '../shared/errors.js';
 import type { MembersService } from '../members/members.service.js';
@@ -12,9 +15,14 @@ import { buildDocument, type StatementDocument } from './document.js';
 import { buildMonthlyStatement } from './statement.js';
 import { BUCKET_MS, monthBounds } from './time.js';
 import type { SampleInput } from './statement.types.js';
-import type { StatementsRepository } from './statements.repository.js';
+import type { EventRow, StatementRow, StatementsRepository } from './statements.repository.js';
+import { groupCommit } from '../storage/clickhouse/group-insert.js';
 import { currentStatus } from './workflow.js';
+import { monthInputsCache } from './month-inputs.js';
 import { periodRowFromDocument } from './render/period.js';
+
+/** Longest a compute's write waits for those of other computes in progress (group commit). */
+export const WRITE_LINGER_MS = 100;
 
 export interface ComputeResult {
   asn: number;
@@ -25,34 +33,60 @@ export interface ComputeResult {
 }
 
 export function createStatementsService(repo: StatementsRepository, members: MembersService, policies: PoliciesService, timezone: string) {
+  const monthInputs = monthInputsCache(async (month) => {
+    const whole = monthBounds(month, timezone);
+    const [active, registry, policy, exclusions] = await Promise.all([
+      repo.activeBuckets(whole.start, whole.end), members.list(true), policies.forMonth(month), repo.exclusionsOverlapping(whole.start, whole.end),
+    ]);
+    return { active: new Set(active.map((s) => s * 1000)), members: new Map(registry.map((m) => [m.asn, m])), policy, exclusions };
+  });
+
+  // Computes in progress in this process, and their writes grouped: a new version and its 'computed' event
+  // (or an 'unchanged' event) wait until every compute in progress has its write ready, at most
+  // WRITE_LINGER_MS, and go out together (statements first, then events): a few inserts per run instead of two
+  // per member (each insert writes a part: see group-insert.ts). A lone compute writes at once.
+  let inFlight = 0;
+  const write = groupCommit<{ statement?: StatementRow; event: EventRow }>(async (items) => {
+    await repo.insertStatements(items.flatMap((i) => (i.statement ? [i.statement] : [])));
+    await repo.insertEvents(items.map((i) => i.event));
+  }, { lingerMs: (queued) => (queued >= inFlight ? 0 : WRITE_LINGER_MS) });
+
   async function compute(asn: number, month: string, actor: string, runId: string): Promise<ComputeResult> {
-    const member = await members.get(asn);
+    inFlight++;
+    try {
+      return await computeOne(asn, month, actor, runId);
+    } finally {
+      inFlight--;
+    }
+  }
+
+  async function computeOne(asn: number, month: string, actor: string, runId: string): Promise<ComputeResult> {
+    const { active, members: registry, policy, exclusions } = await monthInputs(runId, month);
+    const member = registry.get(asn) ?? (await members.get(asn));
     const first = member.first_production_date;
     const bounds = monthBounds(month, timezone, first ? { from: first } : {});
-    const [rows, active, peers, excl, policy, ytd] = await Promise.all([
-      repo.memberBuckets(asn, bounds.start, bounds.end),
-      repo.activeBuckets(bounds.start, bounds.end),
-      repo.peers(asn, bounds.start, bounds.end),
-      repo.exclusions(asn, bounds.start, bounds.end),
-      policies.forMonth(month),
-      repo.yearToDateFen(asn, month),
-    ]);
-    const byTs = new Map(rows.map((r) => [Number(r.ts) * 1000, r]));
-    const activeSet = new Set(active);
-    const samples: SampleInput[] = [];
-    for (let t = bounds.start; t < bounds.end; t += BUCKET_MS) {
-      const r = byTs.get(t);
-      // Traffic recorded in a bucket proves data; otherwise the bucket is valid only if collectors saw data at all.
-      if (r) samples.push({ ts: t, inBytes: BigInt(r.i), outBytes: BigInt(r.o), quality: 'ok' });
-      else samples.push({ ts: t, inBytes: 0n, outBytes: 0n, quality: activeSet.has(t) ? 'ok' : 'missing' });
+    const [data, { yearToDateFen: ytd, latest }] = await Promise.all([repo.memberMonth(asn, bounds.start, bounds.end), repo.memberMonthState(asn, month)]);
+    const excl = exclusions.filter((e) => e.asn === asn && Number(e.t) > bounds.start && Number(e.f) < bounds.end);
+    // One sample per bucket of the period: the i-th starts at bounds.start + i · 5 min; row[i] = its traffic row, −1 none.
+    const [bTs, bIn, bOut] = data.buckets;
+    const row = new Int32Array(Math.max(0, Math.ceil((bounds.end - bounds.start) / BUCKET_MS))).fill(-1);
+    for (let k = 0; k < bTs.length; k++) {
+      const i = (bTs[k]! * 1000 - bounds.start) / BUCKET_MS;
+      if (Number.isInteger(i) && i >= 0 && i < row.length) row[i] = k;
     }
-    const names = await members.list(true);
-    const nameOf = new Map(names.map((m) => [m.asn, m.name]));
+    const samples: SampleInput[] = new Array(row.length);
+    for (let i = 0, t = bounds.start; i < row.length; i++, t += BUCKET_MS) {
+      const k = row[i]!;
+      // Traffic recorded in a bucket proves data; otherwise the bucket is valid only if collectors saw data at all.
+      samples[i] = k >= 0 ? { ts: t, inBytes: bIn[k]!, outBytes: bOut[k]!, quality: 'ok' }
+        : { ts: t, inBytes: 0n, outBytes: 0n, quality: active.has(t) ? 'ok' : 'missing' };
+    }
+    const [pAsn, pIn, pOut] = data.peers;
     const statement = buildMonthlyStatement({
       asn, memberName: member.name, month, timeZone: timezone, activeFrom: first ?? undefined,
       percentileMethod: policy.percentile_method, percentile: policy.percentile, samples,
       exclusions: excl.filter((e) => policy.exclude_reasons.includes(e.reason as never)).map((e) => ({ from: Number(e.f), to: Number(e.t), reason: e.reason as 'maintenance', ref: e.id })),
-      peers: peers.map((p) => ({ asn: Number(p.peer), name: Number(p.peer) === 0 ? 'unknown / 无法归属' : nameOf.get(Number(p.peer)), inBytes: BigInt(p.i), outBytes: BigInt(p.o) })),
+      peers: pAsn.map((peer, k) => ({ asn: peer, name: peer === 0 ? 'unknown / 无法归属' : registry.get(peer)?.name, inBytes: pIn[k]!, outBytes: pOut[k]! })),
     });
     const policyRef = { id: policy.policy_id, version: policy.version, official: policy.official, name_zh: policy.name_zh, name_en: policy.name_en };
     let subsidy: SubsidyResult | null = null;
@@ -67,20 +101,22 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
       subsidy_enrolled: member.subsidy_enrolled, port_capacity_mbps: member.port_capacity_mbps,
     };
     const inputsHash = sha256Hex(canonicalJson({ samples: statement.samples_hash, member: memberView, policy: policyRef, subsidy: subsidy?.inputsHash ?? null, peers: statement.top_peers.map((p) => [p.asn, String(p.in_bytes), String(p.out_bytes)]), exclusions: statement.excluded_intervals.map((e) => [e.from, e.to, e.reason]) }));
-    const latest = await repo.latest(asn, month);
     const now = Date.now();
     const note = `run:${runId}`;
     if (latest && latest.inputs_hash === inputsHash) {
-      await repo.insertEvent({ asn, month, version: latest.version, at: now, action: 'unchanged', from_status: '', to_status: '', actor, role: 'system', note });
-      return { asn, month, version: latest.version, changed: false, amount_cny: (JSON.parse(latest.document) as StatementDocument).subsidy.amount_cny };
+      const amount = await repo.amountCny(asn, month, latest.version);
+      await write({ event: { asn, month, version: latest.version, at: now, action: 'unchanged', from_status: '', to_status: '', actor, role: 'system', note } });
+      return { asn, month, version: latest.version, changed: false, amount_cny: amount };
     }
     const version = (latest?.version ?? 0) + 1;
     const doc = buildDocument({ version, member: memberView, statement, subsidy, policy: policyRef, inputsHash, computedAt: new Date(now).toISOString(), computedBy: actor });
-    await repo.insertStatement({
-      asn, month, version, run_id: runId, inputs_hash: inputsHash, samples_hash: statement.samples_hash, policy_id: policy.policy_id, policy_version: policy.version,
-      amount_fen: (subsidy?.amountFen ?? 0n).toString(), document: JSON.stringify(doc), created_at: now, created_by: actor,
+    await write({
+      statement: {
+        asn, month, version, run_id: runId, inputs_hash: inputsHash, samples_hash: statement.samples_hash, policy_id: policy.policy_id, policy_version: policy.version,
+        amount_fen: (subsidy?.amountFen ?? 0n).toString(), document: JSON.stringify(doc), created_at: now, created_by: actor,
+      },
+      event: { asn, month, version, at: now, action: 'computed', from_status: '', to_status: 'draft', actor, role: 'system', note },
     });
-    await repo.insertEvent({ asn, month, version, at: now, action: 'computed', from_status: '', to_status: 'draft', actor, role: 'system', note });
     return { asn, month, version, changed: true, amount_cny: doc.subsidy.amount_cny };
   }
 

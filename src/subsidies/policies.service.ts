@@ -10,8 +10,17 @@ import { PolicyValidationError, type SubsidyPolicy } from './policy.schema.js';
 
 export function createPoliciesService(repo: StatementsRepository) {
   let example: SubsidyPolicy | undefined;
+  // Documents are never edited (a change is a new version), so each stored text is parsed once; the rows
+  // are read every time, so a newly registered policy applies at once.
+  const parsed = new Map<string, SubsidyPolicy>();
+  const parse = (text: string, source: string): SubsidyPolicy => {
+    const key = `${source}\n${text}`;
+    let p = parsed.get(key);
+    if (!p) parsed.set(key, (p = parsePolicyText(text, source)));
+    return p;
+  };
   async function all(): Promise<SubsidyPolicy[]> {
-    return (await repo.policies()).map((r) => parsePolicyText(r.document, `${r.policy_id} v${r.version}`));
+    return (await repo.policies()).map((r) => parse(r.document, `${r.policy_id} v${r.version}`));
   }
   return {
     all,

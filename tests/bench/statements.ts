@@ -4,23 +4,25 @@
  *
  * Data: members imported with `members.importRegistry` (IX-F JSON, all subsidy-enrolled, first production
  * dates spread evenly over the two years before the month's end, eligible member types, 1/10/100 G ports);
- * `member_traffic_5m` filled inside ClickHouse (`INSERT … SELECT … FROM numbers_mt(…)`): every member
+ * `member_traffic_5m` filled inside ClickHouse (`INSERT … SELECT … FROM numbers_mt(…)`; `member_io_5m`, which
+ * statements read, follows through its materialized view): every member
  * sends to BENCH_STATEMENTS_PEERS other members in every bucket of the year (member m to m + offset_k, so each
  * also receives from exactly as many), its rate Pareto (α 1.1, ≥ 30 Mbit/s, ≤ 100 Gbit/s) split 1/(k+1) over its peers, diurnal
  * curve peaking 21:00 UTC+8, ±15 % noise; `collector_activity_5m` has every bucket active (two exporters).
  * The month is the last complete month in IXMETER_TIMEZONE (Asia/Shanghai); the year ends with it.
  *
  * Timed: all members sequentially (see BENCH_STATEMENTS_BUDGET_S), then (statements and events truncated, so every compute is a full one
- * again, not "unchanged") with a pool of BENCH_STATEMENTS_CONCURRENCY (default 2) computes in flight.
+ * again, not "unchanged") with a pool of BENCH_STATEMENTS_CONCURRENCY (default: the statement worker's job concurrency, 8) computes in flight.
  *
  * chDB allows one data directory per process, so run.ts starts this file as a child:
  *   node dist/tests/bench/statements.js OUT.json
  * Environment: BENCH_QUICK=1 (100 members, 62 days), BENCH_STATEMENTS_MEMBERS=1000, BENCH_STATEMENTS_DAYS=365,
- *   BENCH_STATEMENTS_PEERS=1, BENCH_STATEMENTS_CONCURRENCY=2, BENCH_STATEMENTS_MONTH=YYYY-MM,
+ *   BENCH_STATEMENTS_PEERS=1, BENCH_STATEMENTS_CONCURRENCY=8, BENCH_STATEMENTS_MONTH=YYYY-MM,
  *   BENCH_STATEMENTS_BUDGET_S=90 (a pass starts no new compute after this; the wall time for all members is
  *   then extrapolated and marked so; 0 = always all members), BENCH_KEEP=1.
  */
 import { cpus } from 'node:os';
+import { STATEMENT_JOB_CONCURRENCY } from '../../src/jobs/worker.js';
 import { createDomainServices } from '../../src/runtime/domain-services.js';
 import { openMigratedStorage } from '../../src/runtime/storage-setup.js';
 import { isoInZone } from '../../src/shared/time.js';
@@ -43,6 +45,8 @@ export interface StatementsPass {
   /** wallSeconds scaled to all members when the budget stopped the pass early (else equal). */
   wallAllSeconds: number;
   perMemberMs: number;
+  /** CPU time of this process (JavaScript and chDB's threads) per member: less sensitive to other load than wall time. */
+  cpuPerMemberMs: number;
   computeMs: Timing;
   changed: number;
 }
@@ -65,7 +69,7 @@ export interface StatementsReport {
   budgetSeconds: number;
   passes: StatementsPass[];
   /** Each read of a compute alone, sequential, for up to 20 members. */
-  breakdown: Array<{ step: string } & Timing>;
+  breakdown: Array<{ step: string; cpuMeanMs: number } & Timing>;
   first: { asn: number; first_production_date: string | null; billable_bps: number | null; p95_in_bps: number | null; p95_out_bps: number | null; coverage: number; subsidy_status: string; subsidy_cny: string };
   /** Over the members computed in either pass (all of them unless a budget stopped both early). */
   subsidised: number;
@@ -74,6 +78,8 @@ export interface StatementsReport {
   /** 1-minute load average at the start and at the end. */
   load: [number, number];
 }
+
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 function previousMonth(nowMs: number, tz: string): string {
   const [y, m] = isoInZone(nowMs, tz).slice(0, 7).split('-').map(Number) as [number, number];
@@ -123,7 +129,7 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
   const n = envInt('BENCH_STATEMENTS_MEMBERS', quick ? 100 : 1000);
   const days = envInt('BENCH_STATEMENTS_DAYS', quick ? 62 : 365);
   const peers = envInt('BENCH_STATEMENTS_PEERS', 1);
-  const concurrency = envInt('BENCH_STATEMENTS_CONCURRENCY', 2);
+  const concurrency = envInt('BENCH_STATEMENTS_CONCURRENCY', STATEMENT_JOB_CONCURRENCY);
   const budgetS = process.env.BENCH_STATEMENTS_BUDGET_S === '0' ? 0 : envInt('BENCH_STATEMENTS_BUDGET_S', 90);
   if (n < 2) throw new Error('BENCH_STATEMENTS_MEMBERS must be ≥ 2');
 
@@ -175,7 +181,7 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
       });
     });
     log(`filled in ${(fill.ms / 1000).toFixed(1)} s; waiting for background merges (≤ 60 s) …`);
-    const mergeWaitMs = await settleMerges(c, 'member_traffic_5m', 60_000);
+    const mergeWaitMs = await settleMerges(c, ['member_traffic_5m', 'member_io_5m'], 60_000);
     const traffic = await diskUsage(c, 'member_traffic_5m');
     const activity = await diskUsage(c, 'collector_activity_5m');
     log(`member_traffic_5m: ${traffic.parts} parts, ${int(traffic.rows)} rows, ${mib(traffic.bytesOnDisk)} (merges waited ${(mergeWaitMs / 1000).toFixed(1)} s)`);
@@ -198,6 +204,7 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
       const perCall: number[] = [];
       let changed = 0;
       log(`computing ${n} statements for ${month}, concurrency ${conc} …`);
+      const cpu0 = process.cpuUsage();
       const wall = await timed(() => pool(order, conc, budgetS * 1000, async (asn) => {
         const r = await timed(() => svc.statements.compute(asn, month, 'bench', runId));
         perCall.push(r.ms);
@@ -209,9 +216,10 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
       const p: StatementsPass = {
         concurrency: conc, done, wallSeconds: Math.round(wall.ms / 100) / 10, wallAllSeconds: Math.round((wall.ms * n) / done / 100) / 10,
         perMemberMs: Math.round((wall.ms / done) * 10) / 10, computeMs: timing(perCall), changed,
+        cpuPerMemberMs: Math.round(((cpuMs(process.cpuUsage(cpu0)) / done) * 10)) / 10,
       };
       log(`  concurrency ${conc}: ${done}/${n} members in ${p.wallSeconds} s${done < n ? ` (budget ${budgetS} s; all ≈ ${p.wallAllSeconds} s)` : ''}, ` +
-        `${p.perMemberMs} ms per member (call median ${p.computeMs.medianMs} ms, p95 ${p.computeMs.p95Ms} ms)`);
+        `${p.perMemberMs} ms per member (call median ${p.computeMs.medianMs} ms, p95 ${p.computeMs.p95Ms} ms; CPU ${p.cpuPerMemberMs} ms per member)`);
       passes.push(p);
     }
 
@@ -223,25 +231,23 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
     const computed = order.slice(0, last.done);
     const sample = computed.filter((_, i) => i % Math.max(1, Math.floor(computed.length / 20)) === 0).slice(0, 20);
     const steps: Array<[string, (asn: number) => Promise<unknown>]> = [
-      ['members.get', (a) => svc.members.get(a)],
-      ['repo.memberBuckets (month)', (a) => svc.statementsRepo.memberBuckets(a, bounds.start, bounds.end)],
-      ['repo.activeBuckets (month)', () => svc.statementsRepo.activeBuckets(bounds.start, bounds.end)],
-      ['repo.peers (month)', (a) => svc.statementsRepo.peers(a, bounds.start, bounds.end)],
-      ['repo.exclusions', (a) => svc.statementsRepo.exclusions(a, bounds.start, bounds.end)],
-      ['policies.forMonth', () => svc.policies.forMonth(month)],
-      ['repo.yearToDateFen', (a) => svc.statementsRepo.yearToDateFen(a, month)],
-      ['members.list (all)', () => svc.members.list(true)],
-      ['repo.latest', (a) => svc.statementsRepo.latest(a, month)],
+      ['repo.memberMonth (buckets, peers)', (a) => svc.statementsRepo.memberMonth(a, bounds.start, bounds.end)],
+      ['repo.memberMonthState (year to date, latest version)', (a) => svc.statementsRepo.memberMonthState(a, month)],
+      ['once per run: repo.activeBuckets (month)', () => svc.statementsRepo.activeBuckets(bounds.start, bounds.end)],
+      ['once per run: members.list (all)', () => svc.members.list(true)],
+      ['once per run: policies.forMonth', () => svc.policies.forMonth(month)],
+      ['once per run: repo.exclusionsOverlapping (month)', () => svc.statementsRepo.exclusionsOverlapping(bounds.start, bounds.end)],
       ['repo.insertEvent (1 row)', (a) => svc.statementsRepo.insertEvent({ asn: a, month, version: 1, at: Date.now(), action: 'bench', from_status: '', to_status: '', actor: 'bench', role: 'system', note: '' })],
       ['compute (unchanged: + 1 event insert)', (a) => svc.statements.compute(a, month, 'bench', 'bench_breakdown')],
     ];
-    const breakdown: Array<{ step: string } & Timing> = [];
+    const breakdown: StatementsReport['breakdown'] = [];
     for (const [step, fn] of steps) {
       const t: number[] = [];
+      const c0 = process.cpuUsage();
       for (const a of sample) t.push((await timed(() => fn(a))).ms);
-      breakdown.push({ step, ...timing(t) });
+      breakdown.push({ step, ...timing(t), cpuMeanMs: Math.round((cpuMs(process.cpuUsage(c0)) / t.length) * 10) / 10 });
     }
-    log(`  breakdown (median ms): ${breakdown.map((b) => `${b.step} ${b.medianMs}`).join(', ')}`);
+    log(`  breakdown (median ms, CPU ms): ${breakdown.map((b) => `${b.step} ${b.medianMs} (${b.cpuMeanMs})`).join(', ')}`);
 
     const firstDoc = (await svc.statements.get(order[0]!, month)).document;
     let total = 0n;
@@ -278,14 +284,14 @@ export function statementsMarkdown(r: StatementsReport): string {
     `${int(r.traffic.rows)} rows, ${mib(r.traffic.bytesOnDisk)}, ${r.traffic.parts} parts) and \`collector_activity_5m\` (every bucket active, ${int(r.activity.rows)} rows), ` +
     `filled in ${r.fillSeconds} s (+ ${r.mergeWaitSeconds} s waiting for merges). Month ${r.month} (${r.timezone}); target < 30 s for all members. ` +
     `Load average ${r.load[0]} at start, ${r.load[1]} at end (${cpus().length} vCPU).`, '');
-  md.push('| concurrency | members computed | wall s | all members, s | per member ms | compute() median ms | p95 ms | max ms | target < 30 s |', '|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  md.push('| concurrency | members computed | wall s | all members, s | per member ms | CPU per member ms | compute() median ms | p95 ms | max ms | target < 30 s |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const p of r.passes) {
     const all = p.done < r.members ? `≈ ${p.wallAllSeconds} (extrapolated)` : String(p.wallSeconds);
-    md.push(`| ${p.concurrency} | ${int(p.done)} of ${int(r.members)} | ${p.wallSeconds} | ${all} | ${ms1(p.perMemberMs)} | ${ms1(p.computeMs.medianMs)} | ${ms1(p.computeMs.p95Ms)} | ${ms1(p.computeMs.maxMs)} | ${p.wallAllSeconds < 30 ? '✓' : '✗'} |`);
+    md.push(`| ${p.concurrency} | ${int(p.done)} of ${int(r.members)} | ${p.wallSeconds} | ${all} | ${ms1(p.perMemberMs)} | ${ms1(p.cpuPerMemberMs)} | ${ms1(p.computeMs.medianMs)} | ${ms1(p.computeMs.p95Ms)} | ${ms1(p.computeMs.maxMs)} | ${p.wallAllSeconds < 30 ? '✓' : '✗'} |`);
   }
   if (r.passes.some((p) => p.done < r.members)) md.push('', `A pass stops starting new computes after ${r.budgetSeconds} s (BENCH_STATEMENTS_BUDGET_S; 0 = no limit), members in shuffled order; "all members" is then scaled from the members done.`);
-  md.push('', `Where a compute's time goes (each call alone, ${r.breakdown[0]?.runs ?? 0} members, median / p95 ms): ` +
-    r.breakdown.map((b) => `${b.step} ${ms1(b.medianMs)} / ${ms1(b.p95Ms)}`).join('; ') + '.');
+  md.push('', `Where a compute's time goes (each call alone, ${r.breakdown[0]?.runs ?? 0} members, median / p95 ms, mean process CPU ms): ` +
+    r.breakdown.map((b) => `${b.step} ${ms1(b.medianMs)} / ${ms1(b.p95Ms)} (CPU ${ms1(b.cpuMeanMs)})`).join('; ') + '.');
   const f = r.first;
   md.push('', `Sanity: AS${f.asn} (first production ${f.first_production_date ?? '—'}): billable ${gbps(f.billable_bps)} (P95 in ${gbps(f.p95_in_bps)}, out ${gbps(f.p95_out_bps)}), ` +
     `coverage ${f.coverage}, subsidy ¥${f.subsidy_cny} (${f.subsidy_status}); ${int(r.subsidised)} of ${int(r.computedMembers)} members computed with a subsidy, ¥${r.totalSubsidyCny} in total (example policy).`);

@@ -1,6 +1,6 @@
 /**
  * A batch inserted twice with the same id (a spool replay after an ambiguous failure) is stored once,
- * in flows_raw AND in every rollup fed by a materialized view (measured: without the deduplication
+ * in flows_raw AND in every rollup fed by a materialized view, directly or in a cascade (member_io_5m) (measured: without the deduplication
  * window on the rollup tables the repeat is added to them).
  */
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ async function n(sql: string): Promise<number> {
 }
 
 describe('insert deduplication', () => {
-  it('stores a replayed batch once in flows_raw, member_traffic_5m and collector_activity_5m', async () => {
+  it('stores a replayed batch once in flows_raw, member_traffic_5m, member_io_5m and collector_activity_5m', async () => {
     const insert = clickHouseInsert(storage.client);
     const batch = { id: 'c1-42', table: 'flows_raw', format: 'JSONCompactEachRow' as const, body: [row(1), row(2), row(3)].join('\n'), rows: 3 };
     await insert(batch);
@@ -37,5 +37,9 @@ describe('insert deduplication', () => {
     expect(await n('SELECT sum(samples) AS n FROM member_traffic_5m')).toBe(4);
     expect(await n('SELECT sum(bytes) AS n FROM member_traffic_5m')).toBe(119 + 120 + 121 + 122);
     expect(await n('SELECT sum(flows) AS n FROM collector_activity_5m')).toBe(4);
+    // member_io_5m is fed from member_traffic_5m (a cascade): the repeat is dropped there too, both directions
+    expect(await n('SELECT sum(in_samples) AS n FROM member_io_5m WHERE asn = 64500 AND peer_asn = 64501')).toBe(4);
+    expect(await n('SELECT sum(out_samples) AS n FROM member_io_5m WHERE asn = 64501 AND peer_asn = 64500')).toBe(4);
+    expect(await n('SELECT sum(in_bytes) + sum(out_bytes) AS n FROM member_io_5m')).toBe(2 * (119 + 120 + 121 + 122));
   });
 });

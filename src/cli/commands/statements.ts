@@ -30,9 +30,10 @@ export async function runStatements(o: { month: string }): Promise<void> {
       const b = bar(o.month);
       b.start(members.length, 0, { member: '' });
       let changed = 0;
+      const runId = `cli-${Date.now()}`; // one run: the month's shared inputs are read once (statements/month-inputs.ts)
       for (const m of members) {
         b.update({ member: `AS${m.asn} ${m.name}` });
-        const r = await d.statements.compute(m.asn, o.month, 'cli', `cli-${Date.now()}`);
+        const r = await d.statements.compute(m.asn, o.month, 'cli', runId);
         if (r.changed) changed++;
         b.increment();
       }

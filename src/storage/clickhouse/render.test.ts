@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { defaultMigrationsDir, readMigrations } from './migrate.js';
 import { renderStatements, splitStatements } from './render.js';
 
 const SQL = `-- header comment
@@ -52,6 +53,40 @@ describe('migration rendering', () => {
     expect(out[7]).toBe('ALTER TABLE flows_raw ON CLUSTER ixc ADD COLUMN IF NOT EXISTS vlan UInt16');
     expect(out[8]).toBe('ALTER TABLE api_tokens ON CLUSTER ixc MODIFY TTL toDateTime(version) + INTERVAL 1 YEAR');
     expect(out).toHaveLength(9);
+  });
+
+  it('runs a backfill INSERT … SELECT and a check SELECT once, through the Distributed tables', () => {
+    const sql = `CREATE TABLE IF NOT EXISTS io_5m (asn UInt32, bytes UInt64) ENGINE = SummingMergeTree((bytes)) ORDER BY asn;
+INSERT INTO io_5m (asn, bytes)
+SELECT src_asn, bytes FROM flows_raw WHERE (SELECT count() FROM io_5m) = 0;
+SELECT throwIf((SELECT sum(bytes) FROM io_5m) != (SELECT sum(bytes) FROM flows_raw), 'mismatch');
+INSERT INTO api_tokens SELECT 'x', 1;
+`;
+    const single = renderStatements(splitStatements(sql), { cluster: undefined, vars: {} }, new Set());
+    expect(single[1]).toBe('INSERT INTO io_5m (asn, bytes)\nSELECT src_asn, bytes FROM flows_raw WHERE (SELECT count() FROM io_5m) = 0');
+    const out = renderStatements(splitStatements(sql), { cluster: 'ixc', vars: {} }, new Set(['flows_raw']));
+    expect(out).toHaveLength(5);
+    expect(out[2]).toBe('INSERT INTO io_5m (asn, bytes) SETTINGS insert_distributed_sync = 1 SELECT src_asn, bytes FROM flows_raw WHERE (SELECT count() FROM io_5m) = 0');
+    expect(out[3]).toBe("SELECT throwIf((SELECT sum(bytes) FROM io_5m) != (SELECT sum(bytes) FROM flows_raw), 'mismatch')");
+    expect(out[4]).toBe("INSERT INTO api_tokens SELECT 'x', 1");
+  });
+
+  it('renders migration 0011 (member_io_5m) for a cluster: shard tables, a backfill through Distributed, a view on the shards', () => {
+    const sharded = new Set<string>();
+    const ctx = { cluster: 'ixc', vars: { RAW_RETENTION_DAYS: 190, ROLLUP_RETENTION_DAYS: 1827 } };
+    let out: string[] = [];
+    for (const f of readMigrations(defaultMigrationsDir())) {
+      const r = renderStatements(splitStatements(f.text), ctx, sharded);
+      if (f.name === '0011_create_member_io_5m.sql') out = r;
+    }
+    expect(out).toHaveLength(5);
+    expect(out[0]).toMatch(/^CREATE TABLE IF NOT EXISTS member_io_5m_local ON CLUSTER ixc \(/);
+    expect(out[0]).toContain("ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/member_io_5m_local', '{replica}', (in_bytes,");
+    expect(out[1]).toBe('CREATE TABLE IF NOT EXISTS member_io_5m ON CLUSTER ixc AS member_io_5m_local ENGINE = Distributed(ixc, currentDatabase(), member_io_5m_local, cityHash64(asn))');
+    expect(out[2]).toMatch(/^INSERT INTO member_io_5m \([^)]*\) SETTINGS insert_distributed_sync = 1 SELECT\n[\s\S]*\nFROM member_traffic_5m\nARRAY JOIN \[0, 1\] AS side\nWHERE \(SELECT count\(\) FROM member_io_5m\) = 0$/);
+    expect(out[3]).toMatch(/^SELECT throwIf\(/);
+    expect(out[3]).toContain('INTERVAL 1827 DAY');
+    expect(out[4]).toMatch(/^CREATE MATERIALIZED VIEW IF NOT EXISTS member_io_5m_mv ON CLUSTER ixc TO member_io_5m_local AS\nSELECT[\s\S]*\nFROM member_traffic_5m_local\nARRAY JOIN \[0, 1\] AS side$/);
   });
 
   it('rejects unknown placeholders and unterminated statements', () => {

@@ -6,6 +6,9 @@
  *   (with `-- @replicated` before it: one full copy on every replica of every shard, no Distributed table)
  *   CREATE MATERIALIZED VIEW v TO t AS SELECT … FROM s  →  ON CLUSTER, reading s_local and writing t_local
  *   ALTER TABLE t …                              →  ALTER TABLE t_local ON CLUSTER c … (+ the same on t for column changes)
+ *   INSERT INTO t … SELECT … (a backfill)        →  run once, through the Distributed tables (every shard read, rows
+ *                                                   sharded by t's key), synchronously: INSERT INTO t SETTINGS insert_distributed_sync = 1 …
+ *   SELECT … (a check, e.g. throwIf)             →  unchanged, once, through the Distributed tables
  *   anything else                               →  ON CLUSTER added after the object name
  * Directives are SQL comments on the lines before a statement: `-- @shard_key: expr`, `-- @replicated`.
  */
@@ -82,6 +85,8 @@ function parseCreateTable(sql: string): [string, string, string, string | undefi
 }
 const CREATE_MV = /^CREATE\s+MATERIALIZED\s+VIEW\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+TO\s+(\w+)([\s\S]*)$/i;
 const ALTER = /^ALTER\s+TABLE\s+(\w+)\s+([\s\S]*)$/i;
+const INSERT = /^INSERT\s+INTO\s+(\w+)(\s*\([^)]*\))?\s+((?:SELECT|WITH)\b[\s\S]*)$/i;
+const SELECT = /^(?:SELECT|WITH)\b/i;
 const CREATE_OTHER = /^(CREATE\s+(?:OR\s+REPLACE\s+)?(?:DICTIONARY|VIEW|FUNCTION)\s+(?:IF\s+NOT\s+EXISTS\s+)?)(\w+)([\s\S]*)$/i;
 
 /**
@@ -130,6 +135,13 @@ function renderForCluster(sql: string, st: ParsedStatement, c: string, sharded: 
     if (/^\s*(ADD|DROP|MODIFY|RENAME)\s+COLUMN/i.test(rest)) stmts.push(`ALTER TABLE ${name} ${on} ${rest}`);
     return stmts;
   }
+  const ins = INSERT.exec(sql);
+  if (ins) {
+    const [, name, cols, rest] = ins as unknown as [string, string, string | undefined, string];
+    // No INSERT … ON CLUSTER: one node runs it. Synchronous, so the rows are on their shards when the next statement runs.
+    return [sharded.has(name) ? `INSERT INTO ${name}${cols ?? ''} SETTINGS insert_distributed_sync = 1 ${rest}` : sql];
+  }
+  if (SELECT.test(sql)) return [sql];
   const other = CREATE_OTHER.exec(sql);
   if (other) return [`${other[1]}${other[2]} ${on}${other[3]}`];
   throw new AppError('IXMETER_ERR_MIGRATION_INVALID', `cannot render for a cluster: ${sql.slice(0, 80)}…`);
