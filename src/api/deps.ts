@@ -14,6 +14,7 @@ import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Storage } from '../storage/clickhouse/client.js';
 import type { RedisHandle } from '../storage/redis/connection.js';
+import type { ResponseCache } from '../shared/response-cache.js';
 
 /** What the collectors report to /health (the collector process or the in-process collectors). */
 export interface CollectorStatus {
@@ -40,4 +41,6 @@ export interface ApiDeps {
   runs: StatementRuns | null;
   policies: PoliciesService;
   alerts: AlertsService;
+  /** Settled traffic and statement answers (src/shared/response-cache.ts). */
+  cache: ResponseCache;
 }

@@ -1,14 +1,17 @@
 /**
  * API tokens: random 256-bit secrets shown once, stored as SHA-256. Lookups are cached briefly so
- * authentication costs no query per request; revocation clears the cache of this process at once
- * (other processes see it within CACHE_TTL_MS).
+ * authentication costs no query per request (one lookup per token per CACHE_TTL_MS, shared by
+ * concurrent requests); revocation clears the cache of this process at once (other processes see it
+ * within CACHE_TTL_MS). Last-used times are kept in memory and written by flushUsage (every 30 s).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../shared/errors.js';
 import type { Principal, Role } from './roles.js';
 import type { TokenRow, TokensRepository } from './tokens.repository.js';
 
-const CACHE_TTL_MS = 10_000;
+export const CACHE_TTL_MS = 5_000;
+/** Unknown secrets are cached too (as null): bound the map against a flood of random tokens. */
+const CACHE_MAX_ENTRIES = 10_000;
 const ENV_ADMIN_ID = 'tok_env_admin';
 
 export function hashToken(token: string): string {
@@ -32,6 +35,35 @@ export interface CreateTokenInput {
 
 export function createTokensService(repo: TokensRepository) {
   const cache = new Map<string, { row: TokenRow | null; at: number }>();
+  const lookups = new Map<string, Promise<TokenRow | null>>();
+  let epoch = 0; // bumped by every change: a lookup that started before one is not cached
+
+  function forget(hash: string): void {
+    epoch++;
+    cache.delete(hash);
+    lookups.delete(hash);
+  }
+
+  async function lookup(hash: string): Promise<TokenRow | null> {
+    const cached = cache.get(hash);
+    if (cached && Date.now() - cached.at <= CACHE_TTL_MS) return cached.row;
+    let p = lookups.get(hash);
+    if (!p) {
+      const started = epoch;
+      p = repo.findByHash(hash).then((row) => {
+        if (epoch === started) {
+          cache.delete(hash);
+          cache.set(hash, { row, at: Date.now() });
+          if (cache.size > CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+        }
+        return row;
+      }).finally(() => {
+        if (lookups.get(hash) === p) lookups.delete(hash);
+      });
+      lookups.set(hash, p);
+    }
+    return p;
+  }
   const usage = new Map<string, { last_used_at: string; last_ip: string }>();
 
   function validate(input: CreateTokenInput): void {
@@ -55,7 +87,7 @@ export function createTokensService(repo: TokensRepository) {
       revoked_at: null,
       version: Date.now(),
     });
-    cache.delete(hashToken(secret));
+    forget(hashToken(secret));
     return { id, token: secret };
   }
 
@@ -71,7 +103,7 @@ export function createTokensService(repo: TokensRepository) {
       if (row.revoked_at) return row;
       const revoked = { ...row, revoked_at: nowIso(), version: Math.max(Date.now(), row.version + 1) };
       await repo.insert(revoked);
-      cache.delete(row.token_hash);
+      forget(row.token_hash);
       return revoked;
     },
 
@@ -80,12 +112,7 @@ export function createTokensService(repo: TokensRepository) {
     /** Resolve a bearer secret to a principal, or null when unknown/revoked. */
     async authenticate(secret: string, ip: string): Promise<Principal | null> {
       const hash = hashToken(secret);
-      let entry = cache.get(hash);
-      if (!entry || Date.now() - entry.at > CACHE_TTL_MS) {
-        entry = { row: await repo.findByHash(hash), at: Date.now() };
-        cache.set(hash, entry);
-      }
-      const row = entry.row;
+      const row = await lookup(hash);
       if (!row || row.revoked_at) return null;
       // Constant-time compare of the stored hash (defence in depth against a cache keyed by a near-miss).
       if (!timingSafeEqual(Buffer.from(row.token_hash), Buffer.from(hash))) return null;

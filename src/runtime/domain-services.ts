@@ -21,6 +21,7 @@ import type { QueueSet } from '../jobs/queues.js';
 import { createAlertsRepository } from '../alerts/alerts.repository.js';
 import { createAlertsService, type AlertView } from '../alerts/alerts.service.js';
 import { hookMatches } from '../alerts/webhooks.js';
+import { createResponseCache } from '../shared/response-cache.js';
 
 export interface DomainHooks {
   /** Live exporter counters of an in-process collector (null: read the snapshots collectors store). */
@@ -33,6 +34,17 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
   const members = createMembersService(createMembersRepository(c), hooks.onAssignmentsChanged);
   const statementsRepo = createStatementsRepository(c);
   const policies = createPoliciesService(statementsRepo);
+  // API answers of settled traffic and of statements; served only once a change watch runs (service.ts).
+  const cache = createResponseCache({ maxBytes: config.IXMETER_API_CACHE_MB * 1024 * 1024 });
+  const statementsService = createStatementsService(statementsRepo, members, policies, config.IXMETER_TIMEZONE);
+  // A compute in this process (worker, CLI) is seen by this process's cache at once.
+  const compute: typeof statementsService.compute = async (...args) => {
+    try {
+      return await statementsService.compute(...args);
+    } finally {
+      await cache.written('statements');
+    }
+  };
   const notify = async (alert: AlertView, event: string): Promise<void> => {
     if (!queues) return;
     const hooks = config.IXMETER_WEBHOOKS;
@@ -45,10 +57,11 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
     members,
     statementsRepo,
     policies,
-    statements: createStatementsService(statementsRepo, members, policies, config.IXMETER_TIMEZONE),
+    statements: { ...statementsService, compute },
+    cache,
     runs: queues ? createStatementRuns(statementsRepo, members, queues) : null,
     tokens: createTokensService(createTokensRepository(c)),
-    audit: createAuditLog(c, log),
+    audit: createAuditLog(c, log, { flushIntervalMs: config.IXMETER_AUDIT_FLUSH_MS }),
     exporters: createExportersService(createExportersRepository(c), hooks.liveExporters ?? null),
     traffic: createTrafficService(createTrafficRepository(c), config.IXMETER_TIMEZONE),
     reconciliation: createReconciliationService(createReconciliationRepository(c), config.IXMETER_TIMEZONE, config.IXMETER_RECONCILE_THRESHOLD_PCT),

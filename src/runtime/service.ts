@@ -24,6 +24,7 @@ import { startWorkers } from '../jobs/worker.js';
 import { createSecurityScan } from '../alerts/security-scan.js';
 import { readSecuritySettings } from '../alerts/security-settings.js';
 import { readFileSync } from 'node:fs';
+import { createCacheWatch } from '../api/cache-watch.js';
 
 /** IXMETER_MEMBERS_FILE: imported at every start when it changed; a bad file is logged and changes nothing (ingest goes on). */
 async function importMembersFileAtStart(members: MembersService, file: string, log: Logger): Promise<void> {
@@ -124,6 +125,12 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
 
     let url: string | null = null;
     if (opts.parts.includes('api')) {
+      // The API's response cache serves answers only while this watch sees every process's writes.
+      if (config.IXMETER_API_CACHE_MB > 0) {
+        const watch = createCacheWatch(storage.client, domain.cache, log, { cluster: config.IXMETER_CLICKHOUSE_CLUSTER });
+        await watch.start();
+        steps.push({ name: 'cache-watch', run: () => watch.stop() });
+      }
       const app = await buildApp({ config, log, storage, redis, metrics, collectors, ...domain });
       url = await app.listen({ host: config.IXMETER_HTTP_HOST, port: config.IXMETER_HTTP_PORT });
       steps.push({ name: 'http', run: () => app.close() });

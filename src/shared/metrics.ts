@@ -23,7 +23,13 @@ export function createMetrics() {
     labelNames: ['reason'] as const,
     registers: [registry],
   });
-  return { registry, httpRequests, httpDuration, authFailures };
+  const apiCache = new Counter({
+    name: 'ixmeter_api_cache_lookups_total',
+    help: 'Response cache lookups by namespace and result (hit, miss, coalesced with an identical read in flight, bypass while disabled)',
+    labelNames: ['namespace', 'result'] as const,
+    registers: [registry],
+  });
+  return { registry, httpRequests, httpDuration, authFailures, apiCache };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
+import { createCacheWatch, type CacheWatch } from '../../src/api/cache-watch.js';
 import { createDomainServices } from '../../src/runtime/domain-services.js';
 import { openMigratedStorage } from '../../src/runtime/storage-setup.js';
 import { createMetrics } from '../../src/shared/metrics.js';
@@ -56,6 +57,7 @@ let storage: Storage;
 let redis: RedisHandle;
 let queues: QueueSet;
 let app: FastifyInstance;
+let watch: CacheWatch;
 const tokens: Partial<Record<Role, string>> = {};
 
 beforeAll(async () => {
@@ -64,11 +66,14 @@ beforeAll(async () => {
   redis = await connectRedis(config, silentLog);
   queues = createQueues(config.IXMETER_REDIS_URL, config.IXMETER_REDIS_PREFIX);
   const domain = createDomainServices(storage, config, silentLog, {}, queues);
+  // With the response cache on, as in the service: access is checked before any cached answer.
+  watch = createCacheWatch(storage.client, domain.cache, silentLog);
+  await watch.start();
   app = await buildApp({ config, log: silentLog, storage, redis, metrics: createMetrics(), collectors: () => ({ status: 'stopped', listeners: [] }), ...domain });
   await app.ready();
   for (const r of ALL) tokens[r] = (await domain.tokens.create({ role: r, asn: r === 'member' ? 64500 : null, createdBy: 'test' })).token;
 });
-afterAll(async () => { await app?.close(); await queues?.close(); await redis?.close(); await storage?.close(); dir.cleanup(); });
+afterAll(async () => { await watch?.stop(); await app?.close(); await queues?.close(); await redis?.close(); await storage?.close(); dir.cleanup(); });
 
 function fill(url: string, asn: number): string {
   return url.replace(':asn', String(asn)).replace(':month', '2026-10').replace(':id', 'x_1');

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { AsnSchema } from '../../auth/roles.js';
 import type { MembersService } from '../../members/members.service.js';
 import { MEMBER_TYPES } from '../../members/ixf.schema.js';
-import type { TrafficService } from '../../traffic/traffic.service.js';
+import { resolveRange, resolveStep, type TrafficService } from '../../traffic/traffic.service.js';
 import type { AuditLog } from '../../audit/audit.service.js';
+import { settledBeforeMs, type ResponseCache } from '../../shared/response-cache.js';
 import { assertAsnAccess, requirePrincipal } from '../plugins/auth.js';
 
 const READERS = ['admin', 'finance', 'security', 'auditor', 'member'] as const;
@@ -21,7 +22,28 @@ function view(m: { asn: number; name: string; name_zh: string; url: string; memb
   return { asn, name, name_zh, url, member_type, first_production_date, subsidy_enrolled, port_capacity_mbps, peering_policy, active: m.active === 1 };
 }
 
-export function membersRoutes(members: MembersService, traffic: TrafficService, audit: AuditLog): FastifyPluginAsyncZod {
+const MemberTrafficSchema = z.object({
+  asn: z.number(), from: z.string(), to: z.string(), step: z.number(),
+  in_bytes: Counter, out_bytes: Counter, in_l3_bytes: Counter, out_l3_bytes: Counter, in_packets: Counter, out_packets: Counter,
+  in_samples: Counter, out_samples: Counter,
+  series: z.array(z.object({ ts: z.string(), in_bps: z.number(), out_bps: z.number() })),
+});
+
+/**
+ * Member traffic over a settled range (ending before settledBeforeMs, at steps of the 5-minute rollup)
+ * comes from the response cache as serialized JSON (validated against the response schema once, when
+ * computed); anything reaching into live buckets is read every time. Access is checked before, and the
+ * read audited after, either way.
+ */
+function memberTrafficBody(traffic: TrafficService, cache: ResponseCache, asn: number, q: { from?: string; to?: string; step?: number }) {
+  const { fromMs, toMs } = resolveRange(q.from, q.to);
+  const step = resolveStep(q.step, fromMs, toMs);
+  if (step < 300 || toMs > settledBeforeMs(Date.now())) return traffic.memberTraffic(asn, q);
+  return cache.through('traffic', `member:${asn}:${fromMs}:${toMs}:${step}`,
+    async () => JSON.stringify(z.encode(MemberTrafficSchema, await traffic.memberTraffic(asn, q))), (json) => json.length * 2);
+}
+
+export function membersRoutes(members: MembersService, traffic: TrafficService, audit: AuditLog, cache: ResponseCache): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/members', {
       config: { roles: READERS },
@@ -70,18 +92,13 @@ export function membersRoutes(members: MembersService, traffic: TrafficService, 
         summary: 'Member traffic: totals and series (in = the member sends into the exchange, out = the exchange delivers to it)',
         params: z.object({ asn: AsnSchema }),
         querystring: z.object({ from: IsoTime.optional(), to: IsoTime.optional(), step: z.coerce.number().int().positive().optional().describe('seconds; default chosen for ≤ 600 points') }),
-        response: {
-          200: z.object({
-            asn: z.number(), from: z.string(), to: z.string(), step: z.number(),
-            in_bytes: Counter, out_bytes: Counter, in_l3_bytes: Counter, out_l3_bytes: Counter, in_packets: Counter, out_packets: Counter,
-            in_samples: Counter, out_samples: Counter,
-            series: z.array(z.object({ ts: z.string(), in_bps: z.number(), out_bps: z.number() })),
-          }),
-        },
+        response: { 200: MemberTrafficSchema },
       },
-    }, async (req) => {
+    }, async (req, reply) => {
       assertAsnAccess(req, req.params.asn);
-      return traffic.memberTraffic(req.params.asn, req.query);
+      const body = await memberTrafficBody(traffic, cache, req.params.asn, req.query);
+      // A string with a JSON content type is sent as is (fastify skips the serializer).
+      return typeof body === 'string' ? reply.type('application/json; charset=utf-8').send(body as never) : body;
     });
 
     app.get('/traffic/matrix', {

@@ -13,12 +13,19 @@ function attachment(reply: FastifyReply, name: string, type: string): FastifyRep
   return reply.header('content-type', type).header('content-disposition', `attachment; filename="${name}"`);
 }
 
-export async function sendStatement(reply: FastifyReply, s: { document: StatementDocument; status: StatementStatus; events: EventRow[] }, format: Format, lang: 'zh' | 'en') {
+export interface StatementView { document: StatementDocument; status: StatementStatus; events: EventRow[] }
+
+/** The JSON answer of a statement: the document with its workflow status and history. */
+export function statementJson(s: StatementView): string {
+  return JSON.stringify({ ...s.document, status: s.status, history: s.events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
+}
+
+export async function sendStatement(reply: FastifyReply, s: StatementView, format: Format, lang: 'zh' | 'en') {
   const d = s.document;
   const base = `ixmeter-statement-AS${d.asn}-${d.month}-v${d.version}`;
   switch (format) {
     case 'json':
-      return reply.send({ ...d, status: s.status, history: s.events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) });
+      return reply.type('application/json; charset=utf-8').send(statementJson(s));
     case 'csv':
       return attachment(reply, `${base}.csv`, 'text/csv; charset=utf-8').send(renderStatementCsv(d, { lang: 'both', status: s.status }));
     case 'xlsx':

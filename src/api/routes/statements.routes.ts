@@ -9,7 +9,8 @@ import type { StatementsService } from '../../statements/statements.service.js';
 import { transition } from '../../statements/workflow.js';
 import type { PoliciesService } from '../../subsidies/policies.service.js';
 import { assertAsnAccess, requirePrincipal } from '../plugins/auth.js';
-import { sendStatement, sendPeriod, FORMATS } from './statement-downloads.js';
+import { sendStatement, sendPeriod, statementJson, FORMATS } from './statement-downloads.js';
+import type { ResponseCache } from '../../shared/response-cache.js';
 
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month must be YYYY-MM');
 const FINANCE = ['admin', 'finance'] as const;
@@ -20,7 +21,11 @@ export interface StatementsRouteDeps {
   runs: StatementRuns | null;
   policies: PoliciesService;
   audit: AuditLog;
+  /** Statement reads; every statement write in this process invalidates it (compute: domain-services.ts). */
+  cache: ResponseCache;
 }
+
+const sizeOf = (v: unknown) => JSON.stringify(v).length;
 
 export function statementsRoutes(d: StatementsRouteDeps): FastifyPluginAsyncZod {
   return async (app) => {
@@ -50,7 +55,7 @@ export function statementsRoutes(d: StatementsRouteDeps): FastifyPluginAsyncZod 
       config: { roles: ['admin', 'finance', 'auditor'] },
       schema: { tags: ['statements'], summary: 'Finance period view: every member of a month with totals, P95 and subsidy; ?format=csv|xlsx', params: z.object({ month: Month }), querystring: z.object({ format: z.enum(['json', 'csv', 'xlsx']).default('json'), lang: z.enum(['zh', 'en', 'both']).default('both') }) },
     }, async (req, reply) => {
-      const rows = await d.statements.period(req.params.month);
+      const rows = await d.cache.through('statements', `period:${req.params.month}`, () => d.statements.period(req.params.month), sizeOf);
       return sendPeriod(reply, req.params.month, rows, req.query.format, req.query.lang);
     });
 
@@ -63,7 +68,15 @@ export function statementsRoutes(d: StatementsRouteDeps): FastifyPluginAsyncZod 
       },
     }, async (req, reply) => {
       assertAsnAccess(req, req.params.asn);
-      const s = await d.statements.get(req.params.asn, req.params.month, req.query.version);
+      const { asn, month } = req.params;
+      const version = req.query.version;
+      const key = `member:${asn}:${month}:${version ?? 'latest'}`;
+      if (req.query.format === 'json') {
+        // The JSON answer is cached serialized; downloads render from the cached statement.
+        const json = await d.cache.through('statements', `${key}:json`, async () => statementJson(await d.statements.get(asn, month, version)), (j) => j.length * 2);
+        return reply.type('application/json; charset=utf-8').send(json);
+      }
+      const s = await d.cache.through('statements', key, () => d.statements.get(asn, month, version), sizeOf);
       return sendStatement(reply, s, req.query.format, req.query.lang);
     });
 
@@ -79,7 +92,8 @@ export function statementsRoutes(d: StatementsRouteDeps): FastifyPluginAsyncZod 
       }, async (req) => {
         const p = requirePrincipal(req);
         const version = req.body.version ?? (await d.statements.get(req.params.asn, req.params.month)).document.version;
-        const r = await transition(d.statementsRepo, { asn: req.params.asn, month: req.params.month, version, action, actor: p.tokenId, role: p.role, note: req.body.note });
+        const r = await transition(d.statementsRepo, { asn: req.params.asn, month: req.params.month, version, action, actor: p.tokenId, role: p.role, note: req.body.note })
+          .finally(() => d.cache.written('statements'));
         await d.audit.append({ actor: p.tokenId, role: p.role, action: `statement.${action}`, object: `AS${req.params.asn}/${req.params.month}/v${version}`, outcome: 'ok', sourceIp: req.ip, details: { note: req.body.note, status: r.status } });
         return { asn: req.params.asn, month: req.params.month, version, status: r.status };
       });
