@@ -25,21 +25,25 @@ const SHM = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
  */
 export function clickHouseInsert(client: ClickHouseClient, mode: 'embedded' | 'server' = 'embedded'): InsertFn {
   const settings = (id: string) => ({ insert_deduplication_token: id, deduplicate_blocks_in_dependent_materialized_views: 1 as const });
+  // Embedded: the settings go in the statement's own SETTINGS clause. chDB's adapter turns `clickhouse_settings`
+  // into session-wide SET, so a token would stick to the session and deduplicate later token-less inserts.
+  const clause = (id: string) => `SETTINGS insert_deduplication_token = '${id.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}', deduplicate_blocks_in_dependent_materialized_views = 1`;
   return async (b) => {
     const cols = COLUMNS[b.table];
     const target = `${b.table}${cols ? ` (${cols.join(', ')})` : ''}`;
-    if (typeof b.body === 'string') {
-      await client.command({ query: `INSERT INTO ${target} FORMAT ${b.format}\n${b.body}`, clickhouse_settings: settings(b.id) });
+    if (mode === 'server') {
+      if (typeof b.body === 'string') await client.command({ query: `INSERT INTO ${target} FORMAT ${b.format}\n${b.body}`, clickhouse_settings: settings(b.id) });
+      else await client.exec({ query: `INSERT INTO ${target} FORMAT ${b.format}`, values: Readable.from([Buffer.from(b.body)]), clickhouse_settings: settings(b.id) });
       return;
     }
-    if (mode === 'server') {
-      await client.exec({ query: `INSERT INTO ${target} FORMAT ${b.format}`, values: Readable.from([Buffer.from(b.body)]), clickhouse_settings: settings(b.id) });
+    if (typeof b.body === 'string') {
+      await client.command({ query: `INSERT INTO ${target} ${clause(b.id)} FORMAT ${b.format}\n${b.body}` });
       return;
     }
     const file = join(SHM, `ixmeter-${process.pid}-${randomBytes(6).toString('hex')}.bin`);
     writeFileSync(file, b.body);
     try {
-      await client.command({ query: `INSERT INTO ${target} FROM INFILE '${file}' FORMAT ${b.format}`, clickhouse_settings: settings(b.id) });
+      await client.command({ query: `INSERT INTO ${target} FROM INFILE '${file}' ${clause(b.id)} FORMAT ${b.format}` });
     } finally {
       rmSync(file, { force: true });
     }

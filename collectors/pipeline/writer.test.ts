@@ -306,6 +306,14 @@ describe('batch writer on real chDB', () => {
       expect(events.find((e) => e.type === 'rejected')).toMatchObject({ error: expect.stringMatching(/parse/i) });
       expect(readdirSync(join(dir.path, 'rejected'))).toHaveLength(2);
       await w.close();
+      // The token belongs to its insert only: chDB must not keep it for the session (a later token-less
+      // insert into a deduplicated table would be dropped as a repeat).
+      const tok = await storage.client.query({ query: "SELECT getSetting('insert_deduplication_token') AS t", format: 'JSONEachRow' });
+      expect(await tok.json()).toEqual([{ t: '' }]);
+      await storage.client.command({ query: 'INSERT INTO w FORMAT JSONCompactEachRow\n[5000]' });
+      await storage.client.command({ query: 'INSERT INTO w FORMAT JSONCompactEachRow\n[5001]' });
+      const after = await storage.client.query({ query: 'SELECT count() AS n FROM w', format: 'JSONEachRow' });
+      expect((await after.json<{ n: unknown }>()).map((r) => Number(r.n))).toEqual([1002]);
     } finally {
       await storage.close();
     }
