@@ -71,6 +71,7 @@ export async function startCollector(config: Config, log: Logger, metrics: Colle
     host: config.IXMETER_UDP_HOST,
     listeners: listenersCfg,
     recvBufferBytes: config.IXMETER_UDP_RECV_BUFFER_BYTES,
+    receiverNice: config.IXMETER_UDP_RECEIVER_NICE,
     batchRows: config.IXMETER_BATCH_SIZE,
     batchMaxWaitMs: Math.max(20, Math.floor(config.IXMETER_FLUSH_INTERVAL_MS / 2)),
     samplingOverrides: config.IXMETER_SAMPLING_OVERRIDES,

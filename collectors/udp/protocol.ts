@@ -8,6 +8,8 @@ export interface ReceiverOptions {
   host: string;
   listeners: Array<{ name: string; port: number }>;
   recvBufferBytes: number;
+  /** Nice value for the receiving thread (Linux, per thread); null leaves it alone. */
+  receiverNice: number | null;
   /** Rows per batch handed to the writer, and the longest time a row waits in the worker. */
   batchRows: number;
   batchMaxWaitMs: number;

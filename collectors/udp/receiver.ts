@@ -15,6 +15,7 @@ import { createFastPathEngine } from '../../src/security/detectors/engine.js';
 import { parseSecuritySettings } from '../../src/security/thresholds.js';
 import { securityContext } from '../pipeline/security-context.js';
 import { loadDecoderState, saveDecoderState } from '../pipeline/state-store.js';
+import { setCurrentThreadNice } from './thread-priority.js';
 import type { ListenerState, ReceiverOptions, WorkerToMain } from './protocol.js';
 
 export interface Receiver {
@@ -114,6 +115,11 @@ export function createReceiver(opts: ReceiverOptions, post: (m: WorkerToMain, tr
       post({ type: 'log', level: 'info', msg: 'attribution keys loaded', data: { keys: list.length } });
     },
     async start() {
+      if (opts.receiverNice !== null) {
+        const p = setCurrentThreadNice(opts.receiverNice);
+        if (p.ok) post({ type: 'log', level: 'info', msg: 'UDP receive thread priority set', data: { tid: p.tid, nice: p.nice } });
+        else post({ type: 'log', level: 'warn', msg: `UDP receive thread keeps its priority: ${p.reason}`, data: { nice: opts.receiverNice } });
+      }
       const states = await Promise.all(opts.listeners.map(bind));
       timers.push(setInterval(flushRows, opts.batchMaxWaitMs));
       timers.push(setInterval(() => {

@@ -55,6 +55,7 @@ export const ConfigSchema = z.object({
   IXMETER_NETFLOW_PORT: port.default(2055).describe('UDP, NetFlow v5 and v9 (0 disables; every port accepts every protocol)'),
   IXMETER_IPFIX_PORT: port.default(4739).describe('UDP, IPFIX (0 disables)'),
   IXMETER_SFLOW_PORT: port.default(6343).describe('UDP, sFlow v5 (0 disables)'),
+  IXMETER_UDP_RECEIVER_NICE: z.coerce.number().int().min(-20).max(19).default(-10).describe('Linux nice value of the UDP receive/decode thread, so that database work never delays reading the sockets (below 0 needs root or CAP_SYS_NICE; when refused the thread keeps its priority and a warning is logged)'),
   IXMETER_UDP_RECV_BUFFER_BYTES: z.coerce.number().int().min(65536).max(2 ** 31 - 1).default(32 * 1024 * 1024).describe('SO_RCVBUF asked for each collector socket (the kernel caps it at net.core.rmem_max)'),
   IXMETER_SAMPLING_OVERRIDES: z.string().optional().describe('forced sampling rates per exporter subnet, "CIDR=rate,…" (e.g. 192.0.2.0/24=4096); wins over what devices report'),
   IXMETER_SAMPLING_DEFAULTS: z.string().optional().describe('sampling rates per exporter subnet used only when a device reports none ("CIDR=rate,…"; 0.0.0.0/0 and ::/0 work as catch-alls)'),

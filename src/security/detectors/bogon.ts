@@ -11,6 +11,8 @@ import { hashStr, TopK } from './topk.js';
 
 interface BogonAgg {
   key: string;
+  /** Flows seen; evidence (top sources/destinations) is updated for every flow up to EVIDENCE_EVERY_FROM, then for every EVIDENCE_STRIDE-th with that weight. */
+  n: number;
   asn: number;
   pkts: number;
   bytes: number;
@@ -32,27 +34,43 @@ export function isCheckedBogon(f: SecurityFlow): boolean {
   return isBogonSource(a);
 }
 
+/**
+ * A spoofed-source flood makes every flow a bogon: the counts stay exact, but the heavy-hitter evidence of a hot
+ * port is then sampled (1 in EVIDENCE_STRIDE flows, weighted), which keeps the detector's per-flow cost flat.
+ */
+const EVIDENCE_EVERY_FROM = 256;
+const EVIDENCE_STRIDE = 8;
+
 export class BogonState {
   byPort = new Map<string, BogonAgg>();
+  /** The same aggregates by exporter and ifIndex: the per-flow lookup builds no key string. */
+  private byExporter = new Map<string, Map<number, BogonAgg>>();
   dropped = 0;
 
   constructor(private readonly maxKeys: number) {}
 
   observe(f: SecurityFlow): void {
-    const key = portKey(f.exporter, f.inIf);
-    let x = this.byPort.get(key);
+    let byIf = this.byExporter.get(f.exporter);
+    if (byIf === undefined) this.byExporter.set(f.exporter, (byIf = new Map()));
+    let x = byIf.get(f.inIf);
     if (!x) {
       if (this.byPort.size >= this.maxKeys) { this.dropped++; return; }
-      x = { key, asn: f.srcAsn, pkts: 0, bytes: 0, firstMs: f.receivedAtMs, lastMs: f.receivedAtMs, sources: new TopK<string>(16, ''), dsts: new TopK<string>(8, ''), samples: [], rates: [] };
+      const key = portKey(f.exporter, f.inIf);
+      x = { key, n: 0, asn: f.srcAsn, pkts: 0, bytes: 0, firstMs: f.receivedAtMs, lastMs: f.receivedAtMs, sources: new TopK<string>(16, ''), dsts: new TopK<string>(8, ''), samples: [], rates: [] };
       this.byPort.set(key, x);
+      byIf.set(f.inIf, x);
     }
     const r = f.samplingRate > 0 ? f.samplingRate : 1;
     x.pkts += f.packets * r;
     x.bytes += f.frameOctets * r;
     x.lastMs = f.receivedAtMs;
     if (f.srcAsn) x.asn = f.srcAsn;
-    x.sources.add(f.srcAddr, hashStr(f.srcAddr), f.packets * r, f.frameOctets * r, f.srcAsn);
-    x.dsts.add(f.dstAddr, hashStr(f.dstAddr), f.packets * r);
+    const n = ++x.n;
+    if (n <= EVIDENCE_EVERY_FROM || n % EVIDENCE_STRIDE === 0) {
+      const w = n <= EVIDENCE_EVERY_FROM ? r : r * EVIDENCE_STRIDE;
+      x.sources.add(f.srcAddr, hashStr(f.srcAddr), f.packets * w, f.frameOctets * w, f.srcAsn);
+      x.dsts.add(f.dstAddr, hashStr(f.dstAddr), f.packets * w);
+    }
     if (x.samples.length < 10) x.samples.push(sampleOf(f));
     if (x.rates.length < 8 && !x.rates.includes(r)) x.rates.push(r);
   }
@@ -76,5 +94,6 @@ export class BogonState {
       });
     }
     this.byPort = new Map();
+    this.byExporter = new Map();
   }
 }
