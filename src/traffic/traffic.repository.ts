@@ -1,7 +1,11 @@
 /**
- * Read side of member traffic. The 5-minute rollups answer every query at ≥ 300 s steps: one member's
- * traffic from member_io_5m (ordered by member), the member × member matrix from member_traffic_5m; raw
- * flows are read only for finer steps (within their retention). Typed parameters only.
+ * Read side of member traffic. The rollups answer every query at ≥ 300 s steps: one member's traffic from
+ * member_io_5m (ordered by member), the member × member matrix from member_traffic_1h (whole UTC hours) plus
+ * the partial hours at the range's edges from member_io_5m's sending side (asn = src, peer = dst; ordered by
+ * member and bucket, so an edge hour is about one granule per member, where member_traffic_5m, ordered by pair,
+ * would read whole month partitions; the 0011 view keeps both equal, and every stored row has samples > 0, so the
+ * receiving-side rows are exactly those with all in_* zero); raw flows are read only for finer steps (within
+ * their retention). Typed parameters only.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { compactRows } from '../storage/clickhouse/compact.js';
@@ -14,6 +18,17 @@ export interface MatrixRow { src_asn: number; dst_asn: number; bytes: string; l3
 const RAW_SCALED = {
   bytes: 'sum(frame_octets * sampling_rate)', l3: 'sum(l3_octets * sampling_rate)', packets: 'sum(packets * sampling_rate)', time: "toDateTime(received_at, 'UTC')",
 };
+
+const HOUR_S = 3600;
+
+/**
+ * The whole UTC hours [a, b) inside [from, to) (epoch seconds): every 5-minute bucket of such an hour lies
+ * in the range, and every bucket in [from, a) or [b, to) lies in an hour that does not. a = b when none fits.
+ */
+export function wholeHours(from: number, to: number): { a: number; b: number } {
+  const a = Math.min(Math.ceil(from / HOUR_S) * HOUR_S, to);
+  return { a, b: Math.max(a, Math.floor(to / HOUR_S) * HOUR_S) };
+}
 
 export function createTrafficRepository(client: ClickHouseClient) {
   async function rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
@@ -75,15 +90,34 @@ export function createTrafficRepository(client: ClickHouseClient) {
       return out.map((r) => ({ ts: Number(r[0]) * 1000, in_bytes: r[1], out_bytes: r[2] }));
     },
 
+    /**
+     * Pairs over [from, to), as member_traffic_5m sums them: the whole UTC hours [a, b) from member_traffic_1h,
+     * the rest ([from, a) and [b, to), each shorter than an hour; everything when no whole hour fits) from
+     * member_traffic_5m. Each side is summed per pair where it is stored (on the shards in a cluster).
+     */
     async matrix(fromMs: number, toMs: number, onlyAsn: number | null): Promise<MatrixRow[]> {
+      const { from, to } = range(fromMs, toMs);
+      const { a, b } = wholeHours(from, to);
+      const only = '({only:UInt32} = 0 OR src_asn = {only:UInt32} OR dst_asn = {only:UInt32})';
+      const at = (p: string) => `toDateTime({${p}:UInt32}, 'UTC')`;
       const out = await rows<Record<string, string>>(
         // Aliases differ from the column names: ClickHouse would resolve ORDER BY sum(bytes) to the alias.
-        `SELECT src_asn, dst_asn, toString(sum(bytes)) AS b_, toString(sum(l3_bytes)) AS l3_, toString(sum(packets)) AS p_
-         FROM member_traffic_5m
-         WHERE bucket >= toDateTime({from:UInt32}, 'UTC') AND bucket < toDateTime({to:UInt32}, 'UTC')
-           AND ({only:UInt32} = 0 OR src_asn = {only:UInt32} OR dst_asn = {only:UInt32})
-         GROUP BY src_asn, dst_asn ORDER BY sum(bytes) DESC`,
-        { only: onlyAsn ?? 0, ...range(fromMs, toMs) },
+        `SELECT src_asn, dst_asn, toString(sum(b)) AS b_, toString(sum(l3)) AS l3_, toString(sum(p)) AS p_
+         FROM (
+           SELECT src_asn, dst_asn, sum(bytes) AS b, sum(l3_bytes) AS l3, sum(packets) AS p
+           FROM member_traffic_1h
+           WHERE bucket >= ${at('a')} AND bucket < ${at('b')} AND ${only}
+           GROUP BY src_asn, dst_asn
+           UNION ALL
+           SELECT asn AS src_asn, peer_asn AS dst_asn, sum(in_bytes) AS b, sum(in_l3_bytes) AS l3, sum(in_packets) AS p
+           FROM member_io_5m
+           WHERE ((bucket >= ${at('from')} AND bucket < ${at('a')}) OR (bucket >= ${at('b')} AND bucket < ${at('to')}))
+             AND (in_bytes, in_l3_bytes, in_packets, in_samples) != (0, 0, 0, 0)
+             AND ({only:UInt32} = 0 OR asn = {only:UInt32} OR peer_asn = {only:UInt32})
+           GROUP BY asn, peer_asn
+         )
+         GROUP BY src_asn, dst_asn ORDER BY sum(b) DESC, src_asn, dst_asn`,
+        { only: onlyAsn ?? 0, from, to, a, b },
       );
       return out.map((r) => ({ src_asn: Number(r.src_asn), dst_asn: Number(r.dst_asn), bytes: r.b_!, l3_bytes: r.l3_!, packets: r.p_! }));
     },

@@ -4,8 +4,9 @@
  * 30 days, 500 members).
  *
  * Data: `member_traffic_5m` filled inside ClickHouse (`INSERT … SELECT … FROM numbers_mt(…)`, no JS row
- * loop; `member_io_5m`, which memberTraffic reads, follows through its materialized view). Member m (0 … N−1, ASN 4200000000+m) talks to 10–20 peers in every bucket; peers are skewed towards
- * low member numbers (a few "content" members most others talk to); the member's rate is Pareto
+ * loop; `member_io_5m`, which memberTraffic reads, and `member_traffic_1h`, which the matrix reads, follow
+ * through their views). Member m (0 … N−1, ASN 4200000000+m) talks to 10–20 peers in every bucket; peers are
+ * skewed towards low member numbers (a few "content" members most others talk to); the member's rate is Pareto
  * (α 1.2, ≥ 20 Mbit/s, ≤ 200 Gbit/s), split Zipf-like over its peers (peer k gets 1/(k+1)); diurnal curve
  * peaking 21:00 UTC+8, ±15 % noise; a third of the pairs IPv6. packets = bytes/900, l3 = bytes − 18·packets,
  * samples ≈ packets/2000. Deterministic (hashes, no rand()).
@@ -156,6 +157,8 @@ export interface QueriesState {
   disk: DiskUsage;
   /** member_io_5m, the per-member rollup memberTraffic reads (kept from member_traffic_5m by a view). */
   ioDisk: DiskUsage;
+  /** member_traffic_1h, the hourly rollup the matrix reads (whole hours; the edges of a range from member_traffic_5m). */
+  hourDisk: DiskUsage;
   queries: QueryTiming[];
 }
 
@@ -242,14 +245,18 @@ export async function benchQueries(log: Log): Promise<QueriesReport> {
       { name: `memberTraffic, ${days} d, auto step`, targetMs: 50, run: async () => (await svc.traffic.memberTraffic(member(), { from, to })).series.length },
       { name: 'memberTraffic, 1 d, step 300 s', targetMs: 50, run: async () => (await svc.traffic.memberTraffic(member(), { from: dayFrom, to, step: 300 })).series.length },
       { name: `matrix, ${days} d`, targetMs: 500, run: async () => (await svc.traffic.matrix({ from, to }, null)).rows.length },
+      { name: `matrix, ${days} d, unaligned (edges < 1 h from the 5-minute rollup)`, targetMs: 500,
+        run: async () => (await svc.traffic.matrix({ from: new Date(fromMs + 1_040_000).toISOString(), to: new Date(toMs - 2_530_000).toISOString() }, null)).rows.length },
       { name: 'matrix, 1 d', targetMs: 500, run: async () => (await svc.traffic.matrix({ from: dayFrom, to }, null)).rows.length },
     ];
 
     const measure = async (state: QueriesState['state'], prepareSeconds: number): Promise<QueriesState> => {
-      const mergeWaitMs = await settleMerges(c, ['member_traffic_5m', 'member_io_5m'], 90_000);
+      const mergeWaitMs = await settleMerges(c, ['member_traffic_5m', 'member_io_5m', 'member_traffic_1h'], 90_000);
       const disk = await diskUsage(c, 'member_traffic_5m');
       const ioDisk = await diskUsage(c, 'member_io_5m');
-      log(`${state}: ${disk.parts} parts, ${disk.rows} rows, ${mib(disk.bytesOnDisk)} on disk; member_io_5m ${ioDisk.parts} parts, ${ioDisk.rows} rows, ${mib(ioDisk.bytesOnDisk)} (merges settled after ${mergeWaitMs} ms)`);
+      const hourDisk = await diskUsage(c, 'member_traffic_1h');
+      log(`${state}: ${disk.parts} parts, ${disk.rows} rows, ${mib(disk.bytesOnDisk)} on disk; member_io_5m ${ioDisk.parts} parts, ${ioDisk.rows} rows, ${mib(ioDisk.bytesOnDisk)}; ` +
+        `member_traffic_1h ${hourDisk.parts} parts, ${hourDisk.rows} rows, ${mib(hourDisk.bytesOnDisk)} (merges settled after ${mergeWaitMs} ms)`);
       const queries: QueryTiming[] = [];
       for (const q of cases) {
         let resultRows = 0;
@@ -260,15 +267,14 @@ export async function benchQueries(log: Log): Promise<QueriesReport> {
         log(`  ${q.name}: median ${t.medianMs} ms, p95 ${t.p95Ms} ms (${resultRows} rows/points)`);
         queries.push(t);
       }
-      return { state, prepareSeconds, mergeWaitMs, disk, ioDisk, queries };
+      return { state, prepareSeconds, mergeWaitMs, disk, ioDisk, hourDisk, queries };
     };
 
     const states: QueriesState[] = [await measure('as inserted', 0)];
     if (optimize) {
-      log('OPTIMIZE TABLE member_traffic_5m FINAL, member_io_5m FINAL …');
+      log('OPTIMIZE TABLE member_traffic_5m, member_io_5m, member_traffic_1h FINAL …');
       const opt = await timed(async () => {
-        await c.command({ query: 'OPTIMIZE TABLE member_traffic_5m FINAL' });
-        await c.command({ query: 'OPTIMIZE TABLE member_io_5m FINAL' });
+        for (const t of ['member_traffic_5m', 'member_io_5m', 'member_traffic_1h']) await c.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
       });
       states.push(await measure('after OPTIMIZE FINAL', Math.round(opt.ms / 100) / 10));
     }
@@ -298,7 +304,7 @@ export function queriesMarkdown(r: QueriesReport): string {
   md.push('', '| table | data | parts | rows | on disk | compressed | uncompressed | bytes/row on disk | prepare |', '|---|---|---:|---:|---:|---:|---:|---:|---|');
   for (const s of r.states) {
     const prep = s.state === 'after OPTIMIZE FINAL' ? `OPTIMIZE FINAL ${s.prepareSeconds} s` : `merges settled ${(s.mergeWaitMs / 1000).toFixed(1)} s`;
-    for (const d of [s.disk, s.ioDisk]) {
+    for (const d of [s.disk, s.ioDisk, s.hourDisk]) {
       md.push(`| ${d.table} | ${s.state} | ${d.parts} | ${int(d.rows)} | ${mib(d.bytesOnDisk)} | ${mib(d.compressedBytes)} | ${mib(d.uncompressedBytes)} | ${d.bytesPerRow} | ${prep} |`);
     }
   }

@@ -181,7 +181,7 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
       });
     });
     log(`filled in ${(fill.ms / 1000).toFixed(1)} s; waiting for background merges (≤ 60 s) …`);
-    const mergeWaitMs = await settleMerges(c, ['member_traffic_5m', 'member_io_5m'], 60_000);
+    const mergeWaitMs = await settleMerges(c, ['member_traffic_5m', 'member_io_5m', 'member_traffic_1h'], 60_000);
     const traffic = await diskUsage(c, 'member_traffic_5m');
     const activity = await diskUsage(c, 'collector_activity_5m');
     log(`member_traffic_5m: ${traffic.parts} parts, ${int(traffic.rows)} rows, ${mib(traffic.bytesOnDisk)} (merges waited ${(mergeWaitMs / 1000).toFixed(1)} s)`);

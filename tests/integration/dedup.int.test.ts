@@ -1,7 +1,7 @@
 /**
  * A batch inserted twice with the same id (a spool replay after an ambiguous failure) is stored once,
- * in flows_raw AND in every rollup fed by a materialized view, directly or in a cascade (member_io_5m) (measured: without the deduplication
- * window on the rollup tables the repeat is added to them).
+ * in flows_raw AND in every rollup fed by a materialized view, directly or in a cascade (member_io_5m,
+ * member_traffic_1h) (measured: without the deduplication window on the rollup tables the repeat is added to them).
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ async function n(sql: string): Promise<number> {
 }
 
 describe('insert deduplication', () => {
-  it('stores a replayed batch once in flows_raw, member_traffic_5m, member_io_5m and collector_activity_5m', async () => {
+  it('stores a replayed batch once in flows_raw, member_traffic_5m, member_io_5m, member_traffic_1h and collector_activity_5m', async () => {
     const insert = clickHouseInsert(storage.client);
     const batch = { id: 'c1-42', table: 'flows_raw', format: 'JSONCompactEachRow' as const, body: [row(1), row(2), row(3)].join('\n'), rows: 3 };
     await insert(batch);
@@ -41,5 +41,8 @@ describe('insert deduplication', () => {
     expect(await n('SELECT sum(in_samples) AS n FROM member_io_5m WHERE asn = 64500 AND peer_asn = 64501')).toBe(4);
     expect(await n('SELECT sum(out_samples) AS n FROM member_io_5m WHERE asn = 64501 AND peer_asn = 64500')).toBe(4);
     expect(await n('SELECT sum(in_bytes) + sum(out_bytes) AS n FROM member_io_5m')).toBe(2 * (119 + 120 + 121 + 122));
+    // member_traffic_1h, the hourly rollup the matrix reads, is fed from member_traffic_5m too
+    expect(await n('SELECT sum(samples) AS n FROM member_traffic_1h')).toBe(4);
+    expect(await n('SELECT sum(bytes) AS n FROM member_traffic_1h')).toBe(119 + 120 + 121 + 122);
   });
 });

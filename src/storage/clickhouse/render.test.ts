@@ -89,6 +89,23 @@ INSERT INTO api_tokens SELECT 'x', 1;
     expect(out[4]).toMatch(/^CREATE MATERIALIZED VIEW IF NOT EXISTS member_io_5m_mv ON CLUSTER ixc TO member_io_5m_local AS\nSELECT[\s\S]*\nFROM member_traffic_5m_local\nARRAY JOIN \[0, 1\] AS side$/);
   });
 
+  it('renders migration 0012 (member_traffic_1h) for a cluster: shard tables, a backfill through Distributed, a view on the shards', () => {
+    const sharded = new Set<string>();
+    const ctx = { cluster: 'ixc', vars: { RAW_RETENTION_DAYS: 190, ROLLUP_RETENTION_DAYS: 1827 } };
+    let out: string[] = [];
+    for (const f of readMigrations(defaultMigrationsDir())) {
+      const r = renderStatements(splitStatements(f.text), ctx, sharded);
+      if (f.name === '0012_create_member_traffic_1h.sql') out = r;
+    }
+    expect(out).toHaveLength(5);
+    expect(out[0]).toContain("ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/member_traffic_1h_local', '{replica}', (bytes,");
+    expect(out[1]).toBe('CREATE TABLE IF NOT EXISTS member_traffic_1h ON CLUSTER ixc AS member_traffic_1h_local ENGINE = Distributed(ixc, currentDatabase(), member_traffic_1h_local, cityHash64(src_asn, dst_asn))');
+    expect(out[2]).toMatch(/^INSERT INTO member_traffic_1h \([^)]*\) SETTINGS insert_distributed_sync = 1 SELECT toStartOfHour\(bucket\)[\s\S]*\nFROM member_traffic_5m\nWHERE \(SELECT count\(\) FROM member_traffic_1h\) = 0$/);
+    expect(out[3]).toMatch(/^SELECT throwIf\(/);
+    expect(out[3]).toContain('INTERVAL 1827 DAY');
+    expect(out[4]).toMatch(/^CREATE MATERIALIZED VIEW IF NOT EXISTS member_traffic_1h_mv ON CLUSTER ixc TO member_traffic_1h_local AS\nSELECT toStartOfHour\(bucket\) AS bucket,[\s\S]*\nFROM member_traffic_5m_local$/);
+  });
+
   it('rejects unknown placeholders and unterminated statements', () => {
     expect(() => renderStatements(splitStatements('SELECT {{NOPE}};'), { cluster: undefined, vars: {} }, new Set())).toThrow(/unknown placeholder/);
     expect(() => splitStatements('CREATE TABLE x (a UInt8) ENGINE = Memory')).toThrow(/does not end/);

@@ -16,6 +16,7 @@ export const RETENTION_TABLES: ReadonlyArray<{ table: string; expr: string; sett
   { table: 'port_counters_5m', expr: 'bucket', setting: 'rollup' },
   { table: 'collector_activity_5m', expr: 'bucket', setting: 'rollup' },
   { table: 'member_io_5m', expr: 'bucket', setting: 'rollup' },
+  { table: 'member_traffic_1h', expr: 'bucket', setting: 'rollup' },
 ];
 
 export interface RetentionChange { table: string; fromDays: number | null; toDays: number }

@@ -1,0 +1,109 @@
+/**
+ * Migration 0012 (member_traffic_1h) against real embedded ClickHouse (chDB): rows already in
+ * member_traffic_5m are copied once, summed per UTC hour; re-applying the migration never counts twice; an
+ * incomplete copy (an interrupted backfill) is refused; new rows arrive through the cascading view, and
+ * separate inserts whose hourly rows look alike are all counted (no false deduplication).
+ */
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStorage, type Storage } from '../../src/storage/clickhouse/client.js';
+import { defaultMigrationsDir, migrate } from '../../src/storage/clickhouse/migrate.js';
+import { silentLog, tempDir, testConfig } from '../helpers/env.js';
+
+const vars = { RAW_RETENTION_DAYS: 190, ROLLUP_RETENTION_DAYS: 1827 };
+const FILE = '0012_create_member_traffic_1h.sql';
+let dir: ReturnType<typeof tempDir>;
+let storage: Storage;
+let mdir: string;
+
+beforeAll(async () => {
+  dir = tempDir();
+  storage = await openStorage(testConfig(join(dir.path, 'data')), silentLog);
+  mdir = join(dir.path, 'migrations');
+  mkdirSync(mdir);
+  for (const f of readdirSync(defaultMigrationsDir())) if (f < FILE) copyFileSync(join(defaultMigrationsDir(), f), join(mdir, f));
+});
+afterAll(async () => {
+  await storage?.close();
+  dir?.cleanup();
+});
+
+const H = 3600;
+const last = Date.UTC(2025, 10, 30, 23) / 1000; // the last hour of November 2025; the next one is in December
+type Row = { bucket: number; src_asn: number; dst_asn: number; ip_version: number; bytes: number; l3_bytes: number; packets: number; samples: number };
+const ROWS: Row[] = [
+  { bucket: last, src_asn: 64500, dst_asn: 64501, ip_version: 4, bytes: 1000, l3_bytes: 900, packets: 10, samples: 2 },
+  { bucket: last + 300, src_asn: 64500, dst_asn: 64501, ip_version: 4, bytes: 1000, l3_bytes: 900, packets: 10, samples: 2 },
+  { bucket: last + 3300, src_asn: 64500, dst_asn: 64501, ip_version: 6, bytes: 700, l3_bytes: 600, packets: 7, samples: 1 },
+  { bucket: last + H, src_asn: 64500, dst_asn: 64501, ip_version: 4, bytes: 5, l3_bytes: 4, packets: 1, samples: 1 }, // December
+  { bucket: last + 2 * H + 600, src_asn: 64500, dst_asn: 64500, ip_version: 4, bytes: 50, l3_bytes: 40, packets: 1, samples: 1 }, // self-traffic
+  { bucket: last + 2 * H + 900, src_asn: 0, dst_asn: 64500, ip_version: 4, bytes: 30, l3_bytes: 20, packets: 1, samples: 1 }, // unknown sender
+  { bucket: last + 30 * H, src_asn: 64502, dst_asn: 64501, ip_version: 4, bytes: 2 ** 40, l3_bytes: 2 ** 39, packets: 2 ** 30, samples: 9 },
+];
+
+/** What member_traffic_1h must hold: per (hour, src, dst, ip version) the four sums, from the rows. */
+function expected(rows: Row[]): string[] {
+  const acc = new Map<string, [number, number, number, number]>();
+  for (const r of rows) {
+    const key = `${Math.floor(r.bucket / H) * H} ${r.src_asn}>${r.dst_asn} v${r.ip_version}`;
+    const v = acc.get(key) ?? [0, 0, 0, 0];
+    v[0] += r.bytes;
+    v[1] += r.l3_bytes;
+    v[2] += r.packets;
+    v[3] += r.samples;
+    acc.set(key, v);
+  }
+  return [...acc].map(([k, v]) => `${k} ${v.join(' ')}`).sort();
+}
+
+async function stored(): Promise<string[]> {
+  const rs = await storage.client.query({
+    query: `SELECT toUnixTimestamp(bucket) AS h, src_asn, dst_asn, ip_version, toString(sum(bytes)) AS b, toString(sum(l3_bytes)) AS l3,
+                   toString(sum(packets)) AS p, toString(sum(samples)) AS s
+            FROM member_traffic_1h GROUP BY h, src_asn, dst_asn, ip_version`,
+    format: 'JSONEachRow',
+  });
+  return (await rs.json<Record<string, string | number>>()).map((r) => `${r.h} ${r.src_asn}>${r.dst_asn} v${r.ip_version} ${r.b} ${r.l3} ${r.p} ${r.s}`).sort();
+}
+
+async function forget0012(): Promise<void> {
+  await storage.client.command({ query: 'ALTER TABLE schema_migrations DELETE WHERE version = 12 SETTINGS mutations_sync = 2' });
+}
+
+const insert5m = (rows: Row[]) => storage.client.insert({ table: 'member_traffic_5m', values: rows, format: 'JSONEachRow' });
+
+describe('member_traffic_1h migration', () => {
+  it('copies the rows already stored, once, summed per UTC hour', async () => {
+    expect((await migrate(storage, { vars, dir: mdir })).applied).toHaveLength(11);
+    await insert5m(ROWS);
+    copyFileSync(join(defaultMigrationsDir(), FILE), join(mdir, FILE));
+    expect((await migrate(storage, { vars, dir: mdir })).applied).toEqual([FILE]);
+    expect(await stored()).toEqual(expected(ROWS));
+    // the first two rows share an hour: one hourly row with both
+    expect((await stored()).find((r) => r.startsWith(`${last} 64500>64501 v4 `))).toBe(`${last} 64500>64501 v4 2000 1800 20 4`);
+  });
+
+  it('feeds new member_traffic_5m rows through the cascading view, every insert counted', async () => {
+    // Three inserts whose hourly rows are identical (same hour, pair and numbers): none may be taken for a repeat.
+    const more = [600, 900, 1200].map((s) => ({ ...ROWS[0]!, bucket: last + s, bytes: 7, l3_bytes: 6, packets: 1, samples: 1 }));
+    for (const r of more) await insert5m([r]);
+    expect(await stored()).toEqual(expected([...ROWS, ...more]));
+    ROWS.push(...more);
+  });
+
+  it('never counts twice when the migration runs again', async () => {
+    await forget0012();
+    expect((await migrate(storage, { vars, dir: mdir })).applied).toEqual([FILE]);
+    expect(await stored()).toEqual(expected(ROWS));
+  });
+
+  it('refuses an incomplete copy, and copies again into an emptied table', async () => {
+    await forget0012();
+    await storage.client.command({ query: 'ALTER TABLE member_traffic_1h DELETE WHERE src_asn = 64502 SETTINGS mutations_sync = 2' });
+    await expect(migrate(storage, { vars, dir: mdir })).rejects.toMatchObject({ code: 'IXMETER_ERR_STORAGE_QUERY', message: expect.stringMatching(/interrupted backfill/) });
+    await storage.client.command({ query: 'TRUNCATE TABLE member_traffic_1h' });
+    expect((await migrate(storage, { vars, dir: mdir })).applied).toEqual([FILE]);
+    expect(await stored()).toEqual(expected(ROWS));
+  });
+});
