@@ -7,11 +7,11 @@
 import { isBogonSource } from '../bogons.js';
 import { portKey, sampleOf, type AlertCandidate, type SampleFlow, type SecurityFlow } from '../types.js';
 import type { DetectorThresholds } from '../thresholds.js';
-import { hashStr, TopK } from './topk.js';
+import { evidenceWeight, hashStr, TopK } from './topk.js';
 
 interface BogonAgg {
   key: string;
-  /** Flows seen; evidence (top sources/destinations) is updated for every flow up to EVIDENCE_EVERY_FROM, then for every EVIDENCE_STRIDE-th with that weight. */
+  /** Flows seen: a spoofed-source flood makes every flow a bogon; counts stay exact, evidence is sampled (topk.ts evidenceWeight). */
   n: number;
   asn: number;
   pkts: number;
@@ -33,13 +33,6 @@ export function isCheckedBogon(f: SecurityFlow): boolean {
   }
   return isBogonSource(a);
 }
-
-/**
- * A spoofed-source flood makes every flow a bogon: the counts stay exact, but the heavy-hitter evidence of a hot
- * port is then sampled (1 in EVIDENCE_STRIDE flows, weighted), which keeps the detector's per-flow cost flat.
- */
-const EVIDENCE_EVERY_FROM = 256;
-const EVIDENCE_STRIDE = 8;
 
 export class BogonState {
   byPort = new Map<string, BogonAgg>();
@@ -65,9 +58,9 @@ export class BogonState {
     x.bytes += f.frameOctets * r;
     x.lastMs = f.receivedAtMs;
     if (f.srcAsn) x.asn = f.srcAsn;
-    const n = ++x.n;
-    if (n <= EVIDENCE_EVERY_FROM || n % EVIDENCE_STRIDE === 0) {
-      const w = n <= EVIDENCE_EVERY_FROM ? r : r * EVIDENCE_STRIDE;
+    const ew = evidenceWeight(++x.n);
+    if (ew !== 0) {
+      const w = r * ew;
       x.sources.add(f.srcAddr, hashStr(f.srcAddr), f.packets * w, f.frameOctets * w, f.srcAsn);
       x.dsts.add(f.dstAddr, hashStr(f.dstAddr), f.packets * w);
     }

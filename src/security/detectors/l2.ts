@@ -145,6 +145,7 @@ export class L2State {
     if (!known) {
       const u = this.unknownByMac.get(mac);
       if (u !== undefined) this.count(u, f);
+      else if (this.findings.size >= this.maxKeys) this.counters.findingsDropped++; // full: no key strings built
       else {
         const x = this.add(`U|${mac}`, 'L2_UNKNOWN_SRC_MAC', f, macText(mac), srcAsn, null, { port: port(f) });
         if (x !== null) this.unknownByMac.set(mac, x);

@@ -119,3 +119,21 @@ function select(a: Float64Array, k: number): number {
   }
   return a[k]!;
 }
+
+/**
+ * Evidence sampling for hot keys: heavy-hitter evidence (top sources and destinations) of a key that has seen more
+ * than EVIDENCE_ALL_UP_TO flows is updated for one flow in EVIDENCE_STRIDE, chosen pseudo-randomly (a fixed-seed
+ * xorshift, so runs are repeatable and periodic traffic does not alias), with that flow's counts weighted by the
+ * stride. Rule metrics are always exact; only the evidence becomes an unbiased estimate. This keeps the per-flow
+ * cost of a spoofed-source flood (every flow a new source) flat.
+ */
+export const EVIDENCE_ALL_UP_TO = 256;
+export const EVIDENCE_STRIDE = 8;
+let xs = 0x9e3779b9;
+
+/** Weight for this flow's evidence update (0 = skip it): 1 up to EVIDENCE_ALL_UP_TO flows, then EVIDENCE_STRIDE or 0. */
+export function evidenceWeight(flowsSoFar: number): number {
+  if (flowsSoFar <= EVIDENCE_ALL_UP_TO) return 1;
+  xs ^= xs << 13; xs ^= xs >>> 17; xs ^= xs << 5;
+  return (xs & (EVIDENCE_STRIDE - 1)) === 0 ? EVIDENCE_STRIDE : 0;
+}

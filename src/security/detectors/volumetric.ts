@@ -13,7 +13,7 @@
  */
 import { captureSample, formatSample, type AlertCandidate, type AlertEvidence, type RawSample, type SecurityFlow, type Severity } from '../types.js';
 import type { DetectorThresholds } from '../thresholds.js';
-import { hashStr, TopK } from './topk.js';
+import { evidenceWeight, hashStr, TopK } from './topk.js';
 
 const TCP = 6;
 const UDP = 17;
@@ -52,6 +52,8 @@ export class DstDetail {
   readonly ampPorts: TopK<number>;
   readonly samples: RawSample[] = [];
   sampleCount = 0;
+  /** Flows since evidence started (evidenceWeight in topk.ts samples the top-sources update of hot destinations). */
+  flows = 0;
   readonly rates: number[] = [];
 
   constructor(ampCapacity: number) {
@@ -61,6 +63,7 @@ export class DstDetail {
   reset(): void {
     this.sources.reset(); this.srcAsns.reset(); this.srcPorts.reset(); this.dstPorts.reset(); this.ampPorts.reset();
     this.sampleCount = 0;
+    this.flows = 0;
     this.rates.length = 0;
   }
 
@@ -111,7 +114,8 @@ export function accumulate(s: DstStats, f: SecurityFlow, o: AccumulateOptions): 
     d = s.detail = o.detail();
     if (d === null) return;
   }
-  d.sources.add(f.srcAddr, hashStr(f.srcAddr), p, b, f.srcAsn);
+  const ew = evidenceWeight(++d.flows);
+  if (ew !== 0) d.sources.add(f.srcAddr, hashStr(f.srcAddr), p * ew, b * ew, f.srcAsn);
   if (f.srcAsn) d.srcAsns.add(f.srcAsn, f.srcAsn | 0, p);
   if (proto === TCP || proto === UDP) {
     d.srcPorts.add(f.srcPort, f.srcPort, p); d.dstPorts.add(f.dstPort, f.dstPort, p);
