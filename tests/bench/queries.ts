@@ -245,7 +245,7 @@ export async function benchQueries(log: Log): Promise<QueriesReport> {
       { name: `memberTraffic, ${days} d, auto step`, targetMs: 50, run: async () => (await svc.traffic.memberTraffic(member(), { from, to })).series.length },
       { name: 'memberTraffic, 1 d, step 300 s', targetMs: 50, run: async () => (await svc.traffic.memberTraffic(member(), { from: dayFrom, to, step: 300 })).series.length },
       { name: `matrix, ${days} d`, targetMs: 500, run: async () => (await svc.traffic.matrix({ from, to }, null)).rows.length },
-      { name: `matrix, ${days} d, unaligned (edges < 1 h from the 5-minute rollup)`, targetMs: 500,
+      { name: `matrix, ${days} d, unaligned (edge hours from member_io_5m)`, targetMs: 500,
         run: async () => (await svc.traffic.matrix({ from: new Date(fromMs + 1_040_000).toISOString(), to: new Date(toMs - 2_530_000).toISOString() }, null)).rows.length },
       { name: 'matrix, 1 d', targetMs: 500, run: async () => (await svc.traffic.matrix({ from: dayFrom, to }, null)).rows.length },
     ];
