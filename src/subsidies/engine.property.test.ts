@@ -2,21 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildMonthlyStatement } from '../statements/statement.js';
 import { addMonths, monthBounds } from '../statements/time.js';
+import { prng } from '../shared/prng.js';
 import { computeSubsidy } from './engine.js';
 import { parseDecimal, parseFen, roundToFen, mul, cmp, sub, ZERO } from './money.js';
 import { loadExamplePolicy } from './policy.loader.js';
 import { parsePolicy, MEMBER_TYPES } from './policy.schema.js';
-
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const EXAMPLE = loadExamplePolicy();
 

@@ -28,6 +28,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { createDomainServices } from '../../src/runtime/domain-services.js';
 import { openMigratedStorage } from '../../src/runtime/storage-setup.js';
 import { silentLog, tempDir, testConfig } from '../helpers/env.js';
+import { prng } from '../../src/shared/prng.js';
 
 // ---------------------------------------------------------------- shared with statements.ts
 
@@ -87,17 +88,7 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
   return { ms: performance.now() - t0, value };
 }
 
-/** Deterministic PRNG (mulberry32) for the members picked per run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 /** 1-minute load average now (the machine is shared: read the times with it). */
 export const load1 = (): number => Math.round(loadavg()[0]! * 100) / 100;

@@ -15,6 +15,7 @@
  * pcap records carry no FCS: caplen = wire length - 4. The truth reports frame octets as caplen + 4.
  */
 import { writeFileSync } from 'node:fs';
+import { prng } from '../../src/shared/prng.js';
 
 export interface TrafficOptions {
   seed?: number;
@@ -142,17 +143,7 @@ export function total(packets: Iterable<PacketTruth>): Totals {
   return t;
 }
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 const TCP_FIN = 0x01;
 const TCP_SYN = 0x02;

@@ -5,6 +5,7 @@
  * month-crossing ranges, with and without a member filter.
  */
 import { join } from 'node:path';
+import { prng } from '../../src/shared/prng.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMigratedStorage } from '../../src/runtime/storage-setup.js';
 import type { Storage } from '../../src/storage/clickhouse/client.js';
@@ -20,17 +21,6 @@ const START = Date.UTC(2025, 10, 28) / 1000; // 2025-11-28 … 2025-12-03: the d
 const END = START + 5 * 86_400;
 const ASNS = [0, 64500, 64501, 64502, 64503, 64504];
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rnd = prng(7);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 const between = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo));
