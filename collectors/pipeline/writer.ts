@@ -16,7 +16,7 @@ import { AppError, errorMessage } from '../../src/shared/errors.js';
 import type { Logger } from '../../src/shared/logger.js';
 import { createSpool, type InsertBatch, type SpoolFile } from './spool.js';
 import { isPermanentInsertError, type InsertFn } from './insert.js';
-import { canMerge, mergeBatches } from './coalesce.js';
+import { BatchQueue, Outstanding, type QueuedBatch as Item } from './batch-queue.js';
 
 export { clickHouseInsert, isPermanentInsertError, type InsertFn } from './insert.js';
 
@@ -66,9 +66,6 @@ export interface BatchWriterOptions {
   onEvent?: (e: WriterEvent) => void;
 }
 
-/** One enqueued batch, or several consecutive ones inserted as one (`parts`, oldest first; seq = the first's). */
-interface Item { seq: number; batch: InsertBatch; parts?: Item[] }
-const canCoalesce = (it: Item, like?: InsertBatch) => !it.parts && canMerge(it.batch, like);
 type Outcome = { ok: true } | { ok: false; permanent: boolean; error: string };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -76,18 +73,15 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
   const { insert, log } = opts;
   const maxQueuedRows = opts.maxQueuedRows ?? 1_000_000;
-  const maxCoalesceRows = opts.maxCoalesceRows ?? 500_000;
   const retry = opts.retry ?? { attempts: 3, baseDelayMs: 200, maxDelayMs: 5000 };
   const probeIntervalMs = opts.probeIntervalMs ?? 2000;
   const spool = createSpool(opts.spoolDir, log);
 
-  const queue: Item[] = []; // memory, oldest first
+  const queue = new BatchQueue(opts.maxCoalesceRows ?? 500_000); // memory, oldest first
   const pending: SpoolFile[] = []; // spool files, oldest first; always older than `queue`
-  const outstanding = new Map<number, number>(); // seq → rows, for batches neither inserted, spooled nor rejected
-  let outstandingRows = 0;
-  let waiters: { upTo: number; resolve: () => void }[] = [];
+  const outstanding = new Outstanding(); // batches neither inserted, spooled nor rejected
   const st = { overflowBatches: 0, insertedBatches: 0, insertedRows: 0, replayedRows: 0, retries: 0, rejectedBatches: 0, rejectedRows: 0, badFiles: 0 };
-  let lastSeq = -1, queuedRows = 0, nextProbeAt = 0;
+  let lastSeq = -1, nextProbeAt = 0;
   let degraded = false, kicked = false, spillScheduled = false;
   let lastError: string | undefined;
   let state: 'new' | 'running' | 'closing' | 'closed' = 'new';
@@ -121,46 +115,18 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
       if (ms !== undefined) timer = setTimeout(done, ms);
     });
   }
-  function settle(seqOrItem: number | Item): void {
-    if (typeof seqOrItem !== 'number') {
-      for (const p of seqOrItem.parts ?? [seqOrItem]) settle(p.seq);
-      return;
-    }
-    const seq = seqOrItem;
-    outstandingRows -= outstanding.get(seq) ?? 0;
-    outstanding.delete(seq);
-    if (!waiters.length) return;
-    let min = Infinity;
-    for (const s of outstanding.keys()) min = Math.min(min, s);
-    const ready = waiters.filter((w) => w.upTo < min);
-    waiters = waiters.filter((w) => w.upTo >= min);
-    for (const w of ready) w.resolve();
-  }
   function addPending(f: SpoolFile): void {
     let i = pending.length;
     while (i > 0 && pending[i - 1]!.seq > f.seq) i--;
     if (pending[i - 1]?.name !== f.name) pending.splice(i, 0, f);
   }
-  function take(): Item | undefined {
-    const it = queue.shift();
-    queuedRows -= it?.batch.rows ?? 0;
-    return it;
-  }
-  function putBack(it: Item): void {
-    // A merged batch goes back whole: after an ambiguous failure only its own id deduplicates its replay.
-    let i = 0;
-    while (i < queue.length && queue[i]!.seq < it.seq) i++;
-    queue.splice(i, 0, it);
-    queuedRows += it.batch.rows;
-  }
-
   async function toSpool(it: Item, reason: 'failed' | 'degraded' | 'overflow'): Promise<boolean> {
     try {
       const f = await spool.write(it.seq, it.batch);
       addPending(f);
       if (reason === 'overflow') st.overflowBatches++;
       emit({ type: 'spooled', table: it.batch.table, rows: it.batch.rows, bytes: f.bytes, reason });
-      settle(it);
+      outstanding.settle(it);
       return true;
     } catch (e) {
       lastError = `spool write failed: ${errorMessage(e)}`;
@@ -168,24 +134,12 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
       return false;
     }
   }
-  /** The oldest batch, merged with the binary batches of its table queued right behind it (coalesce.ts). */
-  function takeCoalesced(): Item | undefined {
-    const first = take();
-    if (!first || !canCoalesce(first)) return first;
-    const parts = [first];
-    let rows = first.batch.rows;
-    for (let next = queue[0]; next && canCoalesce(next, first.batch) && rows + next.batch.rows <= maxCoalesceRows; next = queue[0]) {
-      parts.push(take()!);
-      rows += next.batch.rows;
-    }
-    return parts.length === 1 ? first : { seq: first.seq, parts, batch: mergeBatches(parts.map((p) => p.batch)) };
-  }
   /** Memory → spool, oldest first, stopping at the first disk error. */
   async function spoolMemory(reason: 'degraded' | 'overflow'): Promise<boolean> {
-    while (queue.length && (reason === 'degraded' || queuedRows > maxQueuedRows)) {
-      const it = take()!;
+    while (queue.length && (reason === 'degraded' || queue.rows > maxQueuedRows)) {
+      const it = queue.take()!;
       if (!(await toSpool(it, reason))) {
-        putBack(it);
+        queue.putBack(it);
         return false;
       }
     }
@@ -300,17 +254,17 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
         if ((await replayOldest(retry.attempts)) === 'failed') enterDegraded(lastError ?? 'replay failed');
         continue;
       }
-      const it = takeCoalesced();
+      const it = queue.takeCoalesced();
       if (!it) await idle();
       if (!it) continue;
       const res = await insertWithRetry(it.batch, retry.attempts);
       if (res.ok) {
         inserted(it.batch, false);
-        settle(it);
+        outstanding.settle(it);
       } else if (res.permanent && (await reject(it.seq, it.batch, res.error))) {
-        settle(it);
+        outstanding.settle(it);
       } else {
-        if (!(await toSpool(it, 'failed'))) putBack(it);
+        if (!(await toSpool(it, 'failed'))) queue.putBack(it);
         enterDegraded(res.error);
       }
     }
@@ -328,8 +282,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
   }
 
   function drain(): Promise<void> {
-    if (!outstanding.size) return Promise.resolve();
-    return new Promise((resolve) => waiters.push({ upTo: lastSeq, resolve }));
+    return outstanding.drained(lastSeq);
   }
 
   return {
@@ -337,11 +290,9 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
       const seq = spool.nextSeq();
       if (state === 'closed') return spoolSync(seq, b);
       lastSeq = seq;
-      outstanding.set(seq, b.rows);
-      outstandingRows += b.rows;
+      outstanding.add(seq, b.rows);
       queue.push({ seq, batch: b });
-      queuedRows += b.rows;
-      if (queuedRows > maxQueuedRows) scheduleSpill();
+      if (queue.rows > maxQueuedRows) scheduleSpill();
       wake();
     },
 
@@ -380,10 +331,14 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
         state = 'closed';
         while (queue.length) {
           // Only after a disk error (or an enqueue racing close): last chance, blocking.
-          const it = queue[0]!;
-          spoolSync(it.seq, it.batch);
-          take();
-          settle(it.seq);
+          const it = queue.take()!;
+          try {
+            spoolSync(it.seq, it.batch);
+          } catch (e) {
+            queue.putBack(it);
+            throw e;
+          }
+          outstanding.settle(it);
         }
         wake();
         await loopDone;
@@ -395,7 +350,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
       const sum = (k: 'rows' | 'bytes') => pending.reduce((n, f) => n + f[k], 0);
       return {
         queuedBatches: outstanding.size,
-        queuedRows: outstandingRows,
+        queuedRows: outstanding.rows,
         spooledFiles: pending.length,
         spooledRows: sum('rows'),
         spooledBytes: sum('bytes'),
