@@ -3,29 +3,20 @@
  * member_traffic_5m are copied once, both directions per member; re-applying the migration never counts
  * twice; an incomplete copy (an interrupted backfill) is refused; new rows arrive through the cascading view.
  */
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStorage, type Storage } from '../../src/storage/clickhouse/client.js';
-import { defaultMigrationsDir, migrate } from '../../src/storage/clickhouse/migrate.js';
-import { silentLog, tempDir, testConfig } from '../helpers/env.js';
+import type { Storage } from '../../src/storage/clickhouse/client.js';
+import { backfillHarness, type BackfillHarness } from '../helpers/backfill-migration.js';
 
-const vars = { RAW_RETENTION_DAYS: 190, ROLLUP_RETENTION_DAYS: 1827 };
 const FILE = '0011_create_member_io_5m.sql';
-let dir: ReturnType<typeof tempDir>;
+let h: BackfillHarness;
 let storage: Storage;
-let mdir: string;
 
 beforeAll(async () => {
-  dir = tempDir();
-  storage = await openStorage(testConfig(join(dir.path, 'data')), silentLog);
-  mdir = join(dir.path, 'migrations');
-  mkdirSync(mdir);
-  for (const f of readdirSync(defaultMigrationsDir())) if (f < FILE) copyFileSync(join(defaultMigrationsDir(), f), join(mdir, f));
+  h = await backfillHarness(FILE);
+  storage = h.storage;
 });
 afterAll(async () => {
-  await storage?.close();
-  dir?.cleanup();
+  await h?.close();
 });
 
 const day = Date.UTC(2025, 10, 30) / 1000; // two months: November and December 2025
@@ -64,16 +55,12 @@ async function stored(): Promise<string[]> {
   return (await rs.json<Record<string, string | number>>()).map((r) => `${r.asn}/${r.peer_asn} ${r.ib} ${r.isa} ${r.ob} ${r.osa}`).sort();
 }
 
-async function forget0011(): Promise<void> {
-  await storage.client.command({ query: 'ALTER TABLE schema_migrations DELETE WHERE version = 11 SETTINGS mutations_sync = 2' });
-}
-
 describe('member_io_5m migration', () => {
   it('copies the rows already stored, once, in both directions', async () => {
-    expect((await migrate(storage, { vars, dir: mdir })).applied).toHaveLength(10);
+    expect((await h.migrate()).applied).toHaveLength(10);
     await storage.client.insert({ table: 'member_traffic_5m', values: ROWS, format: 'JSONEachRow' });
-    copyFileSync(join(defaultMigrationsDir(), FILE), join(mdir, FILE));
-    expect((await migrate(storage, { vars, dir: mdir })).applied).toEqual([FILE]);
+    h.addFile();
+    expect((await h.migrate()).applied).toEqual([FILE]);
     expect(await stored()).toEqual(expected(ROWS));
     // self-traffic is both sent and received by the member, on one row once merged
     expect((await stored()).find((r) => r.startsWith('64500/64500 '))).toBe('64500/64500 50 1 50 1');
@@ -87,17 +74,12 @@ describe('member_io_5m migration', () => {
   });
 
   it('never counts twice when the migration runs again', async () => {
-    await forget0011();
-    expect((await migrate(storage, { vars, dir: mdir })).applied).toEqual([FILE]);
+    expect((await h.rerun()).applied).toEqual([FILE]);
     expect(await stored()).toEqual(expected(ROWS));
   });
 
   it('refuses an incomplete copy, and copies again into an emptied table', async () => {
-    await forget0011();
-    await storage.client.command({ query: 'ALTER TABLE member_io_5m DELETE WHERE asn = 64501 SETTINGS mutations_sync = 2' });
-    await expect(migrate(storage, { vars, dir: mdir })).rejects.toMatchObject({ code: 'IXMETER_ERR_STORAGE_QUERY', message: expect.stringMatching(/interrupted backfill/) });
-    await storage.client.command({ query: 'TRUNCATE TABLE member_io_5m' });
-    expect((await migrate(storage, { vars, dir: mdir })).applied).toEqual([FILE]);
+    await h.expectIncompleteCopyRefused('member_io_5m', 'asn = 64501');
     expect(await stored()).toEqual(expected(ROWS));
   });
 });

@@ -4,29 +4,20 @@
  * incomplete copy (an interrupted backfill) is refused; new rows arrive through the cascading view, and
  * separate inserts whose hourly rows look alike are all counted (no false deduplication).
  */
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStorage, type Storage } from '../../src/storage/clickhouse/client.js';
-import { defaultMigrationsDir, migrate } from '../../src/storage/clickhouse/migrate.js';
-import { silentLog, tempDir, testConfig } from '../helpers/env.js';
+import type { Storage } from '../../src/storage/clickhouse/client.js';
+import { backfillHarness, type BackfillHarness } from '../helpers/backfill-migration.js';
 
-const vars = { RAW_RETENTION_DAYS: 190, ROLLUP_RETENTION_DAYS: 1827 };
 const FILE = '0012_create_member_traffic_1h.sql';
-let dir: ReturnType<typeof tempDir>;
+let h: BackfillHarness;
 let storage: Storage;
-let mdir: string;
 
 beforeAll(async () => {
-  dir = tempDir();
-  storage = await openStorage(testConfig(join(dir.path, 'data')), silentLog);
-  mdir = join(dir.path, 'migrations');
-  mkdirSync(mdir);
-  for (const f of readdirSync(defaultMigrationsDir())) if (f < FILE) copyFileSync(join(defaultMigrationsDir(), f), join(mdir, f));
+  h = await backfillHarness(FILE);
+  storage = h.storage;
 });
 afterAll(async () => {
-  await storage?.close();
-  dir?.cleanup();
+  await h?.close();
 });
 
 const H = 3600;
@@ -67,18 +58,14 @@ async function stored(): Promise<string[]> {
   return (await rs.json<Record<string, string | number>>()).map((r) => `${r.h} ${r.src_asn}>${r.dst_asn} v${r.ip_version} ${r.b} ${r.l3} ${r.p} ${r.s}`).sort();
 }
 
-async function forget0012(): Promise<void> {
-  await storage.client.command({ query: 'ALTER TABLE schema_migrations DELETE WHERE version = 12 SETTINGS mutations_sync = 2' });
-}
-
 const insert5m = (rows: Row[]) => storage.client.insert({ table: 'member_traffic_5m', values: rows, format: 'JSONEachRow' });
 
 describe('member_traffic_1h migration', () => {
   it('copies the rows already stored, once, summed per UTC hour', async () => {
-    expect((await migrate(storage, { vars, dir: mdir })).applied).toHaveLength(11);
+    expect((await h.migrate()).applied).toHaveLength(11);
     await insert5m(ROWS);
-    copyFileSync(join(defaultMigrationsDir(), FILE), join(mdir, FILE));
-    expect((await migrate(storage, { vars, dir: mdir })).applied).toEqual([FILE]);
+    h.addFile();
+    expect((await h.migrate()).applied).toEqual([FILE]);
     expect(await stored()).toEqual(expected(ROWS));
     // the first two rows share an hour: one hourly row with both
     expect((await stored()).find((r) => r.startsWith(`${last} 64500>64501 v4 `))).toBe(`${last} 64500>64501 v4 2000 1800 20 4`);
@@ -93,17 +80,12 @@ describe('member_traffic_1h migration', () => {
   });
 
   it('never counts twice when the migration runs again', async () => {
-    await forget0012();
-    expect((await migrate(storage, { vars, dir: mdir })).applied).toEqual([FILE]);
+    expect((await h.rerun()).applied).toEqual([FILE]);
     expect(await stored()).toEqual(expected(ROWS));
   });
 
   it('refuses an incomplete copy, and copies again into an emptied table', async () => {
-    await forget0012();
-    await storage.client.command({ query: 'ALTER TABLE member_traffic_1h DELETE WHERE src_asn = 64502 SETTINGS mutations_sync = 2' });
-    await expect(migrate(storage, { vars, dir: mdir })).rejects.toMatchObject({ code: 'IXMETER_ERR_STORAGE_QUERY', message: expect.stringMatching(/interrupted backfill/) });
-    await storage.client.command({ query: 'TRUNCATE TABLE member_traffic_1h' });
-    expect((await migrate(storage, { vars, dir: mdir })).applied).toEqual([FILE]);
+    await h.expectIncompleteCopyRefused('member_traffic_1h', 'src_asn = 64502');
     expect(await stored()).toEqual(expected(ROWS));
   });
 });
