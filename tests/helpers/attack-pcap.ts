@@ -26,7 +26,7 @@
  * a bogon, an amplification port or a fragment.
  */
 import { writeFileSync } from 'node:fs';
-import { generateTraffic, memberMac, prng, type PacketTruth, type TrafficOptions } from './traffic-pcap.js';
+import { fold, generateTraffic, memberMac, onesSum, prng, writeMac, type PacketTruth, type TrafficOptions } from './traffic-pcap.js';
 
 const TCP_SYN = 0x02;
 const TCP_PSH = 0x08;
@@ -40,23 +40,6 @@ export const strangerMac = (variant: number): number => 0x02000000ee00 + variant
 
 // ---------------------------------------------------------------------------------------------
 // frame building
-
-function writeMac(b: Buffer, off: number, mac: number): void {
-  b.writeUInt16BE(Math.floor(mac / 2 ** 32), off);
-  b.writeUInt32BE(mac >>> 0, off + 2);
-}
-
-function onesSum(b: Buffer, start: number, end: number, init = 0): number {
-  let s = init;
-  for (let i = start; i + 1 < end; i += 2) s += (b[i]! << 8) | b[i + 1]!;
-  if ((end - start) & 1) s += b[end - 1]! << 8;
-  return s;
-}
-
-function fold(s: number): number {
-  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 65536);
-  return s;
-}
 
 function v4(addr: string): number[] {
   const p = addr.split('.').map(Number);

@@ -152,20 +152,20 @@ const TCP_ACK = 0x10;
 
 interface Endpoint { mac: number; v4: number[]; v6: number[]; port: number }
 
-function writeMac(b: Buffer, off: number, mac: number): void {
+export function writeMac(b: Buffer, off: number, mac: number): void {
   const hi = Math.floor(mac / 2 ** 32);
   b.writeUInt16BE(hi, off);
   b.writeUInt32BE(mac >>> 0, off + 2);
 }
 
-function onesSum(b: Buffer, start: number, end: number, init = 0): number {
+export function onesSum(b: Buffer, start: number, end: number, init = 0): number {
   let s = init;
   for (let i = start; i + 1 < end; i += 2) s += (b[i]! << 8) | b[i + 1]!;
   if ((end - start) & 1) s += b[end - 1]! << 8;
   return s;
 }
 
-function fold(s: number): number {
+export function fold(s: number): number {
   while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 65536);
   return s;
 }
