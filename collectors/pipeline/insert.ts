@@ -25,8 +25,8 @@ const SHM = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
  */
 export function clickHouseInsert(client: ClickHouseClient, mode: 'embedded' | 'server' = 'embedded'): InsertFn {
   const settings = (id: string) => ({ insert_deduplication_token: id, deduplicate_blocks_in_dependent_materialized_views: 1 as const });
-  // Embedded: the settings go in the statement's own SETTINGS clause. chDB's adapter turns `clickhouse_settings`
-  // into session-wide SET, so a token would stick to the session and deduplicate later token-less inserts.
+  // Embedded: these statements carry data (INFILE … FORMAT), so their settings go in their own SETTINGS clause
+  // (src/storage/clickhouse/query-settings.ts: chDB would otherwise keep a token for the whole session).
   const clause = (id: string) => `SETTINGS insert_deduplication_token = '${id.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}', deduplicate_blocks_in_dependent_materialized_views = 1`;
   return async (b) => {
     const cols = COLUMNS[b.table];

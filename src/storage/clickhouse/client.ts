@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Config } from '../../config/load.js';
 import { AppError, errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { settingsPerStatement } from './query-settings.js';
 
 /** Oldest ClickHouse server release we support (LTS): query parameters, IPv6, TTL, MVs, JSONCompactEachRow. */
 export const MIN_SERVER_VERSION = '23.8';
@@ -62,9 +63,9 @@ async function openEmbedded(config: Config, log: Logger): Promise<Storage> {
     );
   }
   // The client's own Connection types are a private copy (libs.md §3): the cast is the documented workaround.
-  const client = createClient({
+  const client = settingsPerStatement(createClient({
     connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'],
-  });
+  }));
   const database = config.IXMETER_CLICKHOUSE_DATABASE;
   // chDB ignores the client's `database` option; its session is stateful, so USE sticks for the process.
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
