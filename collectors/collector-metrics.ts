@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ExporterStats } from './pipeline/exporter-stats.js';
+import type { SocketStats } from './udp/protocol.js';
 
 export function createCollectorMetrics(registry: Registry) {
   const r = [registry];
@@ -21,6 +22,9 @@ export function createCollectorMetrics(registry: Registry) {
     templates: new Gauge({ name: 'ixmeter_collector_templates', help: 'NetFlow v9/IPFIX templates known per exporter', labelNames: ['exporter'] as const, registers: r }),
     kernelDrops: new Gauge({ name: 'ixmeter_collector_kernel_drops', help: 'Datagrams dropped by the kernel on a collector socket (/proc/net/udp drops)', labelNames: ['port'] as const, registers: r }),
     socketErrors: new Gauge({ name: 'ixmeter_collector_socket_errors', help: 'Socket errors on the collector sockets', registers: r }),
+    queueDrops: new Counter({ name: 'ixmeter_collector_queue_drops_total', help: 'Datagrams received but dropped before decoding because the decode queue was full (per exporter: decode errors, reason queue_full)', registers: r }),
+    queueBytes: new Gauge({ name: 'ixmeter_collector_queue_bytes', help: 'Bytes waiting in the queue between the socket thread and the decode thread', registers: r }),
+    queueCapacity: new Gauge({ name: 'ixmeter_collector_queue_capacity_bytes', help: 'Size of the queue between the socket thread and the decode thread (IXMETER_UDP_QUEUE_BYTES)', registers: r }),
     writerRows: new Counter({ name: 'ixmeter_writer_rows_total', help: 'Rows inserted into ClickHouse, by table', labelNames: ['table'] as const, registers: r }),
     writerSpooledRows: new Counter({ name: 'ixmeter_writer_spooled_rows_total', help: 'Rows written to the disk spool because ClickHouse was unavailable or the queue was full', registers: r }),
     writerReplayedRows: new Counter({ name: 'ixmeter_writer_replayed_rows_total', help: 'Spooled rows inserted after recovery', registers: r }),
@@ -38,8 +42,19 @@ export function createCollectorMetrics(registry: Registry) {
     seen.set(key, total);
   }
 
+  /** The socket thread's totals restart at 0 when the thread is restarted. */
+  let lastQueueDrops = 0;
+
   return {
     ...m,
+    applySocketStats(x: SocketStats): void {
+      if (x.queueDrops > lastQueueDrops) m.queueDrops.inc(x.queueDrops - lastQueueDrops);
+      else if (x.queueDrops < lastQueueDrops && x.queueDrops > 0) m.queueDrops.inc(x.queueDrops);
+      lastQueueDrops = x.queueDrops;
+      m.queueBytes.set(x.queueBytes);
+      m.queueCapacity.set(x.queueCapacity);
+      m.socketErrors.set(x.socketErrors);
+    },
     applyExporterStats(list: ExporterStats[], templates: Record<string, number>): void {
       for (const s of list) {
         const e = s.exporter;

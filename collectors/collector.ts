@@ -1,7 +1,9 @@
 /**
- * Main-thread side of the collectors: starts the receiving worker thread, hands its batches to the
- * batch writer (ClickHouse stays on this thread), turns its stats into metrics and exporter status,
- * and on stop drains everything received. A crashed worker is restarted (state reloads from disk).
+ * Main-thread side of the collectors: starts the socket thread (UDP sockets → datagram ring) and the
+ * decode thread (ring → decode → batches), hands the batches to the batch writer (ClickHouse stays on
+ * this thread), turns both threads' stats into metrics and exporter status, and on stop drains
+ * everything received: sockets closed first, then the ring consumed to the end. A crashed thread is
+ * restarted; the ring and the decoder state (reloaded from disk) outlive it.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +16,8 @@ import { readKernelDrops } from './kernel-drops.js';
 import type { ExporterStats } from './pipeline/exporter-stats.js';
 import type { AssignmentInterval } from './pipeline/attribution.js';
 import type { AlertCandidate } from '../src/security/types.js';
-import type { ListenerState, MainToWorker, ReceiverOptions, WorkerToMain } from './udp/protocol.js';
+import { createDatagramRing } from './udp/datagram-ring.js';
+import type { DecodeThreadOptions, DecodeToMain, ListenerState, MainToDecode, MainToSocket, SocketThreadOptions, SocketToMain } from './udp/protocol.js';
 
 export interface BatchSink {
   enqueue(b: { id: string; table: string; format: 'JSONCompactEachRow' | 'RowBinary'; body: string | Uint8Array; rows: number }): void;
@@ -31,7 +34,6 @@ export interface CollectorHandle {
   stop(): Promise<void>;
 }
 
-/** The built worker (dist/…/worker-entry.js); under vitest the sources are TypeScript and load through tsx. */
 /** Stable per data directory, so exporter status rows of a restarted collector replace its old ones. */
 function collectorId(dataDir: string): string {
   const file = join(dataDir, 'collector', 'id');
@@ -45,9 +47,10 @@ function collectorId(dataDir: string): string {
   return id;
 }
 
-function createReceiverWorker(workerData: ReceiverOptions): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./udp/worker-entry.js', import.meta.url), { workerData });
-  const entry = new URL('./udp/worker-entry.ts', import.meta.url).href;
+/** The built entry (dist/…/udp/NAME.js); under vitest the sources are TypeScript and load through tsx. */
+function createThread(name: 'socket-entry' | 'decode-entry', workerData: unknown): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL(`./udp/${name}.js`, import.meta.url), { workerData });
+  const entry = new URL(`./udp/${name}.ts`, import.meta.url).href;
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
   return new Worker(boot, { eval: true, workerData });
 }
@@ -61,17 +64,22 @@ export interface CollectorHooks {
 
 export async function startCollector(config: Config, log: Logger, metrics: CollectorMetrics, sink: BatchSink, assignments: AssignmentInterval[] = [], hooks: CollectorHooks = {}): Promise<CollectorHandle> {
   const id = collectorId(config.dataDir);
-  const listenersCfg = [
-    { name: 'netflow', port: config.IXMETER_NETFLOW_PORT },
-    { name: 'ipfix', port: config.IXMETER_IPFIX_PORT },
-    { name: 'sflow', port: config.IXMETER_SFLOW_PORT },
-  ].filter((l) => l.port !== 0);
-  const options: ReceiverOptions = {
-    collectorId: id,
+  const ring = createDatagramRing(config.IXMETER_UDP_QUEUE_BYTES);
+  const socketOptions: SocketThreadOptions = {
     host: config.IXMETER_UDP_HOST,
-    listeners: listenersCfg,
+    listeners: [
+      { name: 'netflow', port: config.IXMETER_NETFLOW_PORT },
+      { name: 'ipfix', port: config.IXMETER_IPFIX_PORT },
+      { name: 'sflow', port: config.IXMETER_SFLOW_PORT },
+    ].filter((l) => l.port !== 0),
     recvBufferBytes: config.IXMETER_UDP_RECV_BUFFER_BYTES,
-    receiverNice: config.IXMETER_UDP_RECEIVER_NICE,
+    nice: config.IXMETER_UDP_RECEIVER_NICE,
+    statsIntervalMs: 1000,
+    ring,
+  };
+  const decodeOptions: DecodeThreadOptions = {
+    collectorId: id,
+    nice: config.IXMETER_UDP_DECODER_NICE,
     batchRows: config.IXMETER_BATCH_SIZE,
     batchMaxWaitMs: Math.max(20, Math.floor(config.IXMETER_FLUSH_INTERVAL_MS / 2)),
     samplingOverrides: config.IXMETER_SAMPLING_OVERRIDES,
@@ -81,53 +89,61 @@ export async function startCollector(config: Config, log: Logger, metrics: Colle
     statsIntervalMs: 1000,
     assignments,
     security: hooks.security ?? null,
+    ring,
   };
   let listeners: ListenerState[] = [];
   let last: { stats: ExporterStats[]; templates: Record<string, number>; atMs: number } = { stats: [], templates: {}, atMs: 0 };
-  let worker: Worker;
   let stopping = false;
-  let crashed = false;
+  const crashed = { socket: false, decode: false };
+  let onClosed: (() => void) | null = null;
   let onStopped: (() => void) | null = null;
 
-  function handle(m: WorkerToMain): void {
+  /** Starts a thread; restarts it 1 s after an unexpected exit (the ring and the decoder state outlive it). */
+  function supervise<M>(name: 'socket' | 'decode', spawn: () => Worker, onMessage: (m: M) => void, started: (m: M) => boolean): { current: () => Worker; ready: Promise<void> } {
+    let worker: Worker;
+    let resolveReady!: () => void;
+    const ready = new Promise<void>((r) => { resolveReady = r; });
+    const launch = (): void => {
+      worker = spawn();
+      worker.on('message', (m: M) => { if (started(m)) { crashed[name] = false; resolveReady(); } onMessage(m); });
+      worker.once('error', (err) => { log.error({ err, thread: name }, 'collector thread crashed'); crashed[name] = true; });
+      worker.once('exit', (code) => {
+        if (stopping) return;
+        crashed[name] = true;
+        log.error({ code, thread: name }, 'collector thread exited; restarting in 1 s');
+        setTimeout(() => { if (!stopping) launch(); }, 1000).unref();
+      });
+    };
+    launch();
+    return { current: () => worker, ready };
+  }
+
+  const decode = supervise<DecodeToMain>('decode', () => createThread('decode-entry', decodeOptions), (m) => {
     switch (m.type) {
       case 'batch': sink.enqueue(m.batch); break;
       case 'stats':
         last = { stats: m.exporters, templates: m.templates, atMs: m.atMs };
         metrics.applyExporterStats(m.exporters, m.templates);
-        metrics.socketErrors.set(m.socketErrors);
         break;
-      case 'log': log[m.level]({ component: 'collector', ...m.data }, m.msg); break;
-      case 'listening': break;
+      case 'log': log[m.level]({ component: 'collector', thread: 'decode', ...m.data }, m.msg); break;
       case 'alerts': hooks.onAlerts?.(m.candidates); break;
       case 'stopped': onStopped?.(); break;
+      case 'ready': break;
     }
-  }
+  }, (m) => m.type === 'ready');
+  await decode.ready;
 
-  function spawnWorker(): Promise<ListenerState[]> {
-    worker = createReceiverWorker(options);
-    return new Promise((resolve, reject) => {
-      worker.on('message', (m: WorkerToMain) => {
-        if (m.type === 'listening') resolve(m.listeners);
-        handle(m);
-      });
-      worker.once('error', (err) => {
-        log.error({ err }, 'collector worker crashed');
-        crashed = true;
-        reject(err);
-      });
-      worker.once('exit', (code) => {
-        if (stopping) return;
-        log.error({ code }, 'collector worker exited; restarting in 1 s');
-        crashed = true;
-        setTimeout(() => {
-          if (!stopping) void spawnWorker().then((l) => { listeners = l; crashed = false; }, () => undefined);
-        }, 1000).unref();
-      });
-    });
-  }
-
-  listeners = await spawnWorker();
+  let resolveListening!: (l: ListenerState[]) => void;
+  const listening = new Promise<ListenerState[]>((r) => { resolveListening = r; });
+  const socket = supervise<SocketToMain>('socket', () => createThread('socket-entry', socketOptions), (m) => {
+    switch (m.type) {
+      case 'listening': listeners = m.listeners; resolveListening(m.listeners); break;
+      case 'socket-stats': metrics.applySocketStats(m); break;
+      case 'log': log[m.level]({ component: 'collector', thread: 'socket', ...m.data }, m.msg); break;
+      case 'closed': onClosed?.(); break;
+    }
+  }, (m) => m.type === 'listening');
+  listeners = await listening;
   for (const l of listeners) {
     if (!l.bound) log.error({ listener: l.name, port: l.port, error: l.error }, 'collector port not bound');
     else if ((l.recvBufferBytes ?? 0) < config.IXMETER_UDP_RECV_BUFFER_BYTES) {
@@ -145,27 +161,34 @@ export async function startCollector(config: Config, log: Logger, metrics: Colle
   }, 5000);
   dropTimer.unref();
 
+  /** Waits for `event` from a thread (or its exit, or 15 s). */
+  function until(w: Worker, set: (f: (() => void) | null) => void, message: MainToSocket | MainToDecode): Promise<void> {
+    return new Promise<void>((resolve) => {
+      set(resolve);
+      w.once('exit', () => resolve());
+      setTimeout(resolve, 15_000).unref();
+      w.postMessage(message);
+    });
+  }
+
   return {
     id,
     listeners: () => listeners,
     exporters: () => last,
     kernelDrops: () => drops,
-    healthy: () => !crashed && listeners.every((l) => l.bound),
+    healthy: () => !crashed.socket && !crashed.decode && listeners.every((l) => l.bound),
     setAssignments(list) {
-      options.assignments = list;
-      worker.postMessage({ type: 'assignments', list } satisfies MainToWorker);
+      decodeOptions.assignments = list;
+      decode.current().postMessage({ type: 'assignments', list } satisfies MainToDecode);
     },
     async stop() {
       stopping = true;
       clearInterval(dropTimer);
-      const done = new Promise<void>((resolve) => {
-        onStopped = resolve;
-        worker.once('exit', () => resolve());
-        setTimeout(resolve, 15_000).unref();
-      });
-      worker.postMessage({ type: 'stop' } satisfies MainToWorker);
-      await done;
-      await worker.terminate();
+      // Sockets first; then the decode thread consumes everything they queued, flushes and saves its state.
+      await until(socket.current(), (f) => { onClosed = f; }, { type: 'stop' });
+      await socket.current().terminate();
+      await until(decode.current(), (f) => { onStopped = f; }, { type: 'stop' });
+      await decode.current().terminate();
     },
   };
 }

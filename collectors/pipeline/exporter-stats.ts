@@ -54,16 +54,26 @@ export class ExporterStatsTable {
     s.pendingHeld += st.pendingHeld;
     s.templatesLearned += st.templatesLearned;
     s.templatesWithdrawn += st.templatesWithdrawn;
-    for (const f of r.flows) {
-      if (f.samplingSource === 'unknown') s.unknownSamplingFlows++;
-      const k = String(f.samplingRate);
-      s.samplingRates[k] = (s.samplingRates[k] ?? 0) + 1;
-      s.samplingSources[f.samplingSource] = (s.samplingSources[f.samplingSource] ?? 0) + 1;
+    // Per run of equal (rate, source): one key string per run, not per flow (a datagram has one or two).
+    const flows = r.flows;
+    for (let i = 0; i < flows.length;) {
+      const rate = flows[i]!.samplingRate, source = flows[i]!.samplingSource;
+      let j = i + 1;
+      while (j < flows.length && flows[j]!.samplingRate === rate && flows[j]!.samplingSource === source) j++;
+      const n = j - i;
+      if (source === 'unknown') s.unknownSamplingFlows += n;
+      const k = String(rate);
+      s.samplingRates[k] = (s.samplingRates[k] ?? 0) + n;
+      s.samplingSources[source] = (s.samplingSources[source] ?? 0) + n;
+      i = j;
     }
   }
 
-  /** Errors not tied to one datagram (pending data expired in the background), by exporter. */
-  recordExpiry(exporter: string, reason: string, n: number, now: number): void {
+  /**
+   * Errors not tied to one decoded datagram, by exporter: pending data expired in the background,
+   * datagrams dropped before decoding because the decode queue was full (`queue_full`).
+   */
+  recordErrors(exporter: string, reason: string, n: number, now: number): void {
     const s = this.get(exporter, now);
     s.errors[reason] = (s.errors[reason] ?? 0) + n;
   }

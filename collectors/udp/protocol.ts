@@ -1,16 +1,27 @@
-/** Messages between the collector's receiving worker thread and the main (ClickHouse) thread. */
+/**
+ * Messages between the collector's threads: the socket thread (sockets → datagram ring), the decode
+ * thread (ring → decode → rows → batches) and the main thread (ClickHouse, metrics). The two worker
+ * threads share only the ring (a SharedArrayBuffer, collectors/udp/datagram-ring.ts).
+ */
 import type { AssignmentInterval } from '../pipeline/attribution.js';
 import type { ExporterStats } from '../pipeline/exporter-stats.js';
 import type { AlertCandidate } from '../../src/security/types.js';
 
-export interface ReceiverOptions {
-  collectorId: string;
+export interface SocketThreadOptions {
   host: string;
   listeners: Array<{ name: string; port: number }>;
   recvBufferBytes: number;
-  /** Nice value for the receiving thread (Linux, per thread); null leaves it alone. */
-  receiverNice: number | null;
-  /** Rows per batch handed to the writer, and the longest time a row waits in the worker. */
+  /** Nice value for the socket thread (Linux, per thread); null leaves it alone. */
+  nice: number | null;
+  statsIntervalMs: number;
+  ring: SharedArrayBuffer;
+}
+
+export interface DecodeThreadOptions {
+  collectorId: string;
+  /** Nice value for the decode thread (Linux, per thread); null leaves it alone. */
+  nice: number | null;
+  /** Rows per batch handed to the writer, and the longest time a row waits in the thread. */
   batchRows: number;
   batchMaxWaitMs: number;
   samplingOverrides: string | undefined;
@@ -22,6 +33,7 @@ export interface ReceiverOptions {
   assignments: AssignmentInterval[];
   /** Security detector settings (src/security/thresholds.ts input); null disables the fast path. */
   security: unknown;
+  ring: SharedArrayBuffer;
 }
 
 export interface BatchMessage {
@@ -31,12 +43,30 @@ export interface BatchMessage {
 
 export interface ListenerState { name: string; port: number; bound: boolean; error?: string; recvBufferBytes?: number }
 
-export type WorkerToMain =
-  | { type: 'listening'; listeners: ListenerState[] }
+type LogMessage = { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string; data?: Record<string, unknown> };
+
+/** Running totals of the socket thread (since it started). */
+export interface SocketStats {
+  type: 'socket-stats';
+  datagrams: number;
+  bytes: number;
+  /** Datagrams dropped because the ring was full (the decode thread fell behind). */
+  queueDrops: number;
+  queueBytes: number;
+  queueCapacity: number;
+  socketErrors: number;
+}
+
+export type SocketToMain = { type: 'listening'; listeners: ListenerState[] } | SocketStats | LogMessage | { type: 'closed' };
+
+export type DecodeToMain =
+  | { type: 'ready' }
   | BatchMessage
-  | { type: 'stats'; exporters: ExporterStats[]; templates: Record<string, number>; socketErrors: number; atMs: number }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string; data?: Record<string, unknown> }
+  | { type: 'stats'; exporters: ExporterStats[]; templates: Record<string, number>; atMs: number }
+  | LogMessage
   | { type: 'alerts'; candidates: AlertCandidate[] }
   | { type: 'stopped'; statePersisted: boolean };
 
-export type MainToWorker = { type: 'stop' } | { type: 'assignments'; list: AssignmentInterval[] };
+export type MainToSocket = { type: 'stop' };
+/** 'stop': the socket thread is closed; consume the ring to the end, flush, persist, exit. */
+export type MainToDecode = { type: 'stop' } | { type: 'assignments'; list: AssignmentInterval[] };

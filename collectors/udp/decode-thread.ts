@@ -1,10 +1,9 @@
 /**
- * The receiving side, run inside a worker thread: UDP sockets → decode → rows → batches posted to
- * the main thread. Only cheap work per datagram; ClickHouse never runs here (chDB stays on the main
- * thread). State (templates, samplers, sequences) is restored at start and saved periodically and on stop.
+ * The decode thread: consumes the datagram ring the socket thread fills → decode → attribution →
+ * RowBinary rows (+ the security fast path) → batches posted to the main thread. ClickHouse never
+ * runs here (chDB stays on the main thread). State (templates, samplers, sequences) is restored at
+ * start and saved periodically and on stop.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
 import { decodeDatagram, describeDecoderState, expireDecoderState, sniffProtocol, type DecoderState } from '../decoders/decode.js';
 import { createSamplingPolicy } from '../sampling-policy.js';
 import { ExporterStatsTable } from '../pipeline/exporter-stats.js';
@@ -15,31 +14,38 @@ import { createFastPathEngine } from '../../src/security/detectors/engine.js';
 import { parseSecuritySettings } from '../../src/security/thresholds.js';
 import { securityContext } from '../pipeline/security-context.js';
 import { loadDecoderState, saveDecoderState } from '../pipeline/state-store.js';
+import { RecordKind, RingReader, type RingRecord } from './datagram-ring.js';
 import { setCurrentThreadNice } from './thread-priority.js';
-import type { ListenerState, ReceiverOptions, WorkerToMain } from './protocol.js';
+import type { DecodeThreadOptions, DecodeToMain } from './protocol.js';
 
-export interface Receiver {
-  start(): Promise<ListenerState[]>;
+export interface DecodeThread {
+  start(): void;
   setAssignments(list: AssignmentInterval[]): void;
+  /** Call once the socket thread has closed: consumes the ring to the end, flushes, persists. */
   stop(): Promise<{ statePersisted: boolean }>;
 }
 
 const STATE_SAVE_INTERVAL_MS = 30_000;
+/** Records per slice before the thread lets its timers and messages run. */
+const SLICE = 1024;
+const dec = new TextDecoder();
 
-export function createReceiver(opts: ReceiverOptions, post: (m: WorkerToMain, transfer?: ArrayBuffer[]) => void): Receiver {
+export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeToMain, transfer?: ArrayBuffer[]) => void): DecodeThread {
   const loaded = loadDecoderState(opts.statePath, { pendingHoldMs: opts.templateHoldMs });
   const state: DecoderState = loaded.state;
   if (loaded.error) post({ type: 'log', level: 'warn', msg: loaded.error });
   if (loaded.restored) post({ type: 'log', level: 'info', msg: 'decoder state restored (templates, samplers, sequences)', data: { path: opts.statePath } });
   const sampling = createSamplingPolicy(opts.samplingOverrides, opts.samplingDefaults);
   const stats = new ExporterStatsTable();
-  const sockets: Socket[] = [];
+  const ring = new RingReader(opts.ring);
+  /** Exporter address by ring id (announced by the socket thread before first use). */
+  const exporters: string[] = [];
   const timers: NodeJS.Timeout[] = [];
   const flows = new RowBinaryWriter();
   let counters: string[] = [];
   let batchSeq = 0;
-  let socketErrors = 0;
-  let stopped = false;
+  let stopping = false;
+  let pumping: Promise<void> = Promise.resolve();
   let attributor = new Attributor(opts.assignments);
   const engine = opts.security ? createFastPathEngine(parseSecuritySettings(opts.security), securityContext(opts.assignments, Date.now())) : null;
 
@@ -55,12 +61,9 @@ export function createReceiver(opts: ReceiverOptions, post: (m: WorkerToMain, tr
     }
   }
 
-  function onMessage(msg: Buffer, rinfo: RemoteInfo): void {
-    if (stopped) return;
-    const now = Date.now();
-    const exporter = rinfo.address.startsWith('::ffff:') ? rinfo.address.slice(7) : rinfo.address;
-    const s = stats.recordDatagram(exporter, sniffProtocol(msg), msg.length, now);
-    const res = decodeDatagram({ receivedAtMs: now, exporter, exporterPort: rinfo.port, payload: msg }, state, sampling);
+  function onDatagram(exporter: string, port: number, now: number, payload: Uint8Array): void {
+    const s = stats.recordDatagram(exporter, sniffProtocol(payload), payload.length, now);
+    const res = decodeDatagram({ receivedAtMs: now, exporter, exporterPort: port, payload }, state, sampling);
     stats.recordResult(s, res);
     for (const f of res.flows) {
       attributor.attribute(f);
@@ -71,31 +74,31 @@ export function createReceiver(opts: ReceiverOptions, post: (m: WorkerToMain, tr
     if (flows.rows >= opts.batchRows || counters.length >= opts.batchRows) flushRows();
   }
 
-  function bind(l: { name: string; port: number }): Promise<ListenerState> {
-    return new Promise((resolve) => {
-      const type = isIPv6(opts.host) ? 'udp6' : 'udp4';
-      const sock = createSocket({ type, ipv6Only: false, recvBufferSize: opts.recvBufferBytes });
-      sock.on('message', onMessage);
-      sock.once('error', (e) => resolve({ name: l.name, port: l.port, bound: false, error: e.message }));
-      sock.bind({ port: l.port, address: opts.host, exclusive: true }, () => {
-        sock.removeAllListeners('error');
-        sock.on('error', () => { socketErrors++; });
-        let rcv = 0;
-        try {
-          sock.setRecvBufferSize(opts.recvBufferBytes);
-        } catch { /* capped by net.core.rmem_max; reported below */ }
-        try { rcv = sock.getRecvBufferSize(); } catch { rcv = 0; }
-        sockets.push(sock);
-        resolve({ name: l.name, port: sock.address().port, bound: true, recvBufferBytes: rcv });
-      });
-    });
+  function onRecord(r: RingRecord): void {
+    if (r.kind === RecordKind.DATAGRAM) onDatagram(exporters[r.exporterId] ?? 'unknown', r.port, r.receivedAtMs, r.payload);
+    else if (r.kind === RecordKind.EXPORTER) {
+      const a = dec.decode(r.payload);
+      exporters[r.exporterId] = a.startsWith('::ffff:') ? a.slice(7) : a;
+    } else if (r.kind === RecordKind.DROPPED) {
+      stats.recordErrors(exporters[r.exporterId] ?? 'unknown', 'queue_full', r.length, r.receivedAtMs);
+    }
+  }
+
+  /** Consume until stopped; between slices the event loop runs (timers, messages). */
+  async function pump(): Promise<void> {
+    for (;;) {
+      const n = ring.drain(SLICE, onRecord);
+      if (n === SLICE) { await new Promise<void>((r) => setImmediate(r)); continue; }
+      if (stopping) return;
+      await ring.waitForData(100);
+    }
   }
 
   function postStats(): void {
     const described = describeDecoderState(state).netflow;
     const templates: Record<string, number> = {};
     for (const [exp, d] of Object.entries(described)) templates[exp] = (d as { templates?: number }).templates ?? 0;
-    post({ type: 'stats', exporters: stats.snapshot(), templates, socketErrors, atMs: Date.now() });
+    post({ type: 'stats', exporters: stats.snapshot(), templates, atMs: Date.now() });
   }
 
   function persist(): boolean {
@@ -114,17 +117,21 @@ export function createReceiver(opts: ReceiverOptions, post: (m: WorkerToMain, tr
       engine?.setContext(securityContext(list, Date.now()));
       post({ type: 'log', level: 'info', msg: 'attribution keys loaded', data: { keys: list.length } });
     },
-    async start() {
-      if (opts.receiverNice !== null) {
-        const p = setCurrentThreadNice(opts.receiverNice);
-        if (p.ok) post({ type: 'log', level: 'info', msg: 'UDP receive thread priority set', data: { tid: p.tid, nice: p.nice } });
-        else post({ type: 'log', level: 'warn', msg: `UDP receive thread keeps its priority: ${p.reason}`, data: { nice: opts.receiverNice } });
+    start() {
+      if (opts.nice !== null) {
+        const p = setCurrentThreadNice(opts.nice);
+        if (p.ok) post({ type: 'log', level: 'info', msg: 'decode thread priority set', data: { tid: p.tid, nice: p.nice } });
+        else post({ type: 'log', level: 'warn', msg: `decode thread keeps its priority: ${p.reason}`, data: { nice: opts.nice } });
       }
-      const states = await Promise.all(opts.listeners.map(bind));
+      if (ring.skipCrashed()) {
+        // The previous decode thread died inside this datagram: it is not decoded again (it may be what killed it).
+        stats.recordErrors('unknown', 'decoder_crash', 1, Date.now());
+        post({ type: 'log', level: 'error', msg: 'skipped the datagram the previous decode thread crashed on' });
+      }
       timers.push(setInterval(flushRows, opts.batchMaxWaitMs));
       timers.push(setInterval(() => {
         const exp = expireDecoderState(state, Date.now());
-        for (const [reason, n] of Object.entries(exp.errors)) if (n) stats.recordExpiry('pending', reason, n, Date.now());
+        for (const [reason, n] of Object.entries(exp.errors)) if (n) stats.recordErrors('pending', reason, n, Date.now());
       }, 1000));
       timers.push(setInterval(postStats, opts.statsIntervalMs));
       if (engine) {
@@ -134,11 +141,13 @@ export function createReceiver(opts: ReceiverOptions, post: (m: WorkerToMain, tr
         }, 1000));
       }
       timers.push(setInterval(persist, STATE_SAVE_INTERVAL_MS));
-      return states;
+      pumping = pump();
+      post({ type: 'ready' });
     },
     async stop() {
-      stopped = true;
-      await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+      stopping = true;
+      await pumping;
+      while (ring.drain(SLICE, onRecord) > 0) { /* the rest the socket thread wrote before it closed */ }
       for (const t of timers) clearInterval(t);
       flushRows();
       postStats();
