@@ -19,9 +19,11 @@
  * each flow sample's sequence number = 1, 2, … per data source with sample_pool = seq × rate.
  * Export time (v9 unix secs, IPFIX export time, sFlow uptime) follows the wall clock.
  *
- * Pacing: bursts of at most `burst` datagrams per macrotask (setImmediate) against an hrtime
- * schedule (target datagrams/s derived from target flows/s by the pool's mean records/datagram);
- * rate 0/Infinity = as fast as one thread can send. Every run is bounded by durationMs and/or
+ * Pacing: bursts of at most `burst` datagrams per macrotask against an hrtime schedule (target
+ * datagrams/s derived from target flows/s by the pool's mean records/datagram), sleeping on a 1 ms
+ * timer when ahead of it instead of spinning (a spinning blaster took a whole core from the collector
+ * under test: 102 % of a core at 62.5k datagrams/s, 43 % sleeping); rate 0/Infinity = as fast as one
+ * thread can send. Every run is bounded by durationMs and/or
  * maxDatagrams, and a hard stop at durationMs + 5 s.
  */
 import { createSocket, type Socket } from 'node:dgram';
@@ -57,7 +59,7 @@ export interface BlastOptions {
   durationMs?: number;
   /** Stop after this many datagrams (templates included). */
   maxDatagrams?: number;
-  /** Datagrams per macrotask at most (default 64). */
+  /** Datagrams per macrotask at most (default 256). */
   burst?: number;
   /** Template datagram every N datagrams (default 1000; v9/IPFIX only). */
   templateEvery?: number;
@@ -229,7 +231,7 @@ export async function blast(o: BlastOptions): Promise<BlastResult> {
   const host = o.host ?? '127.0.0.1';
   const pool = buildPool(o.protocol, o.domain ?? 1);
   const templateEvery = Math.max(1, o.templateEvery ?? TEMPLATE_EVERY);
-  const burst = Math.max(1, o.burst ?? 64);
+  const burst = Math.max(1, o.burst ?? 256);
   const targetDps = o.datagramsPerSecond !== undefined
     ? o.datagramsPerSecond
     : o.flowsPerSecond !== undefined && o.flowsPerSecond > 0 && Number.isFinite(o.flowsPerSecond)
@@ -287,15 +289,19 @@ export async function blast(o: BlastOptions): Promise<BlastResult> {
       const el = now - s.t0;
       if (attempted >= maxDatagrams || (durationNs !== null && el >= durationNs) || el >= hardStopNs) { resolve(); return; }
       let n = burst;
+      let due = burst;
       if (!unlimited) {
-        const due = Math.floor((Number(el) / 1e9) * targetDps) + 1 - attempted;
+        due = Math.floor((Number(el) / 1e9) * targetDps) + 1 - attempted;
         n = Math.min(burst, due);
       }
       n = Math.min(n, maxDatagrams - attempted);
       // Do not let callbacks pile up without bound if the kernel queues sends.
       if (pending > 16_384) n = 0;
       for (let i = 0; i < n; i++) sendOne(next(), now);
-      setImmediate(tick);
+      // Ahead of schedule: sleep (≥ 1 ms) instead of spinning, so the blaster does not take a core of its own
+      // from the collector under test; behind it: go on at once.
+      if (!unlimited && due <= n && pending <= 16_384) setTimeout(tick, 1);
+      else setImmediate(tick);
     };
     tick();
   });
