@@ -9,19 +9,22 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { COUNTER_COLUMNS, FLOW_COLUMNS } from './rows.js';
+import { COUNTER_COLUMNS, FLOW_COLUMNS, FLOW_ROW_STRUCTURE } from './rows.js';
 import type { InsertBatch } from './spool.js';
 
 export type InsertFn = (b: InsertBatch) => Promise<void>;
 
 const COLUMNS: Record<string, readonly string[]> = { flows_raw: FLOW_COLUMNS, interface_counters_raw: COUNTER_COLUMNS };
+/** Binary batches read through file() with these types (rows.ts: LowCardinality read as String, ≈ 20 % less CPU per row). */
+const STRUCTURES: Record<string, string> = { flows_raw: FLOW_ROW_STRUCTURE };
 
 const SHM = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 
 /**
  * Text batches go inline with the statement. Binary (RowBinary) batches go as a request body stream to a
  * server, and for embedded chDB — whose connection adapter only carries text — through a tmpfs file read
- * with INSERT … FROM INFILE (measured 7× faster than JSON for flows_raw).
+ * with INSERT … SELECT FROM file() (RowBinary: 7× less CPU than JSON for flows_raw; through file() with
+ * LowCardinality columns read as String another ≈ 20 %, see rows.ts).
  */
 export function clickHouseInsert(client: ClickHouseClient, mode: 'embedded' | 'server' = 'embedded'): InsertFn {
   const settings = (id: string) => ({ insert_deduplication_token: id, deduplicate_blocks_in_dependent_materialized_views: 1 as const });
@@ -43,7 +46,12 @@ export function clickHouseInsert(client: ClickHouseClient, mode: 'embedded' | 's
     const file = join(SHM, `ixmeter-${process.pid}-${randomBytes(6).toString('hex')}.bin`);
     writeFileSync(file, b.body);
     try {
-      await client.command({ query: `INSERT INTO ${target} FROM INFILE '${file}' ${clause(b.id)} FORMAT ${b.format}` });
+      const structure = STRUCTURES[b.table];
+      await client.command({
+        query: structure !== undefined && b.format === 'RowBinary'
+          ? `INSERT INTO ${target} SELECT * FROM file('${file}', 'RowBinary', '${structure.replace(/'/g, "\\'")}') ${clause(b.id)}`
+          : `INSERT INTO ${target} FROM INFILE '${file}' ${clause(b.id)} FORMAT ${b.format}`,
+      });
     } finally {
       rmSync(file, { force: true });
     }

@@ -68,12 +68,6 @@ function u64(v: DataView, o: number, x: number): number {
   return o + 8;
 }
 
-function str(b: Uint8Array, o: number, s: string): number {
-  const e = lc(s);
-  b.set(e, o);
-  return o + e.length;
-}
-
 /** Growable output buffer for one batch. */
 export class RowBinaryWriter {
   buf = new Uint8Array(1 << 20);
@@ -82,6 +76,18 @@ export class RowBinaryWriter {
   rows = 0;
   private exporter = '';
   private readonly exporterBytes = new Uint8Array(16);
+  /** Per LowCardinality column (protocol, samplingSource, srcAttr, dstAttr): last value and its bytes, since
+   * values repeat row after row; the pointer compare of these constant strings is cheaper than a Map lookup. */
+  private readonly lcLast: Array<string | null> = [null, null, null, null];
+  private readonly lcBytes: Uint8Array[] = [new Uint8Array(0), new Uint8Array(0), new Uint8Array(0), new Uint8Array(0)];
+
+  private str(col: number, b: Uint8Array, o: number, s: string): number {
+    let e = this.lcBytes[col]!;
+    if (this.lcLast[col] !== s) { e = lc(s); this.lcLast[col] = s; this.lcBytes[col] = e; }
+    // A byte loop: TypedArray#set costs more than these few bytes.
+    for (let j = 0; j < e.length; j++) b[o + j] = e[j]!;
+    return o + e.length;
+  }
 
   private ensure(n: number): void {
     if (this.len + n <= this.buf.length) return;
@@ -98,7 +104,7 @@ export class RowBinaryWriter {
     const b = this.buf;
     let o = this.len;
     o = u64(v, o, f.receivedAtMs); o = u64(v, o, f.flowStartMs); o = u64(v, o, f.flowEndMs);
-    o = str(b, o, f.protocol);
+    o = this.str(0, b, o, f.protocol);
     if (f.exporter !== this.exporter) { this.exporter = f.exporter; writeIp(this.exporterBytes, 0, f.exporter); }
     b.set(this.exporterBytes, o); o += 16;
     v.setUint32(o, f.observationDomain >>> 0, true); v.setUint32(o + 4, f.samplerId >>> 0, true);
@@ -110,9 +116,9 @@ export class RowBinaryWriter {
     b[o + 7] = f.tos; b[o + 8] = f.fragment; b[o + 9] = f.direction; o += 10;
     o = u64(v, o, f.packets); o = u64(v, o, f.l3Octets); o = u64(v, o, f.frameOctets);
     v.setUint32(o, Math.max(1, Math.round(f.samplingRate)) >>> 0, true); o += 4;
-    o = str(b, o, f.samplingSource);
+    o = this.str(1, b, o, f.samplingSource);
     v.setUint32(o, f.srcAsn >>> 0, true); v.setUint32(o + 4, f.dstAsn >>> 0, true); o += 8;
-    o = str(b, o, f.srcAttr); o = str(b, o, f.dstAttr);
+    o = this.str(2, b, o, f.srcAttr); o = this.str(3, b, o, f.dstAttr);
     this.len = o;
     this.rows++;
   }

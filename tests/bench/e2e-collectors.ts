@@ -68,6 +68,8 @@ export interface RunResult {
   cpuSecondsPerMillionFlows: number | null;
   /** Seconds from end of blast until the collector had drained (rx queue empty, counts stable). */
   drainSeconds: number | null;
+  /** ixmeter: seconds from end of blast until the last row was in ClickHouse (its queue, decoder and writer had caught up). */
+  storedSeconds: number | null;
   extra: Record<string, unknown>;
   error?: string;
 }
@@ -426,8 +428,9 @@ async function startIxmeter(ctx: RunCtx): Promise<Running> {
   const p = start(process.execPath, [...nodeArgs, 'bin/ixmeter.js', 'serve'], { cwd: ctx.opts.repoRoot, env });
   const url = `http://127.0.0.1:${http}`;
   const metrics = async () => {
+    const atMs = Date.now();
     const r = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) });
-    return parseMetrics(await r.text());
+    return { ...parseMetrics(await r.text()), atMs };
   };
   const exporters = async (): Promise<unknown> => {
     try {
@@ -449,12 +452,13 @@ async function startIxmeter(ctx: RunCtx): Promise<Running> {
     settle: async (deadlineMs) => {
       let stableSince = Date.now();
       let prev: number | null = null;
+      let changedAt = Date.now();
       while (Date.now() < deadlineMs) {
         try {
           const m = await metrics();
           lastMetrics = m.collector;
           const backlog = (m.collector['ixmeter_writer_queued_rows'] ?? 0) + (m.collector['ixmeter_writer_spool_rows'] ?? 0);
-          if (m.rows !== prev) { prev = m.rows; stableSince = Date.now(); }
+          if (m.rows !== prev) { prev = m.rows; stableSince = Date.now(); changedAt = m.atMs; }
           else if (Date.now() - stableSince >= 3_000 && backlog === 0) break;
         } catch { /* busy: retry */ }
         await sleep(250);
@@ -462,7 +466,7 @@ async function startIxmeter(ctx: RunCtx): Promise<Running> {
       lastRows = prev;
       const g = (k: string) => lastMetrics[k] ?? null;
       return {
-        metricRowsAtSettle: lastRows, receivedDatagrams: g('ixmeter_collector_datagrams_total'), decodedFlows: g('ixmeter_collector_flows_total'),
+        metricRowsAtSettle: lastRows, lastRowsAtMs: changedAt, receivedDatagrams: g('ixmeter_collector_datagrams_total'), decodedFlows: g('ixmeter_collector_flows_total'),
         lostDatagramsBySequence: g('ixmeter_collector_lost_datagrams_total'), lostSamplesBySequence: g('ixmeter_collector_lost_samples_total'),
         spooledRows: g('ixmeter_writer_spooled_rows_total'), spoolRowsLeft: g('ixmeter_writer_spool_rows'), queuedRowsLeft: g('ixmeter_writer_queued_rows'),
         exporters: await exporters(), metrics: lastMetrics,
@@ -498,7 +502,7 @@ async function oneRun(c: CollectorName, protocol: BlastProtocol, rate: number, c
   const port = await freeUdpPort();
   const res: RunResult = {
     collector: c, daemon: c, protocol, targetFlowsPerSecond: rate, sent: null, stored: null, countedBy: '', lossPct: null, sustainedFlowsPerSecond: null,
-    socketDrainSeconds: null, kernelDrops: null, cpuSeconds: null, cpuPctOfCore: null, cpuSecondsPerMillionFlows: null, drainSeconds: null, extra: {},
+    socketDrainSeconds: null, kernelDrops: null, cpuSeconds: null, cpuPctOfCore: null, cpuSecondsPerMillionFlows: null, drainSeconds: null, storedSeconds: null, extra: {},
   };
   let r: Running | null = null;
   try {
@@ -515,7 +519,9 @@ async function oneRun(c: CollectorName, protocol: BlastProtocol, rate: number, c
     const emptyAt = await waitRxEmpty(port, 500, 60_000);
     res.socketDrainSeconds = Math.max(0, (emptyAt - tEnd) / 1000);
     await waitCpuIdle(r.pid, 60_000);
-    Object.assign(res.extra, await r.settle(Date.now() + 60_000));
+    const settled = await r.settle(Date.now() + 60_000);
+    Object.assign(res.extra, settled);
+    if (typeof settled.lastRowsAtMs === 'number') res.storedSeconds = Math.max(0, (settled.lastRowsAtMs - tEnd) / 1000);
     res.drainSeconds = (Date.now() - tEnd) / 1000;
     res.kernelDrops = udpSockets(port).reduce((s, x) => s + x.drops, 0) - drops0;
     const cpu1 = cpuSeconds(r.pid);
@@ -531,7 +537,7 @@ async function oneRun(c: CollectorName, protocol: BlastProtocol, rate: number, c
     res.countedBy = n.countedBy;
     Object.assign(res.extra, n.extra ?? {});
     res.lossPct = b.flows > 0 ? Math.max(0, ((b.flows - n.stored) / b.flows) * 100) : null;
-    res.sustainedFlowsPerSecond = n.stored / (b.elapsedMs / 1000 + res.socketDrainSeconds);
+    res.sustainedFlowsPerSecond = n.stored / (b.elapsedMs / 1000 + Math.max(res.socketDrainSeconds, res.storedSeconds ?? 0));
     if (res.cpuSeconds !== null && n.stored > 0) res.cpuSecondsPerMillionFlows = Math.round((res.cpuSeconds / (n.stored / 1e6)) * 100) / 100;
   } catch (e) {
     res.error = e instanceof Error ? e.message : String(e);
@@ -634,21 +640,22 @@ export function e2eMarkdown(rep: E2eReport): string {
   const L: string[] = [];
   L.push(`Offered: same datagrams to each collector, ${fmt(rep.durationMs / 1000)} s per step, 127.0.0.1; SO_RCVBUF asked 32 MiB by all; net.core.rmem_max = ${fmt(rep.rmemMax.used)}.`);
   L.push('');
-  L.push('| protocol | target | collector | offered flows/s | sent flows | stored flows | loss % | sustained flows/s | socket drain s | kernel drops (datagrams) | CPU % of a core | CPU s / 10⁶ flows |');
-  L.push('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  L.push('| protocol | target | collector | offered flows/s | sent flows | stored flows | loss % | sustained flows/s | socket drain s | all stored s | kernel drops (datagrams) | CPU % of a core | CPU s / 10⁶ flows |');
+  L.push('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rep.runs) {
     const who = r.collector === 'ixmeter' ? '**ixmeter**' : `${r.daemon} (${r.collector === 'nfcapd' ? 'nfdump' : 'pmacct'})`;
     if (r.error) {
-      L.push(`| ${PROTO_LABEL[r.protocol]} | ${rateLabel(r.targetFlowsPerSecond)} | ${who} | ${fmt(r.sent?.offeredFlowsPerSecond)} | ${fmt(r.sent?.flows)} | error | – | – | – | – | – | – |`);
+      L.push(`| ${PROTO_LABEL[r.protocol]} | ${rateLabel(r.targetFlowsPerSecond)} | ${who} | ${fmt(r.sent?.offeredFlowsPerSecond)} | ${fmt(r.sent?.flows)} | error | – | – | – | – | – | – | – |`);
       continue;
     }
-    L.push(`| ${PROTO_LABEL[r.protocol]} | ${rateLabel(r.targetFlowsPerSecond)} | ${who} | ${fmt(r.sent?.offeredFlowsPerSecond)} | ${fmt(r.sent?.flows)} | ${fmt(r.stored)} | ${fmt(r.lossPct, 2)} | ${fmt(r.sustainedFlowsPerSecond)} | ${fmt(r.socketDrainSeconds, 1)} | ${fmt(r.kernelDrops)} | ${fmt(r.cpuPctOfCore)} | ${fmt(r.cpuSecondsPerMillionFlows, 2)} |`);
+    L.push(`| ${PROTO_LABEL[r.protocol]} | ${rateLabel(r.targetFlowsPerSecond)} | ${who} | ${fmt(r.sent?.offeredFlowsPerSecond)} | ${fmt(r.sent?.flows)} | ${fmt(r.stored)} | ${fmt(r.lossPct, 2)} | ${fmt(r.sustainedFlowsPerSecond)} | ${fmt(r.socketDrainSeconds, 1)} | ${r.storedSeconds === null ? '–' : fmt(r.storedSeconds, 1)} | ${fmt(r.kernelDrops)} | ${fmt(r.cpuPctOfCore)} | ${fmt(r.cpuSecondsPerMillionFlows, 2)} |`);
   }
   L.push('');
   L.push('Columns: *offered* = flows/s the blaster actually sent (target "max" = as fast as one Node thread sends, competing for the same 2 cores); '
     + '*stored* = ixmeter rows in `flows_raw` (chDB count after SIGTERM) / nfcapd flows (`nfdump -I`) / pmacct Σ packets in the print CSV (packets = 1 per record, after SIGINT); '
-    + '*sustained* = stored ÷ (blast duration + socket drain), *socket drain* = seconds after the blast until the socket receive queue was empty '
-    + '(> 0: the collector fell behind and lived on its 64 MiB socket buffer); *kernel drops* = /proc/net/udp drops of the socket; '
+    + '*sustained* = stored ÷ (blast duration + the longer of socket drain and all stored), *socket drain* = seconds after the blast until the socket receive queue was empty '
+    + '(> 0: the collector fell behind and lived on its socket buffer), *all stored* = ixmeter only: seconds after the blast until the last row was in ClickHouse '
+    + '(> 0: it lived on its decode queue and writer queue; the others write files, counted after they stop); *kernel drops* = /proc/net/udp drops of the socket; '
     + '*CPU* = collector process tree during the blast, and total CPU (blast + drain) per million stored flows.');
   // Ratios
   const ratios: string[] = [];
@@ -665,7 +672,7 @@ export function e2eMarkdown(rep: E2eReport): string {
   }
   if (ratios.length > 0) {
     L.push('');
-    L.push('Sustained flows/s ratio (stored ÷ (blast duration + socket drain); 1.00 = same):');
+    L.push('Sustained flows/s ratio (stored ÷ (blast duration + time to catch up); 1.00 = same):');
     L.push('');
     L.push('| protocol | target | ixmeter / nfcapd | ixmeter / nfacctd (sfacctd for sFlow) |');
     L.push('|---|---:|---:|---:|');
@@ -678,7 +685,7 @@ export function e2eMarkdown(rep: E2eReport): string {
     for (const z of rep.ixmeterZeroLoss) {
       const run = rep.runs.find((r) => r.collector === 'ixmeter' && r.protocol === z.protocol && r.targetFlowsPerSecond === z.targetFlowsPerSecond && !r.error);
       L.push(`- ${PROTO_LABEL[z.protocol]}: ${z.targetFlowsPerSecond === null || !run ? 'none of the steps'
-        : `${rateLabel(z.targetFlowsPerSecond)} flows/s offered for ${fmt(rep.durationMs / 1000)} s without loss; sustained ${fmt(z.sustainedFlowsPerSecond)} flows/s (socket drain ${fmt(run.socketDrainSeconds, 1)} s)`}`);
+        : `${rateLabel(z.targetFlowsPerSecond)} flows/s offered for ${fmt(rep.durationMs / 1000)} s without loss; sustained ${fmt(z.sustainedFlowsPerSecond)} flows/s (socket drain ${fmt(run.socketDrainSeconds, 1)} s, all stored ${fmt(run.storedSeconds, 1)} s after the blast)`}`);
     }
   }
   const un = Object.entries(rep.unavailable);
