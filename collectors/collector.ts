@@ -28,6 +28,8 @@ export interface CollectorHandle {
   listeners(): ListenerState[];
   exporters(): { stats: ExporterStats[]; templates: Record<string, number>; atMs: number };
   kernelDrops(): Record<number, number>;
+  /** The queue between the socket thread and the decode thread: datagrams dropped because it was full, bytes waiting, size. */
+  queue(): { drops: number; bytes: number; capacity: number };
   healthy(): boolean;
   /** Replace the attribution keys (after a member import); kept for worker restarts. */
   setAssignments(list: AssignmentInterval[]): void;
@@ -97,6 +99,8 @@ export async function startCollector(config: Config, log: Logger, metrics: Colle
   const crashed = { socket: false, decode: false };
   let onClosed: (() => void) | null = null;
   let onStopped: (() => void) | null = null;
+  let queue = { drops: 0, bytes: 0, capacity: config.IXMETER_UDP_QUEUE_BYTES };
+  let lastSocketDrops = 0; // the socket thread's running total (restarts at 0 with the thread)
 
   /** Starts a thread; restarts it 1 s after an unexpected exit (the ring and the decoder state outlive it). */
   function supervise<M>(name: 'socket' | 'decode', spawn: () => Worker, onMessage: (m: M) => void, started: (m: M) => boolean): { current: () => Worker; ready: Promise<void> } {
@@ -138,7 +142,7 @@ export async function startCollector(config: Config, log: Logger, metrics: Colle
   const socket = supervise<SocketToMain>('socket', () => createThread('socket-entry', socketOptions), (m) => {
     switch (m.type) {
       case 'listening': listeners = m.listeners; resolveListening(m.listeners); break;
-      case 'socket-stats': metrics.applySocketStats(m); break;
+      case 'socket-stats': metrics.applySocketStats(m); queue = { drops: queue.drops + Math.max(0, m.queueDrops - lastSocketDrops), bytes: m.queueBytes, capacity: m.queueCapacity }; lastSocketDrops = m.queueDrops; break;
       case 'log': log[m.level]({ component: 'collector', thread: 'socket', ...m.data }, m.msg); break;
       case 'closed': onClosed?.(); break;
     }
@@ -176,6 +180,7 @@ export async function startCollector(config: Config, log: Logger, metrics: Colle
     listeners: () => listeners,
     exporters: () => last,
     kernelDrops: () => drops,
+    queue: () => queue,
     healthy: () => !crashed.socket && !crashed.decode && listeners.every((l) => l.bound),
     setAssignments(list) {
       decodeOptions.assignments = list;

@@ -92,6 +92,7 @@ export async function startCollectorPart(config: Config, log: Logger, registry: 
         exporters: collector.exporters().stats.length,
         writer: { queued_rows: w.queuedRows, spooled_rows: w.spooledRows, degraded: w.degraded, inserted_rows: w.insertedRows, last_error: w.lastError ?? null },
         kernel_drops: collector.kernelDrops(),
+        decode_queue: collector.queue(),
       };
     },
     async stop() {

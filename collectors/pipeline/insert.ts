@@ -27,10 +27,13 @@ const SHM = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
  * LowCardinality columns read as String another ≈ 20 %, see rows.ts).
  */
 export function clickHouseInsert(client: ClickHouseClient, mode: 'embedded' | 'server' = 'embedded'): InsertFn {
-  const settings = (id: string) => ({ insert_deduplication_token: id, deduplicate_blocks_in_dependent_materialized_views: 1 as const });
+  // optimize_on_insert = 0: the rollup views already GROUP BY their block, so collapsing it again on insert
+  // (Summing/Replacing engines) is a redundant sort; every query sums the rollups anyway (rows from different
+  // inserts are only ever collapsed by merges).
+  const settings = (id: string) => ({ insert_deduplication_token: id, deduplicate_blocks_in_dependent_materialized_views: 1 as const, optimize_on_insert: 0 as const });
   // Embedded: these statements carry data (INFILE … FORMAT), so their settings go in their own SETTINGS clause
   // (src/storage/clickhouse/query-settings.ts: chDB would otherwise keep a token for the whole session).
-  const clause = (id: string) => `SETTINGS insert_deduplication_token = '${id.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}', deduplicate_blocks_in_dependent_materialized_views = 1`;
+  const clause = (id: string) => `SETTINGS insert_deduplication_token = '${id.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}', deduplicate_blocks_in_dependent_materialized_views = 1, optimize_on_insert = 0`;
   return async (b) => {
     const cols = COLUMNS[b.table];
     const target = `${b.table}${cols ? ` (${cols.join(', ')})` : ''}`;
