@@ -119,8 +119,16 @@ export const emptyEvidence = (): AlertEvidence => ({
   topSources: [], topSrcPorts: [], topDstPorts: [], protocols: [], sampleFlows: [], samplingRates: [],
 });
 
+/** "00".."ff": macText is on the finding / sample path of every new L2 finding (thousands per window in a MAC flood). */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function macText(mac: number): string {
-  let s = '';
+  if (Number.isInteger(mac) && mac >= 0 && mac < 2 ** 48) {
+    const hi = Math.floor(mac / 4294967296);
+    const lo = mac >>> 0;
+    return `${HEX2[hi >>> 8]}:${HEX2[hi & 255]}:${HEX2[lo >>> 24]}:${HEX2[(lo >>> 16) & 255]}:${HEX2[(lo >>> 8) & 255]}:${HEX2[lo & 255]}`;
+  }
+  let s = ''; // not a 48-bit integer: the generic rendering (never produced by the decoders)
   for (let i = 5; i >= 0; i--) {
     const o = Math.floor(mac / 2 ** (8 * i)) % 256;
     s += (i < 5 ? ':' : '') + o.toString(16).padStart(2, '0');
@@ -150,6 +158,14 @@ export function formatSample(r: RawSample): SampleFlow {
   return { ...r, srcMac: macText(r.srcMac), dstMac: macText(r.dstMac) };
 }
 
-export function sampleOf(f: SecurityFlow): SampleFlow {
-  return formatSample(captureSample(f));
+/**
+ * `formatSample(captureSample(f))` in one step (same fields, same key order). `srcMacText` lets a caller that
+ * already rendered the source MAC (an L2 finding's target) skip rendering it again.
+ */
+export function sampleOf(f: SecurityFlow, srcMacText: string = macText(f.srcMac)): SampleFlow {
+  return {
+    ts: f.receivedAtMs, exporter: f.exporter, inIf: f.inIf, srcMac: srcMacText, dstMac: macText(f.dstMac), etherType: f.etherType,
+    src: f.srcAddr, dst: f.dstAddr, proto: f.ipProto, srcPort: f.srcPort, dstPort: f.dstPort,
+    packets: f.packets, bytes: f.frameOctets, samplingRate: f.samplingRate,
+  };
 }

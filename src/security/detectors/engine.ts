@@ -171,7 +171,7 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
     },
     setContext(next: SecurityContext): void {
       ctx = next;
-      l2.ctxVersion++;
+      l2.contextChanged();
     },
     stats(): EngineStats {
       return {

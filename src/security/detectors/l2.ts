@@ -5,10 +5,13 @@
  * Per flow: classify (link-local protocol ▸ forbidden ethertype ▸ non-unicast), unknown source MAC,
  * MAC using another member's peering-LAN IP, and remember (port, MAC) for L2_MULTIPLE_MACS.
  * Findings aggregate per (rule, MAC, detail) within the fast window; candidates are emitted when it closes.
+ * The per-flow path builds no strings and boxes no MACs (mac-table.ts): a finding's key, target text and
+ * details are made only when the finding is created.
  */
 import { SFLOW_INTERNAL_IF } from '../../shared/sflow.js';
 import { macText, portKey, sampleOf, type AlertCandidate, type AlertType, type SampleFlow, type SecurityContext, type SecurityFlow } from '../types.js';
 import type { DetectorThresholds } from '../thresholds.js';
+import { MacMap, MacSeenTable } from './mac-table.js';
 
 const BROADCAST = 0xffffffffffff;
 /** sFlow "internal / no interface" ifIndex. */
@@ -80,47 +83,100 @@ interface Finding {
   samples: SampleFlow[];
   rates: number[];
   details: Record<string, string | number>;
+  /** What tells findings of one rule and MAC apart: ethertype (E) or protocol name (L) / source IP (M); 0 / '' otherwise. */
+  subNum: number;
+  subStr: string;
+  /** Next finding of the same MAC. */
+  next: Finding | null;
 }
 
-/** MACs seen on one port; `lastMac`/`lastWriteMs` skip the map write for the usual single-MAC port (refreshed every second). */
+/** MACs seen on one port; `lastMac`/`lastWriteMs` skip the table write for the usual single-MAC port (refreshed every second). */
 interface PortMacs {
-  macs: Map<number, number>; activeMs: number; lastMac: number; lastWriteMs: number;
-  cacheMac: number; cacheVersion: number; cacheOwner: number; cacheKnown: boolean;
+  macs: MacSeenTable; activeMs: number; lastMac: number; lastWriteMs: number;
+  /** Owner of the MAC of the port's last flow (-1: none), for the thresholds that expire its MAC memory. */
+  owner: number;
 }
+
+/**
+ * Tag of an address text: its length and characters up to the first '.' or ':' (at most 5). Equal texts have
+ * equal tags, so a tag absent from the context's peering-LAN IPs proves the address is not one of them — the
+ * usual member flow (a source far outside the LAN) then skips hashing the whole string for lanIpOwner.
+ */
+function leadTag(s: string): number {
+  let h = s.length;
+  for (let i = 0; i < s.length && i < 5; i++) {
+    const c = s.charCodeAt(i);
+    h = (h * 31 + c) & 0xffff;
+    if (c === 46 || c === 58) break;
+  }
+  return h;
+}
+
+/** Registry facts of one MAC (context index). */
+interface MacFacts { known: boolean; hasOwner: boolean; owner: number }
 
 export interface L2Counters { findingsDropped: number; portsDropped: number; macsDropped: number }
 
 export class L2State {
-  findings = new Map<string, Finding>();
-  /** The same L2_UNKNOWN_SRC_MAC findings by MAC number: the per-flow check builds no key string. */
-  private unknownByMac = new Map<number, Finding>();
+  /** Findings of the window in creation order (at most maxKeys); `byMac` chains them per source MAC. */
+  findings: Finding[] = [];
+  private readonly byMac = new MacMap<Finding>(64);
   /** exporter → ifIndex → MACs last seen. */
   readonly ports = new Map<string, Map<number, PortMacs>>();
   portCount = 0;
   readonly counters: L2Counters = { findingsDropped: 0, portsDropped: 0, macsDropped: 0 };
+  /** knownMacs ∪ macOwner of `indexed`, rebuilt when the engine's context object changes. */
+  private registry = new MacMap<MacFacts>();
+  /** leadTag values of the context's peering-LAN IPs. */
+  private lanTags = new Uint8Array(65536);
+  private indexed: SecurityContext | null = null;
 
   constructor(private readonly maxKeys: number, private readonly maxPorts: number, private readonly maxMacsPerPort: number) {}
 
-  private add(key: string, type: AlertType, f: SecurityFlow, target: string, sourceAsn: number | null, victimAsn: number | null, details: Record<string, string | number>): Finding | null {
-    const had = this.findings.get(key);
-    if (had !== undefined) { this.count(had, f); return had; }
-    if (this.findings.size >= this.maxKeys) { this.counters.findingsDropped++; return null; }
-    const x: Finding = { type, target, sourceAsn, victimAsn, pkts: 0, firstMs: f.receivedAtMs, lastMs: f.receivedAtMs, samples: [], rates: [], details };
-    this.findings.set(key, x);
+  /** The context was replaced (or changed in place): re-index it at the next flow. */
+  contextChanged(): void {
+    this.indexed = null;
+  }
+
+  private index(ctx: SecurityContext): void {
+    const r = new MacMap<MacFacts>(ctx.knownMacs.size + ctx.macOwner.size);
+    for (const mac of ctx.knownMacs) r.set(mac, { known: true, hasOwner: false, owner: 0 });
+    for (const [mac, owner] of ctx.macOwner) {
+      const x = r.get(mac);
+      if (x !== undefined) { x.hasOwner = true; x.owner = owner; } else r.set(mac, { known: false, hasOwner: true, owner });
+    }
+    this.registry = r;
+    this.lanTags.fill(0);
+    for (const ip of ctx.lanIpOwner.keys()) this.lanTags[leadTag(ip)] = 1;
+    this.indexed = ctx;
+  }
+
+  /** The finding (rule, MAC, sub-key) of this window, counted with `f`; null when there is none yet. */
+  private hit(mac: number, type: AlertType, subNum: number, subStr: string, f: SecurityFlow): boolean {
+    for (let x = this.byMac.get(mac) ?? null; x !== null; x = x.next) {
+      if (x.type === type && x.subNum === subNum && x.subStr === subStr) { this.count(x, f); return true; }
+    }
+    return false;
+  }
+
+  private add(mac: number, type: AlertType, subNum: number, subStr: string, f: SecurityFlow, sourceAsn: number | null, victimAsn: number | null, details: Record<string, string | number>): void {
+    if (this.findings.length >= this.maxKeys) { this.counters.findingsDropped++; return; }
+    const x: Finding = {
+      type, target: macText(mac), sourceAsn, victimAsn, pkts: 0, firstMs: f.receivedAtMs, lastMs: f.receivedAtMs, samples: [], rates: [], details,
+      subNum, subStr, next: this.byMac.get(mac) ?? null,
+    };
+    this.findings.push(x);
+    this.byMac.set(mac, x);
     this.count(x, f);
-    return x;
   }
 
   private count(x: Finding, f: SecurityFlow): void {
     const r = f.samplingRate > 0 ? f.samplingRate : 1;
     x.pkts += f.packets * r;
     x.lastMs = f.receivedAtMs;
-    if (x.samples.length < 10) x.samples.push(sampleOf(f));
+    if (x.samples.length < 10) x.samples.push(sampleOf(f, x.target)); // target = text of f.srcMac
     if (x.rates.length < 8 && !x.rates.includes(r)) x.rates.push(r);
   }
-
-  /** Bumped by the engine when the context is replaced: per-port MAC caches become stale. */
-  ctxVersion = 0;
 
   observe(f: SecurityFlow, ctx: SecurityContext, l2For: (asn: number | null) => DetectorThresholds['l2']): void {
     const mac = f.srcMac;
@@ -128,48 +184,37 @@ export class L2State {
     // Per-port MAC memory only for real ports: sFlow ifIndex 0 is "unknown" and 0x3FFFFFFF "internal / no
     // interface" (pmacct sfprobe without ifIndex); neither is a member port (as collectors' attribution).
     const p = f.inIf !== 0 && f.inIf !== SFLOW_INTERNAL_IF ? this.rememberMac(f) : null;
-    // Registry lookups keyed by 48-bit numbers box a heap number each; a port almost always shows one MAC, so cache per port.
-    let owner: number | undefined;
-    let known: boolean;
-    if (p !== null && p.cacheMac === mac && p.cacheVersion === this.ctxVersion) {
-      owner = p.cacheOwner < 0 ? undefined : p.cacheOwner;
-      known = p.cacheKnown;
-    } else {
-      owner = ctx.macOwner.get(mac);
-      known = ctx.knownMacs.has(mac);
-      if (p !== null) { p.cacheMac = mac; p.cacheVersion = this.ctxVersion; p.cacheOwner = owner ?? -1; p.cacheKnown = known; }
-    }
+    if (ctx !== this.indexed) this.index(ctx);
+    const facts = this.registry.get(mac);
+    const owner = facts !== undefined && facts.hasOwner ? facts.owner : undefined;
+    if (p !== null) p.owner = owner ?? -1;
     const srcAsn = owner ?? (f.srcAsn || null);
     const t = l2For(srcAsn);
     if (!t.enabled) return;
-    if (!known) {
-      const u = this.unknownByMac.get(mac);
-      if (u !== undefined) this.count(u, f);
-      else if (this.findings.size >= this.maxKeys) this.counters.findingsDropped++; // full: no key strings built
-      else {
-        const x = this.add(`U|${mac}`, 'L2_UNKNOWN_SRC_MAC', f, macText(mac), srcAsn, null, { port: port(f) });
-        if (x !== null) this.unknownByMac.set(mac, x);
-      }
+    if ((facts === undefined || !facts.known) && !this.hit(mac, 'L2_UNKNOWN_SRC_MAC', 0, '', f)) {
+      this.add(mac, 'L2_UNKNOWN_SRC_MAC', 0, '', f, srcAsn, null, { port: port(f) });
     }
     const ll = linkLocalProtocol(f);
     if (ll !== null) {
-      this.add(`L|${mac}|${ll}`, 'L2_LINK_LOCAL_PROTOCOL', f, macText(mac), srcAsn, null, { protocol: ll, port: port(f), dstMac: macText(f.dstMac) });
+      if (!this.hit(mac, 'L2_LINK_LOCAL_PROTOCOL', 0, ll, f)) {
+        this.add(mac, 'L2_LINK_LOCAL_PROTOCOL', 0, ll, f, srcAsn, null, { protocol: ll, port: port(f), dstMac: macText(f.dstMac) });
+      }
     } else {
       const et = f.etherType;
       if (!t.allowedEtherTypes.includes(et)) {
         // LACP / slow protocols (to 01:80:C2:00:00:02) are fine on LAG members, multicast included.
-        if (!(t.lagEtherTypes.includes(et) && ctx.lagPorts?.has(port(f)))) {
+        if (!(t.lagEtherTypes.includes(et) && ctx.lagPorts?.has(port(f))) && !this.hit(mac, 'L2_FORBIDDEN_ETHERTYPE', et, '', f)) {
           const name = et === 0 ? 'LLC/802.3 (no Ethernet II)' : `0x${et.toString(16).padStart(4, '0')}`;
-          this.add(`E|${mac}|${et}`, 'L2_FORBIDDEN_ETHERTYPE', f, macText(mac), srcAsn, null, { etherType: et, etherTypeName: name, port: port(f) });
+          this.add(mac, 'L2_FORBIDDEN_ETHERTYPE', et, '', f, srcAsn, null, { etherType: et, etherTypeName: name, port: port(f) });
         }
-      } else if (isForbiddenNonUnicast(f)) {
-        this.add(`N|${mac}`, 'L2_NON_UNICAST', f, macText(mac), srcAsn, null, { port: port(f), dstMac: macText(f.dstMac) });
+      } else if (isForbiddenNonUnicast(f) && !this.hit(mac, 'L2_NON_UNICAST', 0, '', f)) {
+        this.add(mac, 'L2_NON_UNICAST', 0, '', f, srcAsn, null, { port: port(f), dstMac: macText(f.dstMac) });
       }
     }
-    if (f.srcAddr !== '' && owner !== undefined) {
+    if (f.srcAddr !== '' && owner !== undefined && this.lanTags[leadTag(f.srcAddr)] === 1) {
       const ipOwner = ctx.lanIpOwner.get(f.srcAddr);
-      if (ipOwner !== undefined && ipOwner !== owner) {
-        this.add(`M|${mac}|${f.srcAddr}`, 'L2_MAC_IP_MISMATCH', f, macText(mac), owner, ipOwner,
+      if (ipOwner !== undefined && ipOwner !== owner && !this.hit(mac, 'L2_MAC_IP_MISMATCH', 0, f.srcAddr, f)) {
+        this.add(mac, 'L2_MAC_IP_MISMATCH', 0, f.srcAddr, f, owner, ipOwner,
           { ip: f.srcAddr, ipOwnerAsn: ipOwner, macOwnerAsn: owner, via: f.etherType === 0x0806 ? 'ARP' : 'IP source', port: port(f) });
       }
     }
@@ -181,23 +226,27 @@ export class L2State {
     let p = byIf.get(f.inIf);
     if (!p) {
       if (this.portCount >= this.maxPorts) { this.counters.portsDropped++; return null; }
-      p = { macs: new Map(), activeMs: 0, lastMac: -1, lastWriteMs: 0, cacheMac: -1, cacheVersion: -1, cacheOwner: -1, cacheKnown: false };
+      p = { macs: new MacSeenTable(), activeMs: 0, lastMac: -1, lastWriteMs: 0, owner: -1 };
       byIf.set(f.inIf, p);
       this.portCount++;
     }
     const now = f.receivedAtMs;
+    const mac = f.srcMac;
     p.activeMs = now;
-    if (f.srcMac === p.lastMac && now - p.lastWriteMs < 1_000) return p;
-    if (p.macs.size >= this.maxMacsPerPort && !p.macs.has(f.srcMac)) { this.counters.macsDropped++; return p; }
-    p.macs.set(f.srcMac, now);
-    p.lastMac = f.srcMac;
+    if (mac === p.lastMac && now - p.lastWriteMs < 1_000) return p;
+    const macs = p.macs;
+    const e = macs.find(mac);
+    if (e >= 0) macs.seen[e] = now;
+    else if (macs.size >= this.maxMacsPerPort) { this.counters.macsDropped++; return p; }
+    else macs.push(mac, now);
+    p.lastMac = mac;
     p.lastWriteMs = now;
     return p;
   }
 
   /** Close a fast window: emit findings, expire MAC memory, check MACs per port. */
   close(nowMs: number, windowStartMs: number, sec: number, ctx: SecurityContext, l2For: (asn: number | null) => DetectorThresholds['l2'], out: AlertCandidate[]): void {
-    for (const x of this.findings.values()) {
+    for (const x of this.findings) {
       const t = l2For(x.sourceAsn);
       if (!t.enabled) continue;
       const perMinute = (x.pkts / sec) * 60;
@@ -210,23 +259,25 @@ export class L2State {
         evidence: { topSources: [], topSrcPorts: [], topDstPorts: [], protocols: [], sampleFlows: x.samples, samplingRates: x.rates, details: x.details },
       });
     }
-    this.findings = new Map();
-    this.unknownByMac = new Map();
+    this.findings = [];
+    this.byMac.clear();
     for (const [exporter, byIf] of this.ports) {
       for (const [ifIndex, p] of byIf) {
-        const t = l2For(p.cacheOwner >= 0 ? p.cacheOwner : null);
-        for (const [mac, seen] of p.macs) if (nowMs - seen > t.macMemoryMs) p.macs.delete(mac);
-        if (p.macs.size === 0) { byIf.delete(ifIndex); this.portCount--; continue; }
+        const t = l2For(p.owner >= 0 ? p.owner : null);
+        const table = p.macs;
+        table.expire(nowMs, t.macMemoryMs);
+        if (table.size === 0) { byIf.delete(ifIndex); this.portCount--; continue; }
         if (!t.enabled || p.activeMs < windowStartMs) continue;
         const key = portKey(exporter, ifIndex);
         const allowed = ctx.allowedMacsPerPort.get(key) ?? t.defaultAllowedMacsPerPort;
-        if (p.macs.size <= allowed) continue;
-        const macs = [...p.macs.keys()];
+        if (table.size <= allowed) continue;
+        const macs = Array.from(table.macs.subarray(0, table.size));
+        const seen = table.seen.subarray(0, table.size);
         const owners = [...new Set(macs.map((m) => ctx.macOwner.get(m)).filter((a): a is number => a !== undefined))];
         out.push({
           type: 'L2_MULTIPLE_MACS', severity: t.severity, target: key, sourceAsn: owners.length === 1 ? owners[0]! : null, victimAsn: null,
-          firstSeenMs: Math.min(...p.macs.values()), lastSeenMs: Math.max(...p.macs.values()), ruleId: 'L2_MULTIPLE_MACS@1',
-          thresholds: { allowedMacs: allowed, memoryMs: t.macMemoryMs }, metrics: { distinctMacs: p.macs.size },
+          firstSeenMs: Math.min(...seen), lastSeenMs: Math.max(...seen), ruleId: 'L2_MULTIPLE_MACS@1',
+          thresholds: { allowedMacs: allowed, memoryMs: t.macMemoryMs }, metrics: { distinctMacs: table.size },
           evidence: {
             topSources: [], topSrcPorts: [], topDstPorts: [], protocols: [], sampleFlows: [], samplingRates: [],
             details: { port: key, macs: macs.map(macText), ownerAsns: owners },

@@ -40,18 +40,20 @@ export class TopK<K extends string | number> {
         return;
       }
     }
+    const counts = this.counts;
     let at = n;
     let floor = 0;
     if (n < this.capacity) {
       this.size = n + 1;
     } else {
+      // The first entry with the smallest count (a full counter misses on every flow of a spoofed flood).
       at = 0;
-      for (let i = 1; i < n; i++) if (this.counts[i]! < this.counts[at]!) at = i;
-      floor = this.counts[at]!;
+      floor = counts[0]!;
+      for (let i = 1; i < n; i++) { const c = counts[i]!; if (c < floor) { floor = c; at = i; } }
     }
     keys[at] = key;
     hashes[at] = hash;
-    this.counts[at] = floor + count;
+    counts[at] = floor + count;
     this.errors[at] = floor;
     this.bytes[at] = bytes;
     this.asns[at] = asn;
