@@ -278,6 +278,8 @@ interface Running {
   pid: number | undefined;
   /** Collector-specific wait after the socket queue is empty (e.g. ixmeter's writer). */
   settle(deadlineMs: number): Promise<Record<string, unknown>>;
+  /** ixmeter: from the end of the blast, note the stored row count every 250 ms (until `settle` is done). */
+  trackRows?(): void;
   stop(): Promise<Record<string, unknown>>;
   /** After stop. */
   count(): Promise<{ stored: number; countedBy: string; extra?: Record<string, unknown> }>;
@@ -446,27 +448,42 @@ async function startIxmeter(ctx: RunCtx): Promise<Running> {
   await waitFor(`ixmeter UDP socket on ${ctx.port}`, 30_000, () => (udpSockets(ctx.port).length > 0 ? true : failed()));
   let lastRows: number | null = null;
   let lastMetrics: Record<string, number> = {};
+  const samples: Array<{ atMs: number; rows: number | null }> = [];
+  let tracking = false;
+  let trackingDone: Promise<void> = Promise.resolve();
   return {
     daemon: 'ixmeter serve', pid: p.child.pid,
+    trackRows: () => {
+      tracking = true;
+      trackingDone = (async () => {
+        while (tracking) {
+          try { const m = await metrics(); samples.push({ atMs: m.atMs, rows: m.rows }); } catch { /* busy */ }
+          await sleep(250);
+        }
+      })();
+    },
     /** Rows in flows_raw stable for 3 s (flush interval 1 s). */
     settle: async (deadlineMs) => {
       let stableSince = Date.now();
       let prev: number | null = null;
-      let changedAt = Date.now();
       while (Date.now() < deadlineMs) {
         try {
           const m = await metrics();
           lastMetrics = m.collector;
           const backlog = (m.collector['ixmeter_writer_queued_rows'] ?? 0) + (m.collector['ixmeter_writer_spool_rows'] ?? 0);
-          if (m.rows !== prev) { prev = m.rows; stableSince = Date.now(); changedAt = m.atMs; }
+          if (m.rows !== prev) { prev = m.rows; stableSince = Date.now(); }
           else if (Date.now() - stableSince >= 3_000 && backlog === 0) break;
         } catch { /* busy: retry */ }
         await sleep(250);
       }
       lastRows = prev;
+      tracking = false;
+      await trackingDone;
+      // The first poll that saw the final count (the tracker polls from the end of the blast on).
+      const lastRowsAtMs = samples.find((x) => x.rows === prev)?.atMs ?? Date.now();
       const g = (k: string) => lastMetrics[k] ?? null;
       return {
-        metricRowsAtSettle: lastRows, lastRowsAtMs: changedAt, receivedDatagrams: g('ixmeter_collector_datagrams_total'), decodedFlows: g('ixmeter_collector_flows_total'),
+        metricRowsAtSettle: lastRows, lastRowsAtMs, receivedDatagrams: g('ixmeter_collector_datagrams_total'), decodedFlows: g('ixmeter_collector_flows_total'),
         lostDatagramsBySequence: g('ixmeter_collector_lost_datagrams_total'), lostSamplesBySequence: g('ixmeter_collector_lost_samples_total'),
         spooledRows: g('ixmeter_writer_spooled_rows_total'), spoolRowsLeft: g('ixmeter_writer_spool_rows'), queuedRowsLeft: g('ixmeter_writer_queued_rows'),
         exporters: await exporters(), metrics: lastMetrics,
@@ -514,6 +531,7 @@ async function oneRun(c: CollectorName, protocol: BlastProtocol, rate: number, c
     const cpu0 = cpuSeconds(r.pid);
     const b = await blast({ protocol, port, flowsPerSecond: rate, durationMs: ctx0.opts.durationMs });
     const tEnd = Date.now();
+    r.trackRows?.();
     const cpuBlast = cpuSeconds(r.pid);
     res.sent = { datagrams: b.datagrams, templateDatagrams: b.templateDatagrams, flows: b.flows, bytes: b.bytes, sendErrors: b.sendErrors, elapsedMs: b.elapsedMs, offeredFlowsPerSecond: b.offeredFlowsPerSecond };
     const emptyAt = await waitRxEmpty(port, 500, 60_000);
