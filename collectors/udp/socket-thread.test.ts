@@ -10,10 +10,10 @@ import type { SocketStats, SocketToMain } from './protocol.js';
 import { createSocketReader } from './socket-thread.js';
 
 describe('socket thread', () => {
-  it('with nobody consuming: the ring fills, the rest is counted, and the count reaches the ring', async () => {
+  it('with nobody consuming: the ring fills, the rest is counted, and the count reaches the ring', { timeout: 30_000 }, async () => {
     const ring = createDatagramRing(1 << 20); // 1 MiB: room for ~700 datagrams of 1,400 octets
     const messages: SocketToMain[] = [];
-    const reader = createSocketReader({ host: '127.0.0.1', listeners: [{ name: 'sflow', port: 0 }], recvBufferBytes: 8 << 20, nice: null, statsIntervalMs: 60_000, ring }, (m) => messages.push(m));
+    const reader = createSocketReader({ host: '127.0.0.1', listeners: [{ name: 'sflow', port: 0 }], recvBufferBytes: 8 << 20, nice: null, statsIntervalMs: 50, ring }, (m) => messages.push(m));
     const [l] = await reader.start();
     expect(l?.bound).toBe(true);
     const tx = createSocket('udp4');
@@ -24,8 +24,11 @@ describe('socket thread', () => {
       await new Promise<void>((resolve, reject) => tx.send(p, l!.port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
       if (i % 200 === 199) await new Promise((r) => setTimeout(r, 5)); // stay inside the socket buffer
     }
-    await new Promise((r) => setTimeout(r, 200));
     tx.close();
+    // While the ring is full the thread naps 1 ms per refused datagram (the kernel queues meanwhile): wait
+    // until it has read everything sent (the 8 MiB socket buffer holds all of it).
+    const last = () => messages.filter((m): m is SocketStats => m.type === 'socket-stats').at(-1);
+    for (let t = Date.now(); (last()?.datagrams ?? 0) < sent && Date.now() - t < 20_000;) await new Promise((r) => setTimeout(r, 50));
 
     const rr = new RingReader(ring);
     const seq: number[] = [];
@@ -41,7 +44,7 @@ describe('socket thread', () => {
     take();
     await reader.stop(); // posts the final totals, announcing the drops now that the ring is empty
     take();
-    const stats = messages.filter((m): m is SocketStats => m.type === 'socket-stats').at(-1)!;
+    const stats = last()!;
     expect(exporter).toBe('127.0.0.1');
     expect(stats.datagrams).toBe(sent);
     expect(seq.length).toBeGreaterThan(500);
