@@ -9,6 +9,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { settingsClause } from '../../src/storage/clickhouse/query-settings.js';
 import { COUNTER_COLUMNS, FLOW_COLUMNS, FLOW_ROW_STRUCTURE } from './rows.js';
 import type { InsertBatch } from './spool.js';
 
@@ -31,9 +32,10 @@ export function clickHouseInsert(client: ClickHouseClient, mode: 'embedded' | 's
   // (Summing/Replacing engines) is a redundant sort; every query sums the rollups anyway (rows from different
   // inserts are only ever collapsed by merges).
   const settings = (id: string) => ({ insert_deduplication_token: id, deduplicate_blocks_in_dependent_materialized_views: 1 as const, optimize_on_insert: 0 as const });
-  // Embedded: these statements carry data (INFILE … FORMAT), so their settings go in their own SETTINGS clause
-  // (src/storage/clickhouse/query-settings.ts: chDB would otherwise keep a token for the whole session).
-  const clause = (id: string) => `SETTINGS insert_deduplication_token = '${id.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}', deduplicate_blocks_in_dependent_materialized_views = 1, optimize_on_insert = 0`;
+  // Embedded: statements that carry data (rows after FORMAT, INFILE … FORMAT) get their SETTINGS clause written in
+  // before FORMAT; the file() form has no FORMAT clause and goes through the embedded client's own per-statement
+  // settings (src/storage/clickhouse/query-settings.ts: chDB would otherwise keep a token for the whole session).
+  const clause = (id: string) => settingsClause(settings(id));
   return async (b) => {
     const cols = COLUMNS[b.table];
     const target = `${b.table}${cols ? ` (${cols.join(', ')})` : ''}`;
@@ -50,11 +52,11 @@ export function clickHouseInsert(client: ClickHouseClient, mode: 'embedded' | 's
     writeFileSync(file, b.body);
     try {
       const structure = STRUCTURES[b.table];
-      await client.command({
-        query: structure !== undefined && b.format === 'RowBinary'
-          ? `INSERT INTO ${target} SELECT * FROM file('${file}', 'RowBinary', '${structure.replace(/'/g, "\\'")}') ${clause(b.id)}`
-          : `INSERT INTO ${target} FROM INFILE '${file}' ${clause(b.id)} FORMAT ${b.format}`,
-      });
+      if (structure !== undefined && b.format === 'RowBinary') {
+        await client.command({ query: `INSERT INTO ${target} SELECT * FROM file('${file}', 'RowBinary', '${structure.replace(/'/g, "\\'")}')`, clickhouse_settings: settings(b.id) });
+      } else {
+        await client.command({ query: `INSERT INTO ${target} FROM INFILE '${file}' ${clause(b.id)} FORMAT ${b.format}` });
+      }
     } finally {
       rmSync(file, { force: true });
     }

@@ -17,15 +17,25 @@ function literal(k: string, v: unknown): string {
   throw new AppError('IXMETER_ERR_STORAGE_QUERY', `setting ${k}: unsupported value ${String(v)}`);
 }
 
+/**
+ * `SETTINGS k = v, …` for `settings` ('' when there are none). For statements that carry their own data
+ * (`FORMAT X` + rows, `FROM INFILE … FORMAT X`), where the clause must stand before FORMAT.
+ */
+export function settingsClause(settings: Settings): string {
+  const entries = Object.entries(settings ?? {}).filter(([, v]) => v !== undefined);
+  if (!entries.length) return '';
+  for (const [k] of entries) if (!/^\w+$/.test(k)) throw new AppError('IXMETER_ERR_STORAGE_QUERY', `invalid setting name ${k}`);
+  return `SETTINGS ${entries.map(([k, v]) => `${k} = ${literal(k, v)}`).join(', ')}`;
+}
+
 /** `query` with `settings` as its SETTINGS clause (the client appends FORMAT after it). */
 export function withSettingsClause(query: string, settings: Settings): string {
-  const entries = Object.entries(settings ?? {}).filter(([, v]) => v !== undefined);
-  if (!entries.length) return query;
-  for (const [k] of entries) if (!/^\w+$/.test(k)) throw new AppError('IXMETER_ERR_STORAGE_QUERY', `invalid setting name ${k}`);
+  const clause = settingsClause(settings);
+  if (clause === '') return query;
   if (/\bFORMAT\s+\w+\s*(\n|$)/i.test(query) || /\bSETTINGS\b/i.test(query)) {
     throw new AppError('IXMETER_ERR_STORAGE_QUERY', 'embedded ClickHouse: give settings in the statement itself when it has its own FORMAT or SETTINGS clause');
   }
-  return `${query}\nSETTINGS ${entries.map(([k, v]) => `${k} = ${literal(k, v)}`).join(', ')}`;
+  return `${query}\n${clause}`;
 }
 
 /** The client, with query/command/exec settings moved into each statement (embedded chDB only). */
