@@ -15,7 +15,7 @@ import { parseSecuritySettings } from '../../src/security/thresholds.js';
 import { securityContext } from '../pipeline/security-context.js';
 import { loadDecoderState, saveDecoderState } from '../pipeline/state-store.js';
 import { RecordKind, RingReader, type RingRecord } from './datagram-ring.js';
-import { setCurrentThreadNice } from './thread-priority.js';
+import { applyThreadNice } from './thread-priority.js';
 import type { DecodeThreadOptions, DecodeToMain } from './protocol.js';
 
 export interface DecodeThread {
@@ -127,11 +127,7 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
       post({ type: 'log', level: 'info', msg: 'attribution keys loaded', data: { keys: list.length } });
     },
     start() {
-      if (opts.nice !== null) {
-        const p = setCurrentThreadNice(opts.nice);
-        if (p.ok) post({ type: 'log', level: 'info', msg: 'decode thread priority set', data: { tid: p.tid, nice: p.nice } });
-        else post({ type: 'log', level: 'warn', msg: `decode thread keeps its priority: ${p.reason}`, data: { nice: opts.nice } });
-      }
+      applyThreadNice(opts.nice, 'decode', post);
       if (ring.skipCrashed()) {
         // The previous decode thread died inside this datagram: it is not decoded again (it may be what killed it).
         stats.recordErrors('unknown', 'decoder_crash', 1, Date.now());

@@ -43,7 +43,7 @@ export interface BatchMessage {
 
 export interface ListenerState { name: string; port: number; bound: boolean; error?: string; recvBufferBytes?: number }
 
-type LogMessage = { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string; data?: Record<string, unknown> };
+export type LogMessage = { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string; data?: Record<string, unknown> };
 
 /** Running totals of the socket thread (since it started). */
 export interface SocketStats {

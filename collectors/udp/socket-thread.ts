@@ -9,7 +9,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { RecordKind, RingWriter } from './datagram-ring.js';
-import { setCurrentThreadNice } from './thread-priority.js';
+import { applyThreadNice } from './thread-priority.js';
 import type { ListenerState, SocketThreadOptions, SocketToMain } from './protocol.js';
 
 /** Exporter ids are 16 bits in the ring; past that the table restarts (ids are re-announced). */
@@ -91,11 +91,7 @@ export function createSocketReader(opts: SocketThreadOptions, post: (m: SocketTo
 
   return {
     async start() {
-      if (opts.nice !== null) {
-        const p = setCurrentThreadNice(opts.nice);
-        if (p.ok) post({ type: 'log', level: 'info', msg: 'UDP socket thread priority set', data: { tid: p.tid, nice: p.nice } });
-        else post({ type: 'log', level: 'warn', msg: `UDP socket thread keeps its priority: ${p.reason}`, data: { nice: opts.nice } });
-      }
+      applyThreadNice(opts.nice, 'UDP socket', post);
       const states = await Promise.all(opts.listeners.map(bind));
       statsTimer = setInterval(postStats, opts.statsIntervalMs);
       return states;
