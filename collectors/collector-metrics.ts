@@ -42,15 +42,11 @@ export function createCollectorMetrics(registry: Registry) {
     seen.set(key, total);
   }
 
-  /** The socket thread's totals restart at 0 when the thread is restarted. */
-  let lastQueueDrops = 0;
-
   return {
     ...m,
-    applySocketStats(x: SocketStats): void {
-      if (x.queueDrops > lastQueueDrops) m.queueDrops.inc(x.queueDrops - lastQueueDrops);
-      else if (x.queueDrops < lastQueueDrops && x.queueDrops > 0) m.queueDrops.inc(x.queueDrops);
-      lastQueueDrops = x.queueDrops;
+    /** `newDrops`: queue drops since the previous report (the caller turns the thread's running totals into it). */
+    applySocketStats(x: SocketStats, newDrops: number): void {
+      if (newDrops > 0) m.queueDrops.inc(newDrops);
       m.queueBytes.set(x.queueBytes);
       m.queueCapacity.set(x.queueCapacity);
       m.socketErrors.set(x.socketErrors);

@@ -142,7 +142,14 @@ export async function startCollector(config: Config, log: Logger, metrics: Colle
   const socket = supervise<SocketToMain>('socket', () => createThread('socket-entry', socketOptions), (m) => {
     switch (m.type) {
       case 'listening': listeners = m.listeners; resolveListening(m.listeners); break;
-      case 'socket-stats': metrics.applySocketStats(m); queue = { drops: queue.drops + Math.max(0, m.queueDrops - lastSocketDrops), bytes: m.queueBytes, capacity: m.queueCapacity }; lastSocketDrops = m.queueDrops; break;
+      case 'socket-stats': {
+        // Running totals since the thread started: a smaller total means a restarted thread counting from 0.
+        const newDrops = m.queueDrops >= lastSocketDrops ? m.queueDrops - lastSocketDrops : m.queueDrops;
+        lastSocketDrops = m.queueDrops;
+        queue = { drops: queue.drops + newDrops, bytes: m.queueBytes, capacity: m.queueCapacity };
+        metrics.applySocketStats(m, newDrops);
+        break;
+      }
       case 'log': log[m.level]({ component: 'collector', thread: 'socket', ...m.data }, m.msg); break;
       case 'closed': onClosed?.(); break;
     }
@@ -165,7 +172,7 @@ export async function startCollector(config: Config, log: Logger, metrics: Colle
   }, 5000);
   dropTimer.unref();
 
-  /** Waits for `event` from a thread (or its exit, or 15 s). */
+  /** Posts `message` to a thread and waits until `set`'s callback is called (its reply), the thread exits, or 15 s. */
   function until(w: Worker, set: (f: (() => void) | null) => void, message: MainToSocket | MainToDecode): Promise<void> {
     return new Promise<void>((resolve) => {
       set(resolve);

@@ -151,7 +151,7 @@ export class L2State {
     this.indexed = ctx;
   }
 
-  /** The finding (rule, MAC, sub-key) of this window, counted with `f`; null when there is none yet. */
+  /** Counts `f` on the finding (rule, MAC, sub-key) of this window; false when there is none yet (the caller adds it). */
   private hit(mac: number, type: AlertType, subNum: number, subStr: string, f: SecurityFlow): boolean {
     for (let x = this.byMac.get(mac) ?? null; x !== null; x = x.next) {
       if (x.type === type && x.subNum === subNum && x.subStr === subStr) { this.count(x, f); return true; }
