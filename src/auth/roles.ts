@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-export const ROLES = ['admin', 'finance', 'security', 'member', 'auditor'] as const;
+/** regulator: the communications administration / public security, read-only (no member money, no raw flows). */
+export const ROLES = ['admin', 'finance', 'security', 'member', 'auditor', 'regulator'] as const;
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
 

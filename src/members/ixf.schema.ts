@@ -12,6 +12,47 @@ const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-
 const mac = z.string().regex(/^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$|^[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}$|^[0-9a-fA-F]{12}$/, 'is not a MAC address');
 const ip = z.union([z.ipv4(), z.ipv6()]);
 
+/**
+ * ixmeter's per-member fields beyond attribution, kept as one JSON document per member version
+ * (members.extension): eligibility inputs (local registration, blacklist periods), the payee of
+ * subsidy payouts, contacts for notices and alerts, and the port-utilisation warning threshold.
+ */
+const LocalRegistration = z.object({
+  registered: z.boolean(),
+  /** Date of the local (Ningxia/Zhongwei) business registration. */
+  date: isoDate.optional(),
+  reference: z.string().max(200).optional(),
+}).strict();
+const BlacklistPeriod = z.object({
+  from: isoDate,
+  /** Exclusive end; absent = still listed. */
+  to: isoDate.optional(),
+  reason: z.string().min(1).max(500),
+}).strict();
+const Payee = z.object({
+  name: z.string().min(1).max(300),
+  bank: z.string().min(1).max(300),
+  account: z.string().regex(/^[0-9A-Za-z -]{4,64}$/, 'is not a bank account number'),
+  tax_id: z.string().regex(/^[0-9A-Z]{15,20}$/, 'is not a tax id (统一社会信用代码, 15–20 characters)').optional(),
+}).strict();
+const Contact = z.object({
+  name: z.string().min(1).max(200).optional(),
+  email: z.email().optional(),
+  phone: z.string().max(50).optional(),
+  /** What the contact receives: notices (整改通知), alerts, billing. Default: all. */
+  roles: z.array(z.enum(['noc', 'security', 'billing'])).optional(),
+}).strict();
+export const MemberExtensionShape = {
+  local_registration: LocalRegistration.optional(),
+  blacklist: z.array(BlacklistPeriod).optional(),
+  payee: Payee.optional(),
+  contacts: z.array(Contact).optional(),
+  /** PORT_UTILIZATION threshold, percent of capacity (default from config). */
+  utilization_threshold_pct: z.number().min(1).max(100).optional(),
+};
+export const MemberExtensionSchema = z.object(MemberExtensionShape).strict();
+export type MemberExtension = z.infer<typeof MemberExtensionSchema>;
+
 const VlanAddr = z.object({
   address: ip.optional(),
   mac_addresses: z.array(mac).optional(),
@@ -41,6 +82,7 @@ export const IxfMemberSchema = z.object({
     ports: z.array(z.object({ exporter: ip, if_index: z.number().int().min(0).max(4_294_967_295), speed_mbps: z.number().int().positive().optional() }).strict()).default([]),
     /** 802.1Q tag of each IX-F vlan_id when they differ (default: the vlan_id is the tag). */
     vlan_tags: z.record(z.string().regex(/^\d+$/), z.number().int().min(0).max(4094)).optional(),
+    ...MemberExtensionShape,
   }).strict().optional(),
 }).loose();
 

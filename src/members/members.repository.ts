@@ -21,21 +21,26 @@ export interface AssignmentRow {
   version: number;
 }
 
-const MEMBER_COLS = 'asn, name, name_zh, url, member_type, first_production_date, subsidy_enrolled, port_capacity_mbps, peering_policy, active, import_id, version';
+const MEMBER_COLS = 'asn, name, name_zh, url, member_type, first_production_date, subsidy_enrolled, port_capacity_mbps, peering_policy, extension, active, import_id, version';
 
 function toMember(r: Record<string, unknown>): MemberRow {
   return {
     asn: Number(r.asn), name: String(r.name), name_zh: String(r.name_zh), url: String(r.url), member_type: r.member_type as MemberRow['member_type'],
     first_production_date: (r.first_production_date as string | null) ?? null, subsidy_enrolled: Number(r.subsidy_enrolled) === 1,
-    port_capacity_mbps: Number(r.port_capacity_mbps), peering_policy: String(r.peering_policy), active: Number(r.active), import_id: String(r.import_id), version: Number(r.version),
+    port_capacity_mbps: Number(r.port_capacity_mbps), peering_policy: String(r.peering_policy), extension: parseExtension(r.extension), active: Number(r.active), import_id: String(r.import_id), version: Number(r.version),
   };
+}
+
+function parseExtension(v: unknown): MemberRecord['extension'] {
+  if (typeof v !== 'string' || v === '') return {};
+  return JSON.parse(v) as MemberRecord['extension'];
 }
 
 export function createMembersRepository(client: ClickHouseClient) {
   return {
     async insertMembers(rows: MemberRow[]): Promise<void> {
       if (!rows.length) return;
-      await client.insert({ table: 'members', values: rows.map((r) => ({ ...r, subsidy_enrolled: r.subsidy_enrolled ? 1 : 0 })), format: 'JSONEachRow' });
+      await client.insert({ table: 'members', values: rows.map((r) => ({ ...r, subsidy_enrolled: r.subsidy_enrolled ? 1 : 0, extension: JSON.stringify(r.extension ?? {}) })), format: 'JSONEachRow' });
     },
     /** Latest version of every member (active or not). */
     async currentMembers(): Promise<MemberRow[]> {

@@ -4,7 +4,7 @@
  */
 import { isIPv4 } from 'node:net';
 import { AppError } from '../shared/errors.js';
-import { IxfExportSchema, type MemberType } from './ixf.schema.js';
+import { IxfExportSchema, type MemberExtension, type MemberType } from './ixf.schema.js';
 
 export interface MemberRecord {
   asn: number;
@@ -16,6 +16,8 @@ export interface MemberRecord {
   subsidy_enrolled: boolean;
   port_capacity_mbps: number;
   peering_policy: string;
+  /** ixmeter's further per-member fields (ixf.schema.ts MemberExtensionShape); {} when none. */
+  extension: MemberExtension;
 }
 
 export type AssignmentKind = 'mac' | 'port' | 'ip';
@@ -85,6 +87,10 @@ export function parseRegistry(doc: unknown, source: string): Registry {
     }
     for (const p of x?.ports ?? []) claim('port', portKey(p.exporter, p.if_index), m.asnum, where);
     const portMbps = (x?.ports ?? []).reduce((a, p) => a + (p.speed_mbps ?? 0), 0);
+    for (const [j, b] of (x?.blacklist ?? []).entries()) {
+      if (b.to && b.to <= b.from) problems.push(`${where}: ixmeter.blacklist.${j}: to (${b.to}) must be after from (${b.from})`);
+    }
+    if (x?.local_registration?.registered && !x.local_registration.date) problems.push(`${where}: ixmeter.local_registration needs a date when registered`);
     if (x?.subsidy_enrolled && !x.first_production_date) problems.push(`${where}: subsidy_enrolled needs ixmeter.first_production_date`);
     members.push({
       asn: m.asnum,
@@ -96,10 +102,20 @@ export function parseRegistry(doc: unknown, source: string): Registry {
       subsidy_enrolled: x?.subsidy_enrolled ?? false,
       port_capacity_mbps: capacity || portMbps,
       peering_policy: m.peering_policy ?? '',
+      extension: pickExtension(x),
     });
   });
   if (problems.length) {
     throw new AppError('IXMETER_ERR_MEMBERS_INVALID', `${source}: ${problems.length} problem(s), nothing was changed:\n  ${problems.slice(0, 50).join('\n  ')}`);
   }
   return { members, assignments };
+}
+
+function pickExtension(x: Record<string, unknown> | undefined): MemberExtension {
+  const out: Record<string, unknown> = {};
+  if (!x) return out as MemberExtension;
+  for (const k of ['local_registration', 'blacklist', 'payee', 'contacts', 'utilization_threshold_pct']) {
+    if (x[k] !== undefined) out[k] = x[k];
+  }
+  return out as MemberExtension;
 }
