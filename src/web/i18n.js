@@ -1,4 +1,9 @@
 // Texts of the console in Simplified Chinese (default) and English; the choice persists in localStorage.
+// Each area of the console keeps its own texts in i18n-<area>.js, merged here.
+import * as quality from './i18n-quality.js';
+import * as programme from './i18n-programme.js';
+import * as supervision from './i18n-supervision.js';
+import * as overview from './i18n-overview.js';
 const LANG_KEY = 'ixmeter.lang';
 
 const zh = {
@@ -234,6 +239,11 @@ const en = {
   'member_type.basic_telecom': 'Basic telecom carrier', 'member_type.internet_enterprise': 'Internet company', 'member_type.cloud': 'Cloud provider', 'member_type.cdn': 'CDN',
   'member_type.idc': 'IDC', 'member_type.broadcast': 'Broadcaster', 'member_type.research_edu': 'Research & education', 'member_type.other': 'Other',
 };
+
+for (const area of [quality, programme, supervision, overview]) {
+  Object.assign(zh, area.zh);
+  Object.assign(en, area.en);
+}
 
 export const DICT = { zh, en };
 
