@@ -4,7 +4,7 @@
  * exponential backoff, so a receiver that is down gets the alert later, not never.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Webhook } from '../config/schema.js';
+import type { Webhook, WebhookChannel } from '../config/schema.js';
 import type { AlertView } from './alerts.service.js';
 import { SEVERITIES } from './alerts.service.js';
 
@@ -20,7 +20,7 @@ export function verifySignature(secret: string, timestamp: string, body: string,
   return want.length === got.length && timingSafeEqual(want, got);
 }
 
-export function hookMatches(h: Webhook, a: { type: string; severity: string }): boolean {
+export function hookMatches(h: Pick<Webhook, 'min_severity' | 'types'>, a: { type: string; severity: string }): boolean {
   if (SEVERITIES.indexOf(a.severity as never) < SEVERITIES.indexOf(h.min_severity)) return false;
   return h.types.length === 0 || h.types.some((t) => (t.endsWith('*') ? a.type.startsWith(t.slice(0, -1)) : a.type === t));
 }
@@ -33,12 +33,17 @@ export interface Delivery {
 
 export async function deliver(hooks: readonly Webhook[], d: Delivery, nowMs = Date.now()): Promise<number> {
   const h = hooks[d.hook];
-  if (!h) return 0; // configuration changed since enqueue: nothing to deliver to
-  const body = JSON.stringify({ event: d.event, alert: d.alert, sent_at: new Date(nowMs).toISOString() });
+  if (!h || h.kind !== 'webhook') return 0; // configuration changed since enqueue: nothing to deliver to
+  return postSigned(h, d.event, { event: d.event, alert: d.alert, sent_at: new Date(nowMs).toISOString() }, nowMs);
+}
+
+/** POST a JSON body signed for a webhook channel (alerts: {event, alert}; notices: {event, notice}). */
+export async function postSigned(h: WebhookChannel, event: string, payload: Record<string, unknown>, nowMs = Date.now()): Promise<number> {
+  const body = JSON.stringify(payload);
   const ts = String(Math.floor(nowMs / 1000));
   const res = await fetch(h.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-ixmeter-event': d.event, 'x-ixmeter-timestamp': ts, 'x-ixmeter-signature': sign(h.secret, ts, body), 'user-agent': 'ixmeter-webhook/1' },
+    headers: { 'content-type': 'application/json', 'x-ixmeter-event': event, 'x-ixmeter-timestamp': ts, 'x-ixmeter-signature': sign(h.secret, ts, body), 'user-agent': 'ixmeter-webhook/1' },
     body,
     signal: AbortSignal.timeout(10_000),
   });

@@ -9,6 +9,9 @@ import type { StatementsRepository } from '../statements/statements.repository.j
 import type { StatementRuns } from '../jobs/statement-runs.js';
 import type { PoliciesService } from '../subsidies/policies.service.js';
 import type { AlertsService } from '../alerts/alerts.service.js';
+import type { NoticesService } from '../notices/notices.service.js';
+import type { Channels } from '../channels/dispatch.js';
+import type { SecurityReports } from '../reports/security-report.js';
 import type { Config } from '../config/load.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -41,6 +44,10 @@ export interface ApiDeps {
   runs: StatementRuns | null;
   policies: PoliciesService;
   alerts: AlertsService;
+  /** Rectification notices, notification channels, the supervision report (issue #16). */
+  notices: NoticesService;
+  channels: Channels;
+  securityReports: SecurityReports;
   /** Settled traffic and statement answers (src/shared/response-cache.ts). */
   cache: ResponseCache;
 }

@@ -72,6 +72,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (v.IXMETER_CLICKHOUSE_CLUSTER && !v.IXMETER_CLICKHOUSE_URL) {
     throw new AppError('IXMETER_ERR_CONFIG_INVALID', `IXMETER_CLICKHOUSE_CLUSTER=${v.IXMETER_CLICKHOUSE_CLUSTER} needs IXMETER_CLICKHOUSE_URL (embedded chDB has no cluster)`);
   }
+  const email = v.IXMETER_WEBHOOKS.findIndex((c) => c.kind === 'email');
+  if (email >= 0 && !v.IXMETER_SMTP_URL) {
+    throw new AppError('IXMETER_ERR_CONFIG_INVALID', `IXMETER_WEBHOOKS[${email}] (kind email) needs IXMETER_SMTP_URL (e.g. smtp://mail.example:587)`);
+  }
   for (const key of ['IXMETER_SAMPLING_OVERRIDES', 'IXMETER_SAMPLING_DEFAULTS'] as const) {
     try {
       parseSamplingRules(v[key], key);

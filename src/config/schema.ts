@@ -4,6 +4,7 @@
  * A config file (YAML or JSON, `IXMETER_CONFIG_FILE`) uses the same keys; the environment wins.
  */
 import { z } from 'zod';
+import { parseChannels, type Channel, type WebhookChannel } from '../channels/config.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -19,23 +20,18 @@ function isTimeZone(tz: string): boolean {
 }
 
 /** Secrets are redacted by `ixmeter config` and in logs. */
-export const SECRET_KEYS = new Set(['IXMETER_CLICKHOUSE_PASSWORD', 'IXMETER_ADMIN_TOKEN', 'IXMETER_WEBHOOKS']);
+export const SECRET_KEYS = new Set(['IXMETER_CLICKHOUSE_PASSWORD', 'IXMETER_ADMIN_TOKEN', 'IXMETER_WEBHOOKS', 'IXMETER_SMTP_URL']);
 
-const SEVERITY = z.enum(['info', 'warning', 'major', 'critical']);
-export const WebhookSchema = z.object({
-  url: z.url({ protocol: /^https?$/ }),
-  secret: z.string().min(16, 'webhook secret must be at least 16 characters'),
-  min_severity: SEVERITY.default('warning'),
-  types: z.array(z.string().regex(/^[A-Z0-9_]+\*?$/)).default([]).describe('alert types, a trailing * matches a prefix; empty = all'),
-}).strict();
-export type Webhook = z.infer<typeof WebhookSchema>;
+/** Notification channels (src/channels/config.ts): `Webhook` is one entry of any kind. */
+export type Webhook = Channel;
+export type { WebhookChannel };
 
 const webhooks = z.string().transform((text, ctx) => {
   let doc: unknown;
-  try { doc = JSON.parse(text); } catch { ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {url, secret, min_severity?, types?}' }); return z.NEVER; }
-  const r = z.array(WebhookSchema).safeParse(doc);
-  if (!r.success) { ctx.addIssue({ code: 'custom', message: r.error.issues.map((i) => `[${i.path.join('.')}] ${i.message}`).join('; ') }); return z.NEVER; }
-  return r.data;
+  try { doc = JSON.parse(text); } catch { ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {kind?, url, secret, min_severity?, types?, members?, events?}' }); return z.NEVER; }
+  const r = parseChannels(doc);
+  if (!r.ok) { ctx.addIssue({ code: 'custom', message: r.problems.join('; ') }); return z.NEVER; }
+  return r.channels;
 });
 
 export const ConfigSchema = z.object({
@@ -63,7 +59,9 @@ export const ConfigSchema = z.object({
   IXMETER_SAMPLING_DEFAULTS: z.string().optional().describe('sampling rates per exporter subnet used only when a device reports none ("CIDR=rate,…"; 0.0.0.0/0 and ::/0 work as catch-alls)'),
   IXMETER_TEMPLATE_HOLD_MS: z.coerce.number().int().min(0).max(600_000).default(10_000).describe('how long NetFlow v9/IPFIX data waiting for its template is held before it is dropped (counted)'),
   IXMETER_RECONCILE_THRESHOLD_PCT: z.coerce.number().min(0.1).max(100).default(5).describe('flag a port when flow-estimated and counter bytes of a day differ by more than this percentage'),
-  IXMETER_WEBHOOKS: webhooks.default([]).describe('alert notifications: JSON array of {url, secret (HMAC-SHA256 key), min_severity, types}; delivered by BullMQ with retries (secret)'),
+  IXMETER_WEBHOOKS: webhooks.default([]).describe('notification channels: JSON array of {kind: webhook|dingtalk|wecom|feishu|email (default webhook), url, secret, min_severity, types, members, events, lang}; delivered by BullMQ with retries (docs/security-guide.md; secret)'),
+  IXMETER_SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional().describe('SMTP server of the email channel, e.g. smtp://user:pass@mail.example:587 or smtps://…:465 (secret)'),
+  IXMETER_SMTP_FROM: z.string().min(3).default('ixmeter <ixmeter@localhost>').describe('sender address of the email channel'),
   IXMETER_SECURITY_FILE: z.string().optional().describe('YAML/JSON file with detector thresholds and per-member/per-prefix overrides (src/security/thresholds.ts; defaults: domain.md §5.6, FastNetMon, Zeek)'),
   IXMETER_SECURITY_FAST_PATH: bool.default(true).describe('run the threshold detectors on the live flow stream in the collector (alerts within seconds)'),
   IXMETER_MEMBERS_FILE: z.string().optional().describe('IX-F Member Export JSON loaded at start'),

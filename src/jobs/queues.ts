@@ -11,7 +11,8 @@ export const QUEUES = {
     defaults: { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86_400 } } satisfies JobsOptions,
   },
   webhooks: {
-    payload: z.object({ hook: z.number().int().min(0), event: z.string(), alert: z.record(z.string(), z.unknown()) }),
+    // one delivery to one channel (and one email recipient): an alert or a notice event (src/channels/dispatch.ts)
+    payload: z.object({ hook: z.number().int().min(0), event: z.string(), alert: z.record(z.string(), z.unknown()).optional(), notice: z.record(z.string(), z.unknown()).optional(), to: z.string().optional() }),
     defaults: { attempts: 8, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 86_400, count: 1000 }, removeOnFail: { age: 30 * 86_400 } } satisfies JobsOptions,
   },
   maintenance: {
@@ -19,6 +20,7 @@ export const QUEUES = {
       z.object({ type: z.literal('monthly-statements') }),
       z.object({ type: z.literal('complete-runs') }),
       z.object({ type: z.literal('security-scan') }),
+      z.object({ type: z.literal('notices-overdue') }),
     ]),
     defaults: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: { age: 86_400, count: 100 }, removeOnFail: { age: 7 * 86_400 } } satisfies JobsOptions,
   },

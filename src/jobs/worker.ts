@@ -25,6 +25,7 @@ export function schedules(tz: string) {
     { id: 'monthly-statements', repeat: { pattern: '30 0 1 * *', tz }, data: { type: 'monthly-statements' as const } },
     { id: 'complete-runs', repeat: { every: 60_000 }, data: { type: 'complete-runs' as const } },
     { id: 'security-scan', repeat: { every: 60_000 }, data: { type: 'security-scan' as const } },
+    { id: 'notices-overdue', repeat: { every: 60_000 }, data: { type: 'notices-overdue' as const } },
   ];
 }
 
@@ -42,6 +43,10 @@ export async function startWorkers(deps: {
   config: Config; log: Logger; queues: QueueSet; statements: StatementsService; runs: StatementRuns;
   /** Window/baseline detectors (every minute). */
   securityScan?: () => Promise<unknown>;
+  /** Notification channels (src/channels/dispatch.ts): one delivery attempt. */
+  deliverChannel?: (job: Payload<'webhooks'>, attempt: number, maxAttempts: number) => Promise<unknown>;
+  /** Rectification notices past their deadline (every minute). */
+  noticesOverdue?: () => Promise<unknown>;
 }): Promise<Workers> {
   const { config, log } = deps;
   const connection = bullConnection(config.IXMETER_REDIS_URL);
@@ -55,6 +60,7 @@ export async function startWorkers(deps: {
 
   workers.push(new Worker('webhooks', async (job) => {
     const p = parse('webhooks', job);
+    if (deps.deliverChannel) return deps.deliverChannel(p, job.attemptsMade + 1, job.opts.attempts ?? 1);
     return { status: await deliver(config.IXMETER_WEBHOOKS, { hook: p.hook, event: p.event, alert: p.alert as unknown as AlertView }) };
   }, { connection, prefix, concurrency: 4 }));
 
@@ -69,6 +75,8 @@ export async function startWorkers(deps: {
         return { requeued: await deps.runs.completeRuns() };
       case 'security-scan':
         return deps.securityScan ? deps.securityScan() : { skipped: true };
+      case 'notices-overdue':
+        return deps.noticesOverdue ? deps.noticesOverdue() : { skipped: true };
       default: {
         const never: never = p;
         throw new UnrecoverableError(`unknown maintenance job ${JSON.stringify(never)}`);

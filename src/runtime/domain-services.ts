@@ -20,7 +20,11 @@ import { createStatementRuns } from '../jobs/statement-runs.js';
 import type { QueueSet } from '../jobs/queues.js';
 import { createAlertsRepository } from '../alerts/alerts.repository.js';
 import { createAlertsService, type AlertView } from '../alerts/alerts.service.js';
-import { hookMatches } from '../alerts/webhooks.js';
+import { createChannels } from '../channels/dispatch.js';
+import { createDeliveriesRepository } from '../channels/deliveries.repository.js';
+import { createNoticesRepository } from '../notices/notices.repository.js';
+import { createNoticesService } from '../notices/notices.service.js';
+import { createSecurityReports } from '../reports/security-report.js';
 import { createResponseCache } from '../shared/response-cache.js';
 
 export interface DomainHooks {
@@ -45,15 +49,19 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
       await cache.written('statements');
     }
   };
-  const notify = async (alert: AlertView, event: string): Promise<void> => {
-    if (!queues) return;
-    const hooks = config.IXMETER_WEBHOOKS;
-    for (let i = 0; i < hooks.length; i++) {
-      if (hookMatches(hooks[i]!, alert)) await queues.get('webhooks').add('deliver', { hook: i, event, alert: alert as unknown as Record<string, unknown> });
-    }
-  };
+  // Notification channels (IXMETER_WEBHOOKS kinds): one BullMQ job per channel and recipient.
+  const channels = createChannels({
+    channels: config.IXMETER_WEBHOOKS, queues, deliveries: createDeliveriesRepository(c), members, log, timeZone: config.IXMETER_TIMEZONE,
+    smtpUrl: config.IXMETER_SMTP_URL, smtpFrom: config.IXMETER_SMTP_FROM,
+  });
+  const notify = (alert: AlertView, event: string): Promise<void> => channels.alert(alert, event);
+  const alertsRepo = createAlertsRepository(c);
+  const audit = createAuditLog(c, log, { flushIntervalMs: config.IXMETER_AUDIT_FLUSH_MS });
   return {
-    alerts: createAlertsService(createAlertsRepository(c), notify),
+    alerts: createAlertsService(alertsRepo, notify),
+    channels,
+    notices: createNoticesService({ repo: createNoticesRepository(c), alerts: alertsRepo, members, audit, notify: (n, e) => channels.notice(n, e).catch((err: unknown) => log.error({ err, notice: n.id, event: e }, 'notice notification not queued')) }),
+    securityReports: createSecurityReports(c, members, config.IXMETER_TIMEZONE),
     members,
     statementsRepo,
     policies,
@@ -61,7 +69,7 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
     cache,
     runs: queues ? createStatementRuns(statementsRepo, members, queues) : null,
     tokens: createTokensService(createTokensRepository(c)),
-    audit: createAuditLog(c, log, { flushIntervalMs: config.IXMETER_AUDIT_FLUSH_MS }),
+    audit,
     exporters: createExportersService(createExportersRepository(c), hooks.liveExporters ?? null),
     traffic: createTrafficService(createTrafficRepository(c), config.IXMETER_TIMEZONE),
     reconciliation: createReconciliationService(createReconciliationRepository(c), config.IXMETER_TIMEZONE, config.IXMETER_RECONCILE_THRESHOLD_PCT),

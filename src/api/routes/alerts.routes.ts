@@ -15,7 +15,7 @@ const AlertSchema = z.object({
 export function alertsRoutes(alerts: AlertsService, statementsRepo: StatementsRepository, audit: AuditLog): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/alerts', {
-      config: { roles: ['admin', 'security', 'auditor', 'finance', 'member'] },
+      config: { roles: ['admin', 'security', 'auditor', 'finance', 'member', 'regulator'] },
       schema: {
         tags: ['security'],
         summary: 'Alerts (a member token sees alerts where it is the source or the victim, evidence limited to its own traffic)',
@@ -32,7 +32,7 @@ export function alertsRoutes(alerts: AlertsService, statementsRepo: StatementsRe
     });
 
     app.get('/alerts/:id', {
-      config: { roles: ['admin', 'security', 'auditor', 'finance', 'member'] },
+      config: { roles: ['admin', 'security', 'auditor', 'finance', 'member', 'regulator'] },
       schema: { tags: ['security'], summary: 'One alert with its history', params: z.object({ id: z.string().min(1).max(100) }) },
     }, async (req) => alerts.get(req.params.id, requirePrincipal(req)));
 

@@ -7,7 +7,7 @@ import { verifyChain, type AuditLog } from '../../audit/audit.service.js';
 export function auditRoutes(repo: ReturnType<typeof createAuditRepository>, audit: Pick<AuditLog, 'flush'>): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/audit', {
-      config: { roles: ['admin', 'auditor'] },
+      config: { roles: ['admin', 'auditor', 'regulator'] },
       schema: {
         tags: ['access'],
         summary: 'Audit log: every write and every staff read of a member\'s data (append-only, hash-chained)',
@@ -24,7 +24,7 @@ export function auditRoutes(repo: ReturnType<typeof createAuditRepository>, audi
     });
 
     app.get('/audit/verify', {
-      config: { roles: ['admin', 'auditor'] },
+      config: { roles: ['admin', 'auditor', 'regulator'] },
       schema: { tags: ['access'], summary: 'Verify every hash chain of the audit log; reports the first broken row per chain' },
     }, async () => {
       await audit.flush();

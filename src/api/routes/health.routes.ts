@@ -9,6 +9,7 @@ export const HealthResponseSchema = z.object({
   clickhouse: ComponentSchema,
   redis: ComponentSchema,
   collectors: ComponentSchema,
+  channels: ComponentSchema.optional(),
 });
 
 export function healthRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
@@ -26,8 +27,11 @@ export function healthRoutes(deps: ApiDeps): FastifyPluginAsyncZod {
       const clickhouse = { status: ch ? 'ok' : 'down', mode: deps.storage.mode, version: deps.storage.serverVersion, database: deps.storage.database } as const;
       const redis = { status: redisOk ? 'ok' : 'down', private_server: deps.redis.privateServer } as const;
       const down = !ch || !redisOk;
-      const degraded = collectors.status === 'degraded';
-      const body = { status: down ? 'down' : degraded ? 'degraded' : 'ok', clickhouse, redis, collectors } as const;
+      // Notification channels whose last attempts all failed (src/channels/dispatch.ts FAILING_AFTER); the others keep delivering.
+      const failing = ch ? await deps.channels.failing().catch(() => []) : [];
+      const channels = { status: failing.length ? 'degraded' : 'ok', configured: deps.config.IXMETER_WEBHOOKS.length, failing } as const;
+      const degraded = collectors.status === 'degraded' || failing.length > 0;
+      const body = { status: down ? 'down' : degraded ? 'degraded' : 'ok', clickhouse, redis, collectors, channels } as const;
       return reply.status(down ? 503 : 200).send(body);
     });
   };

@@ -29,7 +29,7 @@ export const PDF_FONT_CANDIDATES: readonly { path: string; family: string; apt: 
 /** Parsed fonts by path and face: parsing the 5 MB collection once makes a render ~10× faster. */
 const fontCache = new Map<string, fontkit.Font>();
 
-function loadFont(path: string, family: string | undefined): fontkit.Font {
+export function loadFont(path: string, family: string | undefined): fontkit.Font {
   const key = `${path}\0${family ?? ''}`;
   let font = fontCache.get(key);
   if (!font) {
@@ -60,14 +60,14 @@ export function locatePdfFont(
   return { path: found.path, family: found.family };
 }
 
-const A4 = { w: 595.28, h: 841.89, m: 40 };
+export const A4 = { w: 595.28, h: 841.89, m: 40 };
 const INK = '#111111';
 const GREY = '#555555';
 const RED = '#b00020';
 
 type Doc = PDFKit.PDFDocument;
 
-function bi(t: Text, lang: 'zh' | 'en'): string {
+export function bi(t: Text, lang: 'zh' | 'en'): string {
   return lang === 'zh' ? `${t.zh} ${t.en}` : `${t.en} ${t.zh}`;
 }
 
@@ -75,21 +75,21 @@ function ensure(doc: Doc, height: number): void {
   if (doc.y + height > A4.h - A4.m) doc.addPage();
 }
 
-function heading(doc: Doc, t: Text, lang: 'zh' | 'en'): void {
+export function heading(doc: Doc, t: Text, lang: 'zh' | 'en'): void {
   ensure(doc, 40);
   doc.moveDown(0.6).fontSize(11.5).fillColor(INK).text(bi(t, lang), A4.m, doc.y, { width: A4.w - 2 * A4.m });
   doc.moveTo(A4.m, doc.y).lineTo(A4.w - A4.m, doc.y).strokeColor('#888888').lineWidth(0.5).stroke();
   doc.moveDown(0.3);
 }
 
-function para(doc: Doc, text: string, size = 8.5, color = INK): void {
+export function para(doc: Doc, text: string, size = 8.5, color = INK): void {
   ensure(doc, 20);
   doc.fontSize(size).fillColor(color).text(text, A4.m, doc.y, { width: A4.w - 2 * A4.m });
   doc.moveDown(0.2);
 }
 
 /** A ruled table; cells wrap, rows break across pages with the header repeated. */
-function table(doc: Doc, head: string[], rows: Cell[][], weights: number[], size = 7.5): void {
+export function table(doc: Doc, head: string[], rows: Cell[][], weights: number[], size = 7.5): void {
   const total = weights.reduce((a, b) => a + b, 0);
   const widths = weights.map((w) => ((A4.w - 2 * A4.m) * w) / total);
   const pad = 2;
@@ -123,17 +123,16 @@ function section(doc: Doc, s: Section, lang: 'zh' | 'en', weights: number[], siz
 
 const KEY_FIGURES = ['in_bytes', 'out_bytes', 'avg_in_bps', 'avg_out_bps', 'peak_in_bps', 'peak_in_at', 'peak_out_bps', 'peak_out_at', 'p95_in_bps', 'p95_out_bps', 'billable_bps', 'percentile', 'coverage_pct', 'valid_buckets', 'missing_buckets', 'excluded_buckets', 'subsidy_amount_cny', 'subsidy_status', 'annual_cap_cny', 'ytd_paid_cny', 'headroom_after_cny'];
 
-export async function renderStatementPdf(doc: StatementDocument, opts: PdfOptions): Promise<Buffer> {
+/** An A4 document with the CJK font registered as 'cjk' and selected; `done` resolves with the bytes after `pdf.end()`. */
+export function openCjkPdf(title: string, created: Date, opts: Pick<PdfOptions, 'fontPath' | 'fontFamily'>): { pdf: Doc; done: Promise<Buffer> } {
   const located = locatePdfFont(opts);
   const font = loadFont(located.path, located.family);
-  const lang = opts.lang;
-  const created = new Date(doc.computed_at);
   const pdf = new PDFDocument({
     size: 'A4',
     margin: A4.m,
     bufferPages: false,
     info: {
-      Title: `${LABELS.title.zh} ${LABELS.title.en} AS${doc.asn} ${doc.month} v${doc.version}`,
+      Title: title,
       Author: 'ixmeter',
       ...(Number.isNaN(created.getTime()) ? {} : { CreationDate: created }), // also seeds the file id: same document, same bytes
     },
@@ -147,6 +146,12 @@ export async function renderStatementPdf(doc: StatementDocument, opts: PdfOption
   // pdfkit ≥ 0.18 embeds an already parsed fontkit font (its typings only list file sources)
   pdf.registerFont('cjk', font as unknown as Buffer);
   pdf.font('cjk');
+  return { pdf, done };
+}
+
+export async function renderStatementPdf(doc: StatementDocument, opts: PdfOptions): Promise<Buffer> {
+  const lang = opts.lang;
+  const { pdf, done } = openCjkPdf(`${LABELS.title.zh} ${LABELS.title.en} AS${doc.asn} ${doc.month} v${doc.version}`, new Date(doc.computed_at), opts);
 
   const sections = buildSections(doc, lang);
   const by = (id: Section['id']) => sections.find((s) => s.id === id)!;

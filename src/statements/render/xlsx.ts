@@ -51,7 +51,7 @@ export function xlsxValue(c: Cell): Value {
 
 const HEADER_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE8EEF7' } };
 
-function addTable(ws: ExcelJS.Worksheet, columns: Column[], rows: Cell[][], extra: Cell[][] = []): void {
+export function addTable(ws: ExcelJS.Worksheet, columns: Column[], rows: Cell[][], extra: Cell[][] = []): void {
   ws.columns = columns.map((c) => ({ key: c.key, width: Math.max(c.width, c.zh.length * 2 + 2, c.en.length + 2) }));
   const zh = ws.addRow(columns.map((c) => c.zh));
   const en = ws.addRow(columns.map((c) => c.en));
@@ -69,13 +69,13 @@ function addTable(ws: ExcelJS.Worksheet, columns: Column[], rows: Cell[][], extr
   }
 }
 
-function workbook(): ExcelJS.Workbook {
+export function workbook(): ExcelJS.Workbook {
   const wb = new ExcelJS.Workbook();
   wb.creator = 'ixmeter';
   return wb;
 }
 
-async function toBuffer(wb: ExcelJS.Workbook): Promise<Buffer> {
+export async function toBuffer(wb: ExcelJS.Workbook): Promise<Buffer> {
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
