@@ -16,7 +16,7 @@ import { connectRedis, type RedisHandle } from '../../src/storage/redis/connecti
 import { createQueues, type QueueSet } from '../../src/jobs/queues.js';
 import { silentLog, tempDir, testConfig } from '../helpers/env.js';
 
-const ALL = ['admin', 'finance', 'security', 'member', 'auditor'] as const;
+const ALL = ['admin', 'finance', 'security', 'member', 'auditor', 'regulator'] as const;
 type Role = (typeof ALL)[number];
 const STAFF_READ: Role[] = ['admin', 'finance', 'security', 'auditor', 'member'];
 
@@ -44,12 +44,21 @@ const EXPECTED: Record<string, Role[] | 'any' | 'public'> = {
   'POST /api/v1/members/:asn/statements/:month/reopen': ['admin', 'finance'],
   'GET /api/v1/policies': ['admin', 'finance', 'auditor'],
   'POST /api/v1/policies': ['admin', 'finance'],
-  'GET /api/v1/alerts': ['admin', 'security', 'auditor', 'finance', 'member'],
-  'GET /api/v1/alerts/:id': ['admin', 'security', 'auditor', 'finance', 'member'],
+  'GET /api/v1/alerts': ['admin', 'security', 'auditor', 'finance', 'member', 'regulator'],
+  'GET /api/v1/alerts/:id': ['admin', 'security', 'auditor', 'finance', 'member', 'regulator'],
   'POST /api/v1/alerts/:id/ack': ['admin', 'security'],
   'POST /api/v1/alerts/:id/resolve': ['admin', 'security'],
-  'GET /api/v1/audit': ['admin', 'auditor'],
-  'GET /api/v1/audit/verify': ['admin', 'auditor'],
+  'GET /api/v1/audit': ['admin', 'auditor', 'regulator'],
+  'GET /api/v1/audit/verify': ['admin', 'auditor', 'regulator'],
+  // Supervision (issue #16): notices, the month's report, delivery status; the regulator reads, never writes.
+  'POST /api/v1/notices': ['admin', 'security'],
+  'GET /api/v1/notices': ['admin', 'security', 'auditor', 'regulator', 'member'],
+  'GET /api/v1/notices/:id': ['admin', 'security', 'auditor', 'regulator', 'member'],
+  'POST /api/v1/notices/:id/acknowledge': ['member'],
+  'POST /api/v1/notices/:id/report': ['member'],
+  'POST /api/v1/notices/:id/verify': ['admin', 'security'],
+  'GET /api/v1/reports/security/:month': ['admin', 'security', 'auditor', 'regulator'],
+  'GET /api/v1/alerts/:id/deliveries': ['admin', 'security', 'auditor', 'regulator'],
 };
 
 const dir = tempDir();
