@@ -7,6 +7,8 @@ import { MemberTraffic, MemberStatements, MemberAlerts } from './pages/member.js
 import { FinanceStatements, Policies } from './pages/finance.js';
 import { AlertQueue, AlertDetail } from './pages/security.js';
 import { Exporters, Ports, Members } from './pages/ops.js';
+import { NoticeQueue, NoticeDetail, MemberNotices } from './pages/notices.js';
+import { SecurityReport } from './pages/security-report.js';
 
 const STAFF = ['admin', 'finance', 'security', 'auditor'];
 
@@ -17,9 +19,12 @@ export function navFor(me) {
     ['member-traffic', `/members/${asn}/traffic`, 'nav.traffic'],
     ['member-statements', `/members/${asn}/statements`, 'nav.statements'],
     ['member-alerts', `/members/${asn}/alerts`, 'nav.alerts'],
+    ['member-notices', `/members/${asn}/notices`, 'nav.my_notices'],
   ] });
   const finance = { id: 'finance', title: 'nav.group.finance', items: [['finance-statements', '/finance/statements', 'nav.finance_statements'], ['finance-policies', '/finance/policies', 'nav.policies']] };
-  const security = { id: 'security', title: 'nav.group.security', items: [['security-alerts', '/security/alerts', 'nav.alert_queue']] };
+  const security = { id: 'security', title: 'nav.group.security', items: [['security-alerts', '/security/alerts', 'nav.alert_queue'],
+    ['security-notices', '/security/notices', 'nav.notices'], ['security-report', '/security/reports', 'nav.security_report']] };
+  const supervision = { id: 'supervision', title: 'nav.group.supervision', items: security.items };
   const ops = (withRegistry) => ({ id: 'ops', title: 'nav.group.ops', items: [
     ['ops-exporters', '/ops/exporters', 'nav.exporters'],
     ['ops-ports', '/ops/ports', 'nav.ports'],
@@ -31,6 +36,7 @@ export function navFor(me) {
     case 'security': return [security, ops(true)];
     case 'admin': return [finance, security, ops(true)];
     case 'auditor': return [finance, security, ops(true)];
+    case 'regulator': return [supervision];
     default: return [];
   }
 }
@@ -48,8 +54,12 @@ const ROUTES = [
   [/^\/members\/(\d+)$/, (m) => { navigate(`/members/${m[1]}/traffic`, { replace: true }); return null; }],
   [/^\/finance\/statements$/, () => html`<${FinanceStatements} />`, ['admin', 'finance', 'auditor']],
   [/^\/finance\/policies$/, () => html`<${Policies} />`, ['admin', 'finance', 'auditor']],
-  [/^\/security\/alerts$/, () => html`<${AlertQueue} />`, STAFF],
+  [/^\/security\/alerts$/, () => html`<${AlertQueue} />`, [...STAFF, 'regulator']],
   [/^\/alerts\/([\w-]+)$/, (m) => html`<${AlertDetail} id=${m[1]} />`],
+  [/^\/members\/(\d+)\/notices$/, (m) => html`<${MemberNotices} asn=${Number(m[1])} />`],
+  [/^\/security\/notices$/, () => html`<${NoticeQueue} />`, [...STAFF, 'regulator']],
+  [/^\/security\/reports$/, () => html`<${SecurityReport} />`, ['admin', 'security', 'auditor', 'regulator']],
+  [/^\/notices\/([\w-]+)$/, (m) => html`<${NoticeDetail} id=${m[1]} />`],
   [/^\/ops\/exporters$/, () => html`<${Exporters} />`, ['admin', 'security', 'auditor', 'finance']],
   [/^\/ops\/ports$/, () => html`<${Ports} />`, ['admin', 'security', 'auditor', 'finance']],
   [/^\/ops\/members$/, () => html`<${Members} />`, STAFF],

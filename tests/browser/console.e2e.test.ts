@@ -178,11 +178,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
 
   it('shows each role its own navigation after signing in with a token', async () => {
     const expected: Record<string, string[]> = {
-      'member-64500': ['member-traffic', 'member-statements', 'member-alerts'],
+      'member-64500': ['member-traffic', 'member-statements', 'member-alerts', 'member-notices'],
       'finance-preparer': ['finance-statements', 'finance-policies', 'ops-members'],
-      'security-analyst': ['security-alerts', 'ops-exporters', 'ops-ports', 'ops-members'],
-      auditor: ['finance-statements', 'finance-policies', 'security-alerts', 'ops-exporters', 'ops-ports', 'ops-members'],
-      admin: ['finance-statements', 'finance-policies', 'security-alerts', 'ops-exporters', 'ops-ports', 'ops-members'],
+      'security-analyst': ['security-alerts', 'security-notices', 'security-report', 'ops-exporters', 'ops-ports', 'ops-members'],
+      auditor: ['finance-statements', 'finance-policies', 'security-alerts', 'security-notices', 'security-report', 'ops-exporters', 'ops-ports', 'ops-members'],
+      admin: ['finance-statements', 'finance-policies', 'security-alerts', 'security-notices', 'security-report', 'ops-exporters', 'ops-ports', 'ops-members'],
     };
     for (const [who, ids] of Object.entries(expected)) {
       const page = await tabOf(who === 'admin' ? t.admin : tokens[who]!);
@@ -261,7 +261,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
       expect(await page.getAttribute('[data-testid=own-pages]', 'href')).toBe('/members/64500/traffic');
       await shot(page, `member-forbidden-${section}`);
     }
-    expect(await navIds(page)).toEqual(['member-traffic', 'member-statements', 'member-alerts']);
+    expect(await navIds(page)).toEqual(['member-traffic', 'member-statements', 'member-alerts', 'member-notices']);
   });
 
   it('runs, reviews and approves statements with two finance tokens (four eyes)', async () => {

@@ -4,6 +4,7 @@ import { html, api, Link, queryParams, setQuery, fmtBps, fmtNum, fmtTime, sessio
 import { t } from '../i18n.js';
 import { useAsync, ErrorBox, Loading, Badge, Notice, Facts, LineChart } from '../components.js';
 import { AlertTable } from './member.js';
+import { AlertDeliveries } from './notices.js';
 
 const STATUSES = ['open', 'acknowledged', 'resolved', 'false_positive'];
 export const KNOWN_TYPES = ['DDOS_VOLUMETRIC_DST', 'DDOS_AMPLIFICATION', 'DDOS_SYN_FLOOD', 'DDOS_FRAGMENTS', 'L2_UNKNOWN_SRC_MAC', 'L2_MULTIPLE_MACS', 'L2_FORBIDDEN_ETHERTYPE',
@@ -189,9 +190,11 @@ export function AlertDetail({ id }) {
         ]} />
       </div>
       ${['admin', 'security'].includes(me?.role) ? html`<${Actions} a=${a} onDone=${res.reload} />` : null}
+      ${['admin', 'security'].includes(me?.role) ? html`<p><${Link} href=${`/security/notices?alert=${encodeURIComponent(a.id)}&asn=${a.source_asn ?? a.victim_asn ?? ''}`} data-testid="issue-from-alert">${t('sup.issue')} →<//></p>` : null}
       <${Evidence} a=${a} />
       ${a.history?.length ? html`<div class="card"><h3>${t('alert.history')}</h3>
         <table class="table compact" data-testid="alert-history"><thead><tr><th scope="col">${t('alert.time')}</th><th scope="col">${t('alert.event')}</th><th scope="col">${t('alerts.status')}</th><th scope="col">${t('alert.actor')}</th><th scope="col">${t('alert.note')}</th></tr></thead>
-        <tbody>${a.history.map((h) => html`<tr><td>${fmtTime(h.at)}</td><td>${t(`alert_event.${h.event}`, {}, h.event)}</td><td><${Badge} group="alert_status" value=${h.status} /></td><td><code>${h.actor}</code></td><td>${h.note}</td></tr>`)}</tbody></table></div>` : null}` : null}
+        <tbody>${a.history.map((h) => html`<tr><td>${fmtTime(h.at)}</td><td>${t(`alert_event.${h.event}`, {}, h.event)}</td><td><${Badge} group="alert_status" value=${h.status} /></td><td><code>${h.actor}</code></td><td>${h.note}</td></tr>`)}</tbody></table></div>` : null}
+      ${['admin', 'security', 'auditor', 'regulator'].includes(me?.role) ? html`<${AlertDeliveries} id=${a.id} />` : null}` : null}
   </section>`;
 }
