@@ -13,6 +13,7 @@ import { FLOW_COLUMNS } from '../../collectors/pipeline/rows.js';
 import { tempDir } from '../helpers/env.js';
 import { startTestService, waitFor, type TestService } from '../helpers/in-process.js';
 import { ixfDoc, type TestMember } from '../helpers/ixf.js';
+import { signInTab } from '../helpers/console-tab.js';
 
 const CHROMIUM = process.env.IXMETER_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'console');
@@ -81,15 +82,7 @@ async function tabOf(token: string): Promise<Page> {
 }
 
 async function signIn(token: string): Promise<Page> {
-  const page = await browser.newPage(); // a new tab: its own sessionStorage, so its own sign-in
-  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(`${page.url()}: ${m.text()}`); });
-  await page.goto(`${t.svc.url}/`);
-  await page.waitForURL(/\/signin/);
-  await page.fill('#token', token);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('[data-testid=nav]');
-  return page;
+  return signInTab(browser, t.svc.url!, token, pageErrors);
 }
 
 const navIds = (page: Page) => page.$$eval('[data-testid=nav] a[data-nav]', (as) => as.map((a) => a.getAttribute('data-nav')));

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/env.js';
 import { startTestService, type TestService } from '../helpers/in-process.js';
 import { ixfDoc } from '../helpers/ixf.js';
+import { signInTab } from '../helpers/console-tab.js';
 
 const CHROMIUM = process.env.IXMETER_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'notices');
@@ -30,17 +31,7 @@ const call = async (method: string, path: string, body?: unknown, token = t.admi
 };
 type Win = { document: { querySelector(s: string): { textContent: string | null } | null } };
 
-async function signIn(token: string): Promise<Page> {
-  const page = await browser!.newPage();
-  page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(`${page.url()}: ${m.text()}`); });
-  await page.goto(`${t.svc.url}/`);
-  await page.waitForURL(/\/signin/);
-  await page.fill('#token', token);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('[data-testid=nav]');
-  return page;
-}
+const signIn = (token: string): Promise<Page> => signInTab(browser!, t.svc.url!, token, pageErrors);
 async function settled(page: Page): Promise<void> {
   await page.waitForSelector('main h1');
   await page.waitForFunction(() => !(globalThis as unknown as Win).document.querySelector('.loading'));
