@@ -50,7 +50,8 @@ export function createChannels(deps: {
     if (!deps.queues || !jobs.length) return;
     const q = deps.queues.get('webhooks');
     for (const j of jobs) await q.add('deliver', j);
-    await deps.deliveries.append(jobs.map((j) => row(j, 'queued', 0)));
+    // the status row is informative: the job is queued whether or not it could be written
+    await deps.deliveries.append(jobs.map((j) => row(j, 'queued', 0))).catch((err: unknown) => deps.log.warn({ err: errorMessage(err) }, 'delivery status (queued) not written'));
   }
 
   async function contactsOf(asn: number): Promise<string[]> {

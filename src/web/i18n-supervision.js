@@ -1,7 +1,7 @@
 // Console texts of one area (zh-CN default, en), merged into i18n.js's dictionaries. Keys are unique across areas.
 // Supervision (issue #16): rectification notices, the security report, delivery status, the regulator.
 export const zh = {
-  'role.regulator': '监管机构',
+  'role.regulator': '监管机构', 'role.system': '系统',
   'nav.group.supervision': '安全监管', 'nav.notices': '整改通知', 'nav.my_notices': '整改通知', 'nav.security_report': '监管月报',
   'notice_status.issued': '已下发', 'notice_status.acknowledged': '已签收', 'notice_status.reported': '已报告整改', 'notice_status.rectified': '已整改', 'notice_status.reopened': '已重开',
   'notice_event.issued': '下发', 'notice_event.acknowledged': '签收', 'notice_event.reported': '报告整改', 'notice_event.rectified': '验收通过', 'notice_event.reopened': '重新打开', 'notice_event.overdue': '逾期',
@@ -29,7 +29,7 @@ export const zh = {
 };
 
 export const en = {
-  'role.regulator': 'Regulator',
+  'role.regulator': 'Regulator', 'role.system': 'System',
   'nav.group.supervision': 'Supervision', 'nav.notices': 'Rectification notices', 'nav.my_notices': 'Notices', 'nav.security_report': 'Monthly report',
   'notice_status.issued': 'Issued', 'notice_status.acknowledged': 'Acknowledged', 'notice_status.reported': 'Reported', 'notice_status.rectified': 'Rectified', 'notice_status.reopened': 'Reopened',
   'notice_event.issued': 'issued', 'notice_event.acknowledged': 'acknowledged', 'notice_event.reported': 'reported', 'notice_event.rectified': 'verified', 'notice_event.reopened': 'reopened', 'notice_event.overdue': 'overdue',
