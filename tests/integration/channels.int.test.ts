@@ -211,6 +211,20 @@ describe('channels', () => {
   }, 60_000);
 });
 
+describe('overdue notices', () => {
+  it('notify the channels that take overdue events (security) and the member contacts', async () => {
+    const sec = (await domain.tokens.create({ role: 'security', asn: null, createdBy: 't' })).token;
+    const r = await app.inject({ method: 'POST', url: '/api/v1/notices', headers: { authorization: `Bearer ${sec}` }, payload: { asn: 64500, title: '清理未登记 MAC', body: '请清理。', deadline: new Date(Date.now() + 1500).toISOString() } });
+    const id = r.json().id as string;
+    await new Promise((res) => setTimeout(res, 1600));
+    expect((await domain.notices.flagOverdue()).flagged).toEqual([id]);
+    const overdue = (m: Mail) => mailSubject(m.raw) === '【整改通知】整改通知已逾期：清理未登记 MAC';
+    await until('overdue mails', () => mails.filter(overdue).length >= 2);
+    expect(mails.filter(overdue).flatMap((m) => m.to).sort()).toEqual(['noc@as64500.example', 'soc@ix.example']);
+    expect(mailText(mails.find(overdue)!.raw)).toContain(id);
+  }, 60_000);
+});
+
 describe('channel configuration', () => {
   const load = (entries: unknown[], env: Record<string, string> = {}) => () => loadConfig({ IXMETER_WEBHOOKS: JSON.stringify(entries), ...env });
   it('names the entry of an unknown kind, a missing secret, a secret where none is taken, and email without SMTP', () => {
