@@ -29,7 +29,7 @@ const TYPE_ZH: Record<string, string> = {
 const L = {
   type: { zh: '类型', en: 'type' }, severity: { zh: '级别', en: 'severity' }, target: { zh: '目标', en: 'target' }, source: { zh: '来源', en: 'source' },
   victim: { zh: '受害方', en: 'victim' }, first_seen: { zh: '首次发现', en: 'first seen' }, last_seen: { zh: '最近发现', en: 'last seen' }, id: { zh: '编号', en: 'id' },
-  member: { zh: '会员', en: 'member' }, deadline: { zh: '整改期限', en: 'deadline' }, status: { zh: '状态', en: 'status' }, alert: { zh: '关联告警', en: 'alert' },
+  member: { zh: '成员', en: 'member' }, deadline: { zh: '整改期限', en: 'deadline' }, status: { zh: '状态', en: 'status' }, alert: { zh: '关联告警', en: 'alert' },
   note: { zh: '说明', en: 'note' }, title: { zh: '标题', en: 'title' }, verify: { zh: '检测复核', en: 'detector check' },
 };
 const STATUS: Record<string, { zh: string; en: string }> = {
