@@ -72,7 +72,9 @@ export function NoticeQueue() {
     if (overdue) p.set('overdue', 'true');
     return api(`/notices?${p}`);
   }, [status, asn, overdue]);
-  const list = res.data?.notices ?? [];
+  // the work first: overdue, then the nearest deadline of what is still open; closed notices last
+  const rank = (n) => (n.overdue ? 0 : n.status === 'rectified' ? 2 : 1);
+  const list = [...(res.data?.notices ?? [])].sort((a, b) => rank(a) - rank(b) || (rank(a) === 2 ? b.issued_at.localeCompare(a.issued_at) : a.deadline.localeCompare(b.deadline)));
   const late = list.filter((n) => n.overdue).length;
   return html`<section>
     <header class="page-head"><h1>${t('sup.queue_title')}</h1></header>
