@@ -7,7 +7,7 @@
  *   cli
  *   runtime, demo                     composition roots
  *   collectors, api, jobs             adapters (siblings: they do not import each other)
- *   domain folders                    no cycles between them
+ *   domain folders                    every other folder of src/; no cycles between them
  *   config, storage
  *   flows (src/flows, collectors/decoders: pure, import only flows and shared)
  *   shared
@@ -19,7 +19,10 @@
  * When a later change removes an edge, delete its line here (a stale exception fails the test too).
  */
 
-const DOMAIN = 'alerts|audit|auth|exporters|members|ports|security|statements|subsidies|traffic';
+/** Folders of src/ that are not domain folders; every other folder of src/ (a new one too) is a domain folder. */
+const NOT_DOMAIN = 'shared|flows|config|storage|api|jobs|runtime|demo|cli|web';
+const DOMAIN_FILE = `^src/(?!(?:${NOT_DOMAIN})/)[^/]+/`;
+const DOMAIN_FOLDER = `^src/(?!(?:${NOT_DOMAIN})$)[^/]+$`;
 const TEST_CODE = '(\\.test\\.ts$|(^|/)testing/|^tests/)';
 
 /** Rules without exceptions: each forbids `from` → `to`. */
@@ -45,7 +48,7 @@ const LAYER_RULES = [
   {
     name: 'domain-below-adapters',
     comment: 'domain folders never import collectors, api, jobs, runtime, demo or cli',
-    from: { path: `^src/(${DOMAIN})/`, pathNot: TEST_CODE },
+    from: { path: DOMAIN_FILE, pathNot: TEST_CODE },
     to: { path: '^(collectors/|src/(api|jobs|runtime|demo|cli|web)/)' },
   },
   {
@@ -150,15 +153,15 @@ module.exports = {
         'half is listed above (rule subsidies-do-not-import-statements), so the two are left out of this ' +
         'folder rule as the origin of an edge; a cycle through any third folder is still caught there.',
       scope: 'folder',
-      from: { path: `^src/(${DOMAIN})$`, pathNot: '^src/(statements|subsidies)$' },
-      to: { path: `^src/(${DOMAIN})$`, circular: true },
+      from: { path: DOMAIN_FOLDER, pathNot: '^src/(statements|subsidies)$' },
+      to: { path: DOMAIN_FOLDER, circular: true },
     },
     {
       name: 'no-circular-modules',
       severity: 'error',
-      comment: 'no import cycle between two modules of production code',
+      comment: 'no import cycle between two modules of production code (cycles through type-only imports are harmless)',
       from: { path: '^(src|collectors)/', pathNot: TEST_CODE },
-      to: { circular: true },
+      to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } },
     },
   ],
   options: {

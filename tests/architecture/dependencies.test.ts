@@ -70,6 +70,11 @@ describe('a new violation fails', () => {
     'src/members/registry.ts': ['../traffic/traffic.service', '../../collectors/part'],
     'src/traffic/traffic.service.ts': ['../members/members.service'],
     'src/members/members.service.ts': ['../../tests/helpers/pcap'],
+    // a folder nobody has classified yet is a domain folder
+    'src/notices/notice.ts': ['../jobs/queue'],
+    // a cycle between two modules (reported once)
+    'src/traffic/a.ts': ['./b'],
+    'src/traffic/b.ts': ['./a'],
     'tests/helpers/pcap.ts': [],
     // a file with a listed exception keeps it, and gains no other
     'src/subsidies/engine.ts': ['../statements/canonical', '../statements/statement.ts.new'],
@@ -102,6 +107,8 @@ describe('a new violation fails', () => {
         'api-is-an-adapter: src/api/app.ts → src/jobs/queue.ts',
         'no-test-code-in-production: src/members/members.service.ts → tests/helpers/pcap.ts',
         'domain-below-adapters: src/members/registry.ts → collectors/part.ts',
+        'domain-below-adapters: src/notices/notice.ts → src/jobs/queue.ts',
+        'no-circular-modules: src/traffic/a.ts → src/traffic/b.ts',
         'no-cycles-between-domain-folders: src/members → src/traffic',
         'no-cycles-between-domain-folders: src/traffic → src/members',
         'subsidies-do-not-import-statements: src/subsidies/engine.ts → src/statements/statement.ts.new.ts',
