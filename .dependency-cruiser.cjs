@@ -23,6 +23,11 @@
 const NOT_DOMAIN = 'shared|flows|config|storage|api|jobs|runtime|demo|cli|web';
 const DOMAIN_FILE = `^src/(?!(?:${NOT_DOMAIN})/)[^/]+/`;
 const DOMAIN_FOLDER = `^src/(?!(?:${NOT_DOMAIN})$)[^/]+$`;
+/**
+ * Domain folders left out of no-cycles-between-domain-folders as the origin of an edge, while a known cycle between
+ * them lasts (a folder rule has no per-edge exception). statements ↔ subsidies: removed by #14 item 3.
+ */
+const CYCLE_EXEMPT_FOLDERS = ['statements', 'subsidies'];
 const TEST_CODE = '(\\.test\\.ts$|(^|/)testing/|^tests/)';
 
 /** The layer rules, [name, what it says, from (production files), forbidden targets, allowed among those]. */
@@ -154,7 +159,7 @@ module.exports = {
         'half is listed above (rule subsidies-do-not-import-statements), so the two are left out of this ' +
         'folder rule as the origin of an edge; a cycle through any third folder is still caught there.',
       scope: 'folder',
-      from: { path: DOMAIN_FOLDER, pathNot: '^src/(statements|subsidies)$' },
+      from: { path: DOMAIN_FOLDER, pathNot: `^src/(${CYCLE_EXEMPT_FOLDERS.join('|')})$` },
       to: { path: DOMAIN_FOLDER, circular: true },
     },
     {
