@@ -1,9 +1,10 @@
-// Regenerates the README's configuration and error-code tables: `npm run docs`.
+// Regenerates the configuration and error-code tables in docs/ (and nothing else): `npm run docs`.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { renderConfigReference, renderErrorReference, replaceBlock } from '../src/config/docs.js';
+import { GENERATED_DOCS, regenerateDoc } from '../src/config/docs.js';
 
-let readme = readFileSync('README.md', 'utf8');
-readme = replaceBlock(readme, 'config', renderConfigReference());
-readme = replaceBlock(readme, 'errors', renderErrorReference());
-writeFileSync('README.md', readme);
-console.log('README.md tables regenerated');
+for (const file of Object.keys(GENERATED_DOCS)) {
+  const before = readFileSync(file, 'utf8');
+  const after = regenerateDoc(file, before);
+  if (after !== before) writeFileSync(file, after);
+  console.log(`${file}: ${after === before ? 'up to date' : 'tables regenerated'}`);
+}

@@ -1,4 +1,7 @@
-/** README reference tables generated from the config schema and the error catalogue (kept in sync by a test). */
+/**
+ * Reference tables generated from the config schema and the error catalogue into docs/ (`npm run docs`;
+ * tests/docs.test.ts checks they are current). GENERATED_DOCS is the one list of files and blocks written.
+ */
 import { ERROR_CODES } from '../shared/errors.js';
 import { ConfigSchema } from './schema.js';
 
@@ -27,6 +30,19 @@ export function renderErrorReference(): string {
 
 export function replaceBlock(text: string, name: string, body: string): string {
   const re = new RegExp(`(<!-- ${name}:start -->\\n)[\\s\\S]*?(<!-- ${name}:end -->)`);
-  if (!re.test(text)) throw new Error(`README has no <!-- ${name}:start/end --> block`);
+  if (!re.test(text)) throw new Error(`no <!-- ${name}:start/end --> block`);
   return text.replace(re, (_m, a: string, b: string) => `${a}${body}\n${b}`);
+}
+
+/** Every generated block, by file: the only files `npm run docs` writes. */
+export const GENERATED_DOCS: Record<string, Record<string, () => string>> = {
+  'docs/configuration.md': { config: renderConfigReference },
+  'docs/errors.md': { errors: renderErrorReference },
+};
+
+/** `text` (the content of `file`, a key of GENERATED_DOCS) with its generated blocks brought up to date. */
+export function regenerateDoc(file: string, text: string): string {
+  const blocks = GENERATED_DOCS[file];
+  if (!blocks) throw new Error(`${file} holds no generated block`);
+  return Object.entries(blocks).reduce((t, [name, render]) => replaceBlock(t, name, render()), text);
 }

@@ -49,7 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const fromEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
     if (!k.startsWith('IXMETER_') || v === undefined || v === '') continue;
-    if (!KNOWN.has(k)) throw new AppError('IXMETER_ERR_CONFIG_INVALID', `unknown environment variable ${k} (see 'ixmeter config --help' or the README)`);
+    if (!KNOWN.has(k)) throw new AppError('IXMETER_ERR_CONFIG_INVALID', `unknown environment variable ${k} (see 'ixmeter config --help' or docs/configuration.md)`);
     fromEnv[k] = v;
   }
   const file = fromEnv.IXMETER_CONFIG_FILE;

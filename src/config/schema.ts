@@ -1,6 +1,6 @@
 /**
  * The one configuration schema. Keys are the environment variable names (contract.md), so an error
- * names exactly what the operator must fix, and the README's reference table is generated from here.
+ * names exactly what the operator must fix, and docs/configuration.md's table is generated from here.
  * A config file (YAML or JSON, `IXMETER_CONFIG_FILE`) uses the same keys; the environment wins.
  */
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 /**
  * Typed errors with stable codes. Every code is listed here once, with its HTTP status and a
- * one-line meaning; the README's error table is generated from this catalogue (tests check it).
+ * one-line meaning; docs/errors.md's table is generated from this catalogue (tests check it).
  */
 export const ERROR_CODES = {
   IXMETER_ERR_CONFIG_INVALID: { status: 500, text: 'a configuration value is invalid (the message names the key and value)' },

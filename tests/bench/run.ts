@@ -2,7 +2,7 @@
  * `npm run bench`: decoder micro-benchmarks, then the end-to-end collector comparison (ixmeter vs
  * nfcapd vs nfacctd/sfacctd over loopback UDP), then the read-path (queries.ts) and monthly statement
  * (statements.ts) benchmarks on embedded ClickHouse, each in its own child process (one chDB per process).
- * Prints a Markdown section for the README and writes bench-results.json in the repository root.
+ * Prints a Markdown section for tests/bench/README.md and writes bench-results.json in the repository root.
  *
  * Environment:
  *   BENCH_QUICK=1            smoke run: 2 s steps, rates 20k and max

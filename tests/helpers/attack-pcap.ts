@@ -26,7 +26,7 @@
  * a bogon, an amplification port or a fragment.
  */
 import { writeFileSync } from 'node:fs';
-import { fold, generateTraffic, memberMac, onesSum, prng, writeMac, type PacketTruth, type TrafficOptions } from './traffic-pcap.js';
+import { fold, generateTraffic, memberMac, onesSum, pcapOf, prng, writeMac, type PacketTruth, type PcapFrame, type TrafficOptions } from './traffic-pcap.js';
 
 const TCP_SYN = 0x02;
 const TCP_PSH = 0x08;
@@ -174,28 +174,6 @@ export function stpFrame(srcMac: number): Buffer {
 
 // ---------------------------------------------------------------------------------------------
 // pcap records
-
-export interface PcapFrame { tsUs: number; frame: Buffer }
-
-export function pcapOf(frames: PcapFrame[]): Buffer {
-  const parts: Buffer[] = [];
-  const gh = Buffer.alloc(24);
-  gh.writeUInt32LE(0xa1b2c3d4, 0);
-  gh.writeUInt16LE(2, 4);
-  gh.writeUInt16LE(4, 6);
-  gh.writeUInt32LE(65535, 16);
-  gh.writeUInt32LE(1, 20);
-  parts.push(gh);
-  for (const p of frames) {
-    const rh = Buffer.alloc(16);
-    rh.writeUInt32LE(Math.floor(p.tsUs / 1e6), 0);
-    rh.writeUInt32LE(p.tsUs % 1e6, 4);
-    rh.writeUInt32LE(p.frame.length, 8);
-    rh.writeUInt32LE(p.frame.length, 12);
-    parts.push(rh, p.frame);
-  }
-  return Buffer.concat(parts);
-}
 
 /** The frames of a classic little-endian µs pcap (as written by traffic-pcap / pcapOf). */
 export function framesOf(pcap: Buffer): PcapFrame[] {

@@ -2,11 +2,11 @@
  * Harness for a migration that backfills a new rollup (0011, 0012): real embedded ClickHouse with every
  * migration before FILE applied from a private copy of migrations/, then FILE added, "forgotten" and re-applied,
  * so a test can check that the copy is made once, that a repeat adds nothing, and that an incomplete copy is
- * refused until the table is emptied.
+ * refused until the table is emptied. `describeBackfill` is the whole test suite such a migration gets.
  */
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStorage, type Storage } from '../../src/storage/clickhouse/client.js';
 import { defaultMigrationsDir, migrate, type MigrateResult } from '../../src/storage/clickhouse/migrate.js';
 import { silentLog, tempDir, testConfig } from './env.js';
@@ -55,4 +55,81 @@ export async function backfillHarness(file: string): Promise<BackfillHarness> {
       dir.cleanup();
     },
   };
+}
+
+/** A member_traffic_5m row, as the backfills read it. */
+export type MemberTraffic5mRow = {
+  bucket: number;
+  src_asn: number;
+  dst_asn: number;
+  ip_version: number;
+  bytes: number;
+  l3_bytes: number;
+  packets: number;
+  samples: number;
+};
+
+export interface BackfillSuite {
+  /** The describe block's name, e.g. 'member_io_5m migration'. */
+  name: string;
+  file: string;
+  /** How many migrations come before FILE (all applied by the first migrate). */
+  migrationsBefore: number;
+  /** What the first test says the copy does, e.g. 'copies the rows already stored, once, in both directions'. */
+  copies: string;
+  /** Rows in member_traffic_5m before FILE is applied. */
+  rows: MemberTraffic5mRow[];
+  /** Rows inserted afterwards, to arrive through the cascading view. */
+  more: MemberTraffic5mRow[];
+  /** Insert `more` one row per insert (so that identical-looking blocks must all be counted). */
+  separateInserts?: boolean;
+  /** The new table's content as the test reads it, and what it must be for these member_traffic_5m rows. */
+  stored(storage: Storage): Promise<string[]>;
+  expected(rows: MemberTraffic5mRow[]): string[];
+  /** A further check of the first copy. */
+  afterCopy?(stored: string[]): void;
+  /** The rows deleted to fake an interrupted copy. */
+  interrupted: { table: string; where: string };
+}
+
+/** The four tests of a backfilling migration: copy once, later rows through the view, no double count on a rerun, an interrupted copy refused. */
+export function describeBackfill(s: BackfillSuite): void {
+  let h: BackfillHarness;
+  beforeAll(async () => {
+    h = await backfillHarness(s.file);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  const rows = [...s.rows];
+  const insert5m = (values: MemberTraffic5mRow[]) => h.storage.client.insert({ table: 'member_traffic_5m', values, format: 'JSONEachRow' });
+  const stored = () => s.stored(h.storage);
+
+  describe(s.name, () => {
+    it(s.copies, async () => {
+      expect((await h.migrate()).applied).toHaveLength(s.migrationsBefore);
+      await insert5m(rows);
+      h.addFile();
+      expect((await h.migrate()).applied).toEqual([s.file]);
+      expect(await stored()).toEqual(s.expected(rows));
+      s.afterCopy?.(await stored());
+    });
+
+    it(`feeds new member_traffic_5m rows through the cascading view${s.separateInserts ? ', every insert counted' : ''}`, async () => {
+      if (s.separateInserts) for (const r of s.more) await insert5m([r]);
+      else await insert5m(s.more);
+      expect(await stored()).toEqual(s.expected([...rows, ...s.more]));
+      rows.push(...s.more);
+    });
+
+    it('never counts twice when the migration runs again', async () => {
+      expect((await h.rerun()).applied).toEqual([s.file]);
+      expect(await stored()).toEqual(s.expected(rows));
+    });
+
+    it('refuses an incomplete copy, and copies again into an emptied table', async () => {
+      await h.expectIncompleteCopyRefused(s.interrupted.table, s.interrupted.where);
+      expect(await stored()).toEqual(s.expected(rows));
+    });
+  });
 }

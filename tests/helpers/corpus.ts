@@ -4,10 +4,27 @@ import { join } from 'node:path';
 import { packageRoot } from '../../src/shared/paths.js';
 import { readPcapUdp } from './pcap.js';
 
+/** The one place the corpus is found: next to the repository, never a machine path. */
 export const CORPUS_DIR = join(packageRoot(), '..', 'shared', 'corpus');
 
+let reported = false;
+
+/** A file or folder of the corpus, e.g. corpusPath('sflow5', 'x.pcap'). */
+export function corpusPath(...parts: string[]): string {
+  return join(CORPUS_DIR, ...parts);
+}
+
+/**
+ * Whether the corpus is there. When it is not, says so once per test file, in one line of the test output
+ * (the tests that need it are skipped; the decoders' generated captures still cover the core paths).
+ */
 export function corpusAvailable(): boolean {
-  return existsSync(CORPUS_DIR);
+  if (existsSync(CORPUS_DIR)) return true;
+  if (!reported) {
+    reported = true;
+    console.warn(`corpus: ${CORPUS_DIR} not found (../shared/corpus next to the repository): the tests that need it are skipped`);
+  }
+  return false;
 }
 
 /** Every datagram of every capture, folder by folder, file by file (templates before data within sequences). */

@@ -352,28 +352,10 @@ export function generateTraffic(opts: TrafficOptions = {}): GeneratedTraffic {
     }
   }
 
-  const parts: Buffer[] = [];
-  const gh = Buffer.alloc(24);
-  gh.writeUInt32LE(0xa1b2c3d4, 0);
-  gh.writeUInt16LE(2, 4);
-  gh.writeUInt16LE(4, 6);
-  gh.writeUInt32LE(0, 8);
-  gh.writeUInt32LE(0, 12);
-  gh.writeUInt32LE(65535, 16);
-  gh.writeUInt32LE(1, 20);
-  parts.push(gh);
-  for (const p of [...pending, ...trailer]) {
-    const rh = Buffer.alloc(16);
-    rh.writeUInt32LE(Math.floor(p.tsUs / 1e6), 0);
-    rh.writeUInt32LE(p.tsUs % 1e6, 4);
-    rh.writeUInt32LE(p.frame.length, 8);
-    rh.writeUInt32LE(p.frame.length, 12);
-    parts.push(rh, p.frame);
-  }
   const packets = pending.map((p) => p.truth);
   return {
     sentinels: trailer.map((p) => p.truth),
-    pcap: Buffer.concat(parts),
+    pcap: pcapOf([...pending, ...trailer]),
     packets,
     totals: total(packets),
     byMacPair: summarize(packets, (p) => macPairKey(p.srcMac, p.dstMac)),
@@ -389,18 +371,34 @@ export function writeTrafficPcap(path: string, opts: TrafficOptions = {}): Gener
   return g;
 }
 
-/** Minimal classic-pcap writer for UDP datagrams (Ethernet/IPv4/UDP wrapper), e.g. to hand captured export datagrams to tshark. */
-export function udpDatagramsToPcap(
-  dgrams: { tsMs: number; srcAddr: string; srcPort: number; dstAddr: string; dstPort: number; payload: Uint8Array }[],
-): Buffer {
+export interface PcapFrame { tsUs: number; frame: Buffer }
+
+/** The one classic-pcap writer of the tests: little-endian, µs timestamps, link type 1 (Ethernet), no FCS in the records. */
+export function pcapOf(frames: PcapFrame[], snaplen = 65535): Buffer {
   const parts: Buffer[] = [];
   const gh = Buffer.alloc(24);
   gh.writeUInt32LE(0xa1b2c3d4, 0);
   gh.writeUInt16LE(2, 4);
   gh.writeUInt16LE(4, 6);
-  gh.writeUInt32LE(262144, 16);
+  gh.writeUInt32LE(snaplen, 16);
   gh.writeUInt32LE(1, 20);
   parts.push(gh);
+  for (const p of frames) {
+    const rh = Buffer.alloc(16);
+    rh.writeUInt32LE(Math.floor(p.tsUs / 1e6), 0);
+    rh.writeUInt32LE(p.tsUs % 1e6, 4);
+    rh.writeUInt32LE(p.frame.length, 8);
+    rh.writeUInt32LE(p.frame.length, 12);
+    parts.push(rh, p.frame);
+  }
+  return Buffer.concat(parts);
+}
+
+/** Minimal classic-pcap writer for UDP datagrams (Ethernet/IPv4/UDP wrapper), e.g. to hand captured export datagrams to tshark. */
+export function udpDatagramsToPcap(
+  dgrams: { tsMs: number; srcAddr: string; srcPort: number; dstAddr: string; dstPort: number; payload: Uint8Array }[],
+): Buffer {
+  const frames: PcapFrame[] = [];
   let id = 0;
   for (const d of dgrams) {
     const udpLen = 8 + d.payload.length;
@@ -422,14 +420,9 @@ export function udpDatagramsToPcap(
     f.writeUInt16BE(d.dstPort, 36);
     f.writeUInt16BE(udpLen, 38);
     Buffer.from(d.payload).copy(f, 42);
-    const rh = Buffer.alloc(16);
-    rh.writeUInt32LE(Math.floor(d.tsMs / 1000), 0);
-    rh.writeUInt32LE((d.tsMs % 1000) * 1000, 4);
-    rh.writeUInt32LE(f.length, 8);
-    rh.writeUInt32LE(f.length, 12);
-    parts.push(rh, f);
+    frames.push({ tsUs: Math.floor(d.tsMs * 1000), frame: f });
   }
-  return Buffer.concat(parts);
+  return pcapOf(frames, 262144);
 }
 
 /**

@@ -4,25 +4,12 @@
  * incomplete copy (an interrupted backfill) is refused; new rows arrive through the cascading view, and
  * separate inserts whose hourly rows look alike are all counted (no false deduplication).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import type { Storage } from '../../src/storage/clickhouse/client.js';
-import { backfillHarness, type BackfillHarness } from '../helpers/backfill-migration.js';
-
-const FILE = '0012_create_member_traffic_1h.sql';
-let h: BackfillHarness;
-let storage: Storage;
-
-beforeAll(async () => {
-  h = await backfillHarness(FILE);
-  storage = h.storage;
-});
-afterAll(async () => {
-  await h?.close();
-});
+import { describeBackfill, type MemberTraffic5mRow as Row } from '../helpers/backfill-migration.js';
 
 const H = 3600;
 const last = Date.UTC(2025, 10, 30, 23) / 1000; // the last hour of November 2025; the next one is in December
-type Row = { bucket: number; src_asn: number; dst_asn: number; ip_version: number; bytes: number; l3_bytes: number; packets: number; samples: number };
 const ROWS: Row[] = [
   { bucket: last, src_asn: 64500, dst_asn: 64501, ip_version: 4, bytes: 1000, l3_bytes: 900, packets: 10, samples: 2 },
   { bucket: last + 300, src_asn: 64500, dst_asn: 64501, ip_version: 4, bytes: 1000, l3_bytes: 900, packets: 10, samples: 2 },
@@ -48,7 +35,7 @@ function expected(rows: Row[]): string[] {
   return [...acc].map(([k, v]) => `${k} ${v.join(' ')}`).sort();
 }
 
-async function stored(): Promise<string[]> {
+async function stored(storage: Storage): Promise<string[]> {
   const rs = await storage.client.query({
     query: `SELECT toUnixTimestamp(bucket) AS h, src_asn, dst_asn, ip_version, toString(sum(bytes)) AS b, toString(sum(l3_bytes)) AS l3,
                    toString(sum(packets)) AS p, toString(sum(samples)) AS s
@@ -58,34 +45,18 @@ async function stored(): Promise<string[]> {
   return (await rs.json<Record<string, string | number>>()).map((r) => `${r.h} ${r.src_asn}>${r.dst_asn} v${r.ip_version} ${r.b} ${r.l3} ${r.p} ${r.s}`).sort();
 }
 
-const insert5m = (rows: Row[]) => storage.client.insert({ table: 'member_traffic_5m', values: rows, format: 'JSONEachRow' });
-
-describe('member_traffic_1h migration', () => {
-  it('copies the rows already stored, once, summed per UTC hour', async () => {
-    expect((await h.migrate()).applied).toHaveLength(11);
-    await insert5m(ROWS);
-    h.addFile();
-    expect((await h.migrate()).applied).toEqual([FILE]);
-    expect(await stored()).toEqual(expected(ROWS));
-    // the first two rows share an hour: one hourly row with both
-    expect((await stored()).find((r) => r.startsWith(`${last} 64500>64501 v4 `))).toBe(`${last} 64500>64501 v4 2000 1800 20 4`);
-  });
-
-  it('feeds new member_traffic_5m rows through the cascading view, every insert counted', async () => {
-    // Three inserts whose hourly rows are identical (same hour, pair and numbers): none may be taken for a repeat.
-    const more = [600, 900, 1200].map((s) => ({ ...ROWS[0]!, bucket: last + s, bytes: 7, l3_bytes: 6, packets: 1, samples: 1 }));
-    for (const r of more) await insert5m([r]);
-    expect(await stored()).toEqual(expected([...ROWS, ...more]));
-    ROWS.push(...more);
-  });
-
-  it('never counts twice when the migration runs again', async () => {
-    expect((await h.rerun()).applied).toEqual([FILE]);
-    expect(await stored()).toEqual(expected(ROWS));
-  });
-
-  it('refuses an incomplete copy, and copies again into an emptied table', async () => {
-    await h.expectIncompleteCopyRefused('member_traffic_1h', 'src_asn = 64502');
-    expect(await stored()).toEqual(expected(ROWS));
-  });
+describeBackfill({
+  name: 'member_traffic_1h migration',
+  file: '0012_create_member_traffic_1h.sql',
+  migrationsBefore: 11,
+  copies: 'copies the rows already stored, once, summed per UTC hour',
+  rows: ROWS,
+  // Three inserts whose hourly rows are identical (same hour, pair and numbers): none may be taken for a repeat.
+  more: [600, 900, 1200].map((s) => ({ ...ROWS[0]!, bucket: last + s, bytes: 7, l3_bytes: 6, packets: 1, samples: 1 })),
+  separateInserts: true,
+  stored,
+  expected,
+  // the first two rows share an hour: one hourly row with both
+  afterCopy: (rows) => expect(rows.find((r) => r.startsWith(`${last} 64500>64501 v4 `))).toBe(`${last} 64500>64501 v4 2000 1800 20 4`),
+  interrupted: { table: 'member_traffic_1h', where: 'src_asn = 64502' },
 });

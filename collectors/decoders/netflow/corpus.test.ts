@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { createNetflowState } from './index.js';
 import { CAPTURES, SEQUENCES } from './testing/corpus-table.js';
+import { corpusAvailable } from '../../../tests/helpers/corpus.js';
 import { emptyTotals, expireAll, replay } from './testing/replay.js';
 import type { DecodeErrorReason } from '../types.js';
 
@@ -58,7 +59,7 @@ function expectedReasons(name: string, expired: number): string[] {
   return r.sort();
 }
 
-describe('corpus captures decoded alone', () => {
+describe.skipIf(!corpusAvailable())('corpus captures decoded alone', () => {
   for (const [path, row] of Object.entries(CAPTURES)) {
     it(path, () => {
       const state = createNetflowState();
@@ -74,7 +75,7 @@ describe('corpus captures decoded alone', () => {
   }
 });
 
-describe('data-only captures decoded after the captures holding their templates', () => {
+describe.skipIf(!corpusAvailable())('data-only captures decoded after the captures holding their templates', () => {
   for (const [path, row] of Object.entries(CAPTURES)) {
     if (row.inSeq === undefined || !row.needs) continue;
     it(path, () => {
@@ -87,7 +88,7 @@ describe('data-only captures decoded after the captures holding their templates'
   }
 });
 
-describe('replay sequences', () => {
+describe.skipIf(!corpusAvailable())('replay sequences', () => {
   for (const [name, row] of Object.entries(SEQUENCES)) {
     it(name, () => {
       const state = createNetflowState();

@@ -5,10 +5,10 @@
  */
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { corpusAvailable, corpusPath } from '../../../tests/helpers/corpus.js';
 import { readPcapUdp } from '../../../tests/helpers/pcap.js';
 import { NO_SAMPLING_POLICY, type DecodeErrorReason, type SamplingPolicy } from '../types.js';
 import { createNetflowState, decodeNetflow, expireNetflowState, type NetflowState } from './index.js';
-import { CORPUS } from './testing/replay.js';
 
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
@@ -18,9 +18,9 @@ function rng(seed: number): () => number {
 function seeds(): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (const dir of ['netflow1', 'netflow5', 'netflow9', 'ipfix', '_sequences']) {
-    for (const f of readdirSync(`${CORPUS}/${dir}`)) {
+    for (const f of readdirSync(corpusPath(dir))) {
       if (!f.endsWith('.pcap') || (dir === '_sequences' && !/_(v9|nf9|ipfix)_/.test(f))) continue;
-      for (const p of readPcapUdp(`${CORPUS}/${dir}/${f}`)) out.push(new Uint8Array(p.payload));
+      for (const p of readPcapUdp(corpusPath(dir, f))) out.push(new Uint8Array(p.payload));
     }
   }
   return out;
@@ -70,7 +70,7 @@ function mutate(src: Uint8Array, all: Uint8Array[], r: () => number): Uint8Array
   }
 }
 
-describe('fuzz', () => {
+describe.skipIf(!corpusAvailable())('fuzz', () => {
   it('survives 100,000 mutated datagrams', () => {
     const all = seeds();
     expect(all.length).toBeGreaterThan(1000);

@@ -4,13 +4,15 @@
  * equal what decodeSflow produces. Requires /usr/bin/tshark (CI installs it).
  */
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { corpusAvailable, corpusPath } from '../../../tests/helpers/corpus.js';
 import { readPcapUdp } from '../../../tests/helpers/pcap.js';
 import { macText } from '../shared/addr.js';
 import { NO_SAMPLING_POLICY, type FlowRecord } from '../types.js';
 import { createSflowState, decodeSflow } from './index.js';
 
-const DIR = '/work/shared/corpus/sflow5/';
+const DIR = corpusPath('sflow5');
 
 /** Captures checked (QinQ, IPv6 agent, expanded samples, raw IPv4, ICMP, VXLAN, ethernet/IPv4-data records...). */
 const CAPTURES = [
@@ -134,12 +136,12 @@ function pick(f: FlowRecord, e: Partial<FlowRecord>): Partial<FlowRecord> {
 
 const hasTshark = (() => { try { execFileSync('tshark', ['-v'], { stdio: 'ignore' }); return true; } catch { return false; } })();
 
-describe.runIf(hasTshark || process.env.CI)('sFlow decoder vs tshark (field level)', () => {
+describe.runIf(corpusAvailable() && (hasTshark || process.env.CI))('sFlow decoder vs tshark (field level)', () => {
   for (const file of CAPTURES) {
     it(file, () => {
-      const json = execFileSync('tshark', ['-r', DIR + file, '-T', 'json', '--no-duplicate-keys'], { maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+      const json = execFileSync('tshark', ['-r', join(DIR, file), '-T', 'json', '--no-duplicate-keys'], { maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
       const packets = JSON.parse(json) as Array<{ _source: { layers: J } }>;
-      const udps = readPcapUdp(DIR + file);
+      const udps = readPcapUdp(join(DIR, file));
       expect(udps.length).toBe(packets.length);
       const state = createSflowState();
       let compared = 0;

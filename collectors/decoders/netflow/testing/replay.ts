@@ -1,9 +1,8 @@
 /** Test helper: replay pcap captures through one NetflowState and total what came out. */
+import { corpusPath } from '../../../../tests/helpers/corpus.js';
 import { readPcapUdp } from '../../../../tests/helpers/pcap.js';
 import { NO_SAMPLING_POLICY, type DecodeErrorReason, type FlowRecord, type SamplingPolicy } from '../../types.js';
 import { decodeNetflow, expireNetflowState, type NetflowState } from '../index.js';
-
-export const CORPUS = '/work/shared/corpus';
 
 export interface ReplayTotals {
   flows: FlowRecord[];
@@ -23,7 +22,7 @@ export function emptyTotals(): ReplayTotals {
 
 /** Decodes every UDP payload of `path` (relative to the corpus) in order into `state`. */
 export function replay(path: string, state: NetflowState, sampling: SamplingPolicy = NO_SAMPLING_POLICY, t: ReplayTotals = emptyTotals()): ReplayTotals {
-  for (const p of readPcapUdp(`${CORPUS}/${path}`)) {
+  for (const p of readPcapUdp(corpusPath(path))) {
     const opts0 = state.optionsRecords;
     const r = decodeNetflow({ receivedAtMs: p.tsMs, exporter: p.srcAddr, exporterPort: p.srcPort, payload: p.payload }, state, sampling);
     for (const f of r.flows) t.flows.push(f);
