@@ -6,15 +6,19 @@
  */
 import type { AlertView } from '../alerts/alerts.service.js';
 import { hookMatches } from '../alerts/webhooks.js';
-import type { QueueSet } from '../jobs/queues.js';
 import type { MembersService } from '../members/members.service.js';
 import type { NoticeView } from '../notices/notices.service.js';
 import type { Logger } from '../shared/logger.js';
 import { errorMessage } from '../shared/errors.js';
-import { channelName, type Channel } from './config.js';
+import { channelName, type Channel } from '../config/channels.js';
 import type { DeliveriesRepository, DeliveryEventRow } from './deliveries.repository.js';
 import { alertMessage, noticeMessage } from './messages.js';
 import { sendToChannel } from './send.js';
+
+/** The one queue dispatch needs (jobs/queues.ts QueueSet satisfies it; channels sit below jobs). */
+export interface DeliveryQueues {
+  get(name: 'webhooks'): { add(name: 'deliver', job: DeliveryJob): Promise<unknown> };
+}
 
 export interface DeliveryJob {
   hook: number;
@@ -33,7 +37,7 @@ const typesMatch = (c: Channel, type: string | null) => c.types.length === 0 || 
 const TO_CONTACTS = new Set(['issued', 'reopened', 'rectified', 'overdue']);
 
 export function createChannels(deps: {
-  channels: readonly Channel[]; queues: QueueSet | null; deliveries: DeliveriesRepository; members: Pick<MembersService, 'get'>; log: Logger;
+  channels: readonly Channel[]; queues: DeliveryQueues | null; deliveries: DeliveriesRepository; members: Pick<MembersService, 'get'>; log: Logger;
   timeZone: string; smtpUrl?: string; smtpFrom: string;
 }) {
   const { channels } = deps;

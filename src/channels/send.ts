@@ -11,7 +11,7 @@
 import { createHmac } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import { postSigned } from '../alerts/webhooks.js';
-import type { Channel } from './config.js';
+import type { Channel } from '../config/channels.js';
 import type { Message } from './messages.js';
 
 export function dingtalkSign(secret: string, timestampMs: string): string {

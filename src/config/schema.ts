@@ -4,7 +4,7 @@
  * A config file (YAML or JSON, `IXMETER_CONFIG_FILE`) uses the same keys; the environment wins.
  */
 import { z } from 'zod';
-import { parseChannels, type Channel, type WebhookChannel } from '../channels/config.js';
+import { parseChannels, type Channel, type WebhookChannel } from './channels.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -22,7 +22,7 @@ function isTimeZone(tz: string): boolean {
 /** Secrets are redacted by `ixmeter config` and in logs. */
 export const SECRET_KEYS = new Set(['IXMETER_CLICKHOUSE_PASSWORD', 'IXMETER_ADMIN_TOKEN', 'IXMETER_WEBHOOKS', 'IXMETER_SMTP_URL']);
 
-/** Notification channels (src/channels/config.ts): `Webhook` is one entry of any kind. */
+/** Notification channels (src/config/channels.ts): `Webhook` is one entry of any kind. */
 export type Webhook = Channel;
 export type { WebhookChannel };
 
