@@ -22,6 +22,10 @@ import { auditRoutes } from './routes/audit.routes.js';
 import { createAuditRepository } from '../audit/audit.repository.js';
 import { meRoutes } from './routes/me.routes.js';
 import { webCspScriptHashes, webPlugin } from './plugins/web.js';
+import { overviewRoutes } from './routes/overview.routes.js';
+import { portalRoutes } from './routes/portal.routes.js';
+import { publicStatsPage, publicStatsRoutes } from './routes/public-stats.routes.js';
+import { registerTrafficGauges } from '../overview/traffic-metrics.js';
 
 export interface RouteAccess {
   method: string;
@@ -120,7 +124,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   await app.register(portsRoutes(deps.reconciliation, deps.config.IXMETER_RECONCILE_THRESHOLD_PCT), { prefix: '/api/v1' });
   await app.register(meRoutes(), { prefix: '/api/v1' });
-  await app.register(webPlugin());
+  await app.register(overviewRoutes(deps.overview, deps.utilization, deps.config.IXMETER_ROLLUP_RETENTION_DAYS), { prefix: '/api/v1' });
+  await app.register(portalRoutes(deps.portal, deps.utilization, deps.config.IXMETER_ROLLUP_RETENTION_DAYS), { prefix: '/api/v1' });
+  await app.register(publicStatsRoutes(deps.overview, deps.config.IXMETER_PUBLIC_STATS), { prefix: '/api/v1' });
+  await app.register(webPlugin((web) => publicStatsPage(web, deps.config.IXMETER_PUBLIC_STATS)));
+  registerTrafficGauges(deps.metrics.registry, deps.storage.client, deps.config.IXMETER_METRICS_TOP_MEMBERS);
 
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
     const text = await deps.metrics.registry.metrics();

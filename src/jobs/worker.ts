@@ -25,6 +25,7 @@ export function schedules(tz: string) {
     { id: 'monthly-statements', repeat: { pattern: '30 0 1 * *', tz }, data: { type: 'monthly-statements' as const } },
     { id: 'complete-runs', repeat: { every: 60_000 }, data: { type: 'complete-runs' as const } },
     { id: 'security-scan', repeat: { every: 60_000 }, data: { type: 'security-scan' as const } },
+    { id: 'utilization-scan', repeat: { every: 60_000 }, data: { type: 'utilization-scan' as const } },
   ];
 }
 
@@ -42,6 +43,8 @@ export async function startWorkers(deps: {
   config: Config; log: Logger; queues: QueueSet; statements: StatementsService; runs: StatementRuns;
   /** Window/baseline detectors (every minute). */
   securityScan?: () => Promise<unknown>;
+  /** PORT_UTILIZATION (every minute; src/overview/utilization.service.ts). */
+  utilizationScan?: () => Promise<unknown>;
 }): Promise<Workers> {
   const { config, log } = deps;
   const connection = bullConnection(config.IXMETER_REDIS_URL);
@@ -69,6 +72,8 @@ export async function startWorkers(deps: {
         return { requeued: await deps.runs.completeRuns() };
       case 'security-scan':
         return deps.securityScan ? deps.securityScan() : { skipped: true };
+      case 'utilization-scan':
+        return deps.utilizationScan ? deps.utilizationScan() : { skipped: true };
       default: {
         const never: never = p;
         throw new UnrecoverableError(`unknown maintenance job ${JSON.stringify(never)}`);
