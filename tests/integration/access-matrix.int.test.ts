@@ -25,7 +25,7 @@ const STAFF_READ: Role[] = ['admin', 'finance', 'security', 'auditor', 'member']
 /** The access policy, one line per endpoint. `any` = every authenticated role; `public` = no token. */
 const EXPECTED: Record<string, Role[] | 'any' | 'public'> = {
   'GET /api/v1/health': 'public',
-  'GET /api/v1/me': [...ALL],
+  'GET /api/v1/me': [...ALL, 'regulator'] as Role[],
   'POST /api/v1/tokens': ['admin'],
   'GET /api/v1/tokens': ['admin', 'auditor'],
   'DELETE /api/v1/tokens/:id': ['admin'],

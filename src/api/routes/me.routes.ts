@@ -9,7 +9,7 @@ export const MeSchema = z.object({ token_id: z.string(), name: z.string(), role:
 export function meRoutes(): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/me', {
-      config: { roles: ['admin', 'finance', 'security', 'member', 'auditor'] },
+      config: { roles: ['admin', 'finance', 'security', 'member', 'auditor', 'regulator'] },
       schema: { tags: ['access'], summary: 'The token behind this request: id, name, role and bound ASN (members)', response: { 200: MeSchema } },
     }, async (req) => {
       const p = requirePrincipal(req);
