@@ -1,15 +1,14 @@
 /**
  * Read side of the exchange overview (综合监测): the fabric total per step and IP version from
  * fabric_traffic_5m (two rows per 5-minute bucket), the 5-minute fabric totals for peak and P95, and per
- * member the bytes sent and received over the range from the pair rollups (range-parts.ts: days, hours,
- * 5-minute edges). Each byte once: a pair row is one frame's (sender, receiver); the fabric sums all rows.
+ * pair the bytes over the range from the pair rollups (range-parts.ts: days, hours, 5-minute edges), summed
+ * per member by the service (a few thousand pairs: one query, summed in JS). Each byte once: a pair row is one frame's (sender, receiver); the fabric sums all rows.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { compactRows } from '../storage/clickhouse/compact.js';
 import { pairsUnionSql, rangeParts } from '../traffic/range-parts.js';
 
 export interface FabricStep { ts: number; v4: string; v6: string; total: string }
-export interface MemberBytes { asn: number; in_bytes: string; out_bytes: string }
 export interface PairBytes { src_asn: number; dst_asn: number; bytes: string }
 
 const between = "bucket >= toDateTime({from:UInt32}, 'UTC') AND bucket < toDateTime({to:UInt32}, 'UTC')";
@@ -51,26 +50,12 @@ export function createOverviewRepository(client: ClickHouseClient) {
       return { peakBytes: r![1], peakAt: Number(r![2]) * 1000, p95Bytes };
     },
 
-    /** Per member (ASN ≠ 0): bytes sent (in) and received (out) over [from, to); self-traffic counts on both. */
-    async memberBytes(fromMs: number, toMs: number): Promise<MemberBytes[]> {
-      const { from, to } = secs(fromMs, toMs);
-      const out = await compact<[number, string, string]>(
-        `SELECT asn, toString(sum(i)), toString(sum(o)) FROM (
-           SELECT src_asn, dst_asn, b FROM (${pairsUnionSql()})
-         ) ARRAY JOIN [src_asn, dst_asn] AS asn, [b, 0] AS i, [0, b] AS o
-         WHERE asn != 0 GROUP BY asn ORDER BY sum(i) + sum(o) DESC, asn`,
-        { ...rangeParts(from, to) },
-      );
-      return out.map((r) => ({ asn: Number(r[0]), in_bytes: r[1], out_bytes: r[2] }));
-    },
-
-    /** The biggest member pairs (both ASNs known, src ≠ dst) over [from, to), bytes from src to dst. */
-    async topPairs(fromMs: number, toMs: number, limit: number): Promise<PairBytes[]> {
+    /** Bytes per (src, dst) pair over [from, to), one query over the day/hour/5-minute parts (the overview sums them per member). */
+    async pairBytes(fromMs: number, toMs: number): Promise<PairBytes[]> {
       const { from, to } = secs(fromMs, toMs);
       const out = await compact<[number, number, string]>(
-        `SELECT src_asn, dst_asn, toString(sum(b)) AS b_ FROM (${pairsUnionSql('src_asn != 0 AND dst_asn != 0 AND src_asn != dst_asn')})
-         GROUP BY src_asn, dst_asn ORDER BY sum(b) DESC, src_asn, dst_asn LIMIT {limit:UInt32}`,
-        { ...rangeParts(from, to), limit },
+        `SELECT src_asn, dst_asn, toString(sum(b)) FROM (${pairsUnionSql()}) GROUP BY src_asn, dst_asn`,
+        { ...rangeParts(from, to) },
       );
       return out.map((r) => ({ src_asn: Number(r[0]), dst_asn: Number(r[1]), bytes: r[2] }));
     },

@@ -8,7 +8,7 @@ import type { MembersService } from '../members/members.service.js';
 import { AppError } from '../shared/errors.js';
 import { isoInZone } from '../shared/time.js';
 import { MAX_RANGE_DAYS, resolveRange, resolveStep } from '../traffic/traffic.service.js';
-import type { OverviewRepository } from './overview.repository.js';
+import type { OverviewRepository, PairBytes } from './overview.repository.js';
 
 const BUCKET_MS = 300_000;
 export const TOP_MEMBERS = 10;
@@ -17,6 +17,27 @@ export const TOP_PAIRS = 10;
 const bps = (bytes: string | number, seconds: number) => (Number(bytes) * 8) / seconds;
 
 export interface OverviewQuery { from?: string; to?: string; step?: number }
+
+/**
+ * Per member (ASN ≠ 0) bytes sent (in) and received (out), largest first; self-traffic counts on both sides.
+ * And the largest pairs of two different known members.
+ */
+export function sumPairs(pairs: PairBytes[]): { perMember: Array<{ asn: number; in_bytes: string; out_bytes: string }>; topPairs: PairBytes[] } {
+  const acc = new Map<number, { in: bigint; out: bigint }>();
+  const add = (asn: number, k: 'in' | 'out', b: bigint) => {
+    if (asn === 0) return;
+    const v = acc.get(asn) ?? { in: 0n, out: 0n };
+    v[k] += b;
+    acc.set(asn, v);
+  };
+  for (const p of pairs) { const b = BigInt(p.bytes); add(p.src_asn, 'in', b); add(p.dst_asn, 'out', b); }
+  const cmp = (x: bigint, y: bigint) => (x > y ? -1 : x < y ? 1 : 0);
+  const perMember = [...acc].sort((a, b) => cmp(a[1].in + a[1].out, b[1].in + b[1].out) || a[0] - b[0])
+    .map(([asn, v]) => ({ asn, in_bytes: String(v.in), out_bytes: String(v.out) }));
+  const topPairs = pairs.filter((p) => p.src_asn !== 0 && p.dst_asn !== 0 && p.src_asn !== p.dst_asn)
+    .sort((a, b) => cmp(BigInt(a.bytes), BigInt(b.bytes)) || a.src_asn - b.src_asn || a.dst_asn - b.dst_asn).slice(0, TOP_PAIRS);
+  return { perMember, topPairs };
+}
 
 export function createOverviewService(repo: OverviewRepository, members: Pick<MembersService, 'list'>, timezone: string, retentionDays = MAX_RANGE_DAYS) {
   async function names(): Promise<Map<number, { name: string; name_zh: string }>> {
@@ -56,13 +77,14 @@ export function createOverviewService(repo: OverviewRepository, members: Pick<Me
 
     async overview(q: OverviewQuery, nowMs = Date.now()) {
       const f = await fabric(q, nowMs);
-      const [perMember, pairs, who] = [await repo.memberBytes(f.fromMs, f.toMs), await repo.topPairs(f.fromMs, f.toMs, TOP_PAIRS), await names()];
+      const [pairs, who] = [await repo.pairBytes(f.fromMs, f.toMs), await names()];
+      const { perMember, topPairs } = sumPairs(pairs);
       const named = (asn: number) => ({ asn, name: who.get(asn)?.name ?? `AS${asn}`, name_zh: who.get(asn)?.name_zh ?? '' });
       return {
         ...f.body,
         members_active: perMember.filter((m) => m.in_bytes !== '0' || m.out_bytes !== '0').length,
         top_members: perMember.slice(0, TOP_MEMBERS).map((m) => ({ ...named(m.asn), in_bytes: m.in_bytes, out_bytes: m.out_bytes })),
-        top_pairs: pairs.map((p) => ({ src: named(p.src_asn), dst: named(p.dst_asn), bytes: p.bytes })),
+        top_pairs: topPairs.map((p) => ({ src: named(p.src_asn), dst: named(p.dst_asn), bytes: p.bytes })),
       };
     },
   };

@@ -87,7 +87,10 @@ function VersionsCard({ d }) {
     const labels = [t('portal.v4_in'), t('portal.v4_out'), t('portal.v6_in'), t('portal.v6_out')];
     return { xs, lines: values.map((v, i) => ({ label: labels[i], values: v, color: COLORS[i], dash: i % 2 ? [6, 4] : undefined })) };
   }, [d, lang]);
-  const all = (BigInt(d.ipv4_bytes) + BigInt(d.ipv6_bytes)).toString();
+  const ip = BigInt(d.ipv4_bytes) + BigInt(d.ipv6_bytes);
+  // Traffic of the member with no IP version (non-IP frames, or exporters that do not say): shown apart.
+  const other = d.peers.reduce((a, p) => a + BigInt(p.in_bytes) + BigInt(p.out_bytes), 0n) - ip;
+  const all = (ip + (other > 0n ? other : 0n)).toString();
   const title = t('portal.versions');
   return html`<div class="card" data-testid="versions-card">
     <div class="card-head"><h3>${title}</h3>
@@ -96,8 +99,9 @@ function VersionsCard({ d }) {
     <p class="split" data-testid="version-split">
       <span class="v4">${t('portal.v4_share', { pct: pctText(share(d.ipv4_bytes, all)) })} · ${fmtBytes(d.ipv4_bytes)}</span>
       <span class="v6">${t('portal.v6_share', { pct: pctText(share(d.ipv6_bytes, all)) })} · ${fmtBytes(d.ipv6_bytes)}</span>
+      ${other > 0n ? html`<span class="muted">${t('portal.v_other', { pct: pctText(share(other, all)) })} · ${fmtBytes(other.toString())}</span>` : null}
     </p>
-    <${LineChart} xs=${chart.xs} lines=${chart.lines} height=${220} ariaLabel=${title} testid="versions-chart" />
+    ${ip > 0n ? html`<${LineChart} xs=${chart.xs} lines=${chart.lines} height=${220} ariaLabel=${title} testid="versions-chart" />` : html`<p class="muted">${t('portal.versions_none')}</p>`}
   </div>`;
 }
 
