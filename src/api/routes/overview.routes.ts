@@ -22,6 +22,8 @@ export const FabricSchema = z.object({
   peak_bps: z.number().describe('largest 5-minute rate'), peak_at: z.string().nullable(), p95_bps: z.number().describe('95th percentile of the 5-minute rates (nearest rank; buckets without traffic count as 0)'),
 });
 const OverviewSchema = FabricSchema.extend({
+  members_from: z.string().describe('members_active, top_members and top_pairs cover the whole UTC hours [members_from, members_to) around the range'),
+  members_to: z.string(),
   members_active: z.number().describe('members that sent or received anything in the range'),
   top_members: z.array(Named.extend({ in_bytes: Counter, out_bytes: Counter })).describe('in = sent into the exchange, out = delivered to the member'),
   top_pairs: z.array(z.object({ src: Named, dst: Named, bytes: Counter })),
