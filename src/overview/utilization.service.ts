@@ -52,7 +52,7 @@ export function createUtilizationService(repo: UtilizationRepository, members: P
           ports: own.map((p) => {
             const cap = p.if_speed_bps > 0 ? p.if_speed_bps : own.length === 1 ? capacity : 0;
             const pk = rate(p.peakBytes);
-            return { exporter: p.exporter, if_index: p.if_index, capacity_bps: cap, peak_bps: pk, p95_bps: rate(p.p95Bytes), peak_pct: pct(pk, cap), p95_pct: pct(rate(p.p95Bytes), cap), over_threshold: cap > 0 && (100 * pk) / cap >= threshold };
+            return { exporter: canonicalIp(p.exporter), if_index: p.if_index, capacity_bps: cap, peak_bps: pk, p95_bps: rate(p.p95Bytes), peak_pct: pct(pk, cap), p95_pct: pct(rate(p.p95Bytes), cap), over_threshold: cap > 0 && (100 * pk) / cap >= threshold };
           }),
         };
       });

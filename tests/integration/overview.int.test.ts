@@ -58,7 +58,8 @@ beforeAll(async () => {
   ({ storage } = await openMigratedStorage(config, silentLog));
   redis = await connectRedis(config, silentLog);
   domain = createDomainServices(storage, config, silentLog);
-  const doc = ixfDoc([...ASNS.filter((a) => a), ...UTIL].map((asn) => ({ asn, name: `Member ${asn} Ltd` })));
+  // AS65001's one switch port (192.0.2.9, ifIndex 7) sends interface counters: per-port utilisation.
+  const doc = ixfDoc([...ASNS.filter((a) => a), ...UTIL].map((asn) => ({ asn, name: `Member ${asn} Ltd`, ...(asn === 65001 ? { ports: [{ exporter: '192.0.2.9', if_index: 7 }] } : {}) })));
   for (const m of doc.member_list as Array<Record<string, any>>) {
     m.connection_list[0].if_list[0].if_speed = 10;
     m.ixmeter.name_zh = `成员${m.asnum}`;
@@ -94,6 +95,12 @@ beforeAll(async () => {
     add(65004, 65001, 1);
   }
   rows.push(...util);
+  // Cumulative counters of that port at the last four bucket starts: 60 % of 10 Mbit/s in, then 95 % out in the last one.
+  const counters = [0, 1, 2, 3].map((i) => ({
+    bucket: T - (4 - i) * B, exporter: '::ffff:192.0.2.9', if_index: 7, in_octets: 1e9 + i * bytesAt(60), out_octets: 5e8 + (i === 3 ? 2 * bytesAt(20) + bytesAt(95) : i * bytesAt(20)),
+    in_pkts: 0, out_pkts: 0, if_speed: CAP_BPS, samples: 1,
+  }));
+  await storage.client.insert({ table: 'port_counters_5m', values: counters, format: 'JSONEachRow' });
   await storage.client.insert({ table: 'member_traffic_5m', values: util, format: 'JSONEachRow' });
 }, 60_000);
 afterAll(async () => {
@@ -181,6 +188,9 @@ describe('port utilisation', () => {
     expect(by.get(65003)).toMatchObject({ threshold_pct: 80, peak_pct: 51, over_threshold: false });
     expect(by.get(65004)).toMatchObject({ threshold_pct: 40, peak_pct: 51, over_threshold: true });
     expect(v.members[0]!.peak_pct).toBeGreaterThanOrEqual(v.members[1]!.peak_pct!);
+    // Per port, from its own counters (differences of cumulative octets) against the speed it reports.
+    expect(by.get(65001)!.ports).toEqual([expect.objectContaining({ exporter: '192.0.2.9', if_index: 7, capacity_bps: CAP_BPS, peak_pct: 95, over_threshold: true })]);
+    expect(by.get(65002)!.ports).toEqual([]);
   });
 });
 
