@@ -1,6 +1,6 @@
 // CSV of a series the console shows: built in the browser from the very numbers drawn (UTF-8 with BOM, so
 // spreadsheet programs read Chinese headers), one row per point, times as ISO 8601 with offset.
-import { html } from './lib.js';
+import { html, saveBlob } from './lib.js';
 import { t } from './i18n.js';
 
 const cell = (v) => {
@@ -17,15 +17,7 @@ export function toCsv(columns, rows) {
 }
 
 export function saveCsv(name, text) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.style.display = 'none';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  saveBlob(new Blob([text], { type: 'text/csv;charset=utf-8' }), name);
 }
 
 /** A small button that downloads the given series as CSV. what: the series' title (for the label). */

@@ -70,7 +70,7 @@ beforeAll(async () => {
     viewport: { width: 1366, height: 900 }, acceptDownloads: true, locale: 'zh-CN', timezoneId: 'UTC',
   });
   launching.catch(() => undefined);
-  t = await startTestService(dir.path);
+  t = await startTestService(dir.path, { IXMETER_PUBLIC_STATS: 'true' });
   const doc = ixfDoc(NAMES.map(([asn, name]) => ({ asn, name, macs: [`02:00:00:00:01:${(asn - 64500).toString(16).padStart(2, '0')}`] })));
   for (const m of doc.member_list as Array<Record<string, any>>) {
     const spec = NAMES.find((n) => n[0] === m.asnum)!;
@@ -186,6 +186,25 @@ describe.skipIf(!existsSync(CHROMIUM))('exchange overview and member portal (chr
     await page.click('[data-testid=lang-switch]');
     await page.waitForFunction(() => ((globalThis as unknown as Win).document.querySelector('[data-testid=peers-table] tbody th')?.textContent ?? '').includes('China Telecom'));
     await shot(page, 'member-portal-en');
+    await page.close();
+  });
+
+  it('public statistics page (/stats, no sign-in): the fabric graph and figures, no member anywhere', async () => {
+    const page = await browser.newPage();
+    await page.setViewportSize({ width: 1366, height: 800 });
+    page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
+    await page.goto(`${t.svc.url}/stats`);
+    await page.waitForSelector('#chart canvas');
+    await page.waitForFunction(() => ((globalThis as unknown as Win).document.querySelector('#figures')?.textContent ?? '').includes('bps'));
+    const text = (await page.textContent('body')) ?? '';
+    expect(text).toContain('当前速率');
+    for (const [asn, name, zh] of NAMES) for (const x of [String(asn), name, zh]) expect(text).not.toContain(x);
+    await shot(page, 'public-stats-zh', false);
+    await page.click('#lang');
+    await page.waitForFunction(() => ((globalThis as unknown as Win).document.querySelector('#title')?.textContent ?? '').includes('Traffic statistics'));
+    await page.click('#ranges button:nth-child(3)');
+    await page.waitForSelector('#chart[data-range="30d"] canvas');
+    await shot(page, 'public-stats-en-30d', false);
     await page.close();
   });
 

@@ -210,6 +210,9 @@ describe('API: regulator, public statistics, portal, gauges', () => {
     const a = await app();
     expect((await a.inject({ url: '/api/v1/public/traffic' })).statusCode).toBe(404);
     expect((await a.inject({ url: '/stats' })).statusCode).toBe(404);
+    expect((await a.inject({ url: '/stats.js' })).statusCode).toBe(404);
+    expect((await a.inject({ url: '/stats.html' })).statusCode).toBe(404);
+    expect((await a.inject({ url: '/app.js' })).statusCode).toBe(200); // the console is not affected
   });
 
   it('on (IXMETER_PUBLIC_STATS=true): unauthenticated, the fabric only, no member name or number anywhere; cached', async () => {
@@ -217,6 +220,7 @@ describe('API: regulator, public statistics, portal, gauges', () => {
     const page = await a.inject({ url: '/stats' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect((await a.inject({ url: '/stats.js' })).statusCode).toBe(200);
     for (const range of ['24h', '7d', '30d', '1y']) {
       const r = await a.inject({ url: `/api/v1/public/traffic?range=${range}` });
       expect(r.statusCode, r.body).toBe(200);

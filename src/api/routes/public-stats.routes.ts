@@ -60,6 +60,8 @@ export function publicStatsRoutes(overview: OverviewService, enabled: boolean): 
 
 /** The /stats page (src/web/stats.html); 404 unless enabled. Registered before the console's SPA fallback. */
 export function publicStatsPage(app: FastifyInstance, enabled: boolean): void {
+  // Off: the page's own files (stats.html, stats.js, stats.css) are not served either.
+  if (!enabled) app.addHook('onRequest', async (req, reply) => { if (/^\/stats(\.|\/|\?|$)/.test(req.url)) return reply.callNotFound(); });
   app.get('/stats', { schema: { hide: true } }, async (_req, reply) => {
     if (!enabled) return reply.callNotFound();
     return reply.header('cache-control', 'no-cache').sendFile('stats.html');
