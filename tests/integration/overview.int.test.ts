@@ -246,6 +246,11 @@ describe('API: regulator, public statistics, portal, gauges', () => {
     const a1 = (await a.inject({ url: '/api/v1/public/traffic' })).json();
     const a2 = (await a.inject({ url: '/api/v1/public/traffic' })).json();
     expect(a2.generated_at).toBe(a1.generated_at); // the cached answer
+    // Rate-limited per client address (60 per minute; 4 + 2 used above).
+    const codes: number[] = [];
+    for (let i = 0; i < 60; i++) codes.push((await a.inject({ url: '/api/v1/public/traffic' })).statusCode);
+    expect(codes.slice(0, 54).every((c) => c === 200)).toBe(true);
+    expect(codes.at(-1)).toBe(429);
   });
 
   it('member portal: peers by name, top-peer series, IPv4/IPv6 split, growth, own utilisation; another member refused', async () => {
