@@ -141,6 +141,13 @@ describe.skipIf(!existsSync(CHROMIUM))('exchange overview and member portal (chr
     expect(await page.textContent('[data-testid=dash-top-members]')).toContain('China Telecom Ningxia');
     await shot(page, 'dashboard-admin-en', false);
     await page.click('[data-testid=lang-switch]'); // back to zh-CN for the next tests
+    // The operations console: every member's utilisation, worst first, on the ports page.
+    await page.click('[data-testid=dash-back]');
+    await page.click('[data-testid=nav] a[data-nav=ops-ports]');
+    await page.waitForSelector('[data-testid=ops-utilization] tr.over[data-asn="64504"] [data-testid=util-gauge]');
+    expect(await page.textContent('[data-testid=ops-utilization] tbody tr:first-child')).toContain('中卫数据港');
+    await page.setViewportSize({ width: 1366, height: 900 });
+    await shot(page, 'ops-ports-utilization-zh');
     await page.close();
   });
 
