@@ -8,7 +8,7 @@ import { useAsync, ErrorBox, Loading, LineChart, Facts } from '../components.js'
 import { CsvButton } from '../csv.js';
 
 const COLORS = ['#0b5cad', '#1e8a44', '#c0392b', '#8e44ad', '#b9770e', '#17a2b8'];
-const pctText = (x) => (x === null || x === undefined ? '—' : `${Number(x).toFixed(1)} %`);
+export const pctText = (x) => (x === null || x === undefined ? '—' : `${Number(x).toFixed(1)} %`);
 export const nameOf = (p) => (getLang() === 'en' ? p.name : p.name_zh || p.name);
 const share = (part, whole) => (BigInt(whole) > 0n ? (Number(part) / Number(whole)) * 100 : null);
 

@@ -4,9 +4,7 @@ import { useState } from 'preact/hooks';
 import { html, api, startOf, addDays, todayLocal, fmtBps } from '../lib.js';
 import { t } from '../i18n.js';
 import { useAsync, ErrorBox, Loading } from '../components.js';
-import { nameOf, UtilGauge } from './member-portal.js';
-
-const pctText = (x) => (x === null || x === undefined ? '—' : `${Number(x).toFixed(1)} %`);
+import { nameOf, pctText, UtilGauge } from './member-portal.js';
 
 export function UtilizationOverview({ days }) {
   const [all, setAll] = useState(false);
