@@ -24,6 +24,10 @@ import { meRoutes } from './routes/me.routes.js';
 import { noticesRoutes } from './routes/notices.routes.js';
 import { supervisionRoutes } from './routes/supervision.routes.js';
 import { webCspScriptHashes, webPlugin } from './plugins/web.js';
+import { overviewRoutes } from './routes/overview.routes.js';
+import { portalRoutes } from './routes/portal.routes.js';
+import { publicStatsPage, publicStatsRoutes } from './routes/public-stats.routes.js';
+import { registerTrafficGauges } from '../overview/traffic-metrics.js';
 
 export interface RouteAccess {
   method: string;
@@ -124,7 +128,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(meRoutes(), { prefix: '/api/v1' });
   await app.register(noticesRoutes(deps.notices, deps.channels), { prefix: '/api/v1' });
   await app.register(supervisionRoutes(deps.securityReports, deps.channels, deps.alerts), { prefix: '/api/v1' });
-  await app.register(webPlugin());
+  await app.register(overviewRoutes(deps.overview, deps.utilization, deps.config.IXMETER_ROLLUP_RETENTION_DAYS), { prefix: '/api/v1' });
+  await app.register(portalRoutes(deps.portal, deps.utilization, deps.config.IXMETER_ROLLUP_RETENTION_DAYS), { prefix: '/api/v1' });
+  await app.register(publicStatsRoutes(deps.overview, deps.config.IXMETER_PUBLIC_STATS), { prefix: '/api/v1' });
+  await app.register(webPlugin((web) => publicStatsPage(web, deps.config.IXMETER_PUBLIC_STATS)));
+  registerTrafficGauges(deps.metrics.registry, deps.storage.client, deps.config.IXMETER_METRICS_TOP_MEMBERS);
 
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
     const text = await deps.metrics.registry.metrics();

@@ -18,6 +18,9 @@ import type { Metrics } from '../shared/metrics.js';
 import type { Storage } from '../storage/clickhouse/client.js';
 import type { RedisHandle } from '../storage/redis/connection.js';
 import type { ResponseCache } from '../shared/response-cache.js';
+import type { OverviewService } from '../overview/overview.service.js';
+import type { UtilizationService } from '../overview/utilization.service.js';
+import type { PortalService } from '../overview/portal.service.js';
 
 /** What the collectors report to /health (the collector process or the in-process collectors). */
 export interface CollectorStatus {
@@ -50,4 +53,8 @@ export interface ApiDeps {
   securityReports: SecurityReports;
   /** Settled traffic and statement answers (src/shared/response-cache.ts). */
   cache: ResponseCache;
+  /** Exchange overview, port utilisation, member portal (src/overview). */
+  overview: OverviewService;
+  utilization: UtilizationService;
+  portal: PortalService;
 }

@@ -75,6 +75,10 @@ export const ConfigSchema = z.object({
   IXMETER_AUDIT_FLUSH_MS: z.coerce.number().int().min(0).max(5000).default(250).describe('longest time an audit entry for a read waits before it is written, batched with others (writes are written at once; 0: every entry at once)'),
   IXMETER_API_CACHE_MB: z.coerce.number().int().min(0).max(65536).default(64).describe('in-process cache of settled member traffic and statement answers (0 disables); writes invalidate it, other processes\' writes within 2 s'),
   IXMETER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000).describe('API requests per minute per token (or per IP without token)'),
+  IXMETER_UTILIZATION_THRESHOLD_PCT: z.coerce.number().min(1).max(100).default(80).describe('PORT_UTILIZATION warning when a member port\'s 5-minute rate reaches this share of its capacity (a member\'s ixmeter.utilization_threshold_pct wins)'),
+  IXMETER_UTILIZATION_BUCKETS: z.coerce.number().int().min(1).max(288).default(3).describe('consecutive complete 5-minute buckets at or above the threshold before PORT_UTILIZATION opens'),
+  IXMETER_PUBLIC_STATS: bool.default(false).describe('publish the fabric total (no member names or numbers) at the unauthenticated /stats page and /api/v1/public/traffic (cached, rate-limited); off: both answer 404'),
+  IXMETER_METRICS_TOP_MEMBERS: z.coerce.number().int().min(0).max(1000).default(20).describe('/metrics: per-member traffic gauges for this many members (largest last-5-minute rate), the rest summed as asn="other"'),
 });
 
 export type ConfigInput = z.input<typeof ConfigSchema>;

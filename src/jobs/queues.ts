@@ -21,6 +21,7 @@ export const QUEUES = {
       z.object({ type: z.literal('complete-runs') }),
       z.object({ type: z.literal('security-scan') }),
       z.object({ type: z.literal('notices-overdue') }),
+      z.object({ type: z.literal('utilization-scan') }),
     ]),
     defaults: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: { age: 86_400, count: 100 }, removeOnFail: { age: 7 * 86_400 } } satisfies JobsOptions,
   },

@@ -26,6 +26,7 @@ export function schedules(tz: string) {
     { id: 'complete-runs', repeat: { every: 60_000 }, data: { type: 'complete-runs' as const } },
     { id: 'security-scan', repeat: { every: 60_000 }, data: { type: 'security-scan' as const } },
     { id: 'notices-overdue', repeat: { every: 60_000 }, data: { type: 'notices-overdue' as const } },
+    { id: 'utilization-scan', repeat: { every: 60_000 }, data: { type: 'utilization-scan' as const } },
   ];
 }
 
@@ -47,6 +48,8 @@ export async function startWorkers(deps: {
   deliverChannel?: (job: Payload<'webhooks'>, attempt: number, maxAttempts: number) => Promise<unknown>;
   /** Rectification notices past their deadline (every minute). */
   noticesOverdue?: () => Promise<unknown>;
+  /** PORT_UTILIZATION (every minute; src/overview/utilization.service.ts). */
+  utilizationScan?: () => Promise<unknown>;
 }): Promise<Workers> {
   const { config, log } = deps;
   const connection = bullConnection(config.IXMETER_REDIS_URL);
@@ -77,6 +80,8 @@ export async function startWorkers(deps: {
         return deps.securityScan ? deps.securityScan() : { skipped: true };
       case 'notices-overdue':
         return deps.noticesOverdue ? deps.noticesOverdue() : { skipped: true };
+      case 'utilization-scan':
+        return deps.utilizationScan ? deps.utilizationScan() : { skipped: true };
       default: {
         const never: never = p;
         throw new UnrecoverableError(`unknown maintenance job ${JSON.stringify(never)}`);

@@ -26,6 +26,12 @@ import { createNoticesRepository } from '../notices/notices.repository.js';
 import { createNoticesService } from '../notices/notices.service.js';
 import { createSecurityReports } from '../reports/security-report.js';
 import { createResponseCache } from '../shared/response-cache.js';
+import { createOverviewRepository } from '../overview/overview.repository.js';
+import { createOverviewService } from '../overview/overview.service.js';
+import { createUtilizationRepository } from '../overview/utilization.repository.js';
+import { createUtilizationService } from '../overview/utilization.service.js';
+import { createPortalRepository } from '../overview/portal.repository.js';
+import { createPortalService } from '../overview/portal.service.js';
 
 export interface DomainHooks {
   /** Live exporter counters of an in-process collector (null: read the snapshots collectors store). */
@@ -71,8 +77,13 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
     tokens: createTokensService(createTokensRepository(c)),
     audit,
     exporters: createExportersService(createExportersRepository(c), hooks.liveExporters ?? null),
-    traffic: createTrafficService(createTrafficRepository(c), config.IXMETER_TIMEZONE),
+    traffic: createTrafficService(createTrafficRepository(c), config.IXMETER_TIMEZONE, config.IXMETER_ROLLUP_RETENTION_DAYS),
     reconciliation: createReconciliationService(createReconciliationRepository(c), config.IXMETER_TIMEZONE, config.IXMETER_RECONCILE_THRESHOLD_PCT),
+    overview: createOverviewService(createOverviewRepository(c), members, config.IXMETER_TIMEZONE, config.IXMETER_ROLLUP_RETENTION_DAYS),
+    utilization: createUtilizationService(createUtilizationRepository(c), members, {
+      thresholdPct: config.IXMETER_UTILIZATION_THRESHOLD_PCT, buckets: config.IXMETER_UTILIZATION_BUCKETS, timezone: config.IXMETER_TIMEZONE,
+    }),
+    portal: createPortalService(createPortalRepository(c), members, config.IXMETER_TIMEZONE, config.IXMETER_ROLLUP_RETENTION_DAYS),
   };
 }
 

@@ -119,7 +119,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     if (opts.parts.includes('worker')) {
       const securityScan = createSecurityScan({ client: storage.client, exporters: domain.exporters, reconciliation: domain.reconciliation, alerts: domain.alerts, settings: readSecuritySettings(config).settings });
       const workers = await startWorkers({ config, log, queues, statements: domain.statements, runs: domain.runs!, securityScan: () => securityScan(),
-        deliverChannel: (job, attempt, max) => domain.channels.process(job, attempt, max), noticesOverdue: () => domain.notices.flagOverdue() });
+        deliverChannel: (job, attempt, max) => domain.channels.process(job, attempt, max), noticesOverdue: () => domain.notices.flagOverdue(),
+        utilizationScan: () => domain.utilization.scan(domain.alerts) });
       steps.push({ name: 'workers', run: () => workers.close() });
     }
     const collectors = (): CollectorStatus => (collectorPart ? collectorPart.status() : { status: 'remote', listeners: [] });

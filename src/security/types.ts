@@ -27,7 +27,9 @@ export type AlertType =
   | 'TRAFFIC_ANOMALY_DROP'
   | 'EXPORTER_SILENT'
   | 'EXPORTER_SAMPLING_CHANGED'
-  | 'EXPORTER_COUNTER_MISMATCH';
+  | 'EXPORTER_COUNTER_MISMATCH'
+  /** Capacity warning (src/overview/utilization.service.ts), not an attack. */
+  | 'PORT_UTILIZATION';
 
 export interface SecurityFlow {
   receivedAtMs: number;

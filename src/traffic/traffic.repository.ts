@@ -9,6 +9,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { compactRows } from '../storage/clickhouse/compact.js';
+import { pairsUnionSql, rangeParts } from './range-parts.js';
 
 export interface DirectionTotals { bytes: string; l3_bytes: string; packets: string; samples: string }
 export interface SeriesPoint { ts: number; in_bytes: string; out_bytes: string }
@@ -19,16 +20,7 @@ const RAW_SCALED = {
   bytes: 'sum(frame_octets * sampling_rate)', l3: 'sum(l3_octets * sampling_rate)', packets: 'sum(packets * sampling_rate)', time: "toDateTime(received_at, 'UTC')",
 };
 
-const HOUR_S = 3600;
-
-/**
- * The whole UTC hours [a, b) inside [from, to) (epoch seconds): every 5-minute bucket of such an hour lies
- * in the range, and every bucket in [from, a) or [b, to) lies in an hour that does not. a = b when none fits.
- */
-export function wholeHours(from: number, to: number): { a: number; b: number } {
-  const a = Math.min(Math.ceil(from / HOUR_S) * HOUR_S, to);
-  return { a, b: Math.max(a, Math.floor(to / HOUR_S) * HOUR_S) };
-}
+export { wholeHours } from './range-parts.js';
 
 export function createTrafficRepository(client: ClickHouseClient) {
   async function rows<T>(query: string, params: Record<string, unknown>): Promise<T[]> {
@@ -91,33 +83,19 @@ export function createTrafficRepository(client: ClickHouseClient) {
     },
 
     /**
-     * Pairs over [from, to), as member_traffic_5m sums them: the whole UTC hours [a, b) from member_traffic_1h,
-     * the rest ([from, a) and [b, to), each shorter than an hour; everything when no whole hour fits) from
-     * member_traffic_5m. Each side is summed per pair where it is stored (on the shards in a cluster).
+     * Pairs over [from, to), as member_traffic_5m sums them: whole UTC days from member_traffic_1d, whole hours
+     * from member_traffic_1h, the 5-minute edges from member_io_5m (range-parts.ts). Each part is summed per
+     * pair where it is stored (on the shards in a cluster).
      */
     async matrix(fromMs: number, toMs: number, onlyAsn: number | null): Promise<MatrixRow[]> {
       const { from, to } = range(fromMs, toMs);
-      const { a, b } = wholeHours(from, to);
       const only = '({only:UInt32} = 0 OR src_asn = {only:UInt32} OR dst_asn = {only:UInt32})';
-      const at = (p: string) => `toDateTime({${p}:UInt32}, 'UTC')`;
       const out = await rows<Record<string, string>>(
         // Aliases differ from the column names: ClickHouse would resolve ORDER BY sum(bytes) to the alias.
         `SELECT src_asn, dst_asn, toString(sum(b)) AS b_, toString(sum(l3)) AS l3_, toString(sum(p)) AS p_
-         FROM (
-           SELECT src_asn, dst_asn, sum(bytes) AS b, sum(l3_bytes) AS l3, sum(packets) AS p
-           FROM member_traffic_1h
-           WHERE bucket >= ${at('a')} AND bucket < ${at('b')} AND ${only}
-           GROUP BY src_asn, dst_asn
-           UNION ALL
-           SELECT asn AS src_asn, peer_asn AS dst_asn, sum(in_bytes) AS b, sum(in_l3_bytes) AS l3, sum(in_packets) AS p
-           FROM member_io_5m
-           WHERE ((bucket >= ${at('from')} AND bucket < ${at('a')}) OR (bucket >= ${at('b')} AND bucket < ${at('to')}))
-             AND (in_bytes, in_l3_bytes, in_packets, in_samples) != (0, 0, 0, 0)
-             AND ({only:UInt32} = 0 OR asn = {only:UInt32} OR peer_asn = {only:UInt32})
-           GROUP BY asn, peer_asn
-         )
+         FROM (${pairsUnionSql(only)})
          GROUP BY src_asn, dst_asn ORDER BY sum(b) DESC, src_asn, dst_asn`,
-        { only: onlyAsn ?? 0, from, to, a, b },
+        { only: onlyAsn ?? 0, ...rangeParts(from, to) },
       );
       return out.map((r) => ({ src_asn: Number(r.src_asn), dst_asn: Number(r.dst_asn), bytes: r.b_!, l3_bytes: r.l3_!, packets: r.p_! }));
     },

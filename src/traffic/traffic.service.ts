@@ -3,14 +3,15 @@ import { AppError } from '../shared/errors.js';
 import { isoInZone } from '../shared/time.js';
 import type { DirectionTotals, RollupStep, SeriesPoint, TrafficRepository } from './traffic.repository.js';
 
-export const MAX_RANGE_DAYS = 400;
+/** The widest range anything may ask for (the config maximum of IXMETER_ROLLUP_RETENTION_DAYS); the traffic service narrows it to the configured retention. */
+export const MAX_RANGE_DAYS = 36_500;
 const AUTO_STEPS = [300, 900, 1800, 3600, 10_800, 21_600, 86_400];
 
-export function resolveRange(from: string | undefined, to: string | undefined, nowMs = Date.now()): { fromMs: number; toMs: number } {
+export function resolveRange(from: string | undefined, to: string | undefined, nowMs = Date.now(), maxDays = MAX_RANGE_DAYS): { fromMs: number; toMs: number } {
   const toMs = to ? Date.parse(to) : nowMs;
   const fromMs = from ? Date.parse(from) : toMs - 24 * 3600_000;
   if (!(fromMs < toMs)) throw new AppError('IXMETER_ERR_VALIDATION', `from (${from}) must be before to (${to ?? 'now'})`);
-  if (toMs - fromMs > MAX_RANGE_DAYS * 86_400_000) throw new AppError('IXMETER_ERR_VALIDATION', `the range may span at most ${MAX_RANGE_DAYS} days`);
+  if (toMs - fromMs > maxDays * 86_400_000) throw new AppError('IXMETER_ERR_VALIDATION', `the range may span at most ${maxDays} days (the rollup retention, IXMETER_ROLLUP_RETENTION_DAYS)`);
   return { fromMs, toMs };
 }
 
@@ -37,10 +38,11 @@ function fromSteps(steps: RollupStep[]): [{ in: DirectionTotals; out: DirectionT
   return [{ in: tot(acc.in), out: tot(acc.out) }, steps.map((s) => ({ ts: s.ts, in_bytes: s.in.bytes, out_bytes: s.out.bytes }))];
 }
 
-export function createTrafficService(repo: TrafficRepository, timezone: string) {
+/** retentionDays: IXMETER_ROLLUP_RETENTION_DAYS, the longest range served (5 years by default). */
+export function createTrafficService(repo: TrafficRepository, timezone: string, retentionDays = MAX_RANGE_DAYS) {
   return {
     async memberTraffic(asn: number, q: { from?: string; to?: string; step?: number }) {
-      const { fromMs, toMs } = resolveRange(q.from, q.to);
+      const { fromMs, toMs } = resolveRange(q.from, q.to, Date.now(), retentionDays);
       const step = resolveStep(q.step, fromMs, toMs);
       // Steps of 300 s and more: one rollup query gives the series and, summed exactly, the totals.
       const [totals, series] = step >= 300 ? fromSteps(await repo.memberRollupSteps(asn, fromMs, toMs, step))
@@ -48,7 +50,9 @@ export function createTrafficService(repo: TrafficRepository, timezone: string) 
       const byTs = new Map(series.map((p) => [p.ts, p]));
       const points: Array<{ ts: string; in_bps: number; out_bps: number }> = [];
       const first = Math.floor(fromMs / (step * 1000)) * step * 1000;
-      for (let t = first; t < toMs; t += step * 1000) {
+      // Points that start in the future are absent, not 0 (a graph of today must not draw the rest of the day as 0 bps).
+      const nowMs = Date.now();
+      for (let t = first; t < toMs && t <= nowMs; t += step * 1000) {
         const p = byTs.get(t);
         points.push({ ts: isoInZone(t, timezone), in_bps: p ? (Number(p.in_bytes) * 8) / step : 0, out_bps: p ? (Number(p.out_bytes) * 8) / step : 0 });
       }
@@ -70,7 +74,7 @@ export function createTrafficService(repo: TrafficRepository, timezone: string) 
     },
 
     async matrix(q: { from?: string; to?: string }, onlyAsn: number | null) {
-      const { fromMs, toMs } = resolveRange(q.from, q.to);
+      const { fromMs, toMs } = resolveRange(q.from, q.to, Date.now(), retentionDays);
       const rows = await repo.matrix(fromMs, toMs, onlyAsn);
       return {
         from: isoInZone(fromMs, timezone),

@@ -9,6 +9,7 @@ import { AlertQueue, AlertDetail } from './pages/security.js';
 import { Exporters, Ports, Members } from './pages/ops.js';
 import { NoticeQueue, NoticeDetail, MemberNotices } from './pages/notices.js';
 import { SecurityReport } from './pages/security-report.js';
+import { Dashboard } from './pages/dashboard.js';
 
 const STAFF = ['admin', 'finance', 'security', 'auditor'];
 
@@ -36,7 +37,7 @@ export function navFor(me) {
     case 'security': return [security, ops(true)];
     case 'admin': return [finance, security, ops(true)];
     case 'auditor': return [finance, security, ops(true)];
-    case 'regulator': return [supervision];
+    case 'regulator': return [{ id: 'overview', title: 'nav.group.overview', items: [['overview-dashboard', '/dashboard', 'nav.dashboard']] }, supervision];
     default: return [];
   }
 }
@@ -63,6 +64,7 @@ const ROUTES = [
   [/^\/ops\/exporters$/, () => html`<${Exporters} />`, ['admin', 'security', 'auditor', 'finance']],
   [/^\/ops\/ports$/, () => html`<${Ports} />`, ['admin', 'security', 'auditor', 'finance']],
   [/^\/ops\/members$/, () => html`<${Members} />`, STAFF],
+  [/^\/dashboard$/, () => html`<${Dashboard} />`, [...STAFF, 'regulator']],
 ];
 
 function Page({ path, me }) {
@@ -130,6 +132,7 @@ function Shell({ me, path, children }) {
         ${me.asn !== null && me.asn !== undefined ? html`<span class="muted">AS${me.asn}</span>` : null}
       </div>
       <div class="top-actions">
+        ${[...STAFF, 'regulator'].includes(me.role) ? html`<${Link} href="/dashboard" class="btn btn-ghost" data-testid="open-dashboard">${t('dash.open')}<//>` : null}
         <${LangSwitch} />
         <button type="button" class="btn btn-ghost" onClick=${signOut} data-testid="signout">${t('signout')}</button>
       </div>
@@ -178,6 +181,8 @@ function App() {
   if (!me || path === '/signin') {
     return html`<div class="signin-wrap"><div class="signin-lang"><${LangSwitch} /></div><${SignIn} reason=${reason} /></div>`;
   }
+  // The wall screen fills the screen: no navigation around it.
+  if (path === '/dashboard') return html`<${Page} path=${path} me=${me} />`;
   return html`<${Shell} me=${me} path=${path}><${Page} path=${path} me=${me} /><//>`;
 }
 

@@ -91,7 +91,7 @@ function timeTicks(_u, splits, _axis, _space, incr) {
  * A time-series line chart (uPlot). xs: epoch seconds; lines: [{label, values, color, dash, fill}].
  * Times are shown in the billing time zone; y values through `format` (default bit rates).
  */
-export function LineChart({ xs, lines, format = fmtBps, height = 320, ariaLabel, testid }) {
+export function LineChart({ xs, lines, format = fmtBps, height = 320, ariaLabel, testid, axisColor = '#444', gridColor = '#e6e9ee', axisFont }) {
   const ref = useRef(null);
   const lang = getLang();
   useEffect(() => {
@@ -107,8 +107,8 @@ export function LineChart({ xs, lines, format = fmtBps, height = 320, ariaLabel,
         ...lines.map((l) => ({ label: l.label, stroke: l.color, width: l.dash ? 1.25 : 1.5, dash: l.dash, fill: l.fill, points: { show: false }, value: (_u, v) => (v === null || v === undefined ? '—' : format(v)) })),
       ],
       axes: [
-        { stroke: '#444', grid: { stroke: '#e6e9ee' }, size: 48, values: timeTicks },
-        { stroke: '#444', size: 90, grid: { stroke: '#e6e9ee' }, values: (_u, vals) => vals.map((v) => format(v)) },
+        { stroke: axisColor, grid: { stroke: gridColor }, size: axisFont ? 64 : 48, values: timeTicks, ...(axisFont ? { font: axisFont } : {}) },
+        { stroke: axisColor, size: axisFont ? 130 : 90, grid: { stroke: gridColor }, values: (_u, vals) => vals.map((v) => format(v)), ...(axisFont ? { font: axisFont } : {}) },
       ],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
@@ -117,7 +117,7 @@ export function LineChart({ xs, lines, format = fmtBps, height = 320, ariaLabel,
     const ro = new ResizeObserver(() => { if (el.clientWidth) u.setSize({ width: Math.max(320, el.clientWidth), height }); });
     ro.observe(el);
     return () => { ro.disconnect(); u.destroy(); };
-  }, [xs, lines, lang, height]);
+  }, [xs, lines, lang, height, axisColor, gridColor, axisFont]);
   return html`<figure class="chart-figure">
     <div ref=${ref} class="chart" role="img" aria-label=${ariaLabel} data-testid=${testid}></div>
   </figure>`;

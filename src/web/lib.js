@@ -60,6 +60,12 @@ export async function download(path, fallbackName) {
   const blob = await r.blob();
   const cd = r.headers.get('content-disposition') ?? '';
   const name = /filename="([^"]+)"/.exec(cd)?.[1] ?? fallbackName;
+  saveBlob(blob, name);
+  return name;
+}
+
+/** Hands a blob to the browser as a download named `name`. */
+export function saveBlob(blob, name) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
@@ -69,7 +75,6 @@ export async function download(path, fallbackName) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  return name;
 }
 
 // ---------- routing ----------

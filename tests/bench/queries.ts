@@ -239,10 +239,16 @@ export async function benchQueries(log: Log): Promise<QueriesReport> {
       { name: `matrix, ${days} d, unaligned (edge hours from member_io_5m)`, targetMs: 500,
         run: async () => (await svc.traffic.matrix({ from: new Date(fromMs + 1_040_000).toISOString(), to: new Date(toMs - 2_530_000).toISOString() }, null)).rows.length },
       { name: 'matrix, 1 d', targetMs: 500, run: async () => (await svc.traffic.matrix({ from: dayFrom, to }, null)).rows.length },
+      // The exchange overview (issue 17): fabric series from fabric_traffic_5m, members and pairs from the day/hour rollups.
+      { name: `overview, ${days} d, auto step`, targetMs: 200, run: async () => (await svc.overview.overview({ from, to })).series.length },
+      { name: `overview, ${days} d, unaligned`, targetMs: 200,
+        run: async () => (await svc.overview.overview({ from: new Date(fromMs + 1_040_000).toISOString(), to: new Date(toMs - 2_530_000).toISOString() })).series.length },
+      { name: 'overview, 1 d, step 300 s', targetMs: 200, run: async () => (await svc.overview.overview({ from: dayFrom, to, step: 300 })).series.length },
+      { name: 'matrix, 2-year range (daily rollup)', targetMs: null, run: async () => (await svc.traffic.matrix({ from: new Date(toMs - 730 * DAY_MS).toISOString(), to }, null)).rows.length },
     ];
 
     const measure = async (state: QueriesState['state'], prepareSeconds: number): Promise<QueriesState> => {
-      const mergeWaitMs = await settleMerges(c, ['member_traffic_5m', 'member_io_5m', 'member_traffic_1h'], 90_000);
+      const mergeWaitMs = await settleMerges(c, ['member_traffic_5m', 'member_io_5m', 'member_traffic_1h', 'member_traffic_1d', 'fabric_traffic_5m'], 90_000);
       const disk = await diskUsage(c, 'member_traffic_5m');
       const ioDisk = await diskUsage(c, 'member_io_5m');
       const hourDisk = await diskUsage(c, 'member_traffic_1h');
@@ -265,7 +271,7 @@ export async function benchQueries(log: Log): Promise<QueriesReport> {
     if (optimize) {
       log('OPTIMIZE TABLE member_traffic_5m, member_io_5m, member_traffic_1h FINAL …');
       const opt = await timed(async () => {
-        for (const t of ['member_traffic_5m', 'member_io_5m', 'member_traffic_1h']) await c.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
+        for (const t of ['member_traffic_5m', 'member_io_5m', 'member_traffic_1h', 'member_traffic_1d', 'fabric_traffic_5m']) await c.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
       });
       states.push(await measure('after OPTIMIZE FINAL', Math.round(opt.ms / 100) / 10));
     }

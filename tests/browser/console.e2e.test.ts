@@ -213,6 +213,7 @@ describe('web console (chromium)', () => {
     expect(p95In).toBeCloseTo(ins[288 - Math.floor(288 * 0.05) - 1]!, 0);
     const canvas = await page.$eval('[data-testid=traffic-chart] canvas', (c) => ({ w: (c as unknown as { width: number }).width, h: (c as unknown as { height: number }).height }));
     expect(canvas.w).toBeGreaterThan(300);
+    await page.waitForSelector('[data-testid=peers-table] tbody tr[data-peer="64502"]'); // the peers load after the graph
     const peers = await page.$$eval('[data-testid=peers-table] tbody th', (th) => th.map((x) => x.textContent ?? ''));
     expect(peers.some((p) => p.includes('AS64501'))).toBe(true);
     expect(peers.some((p) => p.includes('AS64502'))).toBe(true);

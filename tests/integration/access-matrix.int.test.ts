@@ -15,6 +15,8 @@ import type { Storage } from '../../src/storage/clickhouse/client.js';
 import { connectRedis, type RedisHandle } from '../../src/storage/redis/connection.js';
 import { createQueues, type QueueSet } from '../../src/jobs/queues.js';
 import { silentLog, tempDir, testConfig } from '../helpers/env.js';
+import { createTokensRepository } from '../../src/auth/tokens.repository.js';
+import { createTokensService } from '../../src/auth/tokens.service.js';
 
 const ALL = ['admin', 'finance', 'security', 'member', 'auditor', 'regulator'] as const;
 type Role = (typeof ALL)[number];
@@ -59,6 +61,13 @@ const EXPECTED: Record<string, Role[] | 'any' | 'public'> = {
   'POST /api/v1/notices/:id/verify': ['admin', 'security'],
   'GET /api/v1/reports/security/:month': ['admin', 'security', 'auditor', 'regulator'],
   'GET /api/v1/alerts/:id/deliveries': ['admin', 'security', 'auditor', 'regulator'],
+  // Exchange overview (issue 17): every staff role and the regulator; the member portal's reads; public statistics.
+  'GET /api/v1/overview': ['admin', 'finance', 'security', 'auditor', 'regulator'] as Role[],
+  'GET /api/v1/utilization': ['admin', 'finance', 'security', 'auditor', 'regulator'] as Role[],
+  'GET /api/v1/members/:asn/peers': STAFF_READ,
+  'GET /api/v1/members/:asn/growth': STAFF_READ,
+  'GET /api/v1/members/:asn/utilization': STAFF_READ,
+  'GET /api/v1/public/traffic': 'public',
 };
 
 const dir = tempDir();
@@ -136,5 +145,13 @@ describe('access matrix', () => {
       const res = await call(r.method, fill(r.url, 64501), tokens.member);
       expect(res.statusCode, `${r.method} ${r.url} with a foreign ASN`).toBe(403);
     }
+  });
+});
+
+describe('access matrix: the regulator (issue 17)', () => {
+  it('reads the exchange overview and the utilisation, and is refused statements and member money', async () => {
+    const { token } = await createTokensService(createTokensRepository(storage.client)).create({ role: 'regulator', asn: null, createdBy: 'test' });
+    for (const url of ['/api/v1/overview', '/api/v1/utilization']) expect((await call('GET', url, token)).statusCode, url).toBe(200);
+    for (const url of ['/api/v1/statements/2026-10', '/api/v1/members/64500/statements/2026-10', '/api/v1/policies']) expect((await call('GET', url, token)).statusCode, url).toBe(403);
   });
 });

@@ -47,10 +47,12 @@ export function webCspScriptHashes(): string[] {
 
 const NOT_CONSOLE = /^\/(api|metrics|vendor)(\/|$|\?)/;
 
-export function webPlugin(): FastifyPluginAsync {
+/** pages: more page routes inside this context (they may use reply.sendFile), before the SPA fallback. */
+export function webPlugin(pages: (app: FastifyInstance) => void = () => undefined): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     const root = webRoot();
     await app.register(fastifyStatic, { root, prefix: '/', wildcard: false, index: ['index.html'], cacheControl: true, maxAge: 0 });
+    pages(app);
     for (const [name, dir] of Object.entries(vendorDirs())) {
       await app.register(fastifyStatic, { root: dir, prefix: `/vendor/${name}/`, decorateReply: false, wildcard: false, maxAge: 3_600_000, allowedPath: (p) => /\.(m?js|css)$/.test(p) });
     }

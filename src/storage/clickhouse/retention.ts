@@ -17,6 +17,8 @@ export const RETENTION_TABLES: ReadonlyArray<{ table: string; expr: string; sett
   { table: 'collector_activity_5m', expr: 'bucket', setting: 'rollup' },
   { table: 'member_io_5m', expr: 'bucket', setting: 'rollup' },
   { table: 'member_traffic_1h', expr: 'bucket', setting: 'rollup' },
+  { table: 'member_traffic_1d', expr: 'bucket', setting: 'rollup' },
+  { table: 'fabric_traffic_5m', expr: 'bucket', setting: 'rollup' },
 ];
 
 export interface RetentionChange { table: string; fromDays: number | null; toDays: number }

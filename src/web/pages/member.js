@@ -4,6 +4,8 @@ import { useMemo, useState } from 'preact/hooks';
 import { html, api, Link, queryParams, setQuery, fmtBps, fmtBytes, fmtInt, fmtCny, fmtPct, fmtTime, todayLocal, addDays, addMonths, weekStart, startOf, p95, sumBig, session, TZ_OFFSET } from '../lib.js';
 import { t, getLang } from '../i18n.js';
 import { useAsync, ErrorBox, Loading, LineChart, Facts, Badge, DownloadButton, ExampleBanner, Notice } from '../components.js';
+import { CsvButton } from '../csv.js';
+import { MemberPortalParts, padToRange } from './member-portal.js';
 
 function MemberHeader({ asn, section }) {
   const m = useAsync(() => api(`/members/${asn}`), [asn]);
@@ -79,16 +81,17 @@ export function MemberTraffic({ asn }) {
   const d = traffic.data;
   const chart = useMemo(() => {
     if (!d) return null;
-    const xs = d.series.map((p) => Date.parse(p.ts) / 1000);
     const ins = d.series.map((p) => p.in_bps);
     const outs = d.series.map((p) => p.out_bps);
     const p95In = p95(ins);
     const p95Out = p95(outs);
+    // The API gives no points after now; the axis still spans the whole period, the future drawn as nothing.
+    const { xs, values } = padToRange(d.series, d.to, d.step, [ins, outs, ins.map(() => p95In), outs.map(() => p95Out)]);
     const lines = [
-      { label: t('traffic.in'), values: ins, color: '#0b5cad', fill: 'rgba(11,92,173,0.10)' },
-      { label: t('traffic.out'), values: outs, color: '#1e8a44', fill: 'rgba(30,138,68,0.08)' },
-      { label: t('traffic.p95_in'), values: xs.map(() => p95In), color: '#0b5cad', dash: [8, 5] },
-      { label: t('traffic.p95_out'), values: xs.map(() => p95Out), color: '#c0392b', dash: [8, 5] },
+      { label: t('traffic.in'), values: values[0], color: '#0b5cad', fill: 'rgba(11,92,173,0.10)' },
+      { label: t('traffic.out'), values: values[1], color: '#1e8a44', fill: 'rgba(30,138,68,0.08)' },
+      { label: t('traffic.p95_in'), values: values[2], color: '#0b5cad', dash: [8, 5] },
+      { label: t('traffic.p95_out'), values: values[3], color: '#c0392b', dash: [8, 5] },
     ];
     const peak = (v) => (v.length ? Math.max(...v) : null);
     const avg = (v) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
@@ -103,7 +106,9 @@ export function MemberTraffic({ asn }) {
     ${traffic.loading && !d ? html`<${Loading} />` : null}
     ${d && chart ? html`
       <div class="card">
-        <h3>${t('traffic.graph_title')} <span class="muted small">${t('traffic.step', { step: d.step / 60 })}</span></h3>
+        <div class="card-head"><h3>${t('traffic.graph_title')} <span class="muted small">${t('traffic.step', { step: d.step / 60 })}</span></h3>
+          <${CsvButton} what=${t('traffic.graph_title')} name=${`ixmeter-AS${asn}-traffic.csv`} rows=${d.series} testid="csv-traffic"
+            columns=${[[t('csv.time'), (p) => p.ts], ['in_bps', (p) => p.in_bps], ['out_bps', (p) => p.out_bps]]} /></div>
         <ul class="chart-legend" data-testid="traffic-legend" aria-label=${t('traffic.summary')}>
           <li class="lg-in"><span class="swatch" aria-hidden="true"></span>${t('traffic.p95_in')} <strong data-testid="legend-p95-in" data-value=${chart.p95In ?? 0}>${fmtBps(chart.p95In)}</strong></li>
           <li class="lg-out"><span class="swatch" aria-hidden="true"></span>${t('traffic.p95_out')} <strong data-testid="legend-p95-out" data-value=${chart.p95Out ?? 0}>${fmtBps(chart.p95Out)}</strong></li>
@@ -124,43 +129,8 @@ export function MemberTraffic({ asn }) {
           [t('traffic.out_packets'), fmtInt(d.out_packets)],
         ]} />
       </div>
-      <${Peers} asn=${asn} range=${range} />` : null}
+      <${MemberPortalParts} asn=${asn} range=${range} step=${step} />` : null}
   </section>`;
-}
-
-function Peers({ asn, range }) {
-  const res = useAsync(async () => {
-    const [mx, members] = await Promise.all([
-      api(`/traffic/matrix?from=${encodeURIComponent(range.from)}&to=${encodeURIComponent(range.to)}`),
-      api('/members').catch(() => ({ members: [] })),
-    ]);
-    const names = new Map(members.members.map((m) => [m.asn, getLang() === 'en' ? m.name : m.name_zh || m.name]));
-    const peers = new Map();
-    const add = (peer, k, bytes) => {
-      const key = peer === null ? 'null' : String(peer);
-      const row = peers.get(key) ?? { peer, sent: 0n, received: 0n };
-      row[k] += BigInt(bytes);
-      peers.set(key, row);
-    };
-    for (const r of mx.rows) {
-      if (r.src_asn === asn) add(r.dst_asn, 'sent', r.bytes);
-      if (r.dst_asn === asn) add(r.src_asn, 'received', r.bytes);
-    }
-    return [...peers.values()].map((p) => ({ ...p, name: p.peer === null ? null : names.get(p.peer) ?? null, total: p.sent + p.received })).sort((a, b) => (b.total > a.total ? 1 : b.total < a.total ? -1 : 0));
-  }, [asn, range.from, range.to, getLang()]);
-  return html`<div class="card">
-    <h3 id="peers-title">${t('peers.title')}</h3>
-    ${res.error ? html`<${ErrorBox} error=${res.error} />` : res.loading && !res.data ? html`<${Loading} />` : !res.data.length ? html`<p class="muted">${t('peers.none')}</p>` : html`
-    <table class="table" aria-labelledby="peers-title" data-testid="peers-table">
-      <thead><tr><th scope="col">${t('peers.peer')}</th><th scope="col" class="num">${t('peers.sent')}</th><th scope="col" class="num">${t('peers.received')}</th><th scope="col" class="num">${t('peers.total')}</th></tr></thead>
-      <tbody>${res.data.map((p) => html`<tr>
-        <th scope="row">${p.peer === null ? html`<span class="muted">${t('peers.unattributed')}</span>` : html`AS${p.peer}${p.name ? html` <span class="muted">${p.name}</span>` : null}`}</th>
-        <td class="num" title=${fmtInt(p.sent.toString())}>${fmtBytes(p.sent.toString())}</td>
-        <td class="num" title=${fmtInt(p.received.toString())}>${fmtBytes(p.received.toString())}</td>
-        <td class="num">${fmtBytes(p.total.toString())}</td>
-      </tr>`)}</tbody>
-    </table>`}
-  </div>`;
 }
 
 /** The member's statements of the last 12 months (404 = none for that month). */

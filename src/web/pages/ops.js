@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { html, api, Link, fmtBytes, fmtInt, fmtNum, fmtTime, fmtBps, todayLocal, addDays, startOf, session } from '../lib.js';
 import { t, getLang } from '../i18n.js';
+import { UtilizationOverview } from './ops-utilization.js';
 import { useAsync, ErrorBox, Loading, Badge, Notice, Facts } from '../components.js';
 
 export function Exporters() {
@@ -55,6 +56,7 @@ export function Ports() {
       <label><input type="checkbox" name="flagged" checked=${flagged} onChange=${(e) => setFlagged(e.currentTarget.checked)} /> ${t('ops.flagged_only')}</label>
       ${res.data ? html`<span class="muted">${t('ops.threshold', { pct: res.data.threshold_pct })}</span>` : null}
     </form>
+    <${UtilizationOverview} days=${days} />
     ${res.error ? html`<${ErrorBox} error=${res.error} />` : null}
     ${res.loading && !res.data ? html`<${Loading} />` : null}
     ${res.data && !res.data.ports.length ? html`<${Notice} testid="no-ports">${t('ops.no_ports')}<//>` : null}
