@@ -22,6 +22,11 @@ import { createAlertsRepository } from '../alerts/alerts.repository.js';
 import { createAlertsService, type AlertView } from '../alerts/alerts.service.js';
 import { hookMatches } from '../alerts/webhooks.js';
 import { createResponseCache } from '../shared/response-cache.js';
+import { createCoverageRepository } from '../statements/coverage.repository.js';
+import { createExclusionsRepository } from '../exclusions/exclusions.repository.js';
+import { createExclusionsService } from '../exclusions/exclusions.service.js';
+import { createDisputesRepository } from '../disputes/disputes.repository.js';
+import { createDisputesService } from '../disputes/disputes.service.js';
 
 export interface DomainHooks {
   /** Live exporter counters of an in-process collector (null: read the snapshots collectors store). */
@@ -36,7 +41,8 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
   const policies = createPoliciesService(statementsRepo);
   // API answers of settled traffic and of statements; served only once a change watch runs (service.ts).
   const cache = createResponseCache({ maxBytes: config.IXMETER_API_CACHE_MB * 1024 * 1024 });
-  const statementsService = createStatementsService(statementsRepo, members, policies, config.IXMETER_TIMEZONE);
+  const corrections = { coverage: createCoverageRepository(c), exclusions: createExclusionsRepository(c), disputes: createDisputesRepository(c) };
+  const statementsService = createStatementsService(statementsRepo, members, policies, config.IXMETER_TIMEZONE, corrections);
   // A compute in this process (worker, CLI) is seen by this process's cache at once.
   const compute: typeof statementsService.compute = async (...args) => {
     try {
@@ -53,6 +59,8 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
     }
   };
   return {
+    exclusions: createExclusionsService(corrections.exclusions, members, config.IXMETER_TIMEZONE),
+    disputes: createDisputesService(corrections.disputes, statementsRepo, { get: statementsService.get, compute }, policies, config.IXMETER_TIMEZONE),
     alerts: createAlertsService(createAlertsRepository(c), notify),
     members,
     statementsRepo,

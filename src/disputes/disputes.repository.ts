@@ -1,0 +1,60 @@
+/** Statement disputes (migration 0021 `statement_disputes`): one row per state change, the latest is current. Typed parameters only. */
+import type { ClickHouseClient } from '@clickhouse/client';
+
+export type DisputeStatus = 'open' | 'upheld' | 'rejected';
+
+export interface DisputeRow {
+  id: string;
+  asn: number;
+  month: string;
+  version: number;
+  status: DisputeStatus;
+  note: string;
+  raised_by: string;
+  raised_role: string;
+  raised_at: number;
+  resolution_note: string;
+  resolved_by: string;
+  resolved_at: number | null;
+  /** The statement version computed after an upheld dispute (0: none). */
+  new_version: number;
+  updated_at: number;
+}
+
+const COLS = `id, asn, month, version, status, note, raised_by, raised_role, toUnixTimestamp64Milli(raised_at) AS raised_at, resolution_note, resolved_by,
+  if(isNull(resolved_at), NULL, toUnixTimestamp64Milli(resolved_at)) AS resolved_at, new_version, toUnixTimestamp64Milli(updated_at) AS updated_at`;
+
+function toRow(r: Record<string, unknown>): DisputeRow {
+  return {
+    id: String(r.id), asn: Number(r.asn), month: String(r.month), version: Number(r.version), status: r.status as DisputeStatus, note: String(r.note),
+    raised_by: String(r.raised_by), raised_role: String(r.raised_role), raised_at: Number(r.raised_at), resolution_note: String(r.resolution_note),
+    resolved_by: String(r.resolved_by), resolved_at: r.resolved_at === null ? null : Number(r.resolved_at), new_version: Number(r.new_version), updated_at: Number(r.updated_at),
+  };
+}
+
+export function createDisputesRepository(client: ClickHouseClient) {
+  async function select(where: string, query_params: Record<string, unknown>): Promise<DisputeRow[]> {
+    const rs = await client.query({
+      query: `SELECT ${COLS} FROM (SELECT * FROM statement_disputes ORDER BY updated_at DESC LIMIT 1 BY id) WHERE ${where} ORDER BY raised_at, id`,
+      query_params, format: 'JSONEachRow',
+    });
+    return (await rs.json<Record<string, unknown>>()).map(toRow);
+  }
+  return {
+    async insert(row: DisputeRow): Promise<void> {
+      await client.insert({ table: 'statement_disputes', values: [row], format: 'JSONEachRow' });
+    },
+    async get(id: string): Promise<DisputeRow | null> {
+      return (await select('id = {id:String}', { id }))[0] ?? null;
+    },
+    async list(q: { status?: DisputeStatus; asn?: number; month?: string }): Promise<DisputeRow[]> {
+      const where = ['1'];
+      if (q.status) where.push('status = {s:String}');
+      if (q.asn !== undefined) where.push('asn = {asn:UInt32}');
+      if (q.month) where.push('month = {m:String}');
+      return select(where.join(' AND '), { s: q.status ?? '', asn: q.asn ?? 0, m: q.month ?? '' });
+    },
+  };
+}
+
+export type DisputesRepository = ReturnType<typeof createDisputesRepository>;
