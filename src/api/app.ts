@@ -21,6 +21,8 @@ import { alertsRoutes } from './routes/alerts.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { createAuditRepository } from '../audit/audit.repository.js';
 import { meRoutes } from './routes/me.routes.js';
+import { exclusionsRoutes } from './routes/exclusions.routes.js';
+import { disputesRoutes } from './routes/disputes.routes.js';
 import { webCspScriptHashes, webPlugin } from './plugins/web.js';
 
 export interface RouteAccess {
@@ -120,6 +122,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   await app.register(portsRoutes(deps.reconciliation, deps.config.IXMETER_RECONCILE_THRESHOLD_PCT), { prefix: '/api/v1' });
   await app.register(meRoutes(), { prefix: '/api/v1' });
+  await app.register(exclusionsRoutes(deps), { prefix: '/api/v1' });
+  await app.register(disputesRoutes(deps), { prefix: '/api/v1' });
   await app.register(webPlugin());
 
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {

@@ -50,6 +50,12 @@ const EXPECTED: Record<string, Role[] | 'any' | 'public'> = {
   'POST /api/v1/alerts/:id/resolve': ['admin', 'security'],
   'GET /api/v1/audit': ['admin', 'auditor'],
   'GET /api/v1/audit/verify': ['admin', 'auditor'],
+  'POST /api/v1/exclusions': ['admin', 'finance'],
+  'POST /api/v1/exclusions/:id/approve': ['admin', 'finance'],
+  'GET /api/v1/exclusions': ['admin', 'finance', 'auditor'],
+  'POST /api/v1/members/:asn/statements/:month/disputes': ['admin', 'finance', 'member'],
+  'GET /api/v1/disputes': ['admin', 'finance', 'auditor', 'member'],
+  'POST /api/v1/disputes/:id/resolve': ['admin', 'finance'],
 };
 
 const dir = tempDir();
