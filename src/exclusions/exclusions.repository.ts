@@ -49,7 +49,8 @@ export function createExclusionsRepository(client: ClickHouseClient) {
     },
     /** Exclusions overlapping [from, to), of one member (its own and the fabric-wide ones) or of all, optionally of one status. */
     async overlapping(fromMs: number, toMs: number, opts: { asn?: number; status?: ExclusionStatus } = {}): Promise<ExclusionRow[]> {
-      const where = ['to_ts > fromUnixTimestamp64Milli({f:Int64})', 'from_ts < fromUnixTimestamp64Milli({t:Int64})'];
+      // from_ts / to_ts here are the selected aliases (epoch ms), not the DateTime64 columns.
+      const where = ['to_ts > {f:Int64}', 'from_ts < {t:Int64}'];
       if (opts.asn !== undefined) where.push('(isNull(asn) OR asn = {asn:UInt32})');
       if (opts.status) where.push('status = {s:String}');
       return select(where.join(' AND '), { f: String(fromMs), t: String(toMs), asn: opts.asn ?? 0, s: opts.status ?? '' });
