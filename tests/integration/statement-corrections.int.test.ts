@@ -5,7 +5,10 @@
  * exclusions with four eyes (two finance tokens), disputes (a member token and finance): new versions, old
  * versions readable, member isolation, bad input refused with nothing changed, every step audited.
  */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
@@ -113,12 +116,29 @@ describe('per-member coverage', () => {
     expect([n.coverage_basis, n.missing_buckets]).toEqual(['any_exporter', 0]);
   });
 
-  it('shows the coverage in CSV, HTML and PDF too', async () => {
+  it('shows the coverage and the silent exporter in CSV, HTML, XLSX and PDF too', async () => {
+    const get = (format: string, lang = 'en') => app.inject({ method: 'GET', url: `/api/v1/members/${A1}/statements/${MONTH}?format=${format}&lang=${lang}`, headers: { authorization: `Bearer ${tok.admin}` } });
     for (const format of ['csv', 'html']) {
-      const r = await app.inject({ method: 'GET', url: `/api/v1/members/${A1}/statements/${MONTH}?format=${format}&lang=en`, headers: { authorization: `Bearer ${tok.admin}` } });
+      const r = await get(format);
       expect(r.statusCode).toBe(200);
       expect(r.body, format).toContain(E1);
-      expect(r.body, format).toMatch(/missing/i);
+      expect(r.body, format).toMatch(/missing_buckets|missing buckets/);
+      expect(r.body, format).toMatch(/exporter silent: missing, not zero/);
+    }
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await get('xlsx')).rawPayload as unknown as ArrayBuffer);
+    const sheet = wb.getWorksheet('Coverage')!;
+    const cells = sheet.getSheetValues().flat().map(String);
+    expect(cells).toContain(E1);
+    expect(cells).toContain('500');
+    const pdfDir = tempDir();
+    try {
+      writeFileSync(join(pdfDir.path, 's.pdf'), (await get('pdf', 'zh')).rawPayload);
+      const txt = execFileSync('pdftotext', ['-enc', 'UTF-8', join(pdfDir.path, 's.pdf'), '-'], { encoding: 'utf8' });
+      expect(txt).toContain(E1);
+      expect(txt).toContain('缺失');
+    } finally {
+      pdfDir.cleanup();
     }
   });
 });
@@ -172,7 +192,7 @@ describe('exclusions with four eyes', () => {
     const ex = (v2.statement.excluded_intervals as Array<Record<string, unknown>>).find((e) => e.ref === id)!;
     const idx = Array.from({ length: 72 }, (_, k) => (Date.parse(from) - B.start) / 300_000 + k);
     expect(ex).toMatchObject({ reason: 'maintenance', buckets: 72, in_bytes: String(idx.reduce((s, i) => s + bytesAt(A2, i), 0n)) });
-    expect(BigInt(v2.in_bytes)).toBe(BigInt(v1.in_bytes) - BigInt(String(ex.in_bytes)));
+    expect(BigInt(String(v2.in_bytes))).toBe(BigInt(String(v1.in_bytes)) - BigInt(String(ex.in_bytes)));
     const old = await statement(A2, `?version=${v1.version}`);
     expect([old.status, old.in_bytes, old.inputs_hash]).toEqual(['approved', v1.in_bytes, v1.inputs_hash]);
   });
