@@ -7,6 +7,7 @@ import { MemberTraffic, MemberStatements, MemberAlerts } from './pages/member.js
 import { FinanceStatements, Policies } from './pages/finance.js';
 import { AlertQueue, AlertDetail } from './pages/security.js';
 import { Exporters, Ports, Members } from './pages/ops.js';
+import { ExclusionsPage, DisputeQueue } from './pages/corrections.js';
 
 const STAFF = ['admin', 'finance', 'security', 'auditor'];
 
@@ -18,7 +19,8 @@ export function navFor(me) {
     ['member-statements', `/members/${asn}/statements`, 'nav.statements'],
     ['member-alerts', `/members/${asn}/alerts`, 'nav.alerts'],
   ] });
-  const finance = { id: 'finance', title: 'nav.group.finance', items: [['finance-statements', '/finance/statements', 'nav.finance_statements'], ['finance-policies', '/finance/policies', 'nav.policies']] };
+  const finance = { id: 'finance', title: 'nav.group.finance', items: [['finance-statements', '/finance/statements', 'nav.finance_statements'], ['finance-policies', '/finance/policies', 'nav.policies'],
+    ['finance-exclusions', '/finance/exclusions', 'nav.exclusions'], ['finance-disputes', '/finance/disputes', 'nav.disputes']] };
   const security = { id: 'security', title: 'nav.group.security', items: [['security-alerts', '/security/alerts', 'nav.alert_queue']] };
   const ops = (withRegistry) => ({ id: 'ops', title: 'nav.group.ops', items: [
     ['ops-exporters', '/ops/exporters', 'nav.exporters'],
@@ -48,6 +50,8 @@ const ROUTES = [
   [/^\/members\/(\d+)$/, (m) => { navigate(`/members/${m[1]}/traffic`, { replace: true }); return null; }],
   [/^\/finance\/statements$/, () => html`<${FinanceStatements} />`, ['admin', 'finance', 'auditor']],
   [/^\/finance\/policies$/, () => html`<${Policies} />`, ['admin', 'finance', 'auditor']],
+  [/^\/finance\/exclusions$/, () => html`<${ExclusionsPage} />`, ['admin', 'finance', 'auditor']],
+  [/^\/finance\/disputes$/, () => html`<${DisputeQueue} />`, ['admin', 'finance', 'auditor']],
   [/^\/security\/alerts$/, () => html`<${AlertQueue} />`, STAFF],
   [/^\/alerts\/([\w-]+)$/, (m) => html`<${AlertDetail} id=${m[1]} />`],
   [/^\/ops\/exporters$/, () => html`<${Exporters} />`, ['admin', 'security', 'auditor', 'finance']],

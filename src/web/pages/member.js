@@ -4,6 +4,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { html, api, Link, queryParams, setQuery, fmtBps, fmtBytes, fmtInt, fmtCny, fmtPct, fmtTime, todayLocal, addDays, addMonths, weekStart, startOf, p95, sumBig, session, TZ_OFFSET } from '../lib.js';
 import { t, getLang } from '../i18n.js';
 import { useAsync, ErrorBox, Loading, LineChart, Facts, Badge, DownloadButton, ExampleBanner, Notice } from '../components.js';
+import { CoverageCard, StatementDisputes } from './corrections.js';
 
 function MemberHeader({ asn, section }) {
   const m = useAsync(() => api(`/members/${asn}`), [asn]);
@@ -208,7 +209,8 @@ export function MemberStatements({ asn }) {
           </tr>`)}</tbody>
         </table>
       </div>
-      ${current ? html`<${StatementDetail} s=${current} />` : null}` : null}
+      ${current ? html`<${StatementDetail} s=${current} />` : null}
+      ${current ? html`<div class="grid-2"><${CoverageCard} s=${current} /><${StatementDisputes} asn=${asn} month=${current.month} onChange=${res.reload} /></div>` : null}` : null}
   </section>`;
 }
 
