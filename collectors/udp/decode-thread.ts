@@ -7,6 +7,8 @@
 import { decodeDatagram, describeDecoderState, expireDecoderState, sniffProtocol, type DecoderState } from '../decoders/decode.js';
 import { createSamplingPolicy } from '../sampling-policy.js';
 import { ExporterStatsTable } from '../pipeline/exporter-stats.js';
+import { ExporterActivity } from '../pipeline/exporter-activity.js';
+import { exporterIdentity } from '../pipeline/exporter-identity.js';
 import { counterRow } from '../pipeline/rows.js';
 import { RowBinaryWriter } from '../pipeline/rowbinary.js';
 import { Attributor, type AssignmentInterval } from '../pipeline/attribution.js';
@@ -36,7 +38,8 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
   if (loaded.error) post({ type: 'log', level: 'warn', msg: loaded.error });
   if (loaded.restored) post({ type: 'log', level: 'info', msg: 'decoder state restored (templates, samplers, sequences)', data: { path: opts.statePath } });
   const sampling = createSamplingPolicy(opts.samplingOverrides, opts.samplingDefaults);
-  const stats = new ExporterStatsTable();
+  const stats = new ExporterStatsTable(opts.seedStats);
+  const activity = new ExporterActivity();
   const ring = new RingReader(opts.ring);
   /** Exporter address by ring id (announced by the socket thread before first use). */
   const exporters: string[] = [];
@@ -61,8 +64,17 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
     }
   }
 
-  function onDatagram(exporter: string, port: number, now: number, payload: Uint8Array): void {
-    const s = stats.recordDatagram(exporter, sniffProtocol(payload), payload.length, now);
+  function flushActivity(): void {
+    if (!activity.size) return;
+    const rows = activity.take();
+    post({ type: 'batch', batch: { id: `${opts.collectorId}-${batchSeq++}`, table: 'exporter_activity_5m', format: 'JSONCompactEachRow', body: rows.join('\n'), rows: rows.length } });
+  }
+
+  function onDatagram(source: string, port: number, now: number, payload: Uint8Array): void {
+    const proto = sniffProtocol(payload);
+    const exporter = exporterIdentity(source, proto, payload);
+    const s = stats.recordDatagram(exporter, proto, payload.length, now, source);
+    if (proto !== null && s.exporter === exporter) activity.count(exporter, now);
     const res = decodeDatagram({ receivedAtMs: now, exporter, exporterPort: port, payload }, state, sampling);
     stats.recordResult(s, res);
     for (const f of res.flows) {
@@ -139,6 +151,7 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
         for (const [reason, n] of Object.entries(exp.errors)) if (n) stats.recordErrors('pending', reason, n, Date.now());
       }, 1000));
       timers.push(setInterval(postStats, opts.statsIntervalMs));
+      timers.push(setInterval(flushActivity, opts.activityFlushMs ?? 5000));
       if (engine) {
         timers.push(setInterval(() => {
           const candidates = engine.tick(Date.now());
@@ -155,6 +168,7 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
       while (ring.drain(SLICE, onRecord) > 0) { /* the rest the socket thread wrote before it closed */ }
       for (const t of timers) clearInterval(t);
       flushRows();
+      flushActivity();
       postStats();
       return { statePersisted: persist() };
     },

@@ -25,10 +25,23 @@ export interface ExporterCounters {
   unknownSamplingFlows: number;
   samplingRates: Record<string, number>;
   samplingSources: Record<string, number>;
+  /** Records received and not counted as member traffic, by reason (both_directions, core_port). */
+  ignored?: Record<string, number>;
+  /** The last quiet spell of ≥ 1 min: from the datagram before it to the one that ended it (0 = none). */
+  lastGapFromMs?: number;
+  lastGapToMs?: number;
+  /** UDP source of the latest datagram when it is not the identity (sFlow agent behind NAT or a relay). */
+  udpSource?: string;
+  /** Both-directions state per observation domain (flow-direction.ts): 'both' when ingress and egress of the same traffic arrive. */
+  directionModes?: Record<string, 'both' | 'single'>;
+  /** The last (src MAC, dst MAC) duplicate-sampling finding against another exporter (duplicate-sampling.ts). */
+  duplicateSampling?: { peer: string; inIf: number; pairs: number; sampledPairs: number; atMs: number };
 }
 
 export interface ExporterView {
   address: string;
+  /** UDP source of its datagrams when that is not the address (sFlow agent behind NAT or a relay); null otherwise. */
+  udp_source: string | null;
   collector_id: string;
   protocols: string[];
   packets: number;
@@ -63,6 +76,7 @@ export function toExporterView(c: ExporterCounters, collectorId: string, templat
   const silent = nowMs - c.lastSeenMs > SILENT_AFTER_MS;
   return {
     address: c.exporter,
+    udp_source: c.udpSource ?? null,
     collector_id: collectorId,
     protocols: Object.keys(c.datagramsByProtocol),
     packets: c.datagrams,

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { ExportersService } from '../../exporters/exporters.service.js';
 
 const ExporterSchema = z.object({
-  address: z.string(),
+  address: z.string().describe('exporter identity: UDP source for NetFlow/IPFIX, agent address for sFlow (as in flows_raw.exporter and port keys)'),
+  udp_source: z.string().nullable().describe('UDP source of the datagrams when it differs from the address (sFlow agent behind NAT or a relay)'),
   collector_id: z.string(),
   protocols: z.array(z.string()),
   packets: z.number().describe('UDP datagrams received'),
