@@ -34,8 +34,9 @@ export function sflowAgentAddress(b: Uint8Array): string | null {
   return text;
 }
 
-/** The exporter identity of a datagram from UDP source `source` (already without ::ffff:). */
+/** The exporter identity of a datagram from UDP source `source` (already without ::ffff:). An unset agent (0.0.0.0, ::) is no identity: the source is. */
 export function exporterIdentity(source: string, protocol: FlowProtocol | null, payload: Uint8Array): string {
   if (protocol !== 'sflow-v5') return source;
-  return sflowAgentAddress(payload) ?? source;
+  const agent = sflowAgentAddress(payload);
+  return agent === null || agent === '0.0.0.0' || agent === '::' ? source : agent;
 }
