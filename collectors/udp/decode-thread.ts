@@ -47,6 +47,9 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
   const flows = new RowBinaryWriter();
   let counters: string[] = [];
   let batchSeq = 0;
+  // Batch ids are ClickHouse deduplication tokens: unique per thread start, or a restarted collector's
+  // first batches (same collector id, seq from 0) would be dropped as duplicates of the previous run's.
+  const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36).padStart(2, '0')}`;
   let stopping = false;
   let pumping: Promise<void> = Promise.resolve();
   let attributor = new Attributor(opts.assignments);
@@ -56,10 +59,10 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
     if (flows.rows) {
       const rows = flows.rows;
       const body = flows.take();
-      post({ type: 'batch', batch: { id: `${opts.collectorId}-${batchSeq++}`, table: 'flows_raw', format: 'RowBinary', body, rows } }, [body.buffer as ArrayBuffer]);
+      post({ type: 'batch', batch: { id: `${opts.collectorId}-${runId}-${batchSeq++}`, table: 'flows_raw', format: 'RowBinary', body, rows } }, [body.buffer as ArrayBuffer]);
     }
     if (counters.length) {
-      post({ type: 'batch', batch: { id: `${opts.collectorId}-${batchSeq++}`, table: 'interface_counters_raw', format: 'JSONCompactEachRow', body: counters.join('\n'), rows: counters.length } });
+      post({ type: 'batch', batch: { id: `${opts.collectorId}-${runId}-${batchSeq++}`, table: 'interface_counters_raw', format: 'JSONCompactEachRow', body: counters.join('\n'), rows: counters.length } });
       counters = [];
     }
   }
@@ -67,7 +70,7 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
   function flushActivity(): void {
     if (!activity.size) return;
     const rows = activity.take();
-    post({ type: 'batch', batch: { id: `${opts.collectorId}-${batchSeq++}`, table: 'exporter_activity_5m', format: 'JSONCompactEachRow', body: rows.join('\n'), rows: rows.length } });
+    post({ type: 'batch', batch: { id: `${opts.collectorId}-${runId}-${batchSeq++}`, table: 'exporter_activity_5m', format: 'JSONCompactEachRow', body: rows.join('\n'), rows: rows.length } });
   }
 
   function onDatagram(source: string, port: number, now: number, payload: Uint8Array): void {
