@@ -94,6 +94,8 @@ export async function startCollector(config: Config, log: Logger, metrics: Colle
     assignments,
     security: hooks.security ?? null,
     ring,
+    flowDirectionOverrides: config.IXMETER_FLOW_DIRECTION_OVERRIDES,
+    corePorts: config.IXMETER_CORE_PORTS,
     activityFlushMs: Math.min(5000, Math.max(1000, config.IXMETER_FLUSH_INTERVAL_MS)),
     seedStats: hooks.seedStats ?? [],
   };

@@ -9,6 +9,7 @@ import { createSamplingPolicy } from '../sampling-policy.js';
 import { ExporterStatsTable } from '../pipeline/exporter-stats.js';
 import { ExporterActivity } from '../pipeline/exporter-activity.js';
 import { exporterIdentity } from '../pipeline/exporter-identity.js';
+import { FlowGuard } from '../pipeline/flow-guard.js';
 import { counterRow } from '../pipeline/rows.js';
 import { RowBinaryWriter } from '../pipeline/rowbinary.js';
 import { Attributor, type AssignmentInterval } from '../pipeline/attribution.js';
@@ -40,6 +41,7 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
   const sampling = createSamplingPolicy(opts.samplingOverrides, opts.samplingDefaults);
   const stats = new ExporterStatsTable(opts.seedStats);
   const activity = new ExporterActivity();
+  const guard = new FlowGuard({ directionOverrides: opts.flowDirectionOverrides, corePorts: opts.corePorts }, stats);
   const ring = new RingReader(opts.ring);
   /** Exporter address by ring id (announced by the socket thread before first use). */
   const exporters: string[] = [];
@@ -80,6 +82,7 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
     if (proto !== null && s.exporter === exporter) activity.count(exporter, now);
     const res = decodeDatagram({ receivedAtMs: now, exporter, exporterPort: port, payload }, state, sampling);
     stats.recordResult(s, res);
+    guard.apply(res.flows, s, now);
     for (const f of res.flows) {
       attributor.attribute(f);
       flows.flowRow(f);
