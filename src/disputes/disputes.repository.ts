@@ -1,5 +1,6 @@
 /** Statement disputes (migration 0021 `statement_disputes`): one row per state change, the latest is current. Typed parameters only. */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { stateLog } from '../storage/clickhouse/state-log.js';
 
 export type DisputeStatus = 'open' | 'upheld' | 'rejected';
 
@@ -33,17 +34,10 @@ function toRow(r: Record<string, unknown>): DisputeRow {
 }
 
 export function createDisputesRepository(client: ClickHouseClient) {
-  async function select(where: string, query_params: Record<string, unknown>): Promise<DisputeRow[]> {
-    const rs = await client.query({
-      query: `SELECT ${COLS} FROM (SELECT * FROM statement_disputes ORDER BY updated_at DESC LIMIT 1 BY id) WHERE ${where} ORDER BY raised_at, id`,
-      query_params, format: 'JSONEachRow',
-    });
-    return (await rs.json<Record<string, unknown>>()).map(toRow);
-  }
+  const log = stateLog(client, 'statement_disputes', COLS, toRow);
+  const select = (where: string, params: Record<string, unknown>) => log.select(where, 'raised_at, id', params);
   return {
-    async insert(row: DisputeRow): Promise<void> {
-      await client.insert({ table: 'statement_disputes', values: [row], format: 'JSONEachRow' });
-    },
+    insert: log.insert,
     async get(id: string): Promise<DisputeRow | null> {
       return (await select('id = {id:String}', { id }))[0] ?? null;
     },

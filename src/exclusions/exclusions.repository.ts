@@ -1,5 +1,6 @@
 /** Finance exclusions (migration 0021 `exclusions`): one row per state change, the latest is current. Typed parameters only. */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { stateLog } from '../storage/clickhouse/state-log.js';
 
 export type ExclusionStatus = 'proposed' | 'approved';
 export type FinanceExclusionReason = 'maintenance' | 'data_fault';
@@ -33,17 +34,10 @@ function toRow(r: Record<string, unknown>): ExclusionRow {
 }
 
 export function createExclusionsRepository(client: ClickHouseClient) {
-  async function select(where: string, query_params: Record<string, unknown>): Promise<ExclusionRow[]> {
-    const rs = await client.query({
-      query: `SELECT ${COLS} FROM (SELECT * FROM exclusions ORDER BY updated_at DESC LIMIT 1 BY id) WHERE ${where} ORDER BY from_ts, id`,
-      query_params, format: 'JSONEachRow',
-    });
-    return (await rs.json<Record<string, unknown>>()).map(toRow);
-  }
+  const log = stateLog(client, 'exclusions', COLS, toRow);
+  const select = (where: string, params: Record<string, unknown>) => log.select(where, 'from_ts, id', params);
   return {
-    async insert(row: ExclusionRow): Promise<void> {
-      await client.insert({ table: 'exclusions', values: [row], format: 'JSONEachRow' });
-    },
+    insert: log.insert,
     async get(id: string): Promise<ExclusionRow | null> {
       return (await select('id = {id:String}', { id }))[0] ?? null;
     },
