@@ -5,6 +5,7 @@
 --    (ReplacingMergeTree by updated_at): the latest row of an id is its state; the audit log keeps the steps.
 --  statement_disputes: a member's (or finance's on its behalf) objection to a member-month statement within
 --    the policy's dispute window; open → upheld (recompute, new version) | rejected (with a note).
+-- `*_by` is the principal (token id, or cli:<name>: the four-eyes identity), `*_by_name` its name as shown.
 -- Cost: tiny tables (a few rows a month); kept ≥ 10 years like statements (no TTL).
 -- @replicated
 CREATE TABLE IF NOT EXISTS exclusions (
@@ -16,8 +17,10 @@ CREATE TABLE IF NOT EXISTS exclusions (
   note String,
   status LowCardinality(String),
   proposed_by String,
+  proposed_by_name String,
   proposed_at DateTime64(3, 'UTC'),
   approved_by String,
+  approved_by_name String,
   approved_at Nullable(DateTime64(3, 'UTC')),
   updated_at DateTime64(3, 'UTC')
 ) ENGINE = ReplacingMergeTree(updated_at) ORDER BY id;
@@ -31,10 +34,12 @@ CREATE TABLE IF NOT EXISTS statement_disputes (
   status LowCardinality(String),
   note String,
   raised_by String,
+  raised_by_name String,
   raised_role LowCardinality(String),
   raised_at DateTime64(3, 'UTC'),
   resolution_note String,
   resolved_by String,
+  resolved_by_name String,
   resolved_at Nullable(DateTime64(3, 'UTC')),
   new_version UInt32,
   updated_at DateTime64(3, 'UTC')

@@ -14,21 +14,23 @@ export interface ExclusionRow {
   note: string;
   status: ExclusionStatus;
   proposed_by: string;
+  proposed_by_name: string;
   proposed_at: number;
   approved_by: string;
+  approved_by_name: string;
   approved_at: number | null;
   updated_at: number;
 }
 
-const COLS = `id, asn, toUnixTimestamp64Milli(from_ts) AS from_ts, toUnixTimestamp64Milli(to_ts) AS to_ts, reason, note, status, proposed_by,
-  toUnixTimestamp64Milli(proposed_at) AS proposed_at, approved_by, if(isNull(approved_at), NULL, toUnixTimestamp64Milli(approved_at)) AS approved_at,
+const COLS = `id, asn, toUnixTimestamp64Milli(from_ts) AS from_ts, toUnixTimestamp64Milli(to_ts) AS to_ts, reason, note, status, proposed_by, proposed_by_name,
+  toUnixTimestamp64Milli(proposed_at) AS proposed_at, approved_by, approved_by_name, if(isNull(approved_at), NULL, toUnixTimestamp64Milli(approved_at)) AS approved_at,
   toUnixTimestamp64Milli(updated_at) AS updated_at`;
 
 function toRow(r: Record<string, unknown>): ExclusionRow {
   const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
     id: String(r.id), asn: n(r.asn), from_ts: Number(r.from_ts), to_ts: Number(r.to_ts), reason: r.reason as FinanceExclusionReason, note: String(r.note),
-    status: r.status as ExclusionStatus, proposed_by: String(r.proposed_by), proposed_at: Number(r.proposed_at), approved_by: String(r.approved_by),
+    status: r.status as ExclusionStatus, proposed_by: String(r.proposed_by), proposed_by_name: String(r.proposed_by_name), proposed_at: Number(r.proposed_at), approved_by: String(r.approved_by), approved_by_name: String(r.approved_by_name),
     approved_at: n(r.approved_at), updated_at: Number(r.updated_at),
   };
 }

@@ -22,22 +22,25 @@ export interface ExclusionView {
   note: string;
   status: ExclusionRow['status'];
   proposed_by: string;
+  proposed_by_name: string;
   proposed_at: string;
   approved_by: string | null;
+  approved_by_name: string | null;
   approved_at: string | null;
 }
 
 export function exclusionView(r: ExclusionRow): ExclusionView {
   return {
     id: r.id, asn: r.asn, from: new Date(r.from_ts).toISOString(), to: new Date(r.to_ts).toISOString(), reason: r.reason, note: r.note, status: r.status,
-    proposed_by: r.proposed_by, proposed_at: new Date(r.proposed_at).toISOString(), approved_by: r.approved_by || null,
+    proposed_by: r.proposed_by, proposed_by_name: r.proposed_by_name || r.proposed_by, proposed_at: new Date(r.proposed_at).toISOString(), approved_by: r.approved_by || null,
+    approved_by_name: r.approved_by ? r.approved_by_name || r.approved_by : null,
     approved_at: r.approved_at === null ? null : new Date(r.approved_at).toISOString(),
   };
 }
 
 export function createExclusionsService(repo: ExclusionsRepository, members: MembersService, timezone: string) {
   return {
-    async propose(input: { asn: number | null; from: string; to: string; reason: FinanceExclusionReason; note: string }, actor: string): Promise<ExclusionView> {
+    async propose(input: { asn: number | null; from: string; to: string; reason: FinanceExclusionReason; note: string }, actor: string, actorName = actor): Promise<ExclusionView> {
       const from = Date.parse(input.from);
       const to = Date.parse(input.to);
       if (!Number.isFinite(from) || !Number.isFinite(to)) throw new AppError('IXMETER_ERR_VALIDATION', `from and to must be ISO 8601 times, got ${JSON.stringify(input.from)} and ${JSON.stringify(input.to)}`);
@@ -50,19 +53,19 @@ export function createExclusionsService(repo: ExclusionsRepository, members: Mem
       const now = Date.now();
       const row: ExclusionRow = {
         id: `exc_${randomUUID()}`, asn: input.asn, from_ts: from, to_ts: to, reason: input.reason, note: input.note, status: 'proposed',
-        proposed_by: actor, proposed_at: now, approved_by: '', approved_at: null, updated_at: now,
+        proposed_by: actor, proposed_by_name: actorName, proposed_at: now, approved_by: '', approved_by_name: '', approved_at: null, updated_at: now,
       };
       await repo.insert(row);
       return exclusionView(row);
     },
 
-    async approve(id: string, actor: string): Promise<ExclusionView> {
+    async approve(id: string, actor: string, actorName = actor): Promise<ExclusionView> {
       const row = await repo.get(id);
       if (!row) throw new AppError('IXMETER_ERR_NOT_FOUND', `no exclusion ${id}`);
       if (row.status !== 'proposed') throw new AppError('IXMETER_ERR_CONFLICT', `exclusion ${id} is already ${row.status} (by ${row.approved_by})`);
       if (row.proposed_by === actor) throw new AppError('IXMETER_ERR_FOUR_EYES', `four-eyes rule: exclusion ${id} was proposed by ${actor}; another finance or admin principal must approve it`);
       const now = Date.now();
-      const next: ExclusionRow = { ...row, status: 'approved', approved_by: actor, approved_at: now, updated_at: Math.max(now, row.updated_at + 1) };
+      const next: ExclusionRow = { ...row, status: 'approved', approved_by: actor, approved_by_name: actorName, approved_at: now, updated_at: Math.max(now, row.updated_at + 1) };
       await repo.insert(next);
       return exclusionView(next);
     },

@@ -7,7 +7,7 @@ export const zh = {
   'dispute.open': '待处理', 'dispute.upheld': '异议成立', 'dispute.rejected': '驳回',
   'reason.maintenance': '计划维护', 'reason.data_fault': '数据故障',
   'basis.registered_ports': '登记端口所在交换机', 'basis.learned': '本月出现其源 MAC 的交换机', 'basis.any_exporter': '无登记端口、未学习到交换机：任一交换机在线即有效',
-  'corr.you': '您', 'corr.uphold': '异议成立（重新计算）', 'corr.reject': '驳回',
+  'corr.you': '您', 'corr.own': '本人提出，须他人批准', 'corr.uphold': '异议成立（重新计算）', 'corr.reject': '驳回',
   'corr.exclusions_title': '剔除时段（维护与数据故障）',
   'corr.exclusions_intro': '计划维护或数据故障时段可从结算中剔除。由一名财务或管理员提出，另一名批准（四眼原则）；批准后在下一次结算运行时生效，生成新版本，已批准的旧版本保持不变。',
   'corr.propose': '提出剔除', 'corr.propose_submit': '提交（待他人批准）', 'corr.proposed': '已提出 {id}，等待另一名财务或管理员批准。',
@@ -26,7 +26,9 @@ export const zh = {
   'corr.silent_caption': '静默交换机：这些时段计为缺失（不计为零流量），不参与总量、峰值和百分位计算',
   'corr.exporter': '交换机（导出器）', 'corr.silent_from': '静默开始', 'corr.silent_to': '静默结束', 'corr.more_intervals': '另有静默时段未列出，详见 CSV/XLSX 下载。',
   'corr.member_disputes': '{month} 的异议', 'corr.no_member_disputes': '本月没有异议。', 'corr.raise': '提出异议',
-  'corr.dispute_ph': '请说明对哪些数据有异议及理由', 'corr.window': '异议期：结算单发出后第 14 个工作日（含，按国家法定节假日安排）止；运营方在 1 个月内答复。',
+  'corr.dispute_ph': '请说明对哪些数据有异议及理由',
+  'corr.window_until': '异议期至 {day}（含，北京时间）：结算单发出后第 {n} 个工作日，按国家法定节假日安排计算；运营方在 1 个月内答复。',
+  'corr.window_closed': '本月结算单的异议期已于 {day} 结束。', 'corr.calendar_provisional': '（该年节假日安排尚未公布，按暂定日历计算）', 'corr.window': '异议期：结算单发出后第 14 个工作日（含，按国家法定节假日安排）止；运营方在 1 个月内答复。',
 };
 
 export const en = {
@@ -36,7 +38,7 @@ export const en = {
   'dispute.open': 'Open', 'dispute.upheld': 'Upheld', 'dispute.rejected': 'Rejected',
   'reason.maintenance': 'Maintenance', 'reason.data_fault': 'Data fault',
   'basis.registered_ports': 'exporters of its registered ports', 'basis.learned': 'exporters that saw its MACs this month', 'basis.any_exporter': 'no registered port, none learned: valid when any exporter was alive',
-  'corr.you': 'you', 'corr.uphold': 'Uphold (recompute)', 'corr.reject': 'Reject',
+  'corr.you': 'you', 'corr.own': 'yours: another user approves', 'corr.uphold': 'Uphold (recompute)', 'corr.reject': 'Reject',
   'corr.exclusions_title': 'Exclusions (maintenance and data faults)',
   'corr.exclusions_intro': 'Maintenance windows and data faults can be removed from statements. One finance or admin user proposes, another approves (four eyes); an approved exclusion takes effect at the next statement run as a new version; approved versions never change.',
   'corr.propose': 'Propose an exclusion', 'corr.propose_submit': 'Propose (someone else approves)', 'corr.proposed': 'Proposed {id}; another finance or admin user must approve it.',
@@ -55,5 +57,7 @@ export const en = {
   'corr.silent_caption': 'Silent exporters: these intervals are missing (not zero traffic) and are left out of totals, peaks and percentiles',
   'corr.exporter': 'Exporter', 'corr.silent_from': 'Silent from', 'corr.silent_to': 'Silent to', 'corr.more_intervals': 'More silent intervals are not listed here; see the CSV/XLSX download.',
   'corr.member_disputes': 'Disputes of {month}', 'corr.no_member_disputes': 'No disputes this month.', 'corr.raise': 'Raise a dispute',
-  'corr.dispute_ph': 'Which figures do you dispute, and why?', 'corr.window': 'Dispute window: until the 14th working day (Chinese public-holiday calendar) after the statement was issued; the operator answers within 1 month.',
+  'corr.dispute_ph': 'Which figures do you dispute, and why?',
+  'corr.window_until': 'Disputes accepted until the end of {day} (Beijing time): working day {n} after the statement was issued, on the Chinese public-holiday calendar; the operator answers within 1 month.',
+  'corr.window_closed': 'The dispute window of this statement closed at the end of {day}.', 'corr.calendar_provisional': '(that year\'s holiday notice is not published yet: provisional calendar)', 'corr.window': 'Dispute window: until the 14th working day (Chinese public-holiday calendar) after the statement was issued; the operator answers within 1 month.',
 };

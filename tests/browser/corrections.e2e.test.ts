@@ -138,6 +138,7 @@ describe.skipIf(!existsSync(CHROMIUM))('statement corrections in the console (ch
       await page.waitForSelector('[data-testid=coverage-card] [data-testid=silent-exporters]');
       expect(await page.textContent('[data-testid=missing-buckets]')).toBe('472');
       expect(await page.$$eval('[data-testid=silent-exporters] tbody tr', (r) => r.length)).toBe(2);
+      await page.waitForSelector('[data-testid=statement-disputes] [data-testid=window] >> text=/\\d{4}-\\d{2}-\\d{2}/'); // the window's last day
       await shot(page, `member-statement-coverage-${lang}`);
       await page.close();
     });

@@ -219,6 +219,8 @@ describe('disputes', () => {
     expect((await api('POST', `/members/${A2}/statements/${MONTH}/disputes`, 'fin1', { note: 'again' })).status).toBe(409);
     const blocked = await api('POST', `/members/${A2}/statements/${MONTH}/review`, 'fin1', { note: '' });
     expect([blocked.status, blocked.body.message]).toEqual([409, expect.stringMatching(/disputed/)]);
+    const withWindow = (await api('GET', `/disputes?asn=${A2}&month=${MONTH}`, 'member')).body;
+    expect(withWindow.window).toMatchObject({ working_days: 14, open: true, last_day: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
     const mine = (await api('GET', '/disputes', 'member')).body.disputes as Array<{ asn: number }>;
     expect(mine.length).toBeGreaterThan(0);
     expect(mine.every((x) => x.asn === A2)).toBe(true);

@@ -13,7 +13,8 @@ const Id = z.object({ id: z.string().regex(/^exc_[0-9a-f-]{36}$/, 'id must be an
 
 const View = z.object({
   id: z.string(), asn: z.number().nullable(), from: z.string(), to: z.string(), reason: z.enum(['maintenance', 'data_fault']), note: z.string(),
-  status: z.enum(['proposed', 'approved']), proposed_by: z.string(), proposed_at: z.string(), approved_by: z.string().nullable(), approved_at: z.string().nullable(),
+  status: z.enum(['proposed', 'approved']), proposed_by: z.string(), proposed_by_name: z.string(), proposed_at: z.string(), approved_by: z.string().nullable(),
+  approved_by_name: z.string().nullable(), approved_at: z.string().nullable(),
 });
 
 export function exclusionsRoutes(d: { exclusions: ExclusionsService; audit: AuditLog }): FastifyPluginAsyncZod {
@@ -30,7 +31,7 @@ export function exclusionsRoutes(d: { exclusions: ExclusionsService; audit: Audi
       },
     }, async (req) => {
       const p = requirePrincipal(req);
-      const v = await d.exclusions.propose(req.body, p.tokenId);
+      const v = await d.exclusions.propose(req.body, p.tokenId, p.name || p.tokenId);
       await d.audit.append({ actor: p.tokenId, role: p.role, action: 'exclusion.propose', object: v.id, outcome: 'ok', sourceIp: req.ip, details: { ...req.body } });
       return v;
     });
@@ -41,7 +42,7 @@ export function exclusionsRoutes(d: { exclusions: ExclusionsService; audit: Audi
     }, async (req) => {
       const p = requirePrincipal(req);
       try {
-        const v = await d.exclusions.approve(req.params.id, p.tokenId);
+        const v = await d.exclusions.approve(req.params.id, p.tokenId, p.name || p.tokenId);
         await d.audit.append({ actor: p.tokenId, role: p.role, action: 'exclusion.approve', object: v.id, outcome: 'ok', sourceIp: req.ip });
         return v;
       } catch (e) {

@@ -6,7 +6,7 @@ import { t } from '../i18n.js';
 import { useAsync, ErrorBox, Loading, Badge, Notice, Facts } from '../components.js';
 
 const canWrite = () => ['admin', 'finance'].includes(session.me()?.role);
-const who = (id) => (id === session.me()?.token_id ? t('corr.you') : id);
+const who = (id, name) => (id === session.me()?.token_id ? t('corr.you') : name || id);
 
 function useMonth() {
   const [month, setMonth] = useState(() => (/^\d{4}-\d{2}$/.test(queryParams().get('month') ?? '') ? queryParams().get('month') : previousMonth()));
@@ -72,10 +72,10 @@ export function ExclusionsPage() {
         <td>${x.asn === null ? html`<strong>${t('corr.fabric')}</strong>` : html`<${Link} href=${`/members/${x.asn}/statements`}>AS${x.asn}<//>`}</td>
         <td>${fmtTime(x.from)}</td><td>${fmtTime(x.to)}</td><td>${t(`reason.${x.reason}`)}</td><td>${x.note}</td>
         <td><${Badge} group="exclusion" value=${x.status} /></td>
-        <td>${who(x.proposed_by)}<br /><span class="muted small">${fmtTime(x.proposed_at)}</span></td>
-        <td>${x.approved_by ? html`${who(x.approved_by)}<br /><span class="muted small">${fmtTime(x.approved_at)}</span>` : '—'}</td>
+        <td>${who(x.proposed_by, x.proposed_by_name)}<br /><span class="muted small">${fmtTime(x.proposed_at)}</span></td>
+        <td>${x.approved_by ? html`${who(x.approved_by, x.approved_by_name)}<br /><span class="muted small">${fmtTime(x.approved_at)}</span>` : '—'}</td>
         ${write ? html`<td>${x.status === 'proposed' ? html`<button type="button" class="btn btn-small btn-primary" onClick=${() => approve(x)}
-          disabled=${x.proposed_by === session.me()?.token_id} title=${x.proposed_by === session.me()?.token_id ? t('corr.self') : ''}>${t('finance.action.approve')}</button>` : null}</td>` : null}
+          disabled=${x.proposed_by === session.me()?.token_id} title=${x.proposed_by === session.me()?.token_id ? t('corr.self') : ''}>${t('finance.action.approve')}</button>${x.proposed_by === session.me()?.token_id ? html`<br /><span class="muted small">${t('corr.own')}</span>` : null}` : null}</td>` : null}
       </tr>`)}</tbody></table></div>` : html`<${Notice}>${t('corr.no_exclusions', { month })}<//>`) : null}
   </section>`;
 }
@@ -101,10 +101,10 @@ function DisputeTable({ rows, resolve, onDone, testid }) {
       <th scope="col">${t('corr.dispute_note')}</th><th scope="col">${t('col.status')}</th><th scope="col">${t('corr.resolution')}</th></tr></thead>
     <tbody>${rows.map((d) => html`<tr data-id=${d.id}>
       <td><${Link} href=${`/members/${d.asn}/statements`}>AS${d.asn}<//></td><td class="nowrap">${d.month}</td><td>v${d.version}</td>
-      <td>${who(d.raised_by)} <span class="muted small">(${t(`role.${d.raised_role}`)})</span><br /><span class="muted small">${fmtTime(d.raised_at)}</span></td>
+      <td>${who(d.raised_by, d.raised_by_name)} <span class="muted small">(${t(`role.${d.raised_role}`)})</span><br /><span class="muted small">${fmtTime(d.raised_at)}</span></td>
       <td>${d.note}</td><td><${Badge} group="dispute" value=${d.status} /></td>
       <td>${d.status === 'open' ? (resolve ? html`<${ResolveForm} d=${d} onDone=${onDone} />` : t('corr.awaiting'))
-        : html`${d.resolution_note ?? ''}${d.new_version ? html`<br /><span class="muted small">${t('corr.new_version', { v: d.new_version })}</span>` : null}`}</td>
+        : html`${d.resolution_note ?? ''}${d.resolved_by ? html`<br /><span class="muted small">${who(d.resolved_by, d.resolved_by_name)} · ${fmtTime(d.resolved_at)}</span>` : null}${d.new_version ? html`<br /><span class="muted small">${t('corr.new_version', { v: d.new_version })}</span>` : null}`}</td>
     </tr>`)}</tbody></table>`;
 }
 
@@ -157,6 +157,7 @@ export function StatementDisputes({ asn, month, onChange }) {
   const mayRaise = role === 'member' || role === 'finance' || role === 'admin';
   const rows = res.data?.disputes ?? [];
   const open = rows.some((d) => d.status === 'open');
+  const w = res.data?.window;
   const raise = async (e) => {
     e.preventDefault();
     setError(null);
@@ -166,10 +167,11 @@ export function StatementDisputes({ asn, month, onChange }) {
     <h3>${t('corr.member_disputes', { month })}</h3>
     <${ErrorBox} error=${res.error} />
     ${rows.length ? html`<${DisputeTable} rows=${rows} resolve=${canWrite()} onDone=${() => { res.reload(); onChange?.(); }} testid="member-disputes" />` : html`<p class="muted">${t('corr.no_member_disputes')}</p>`}
-    ${mayRaise && !open ? html`<form class="form-inline" onSubmit=${raise}>
+    ${w && !w.open ? html`<p class="muted" data-testid="window-closed">${t('corr.window_closed', { day: w.last_day })}</p>` : null}
+    ${mayRaise && !open && (!w || w.open) ? html`<form class="form-inline" onSubmit=${raise}>
       <label class="wide">${t('corr.dispute_note')} <textarea name="note" rows="2" maxlength="4000" required value=${note} onInput=${(e) => setNote(e.currentTarget.value)} placeholder=${t('corr.dispute_ph')}></textarea></label>
       <button type="submit" class="btn" disabled=${!note.trim()}>${t('corr.raise')}</button>
-      <p class="muted small">${t('corr.window')}</p>
+      <p class="muted small" data-testid="window">${w ? t('corr.window_until', { day: w.last_day, n: w.working_days }) : t('corr.window')}${w?.calendar === 'provisional' ? ` ${t('corr.calendar_provisional')}` : ''}</p>
     </form>` : null}
     <${ErrorBox} error=${error} />
   </div>`;
