@@ -79,24 +79,33 @@ describe('core ports', () => {
   });
 });
 
+/** Two exporters, 64 × 64 MAC pairs over two 10-s windows; `each` sends what both see of pair (srcMac, dstMac). */
+function twoExporters(each: (send: (e: 'a' | 'b', f: Partial<FlowRecord>) => FlowRecord[], srcMac: number, dstMac: number, i: number) => void) {
+  const table = new ExporterStatsTable();
+  const g = new FlowGuard({}, table);
+  const s = { a: table.recordDatagram('192.0.2.1', 'sflow-v5', 1, 1), b: table.recordDatagram('192.0.2.2', 'sflow-v5', 1, 1) };
+  let now = 0;
+  const send = (e: 'a' | 'b', f: Partial<FlowRecord>) => {
+    const list = [flow({ protocol: 'sflow-v5', exporter: s[e].exporter, samplingRate: 1000, ...f })];
+    g.apply(list, s[e], now);
+    return list;
+  };
+  for (let t = 0; t < 2; t++) {
+    for (let i = 0; i < 4096; i++) {
+      now = 1000 + t * 11_000 + i;
+      each(send, 0x020000000000 + (i >> 6), 0x020000001000 + (i & 63), i);
+    }
+  }
+  return s;
+}
+
 describe('duplicate sampling (undeclared core ports)', () => {
   it('the same MAC pairs from two exporters within seconds at similar volumes are reported on both, with the likely core ifIndex', () => {
-    const table = new ExporterStatsTable();
-    const g = new FlowGuard({}, table);
-    const a = table.recordDatagram('192.0.2.1', 'sflow-v5', 1, 1);
-    const b = table.recordDatagram('192.0.2.2', 'sflow-v5', 1, 1);
-    // 64 × 64 MAC pairs → 1/64 sampled by hash; each frame seen by both exporters (edge port 3 on .1, core port 49 on .2).
-    for (let t = 0; t < 2; t++) {
-      for (let i = 0; i < 4096; i++) {
-        const srcMac = 0x020000000000 + (i >> 6), dstMac = 0x020000001000 + (i & 63);
-        const now = 1000 + t * 11_000 + i;
-        const fa = [flow({ protocol: 'sflow-v5', exporter: '192.0.2.1', inIf: 3, srcMac, dstMac, samplingRate: 1000 })];
-        const fb = [flow({ protocol: 'sflow-v5', exporter: '192.0.2.2', inIf: 49, srcMac, dstMac, samplingRate: 1000 })];
-        g.apply(fa, a, now);
-        g.apply(fb, b, now);
-        expect(fa).toHaveLength(1);
-      }
-    }
+    // 1/64 of the pairs are looked at (MAC hash); each frame seen by both exporters (edge port 3 on .1, core port 49 on .2).
+    const { a, b } = twoExporters((send, srcMac, dstMac) => {
+      expect(send('a', { inIf: 3, srcMac, dstMac })).toHaveLength(1);
+      send('b', { inIf: 49, srcMac, dstMac });
+    });
     expect(a.duplicateSampling).toMatchObject({ peer: '192.0.2.2', inIf: 3 });
     expect(b.duplicateSampling).toMatchObject({ peer: '192.0.2.1', inIf: 49 });
     expect(b.duplicateSampling!.pairs).toBeGreaterThanOrEqual(32);
@@ -105,18 +114,11 @@ describe('duplicate sampling (undeclared core ports)', () => {
   });
 
   it('pairs seen by one exporter only, or at very different volumes, are not reported', () => {
-    const table = new ExporterStatsTable();
-    const g = new FlowGuard({}, table);
-    const a = table.recordDatagram('192.0.2.1', 'sflow-v5', 1, 1);
-    const b = table.recordDatagram('192.0.2.2', 'sflow-v5', 1, 1);
-    for (let t = 0; t < 2; t++) {
-      for (let i = 0; i < 4096; i++) {
-        const srcMac = 0x020000000000 + (i >> 6), dstMac = 0x020000001000 + (i & 63), now = 1000 + t * 11_000 + i;
-        g.apply([flow({ protocol: 'sflow-v5', exporter: '192.0.2.1', srcMac, dstMac, samplingRate: 1000 })], a, now);
-        g.apply([flow({ protocol: 'sflow-v5', exporter: '192.0.2.2', srcMac, dstMac: dstMac + 64, samplingRate: 1000 })], b, now);
-        if (i % 64 === 0) g.apply([flow({ protocol: 'sflow-v5', exporter: '192.0.2.2', srcMac, dstMac, samplingRate: 10 })], b, now);
-      }
-    }
+    const { a, b } = twoExporters((send, srcMac, dstMac, i) => {
+      send('a', { srcMac, dstMac });
+      send('b', { srcMac, dstMac: dstMac + 64 });
+      if (i % 64 === 0) send('b', { srcMac, dstMac, samplingRate: 10 });
+    });
     expect(a.duplicateSampling).toBeUndefined();
     expect(b.duplicateSampling).toBeUndefined();
   });
