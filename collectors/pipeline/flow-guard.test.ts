@@ -1,6 +1,7 @@
 /** Nothing counted twice: both-directions exporters, declared core ports, the duplicate-sampling symptom; config parsing. */
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../decoders/types.js';
+import { loadConfig } from '../../src/config/load.js';
 import { canonicalExporter, parseCorePorts, parseDirectionRules } from '../../src/shared/exporter-rules.js';
 import { exporterProblems } from '../../src/exporters/exporters.service.js';
 import { ExporterStatsTable } from './exporter-stats.js';
@@ -73,9 +74,14 @@ describe('core ports', () => {
     expect(() => parseCorePorts('2001:db8::1:7')).toThrow(/'2001:db8::1:7' is not exporter:ifIndex .*\[2001:db8::1\]:7/);
     expect(() => parseCorePorts('192.0.2.1:0')).toThrow(/ifIndex in '192.0.2.1:0' must be/);
     expect(() => parseCorePorts('300.0.2.1:3')).toThrow(/invalid exporter address/);
-    expect(() => parseDirectionRules('192.0.2.0/24=egress')).toThrow(/mode 'egress' .* must be one of auto, ingress, all/);
+    expect(() => parseDirectionRules('192.0.2.0/24=egress')).toThrow(/mode 'egress' .* must be one of auto, ingress, all \(both = all\)/);
+    expect(parseDirectionRules('192.0.2.0/24=both')[0]!.mode).toBe('all');
     expect(() => parseDirectionRules('192.0.2.0=all')).toThrow(/is not CIDR=mode/);
     expect(canonicalExporter('2001:0DB8::0:1')).toBe('2001:db8::1');
+    // Validated by the config schema: the error names the key, the value and the expected form.
+    expect(() => loadConfig({ IXMETER_CORE_PORTS: '2001:db8::1:7' })).toThrow(/IXMETER_CORE_PORTS="2001:db8::1:7": '2001:db8::1:7' is not exporter:ifIndex/);
+    expect(() => loadConfig({ IXMETER_FLOW_DIRECTION_OVERRIDES: '10.0.0.0/8=egress' })).toThrow(/IXMETER_FLOW_DIRECTION_OVERRIDES="10.0.0.0\/8=egress": mode 'egress'/);
+    expect(loadConfig({ IXMETER_CORE_PORTS: '[2001:db8::1]:7', IXMETER_FLOW_DIRECTION_OVERRIDES: '10.0.0.0/8=ingress' }).IXMETER_CORE_PORTS).toBe('[2001:db8::1]:7');
   });
 });
 
