@@ -52,6 +52,13 @@ export class FlowDirectionFilter {
     return st;
   }
 
+  /** Restores a domain known to send both directions (exporter health carried over a restart), as last seen at `atMs`. */
+  prime(exporter: string, domain: number, atMs: number): void {
+    let byDomain = this.byExporter.get(exporter);
+    if (byDomain === undefined) this.byExporter.set(exporter, (byDomain = new Map()));
+    byDomain.set(domain, { lastIngressMs: atMs, lastEgressMs: atMs, both: true, forced: false, domain });
+  }
+
   /** After a datagram: which directions it carried. True when the exporter+domain now sends both (egress to drop). */
   update(st: DirectionState, ingress: boolean, egress: boolean, nowMs: number, modes?: { directionModes?: Record<string, 'both' | 'single'> }): boolean {
     if (st.forced) return true;

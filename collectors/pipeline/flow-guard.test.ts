@@ -34,6 +34,18 @@ describe('both directions', () => {
     expect(exporterProblems(s, 2000)[0]!.message).toMatch(/4 of 6 records \(66\.7 %\) ignored/);
   });
 
+  it('a verdict carried over a restart (seeded exporter health) drops egress copies from the first datagram', () => {
+    const before = new ExporterStatsTable();
+    const s0 = before.recordDatagram('192.0.2.1', 'ipfix', 1, 1000);
+    new FlowGuard({}, before).apply([flow({ direction: 0 }), flow({ direction: 1 })], s0, 1000);
+    const table = new ExporterStatsTable(before.snapshot());
+    const g = new FlowGuard({}, table);
+    const only = [flow({ direction: 1 })];
+    g.apply(only, table.recordDatagram('192.0.2.1', 'ipfix', 1, 5000), 5000);
+    expect(only).toHaveLength(0);
+    expect(table.byExporter.get('192.0.2.1')!.ignored).toEqual({ both_directions: 2 });
+  });
+
   it('egress-only exporters, other domains, sFlow and `all` overrides count everything; `ingress` forces it', () => {
     const table = new ExporterStatsTable();
     const g = new FlowGuard({ directionOverrides: '192.0.2.0/28=all,198.51.100.0/24=ingress' }, table);

@@ -28,6 +28,11 @@ export class FlowGuard {
 
   constructor(opts: FlowGuardOptions, private readonly table: ExporterStatsTable) {
     this.direction = new FlowDirectionFilter(opts.directionOverrides);
+    // Exporters seeded from before a restart keep their both-directions verdict (no egress copy slips in
+    // while the window refills).
+    for (const s of table.byExporter.values()) {
+      for (const [d, m] of Object.entries(s.directionModes ?? {})) if (m === 'both') this.direction.prime(s.exporter, Number(d), s.lastSeenMs);
+    }
     this.core = parseCorePorts(opts.corePorts);
     this.dup = opts.duplicateDetector === false ? null : new DuplicateSamplingDetector();
     this.onFindings = (list) => {
