@@ -8,7 +8,7 @@
 import type { FlowRecord } from '../decoders/types.js';
 
 export const DUP_WINDOW_MS = 10_000;
-const SAMPLE_MASK = 63; // 1 pair in 64 by MAC hash
+const SAMPLE_SHIFT = 26; // 1 pair in 64 by MAC hash (top 6 bits of a 32-bit mix are 0)
 const MAX_PAIRS = 4096;
 /** A pair is a duplicate when the smaller volume is at least this share of the larger. */
 const SIMILAR = 0.5;
@@ -25,9 +25,10 @@ export class DuplicateSamplingDetector {
   private pairs = new Map<string, Pair>();
   private windowStart = 0;
 
-  /** Looks at one kept flow (call for every flow; returns at once for 63 of 64 MAC pairs). */
+  /** Looks at one kept flow (call for every flow; returns at once for ≈ 63 of 64 MAC pairs). */
   observe(f: FlowRecord, nowMs: number, onFindings: (list: DuplicateFinding[]) => void): void {
-    if ((((f.srcMac ^ f.dstMac) >>> 0) & SAMPLE_MASK) !== 0 || f.srcMac === 0 || f.dstMac === 0) return;
+    // Low 32 bits of each MAC (ToInt32), mixed (murmur-style constants): MACs of one vendor differ in few bits.
+    if (Math.imul((f.srcMac | 0) ^ Math.imul(f.dstMac | 0, 0x9e3779b1), 0x85ebca6b) >>> SAMPLE_SHIFT !== 0 || f.srcMac === 0 || f.dstMac === 0) return;
     if (nowMs - this.windowStart >= DUP_WINDOW_MS) {
       const found = this.evaluate(nowMs);
       if (found.length) onFindings(found);

@@ -1,6 +1,7 @@
 /** Nothing counted twice: both-directions exporters, declared core ports, the duplicate-sampling symptom; config parsing. */
 import { describe, expect, it } from 'vitest';
 import type { FlowRecord } from '../decoders/types.js';
+import { loadConfig } from '../../src/config/load.js';
 import { canonicalExporter, parseCorePorts, parseDirectionRules } from '../../src/shared/exporter-rules.js';
 import { exporterProblems } from '../../src/exporters/exporters.service.js';
 import { ExporterStatsTable } from './exporter-stats.js';
@@ -31,6 +32,18 @@ describe('both directions', () => {
     s.flows = 6;
     expect(exporterProblems(s, 2000).map((p) => p.code)).toEqual(['BOTH_DIRECTIONS']);
     expect(exporterProblems(s, 2000)[0]!.message).toMatch(/4 of 6 records \(66\.7 %\) ignored/);
+  });
+
+  it('a verdict carried over a restart (seeded exporter health) drops egress copies from the first datagram', () => {
+    const before = new ExporterStatsTable();
+    const s0 = before.recordDatagram('192.0.2.1', 'ipfix', 1, 1000);
+    new FlowGuard({}, before).apply([flow({ direction: 0 }), flow({ direction: 1 })], s0, 1000);
+    const table = new ExporterStatsTable(before.snapshot());
+    const g = new FlowGuard({}, table);
+    const only = [flow({ direction: 1 })];
+    g.apply(only, table.recordDatagram('192.0.2.1', 'ipfix', 1, 5000), 5000);
+    expect(only).toHaveLength(0);
+    expect(table.byExporter.get('192.0.2.1')!.ignored).toEqual({ both_directions: 2 });
   });
 
   it('egress-only exporters, other domains, sFlow and `all` overrides count everything; `ingress` forces it', () => {
@@ -73,30 +86,44 @@ describe('core ports', () => {
     expect(() => parseCorePorts('2001:db8::1:7')).toThrow(/'2001:db8::1:7' is not exporter:ifIndex .*\[2001:db8::1\]:7/);
     expect(() => parseCorePorts('192.0.2.1:0')).toThrow(/ifIndex in '192.0.2.1:0' must be/);
     expect(() => parseCorePorts('300.0.2.1:3')).toThrow(/invalid exporter address/);
-    expect(() => parseDirectionRules('192.0.2.0/24=egress')).toThrow(/mode 'egress' .* must be one of auto, ingress, all/);
+    expect(() => parseDirectionRules('192.0.2.0/24=egress')).toThrow(/mode 'egress' .* must be one of auto, ingress, all \(both = all\)/);
+    expect(parseDirectionRules('192.0.2.0/24=both')[0]!.mode).toBe('all');
     expect(() => parseDirectionRules('192.0.2.0=all')).toThrow(/is not CIDR=mode/);
     expect(canonicalExporter('2001:0DB8::0:1')).toBe('2001:db8::1');
+    // Validated by the config schema: the error names the key, the value and the expected form.
+    expect(() => loadConfig({ IXMETER_CORE_PORTS: '2001:db8::1:7' })).toThrow(/IXMETER_CORE_PORTS="2001:db8::1:7": '2001:db8::1:7' is not exporter:ifIndex/);
+    expect(() => loadConfig({ IXMETER_FLOW_DIRECTION_OVERRIDES: '10.0.0.0/8=egress' })).toThrow(/IXMETER_FLOW_DIRECTION_OVERRIDES="10.0.0.0\/8=egress": mode 'egress'/);
+    expect(loadConfig({ IXMETER_CORE_PORTS: '[2001:db8::1]:7', IXMETER_FLOW_DIRECTION_OVERRIDES: '10.0.0.0/8=ingress' }).IXMETER_CORE_PORTS).toBe('[2001:db8::1]:7');
   });
 });
 
+/** Two exporters, 64 × 64 MAC pairs over two 10-s windows; `each` sends what both see of pair (srcMac, dstMac). */
+function twoExporters(each: (send: (e: 'a' | 'b', f: Partial<FlowRecord>) => FlowRecord[], srcMac: number, dstMac: number, i: number) => void) {
+  const table = new ExporterStatsTable();
+  const g = new FlowGuard({}, table);
+  const s = { a: table.recordDatagram('192.0.2.1', 'sflow-v5', 1, 1), b: table.recordDatagram('192.0.2.2', 'sflow-v5', 1, 1) };
+  let now = 0;
+  const send = (e: 'a' | 'b', f: Partial<FlowRecord>) => {
+    const list = [flow({ protocol: 'sflow-v5', exporter: s[e].exporter, samplingRate: 1000, ...f })];
+    g.apply(list, s[e], now);
+    return list;
+  };
+  for (let t = 0; t < 2; t++) {
+    for (let i = 0; i < 4096; i++) {
+      now = 1000 + t * 11_000 + i;
+      each(send, 0x020000000000 + (i >> 6), 0x020000001000 + (i & 63), i);
+    }
+  }
+  return s;
+}
+
 describe('duplicate sampling (undeclared core ports)', () => {
   it('the same MAC pairs from two exporters within seconds at similar volumes are reported on both, with the likely core ifIndex', () => {
-    const table = new ExporterStatsTable();
-    const g = new FlowGuard({}, table);
-    const a = table.recordDatagram('192.0.2.1', 'sflow-v5', 1, 1);
-    const b = table.recordDatagram('192.0.2.2', 'sflow-v5', 1, 1);
-    // 64 × 64 MAC pairs → 1/64 sampled by hash; each frame seen by both exporters (edge port 3 on .1, core port 49 on .2).
-    for (let t = 0; t < 2; t++) {
-      for (let i = 0; i < 4096; i++) {
-        const srcMac = 0x020000000000 + (i >> 6), dstMac = 0x020000001000 + (i & 63);
-        const now = 1000 + t * 11_000 + i;
-        const fa = [flow({ protocol: 'sflow-v5', exporter: '192.0.2.1', inIf: 3, srcMac, dstMac, samplingRate: 1000 })];
-        const fb = [flow({ protocol: 'sflow-v5', exporter: '192.0.2.2', inIf: 49, srcMac, dstMac, samplingRate: 1000 })];
-        g.apply(fa, a, now);
-        g.apply(fb, b, now);
-        expect(fa).toHaveLength(1);
-      }
-    }
+    // 1/64 of the pairs are looked at (MAC hash); each frame seen by both exporters (edge port 3 on .1, core port 49 on .2).
+    const { a, b } = twoExporters((send, srcMac, dstMac) => {
+      expect(send('a', { inIf: 3, srcMac, dstMac })).toHaveLength(1);
+      send('b', { inIf: 49, srcMac, dstMac });
+    });
     expect(a.duplicateSampling).toMatchObject({ peer: '192.0.2.2', inIf: 3 });
     expect(b.duplicateSampling).toMatchObject({ peer: '192.0.2.1', inIf: 49 });
     expect(b.duplicateSampling!.pairs).toBeGreaterThanOrEqual(32);
@@ -105,18 +132,11 @@ describe('duplicate sampling (undeclared core ports)', () => {
   });
 
   it('pairs seen by one exporter only, or at very different volumes, are not reported', () => {
-    const table = new ExporterStatsTable();
-    const g = new FlowGuard({}, table);
-    const a = table.recordDatagram('192.0.2.1', 'sflow-v5', 1, 1);
-    const b = table.recordDatagram('192.0.2.2', 'sflow-v5', 1, 1);
-    for (let t = 0; t < 2; t++) {
-      for (let i = 0; i < 4096; i++) {
-        const srcMac = 0x020000000000 + (i >> 6), dstMac = 0x020000001000 + (i & 63), now = 1000 + t * 11_000 + i;
-        g.apply([flow({ protocol: 'sflow-v5', exporter: '192.0.2.1', srcMac, dstMac, samplingRate: 1000 })], a, now);
-        g.apply([flow({ protocol: 'sflow-v5', exporter: '192.0.2.2', srcMac, dstMac: dstMac + 64, samplingRate: 1000 })], b, now);
-        if (i % 64 === 0) g.apply([flow({ protocol: 'sflow-v5', exporter: '192.0.2.2', srcMac, dstMac, samplingRate: 10 })], b, now);
-      }
-    }
+    const { a, b } = twoExporters((send, srcMac, dstMac, i) => {
+      send('a', { srcMac, dstMac });
+      send('b', { srcMac, dstMac: dstMac + 64 });
+      if (i % 64 === 0) send('b', { srcMac, dstMac, samplingRate: 10 });
+    });
     expect(a.duplicateSampling).toBeUndefined();
     expect(b.duplicateSampling).toBeUndefined();
   });

@@ -28,6 +28,11 @@ export class FlowGuard {
 
   constructor(opts: FlowGuardOptions, private readonly table: ExporterStatsTable) {
     this.direction = new FlowDirectionFilter(opts.directionOverrides);
+    // Exporters seeded from before a restart keep their both-directions verdict (no egress copy slips in
+    // while the window refills).
+    for (const s of table.byExporter.values()) {
+      for (const [d, m] of Object.entries(s.directionModes ?? {})) if (m === 'both') this.direction.prime(s.exporter, Number(d), s.lastSeenMs);
+    }
     this.core = parseCorePorts(opts.corePorts);
     this.dup = opts.duplicateDetector === false ? null : new DuplicateSamplingDetector();
     this.onFindings = (list) => {
@@ -38,22 +43,34 @@ export class FlowGuard {
     };
   }
 
-  /** Removes the records of one datagram (exporter `s`) that are not member traffic, in place; counts them. */
+  /**
+   * Removes the records of one datagram (exporter `s`) that are not member traffic, in place; counts them.
+   * One pass: egress copies are dropped as they come when the exporter+domain was already known to send
+   * both directions; a datagram that reveals it (the first) gets a second pass.
+   */
   apply(flows: FlowRecord[], s: ExporterStats, nowMs: number): void {
     const n = flows.length;
     if (n === 0) return;
-    const dropEgress = this.direction.dropEgress(flows, flows[0]!.exporter, nowMs, (domain, both) => {
-      (s.directionModes ??= {})[String(domain)] = both ? 'both' : 'single';
-    });
-    const core = this.core.size ? this.core.get(flows[0]!.exporter) : undefined;
-    let j = 0, egress = 0, corePort = 0;
+    const f0 = flows[0]!;
+    const dir = this.direction.stateFor(f0, f0.exporter);
+    const wasBoth = dir !== null && dir.both;
+    const core = this.core.size ? this.core.get(f0.exporter) : undefined;
+    const dup = this.dup;
+    let j = 0, egress = 0, corePort = 0, sawIn = false, sawOut = false;
     for (let i = 0; i < n; i++) {
       const f = flows[i]!;
-      if (dropEgress && f.direction === 1) { egress++; continue; }
+      const d = f.direction;
+      if (d === 0) sawIn = true;
+      else if (d === 1) { sawOut = true; if (wasBoth) { egress++; continue; } }
       if (core !== undefined && core.has(f.inIf)) { corePort++; continue; }
-      if (this.dup !== null) this.dup.observe(f, nowMs, this.onFindings);
+      if (dup !== null) dup.observe(f, nowMs, this.onFindings);
       if (j !== i) flows[j] = f;
       j++;
+    }
+    if (dir !== null && (sawIn || sawOut) && this.direction.update(dir, sawIn, sawOut, nowMs, s) && !wasBoth && sawOut) {
+      let k = 0;
+      for (let i = 0; i < j; i++) { const f = flows[i]!; if (f.direction === 1) egress++; else flows[k++] = f; }
+      j = k;
     }
     if (j === n) return;
     flows.length = j;

@@ -2,7 +2,7 @@
  * Per-exporter settings of the "nothing counted twice" checks (config validation and collectors):
  *  - IXMETER_FLOW_DIRECTION_OVERRIDES "CIDR=mode,…" with mode `auto` (default: decide from what the
  *    exporter sends), `ingress` (it exports every frame as ingress and egress: count ingress records only),
- *    `all` (its directions are different traffic: count every record). Longest prefix wins.
+ *    `all` (alias `both`: its directions are different traffic, count records of both directions). Longest prefix wins.
  *  - IXMETER_CORE_PORTS "exporter:ifIndex,…": inter-switch (core/trunk) ports whose samples are not member
  *    traffic. IPv6 exporters in brackets: `[2001:db8::1]:7`.
  */
@@ -22,10 +22,11 @@ export function parseDirectionRules(spec: string | undefined, key = 'IXMETER_FLO
     const family: DirectionRule['family'] | null = isIPv4(addr) ? 'ipv4' : isIPv6(addr) ? 'ipv6' : null;
     const prefix = Number(len);
     if (!family || prefix > (family === 'ipv4' ? 32 : 128)) throw new Error(`${key}: '${part.trim()}' has an invalid prefix`);
-    if (!MODES.includes(mode as DirectionMode)) throw new Error(`${key}: mode '${mode}' in '${part.trim()}' must be one of ${MODES.join(', ')}`);
+    const m2 = mode === 'both' ? 'all' : mode;
+    if (!MODES.includes(m2 as DirectionMode)) throw new Error(`${key}: mode '${mode}' in '${part.trim()}' must be one of ${MODES.join(', ')} (both = all)`);
     const list = new BlockList();
     list.addSubnet(addr, prefix, family);
-    return { prefix, family, list, mode: mode as DirectionMode, text: part.trim() } satisfies DirectionRule;
+    return { prefix, family, list, mode: m2 as DirectionMode, text: part.trim() } satisfies DirectionRule;
   }).sort((a, b) => b.prefix - a.prefix);
 }
 

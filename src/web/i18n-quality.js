@@ -1,6 +1,11 @@
 // Console texts of one area (zh-CN default, en), merged into i18n.js's dictionaries. Keys are unique across areas.
-// Data quality and statement corrections (issue 13): coverage, exclusions, disputes.
+// Data quality (issue 13): exporter problems, statement coverage, exclusions, disputes.
 export const zh = {
+  // Exporter problem codes (GET /exporters problems[].code); the message after them comes from the server.
+  'quality.problem.SILENT': '无数据', 'quality.problem.BOTH_DIRECTIONS': '双方向导出（出方向副本不计）',
+  'quality.problem.DUPLICATE_SAMPLING': '疑似重复抽样（核心端口未声明）', 'quality.problem.SAMPLING_UNKNOWN': '抽样比未知',
+  'quality.problem.DECODE_ERRORS': '解码错误', 'quality.problem.SEQUENCE_GAPS': '序列号缺口',
+  // Statement coverage, exclusions and disputes.
   'nav.exclusions': '剔除时段', 'nav.disputes': '异议处理',
   'status.disputed': '有异议',
   'exclusion.proposed': '待批准', 'exclusion.approved': '已批准',
@@ -32,6 +37,9 @@ export const zh = {
 };
 
 export const en = {
+  'quality.problem.SILENT': 'Silent', 'quality.problem.BOTH_DIRECTIONS': 'Both directions exported (egress copies not counted)',
+  'quality.problem.DUPLICATE_SAMPLING': 'Likely sampled twice (undeclared core port)', 'quality.problem.SAMPLING_UNKNOWN': 'Sampling rate unknown',
+  'quality.problem.DECODE_ERRORS': 'Decode errors', 'quality.problem.SEQUENCE_GAPS': 'Sequence gaps',
   'nav.exclusions': 'Exclusions', 'nav.disputes': 'Disputes',
   'status.disputed': 'Disputed',
   'exclusion.proposed': 'Awaiting approval', 'exclusion.approved': 'Approved',

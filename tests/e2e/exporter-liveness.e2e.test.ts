@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ipfixPacket, templateSet, type FieldSpec } from '../../collectors/decoders/netflow/testing/encode.js';
 import { counterSample, datagram, ethernet, flowSample, genericCounters, ipv4, rawHeader, udp } from '../../collectors/decoders/sflow/testing/encode.js';
+import { createExporterActivityRepository } from '../../src/exporters/exporter-activity.repository.js';
 import { tempDir } from '../helpers/env.js';
 import { queryOne, sendDatagrams, startTestService, waitFor, type TestService } from '../helpers/in-process.js';
 
@@ -43,6 +44,16 @@ describe('exporter liveness and sFlow identity', () => {
     expect(await activity()).toEqual([
       { e: '::ffff:10.9.9.1', n: '2' }, { e: '::ffff:10.9.9.2', n: '2' }, { e: '::ffff:127.0.0.21', n: '1' },
     ]);
+    // The repository the coverage computation reads: exporters named as flows_raw/exporter stats name them.
+    const repo = createExporterActivityRepository(t.svc.storage.client);
+    const from = Date.now() - 3600_000, to = Date.now() + 600_000;
+    const alive = await repo.alive(from, to);
+    const byExporter: Record<string, number> = {};
+    for (const r of alive) byExporter[r.exporter] = (byExporter[r.exporter] ?? 0) + r.datagrams; // a bucket boundary may split them
+    expect(byExporter).toEqual({ '10.9.9.1': 2, '10.9.9.2': 2, '127.0.0.21': 1 });
+    expect(alive.every((r) => r.bucketMs % 300_000 === 0 && r.bucketMs <= Date.now())).toBe(true);
+    expect([...new Set((await repo.alive(from, to, ['10.9.9.2'])).map((r) => r.exporter))]).toEqual(['10.9.9.2']);
+    expect([...(await repo.lastAlive(from)).keys()].sort()).toEqual(['10.9.9.1', '10.9.9.2', '127.0.0.21']);
     const f = await queryOne<{ n: string; e: string; dom: number }>(t.svc, "SELECT toString(count()) AS n, IPv6NumToString(any(exporter)) AS e, any(observation_domain) AS dom FROM flows_raw WHERE exporter != toIPv6('::ffff:127.0.0.21')");
     expect(f).toMatchObject({ n: '3', e: '::ffff:10.9.9.2' });
     const c = await queryOne<{ n: string }>(t.svc, "SELECT toString(count()) AS n FROM interface_counters_raw WHERE exporter = toIPv6('10.9.9.1') AND agent = toIPv6('10.9.9.1')");
