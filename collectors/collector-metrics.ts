@@ -18,6 +18,7 @@ export function createCollectorMetrics(registry: Registry) {
     lostSamples: new Counter({ name: 'ixmeter_collector_lost_samples_total', help: 'Records/samples missing by sequence (IPFIX, v5, sFlow)', labelNames: ['exporter'] as const, registers: r }),
     agentDrops: new Counter({ name: 'ixmeter_collector_agent_drops_total', help: 'Samples the sFlow agent itself dropped (drops field)', labelNames: ['exporter'] as const, registers: r }),
     unknownSampling: new Counter({ name: 'ixmeter_collector_unknown_sampling_flows_total', help: 'Flows stored with rate 1 because no sampling rate was known (exporter misconfigured)', labelNames: ['exporter'] as const, registers: r }),
+    ignoredRecords: new Counter({ name: 'ixmeter_collector_ignored_records_total', help: 'Records received but not counted as member traffic, by exporter and reason (both_directions: the egress copy of ingress-exported traffic; core_port: sampled on a declared inter-switch port)', labelNames: ['exporter', 'reason'] as const, registers: r }),
     lastSeen: new Gauge({ name: 'ixmeter_collector_exporter_last_seen_seconds', help: 'Unix time of the last datagram per exporter', labelNames: ['exporter'] as const, registers: r }),
     templates: new Gauge({ name: 'ixmeter_collector_templates', help: 'NetFlow v9/IPFIX templates known per exporter', labelNames: ['exporter'] as const, registers: r }),
     kernelDrops: new Gauge({ name: 'ixmeter_collector_kernel_drops', help: 'Datagrams dropped by the kernel on a collector socket (/proc/net/udp drops)', labelNames: ['port'] as const, registers: r }),
@@ -35,10 +36,11 @@ export function createCollectorMetrics(registry: Registry) {
     writerDegraded: new Gauge({ name: 'ixmeter_writer_degraded', help: '1 while ClickHouse inserts fail and batches go to the spool', registers: r }),
   };
   const seen = new Map<string, number>();
+  let priming = false;
 
   function advance(counter: Counter<string>, key: string, labels: Record<string, string>, total: number): void {
     const prev = seen.get(key) ?? 0;
-    if (total > prev) counter.inc(labels, total - prev);
+    if (total > prev && !priming) counter.inc(labels, total - prev);
     seen.set(key, total);
   }
 
@@ -65,7 +67,13 @@ export function createCollectorMetrics(registry: Registry) {
         advance(m.unknownSampling, `us|${e}`, { exporter: e }, s.unknownSamplingFlows);
         m.lastSeen.set({ exporter: e }, Math.floor(s.lastSeenMs / 1000));
         m.templates.set({ exporter: e }, templates[e] ?? 0);
+        for (const [reason, n] of Object.entries(s.ignored ?? {})) advance(m.ignoredRecords, `ir|${e}|${reason}`, { exporter: e, reason }, n);
       }
+    },
+    /** Counters carried over a restart (exporter_status seed): the baseline, not new increments. */
+    primeExporterStats(list: ExporterStats[]): void {
+      priming = true;
+      try { this.applyExporterStats(list, {}); } finally { priming = false; }
     },
   };
 }

@@ -37,7 +37,7 @@ export interface CollectorHandle {
 }
 
 /** Stable per data directory, so exporter status rows of a restarted collector replace its old ones. */
-function collectorId(dataDir: string): string {
+export function collectorId(dataDir: string): string {
   const file = join(dataDir, 'collector', 'id');
   try {
     const id = readFileSync(file, 'utf8').trim();
@@ -62,6 +62,8 @@ export interface CollectorHooks {
   onAlerts?: (candidates: AlertCandidate[]) => void;
   /** Detector settings input (validated); null disables the fast path. */
   security?: unknown;
+  /** Exporter counters this collector stored before (exporter_status): health and last-seen survive a restart. */
+  seedStats?: ExporterStats[];
 }
 
 export async function startCollector(config: Config, log: Logger, metrics: CollectorMetrics, sink: BatchSink, assignments: AssignmentInterval[] = [], hooks: CollectorHooks = {}): Promise<CollectorHandle> {
@@ -92,9 +94,14 @@ export async function startCollector(config: Config, log: Logger, metrics: Colle
     assignments,
     security: hooks.security ?? null,
     ring,
+    flowDirectionOverrides: config.IXMETER_FLOW_DIRECTION_OVERRIDES,
+    corePorts: config.IXMETER_CORE_PORTS,
+    activityFlushMs: Math.min(5000, Math.max(1000, config.IXMETER_FLUSH_INTERVAL_MS)),
+    seedStats: hooks.seedStats ?? [],
   };
   let listeners: ListenerState[] = [];
-  let last: { stats: ExporterStats[]; templates: Record<string, number>; atMs: number } = { stats: [], templates: {}, atMs: 0 };
+  let last: { stats: ExporterStats[]; templates: Record<string, number>; atMs: number } = { stats: hooks.seedStats ?? [], templates: {}, atMs: 0 };
+  if (hooks.seedStats?.length) metrics.primeExporterStats(hooks.seedStats);
   let stopping = false;
   const crashed = { socket: false, decode: false };
   let onClosed: (() => void) | null = null;

@@ -14,7 +14,8 @@ import { readSecuritySettings } from '../src/alerts/security-settings.js';
 import type { AlertCandidate } from '../src/security/types.js';
 import type { Logger } from '../src/shared/logger.js';
 import { createCollectorMetrics } from './collector-metrics.js';
-import { startCollector, type CollectorHandle } from './collector.js';
+import { collectorId, startCollector, type CollectorHandle } from './collector.js';
+import { loadStoredExporterStats } from './exporter-seed.js';
 import { createBatchWriter, type BatchWriter, type WriterEvent } from './pipeline/writer.js';
 import { clickHouseInsert } from './pipeline/insert.js';
 
@@ -52,7 +53,9 @@ export async function startCollectorPart(config: Config, log: Logger, registry: 
   const members = createMembersRepository(client);
   const loadAssignments = async (): Promise<AssignmentInterval[]> =>
     (await members.assignments(Date.now() - 24 * 3600_000)).map((a) => ({ kind: a.kind, key: a.key, asn: a.asn, fromMs: a.valid_from, toMs: a.valid_to }));
-  const collector = await startCollector(config, log, metrics, writer, await loadAssignments(), { security: loadSecuritySettings(config), onAlerts });
+  const repo = createExportersRepository(client);
+  const seedStats = await loadStoredExporterStats(repo, collectorId(config.dataDir), log);
+  const collector = await startCollector(config, log, metrics, writer, await loadAssignments(), { security: loadSecuritySettings(config), onAlerts, seedStats });
   let fingerprint = await members.assignmentsFingerprint();
   async function reloadAssignments(): Promise<void> {
     fingerprint = await members.assignmentsFingerprint();
@@ -63,7 +66,6 @@ export async function startCollectorPart(config: Config, log: Logger, registry: 
     void members.assignmentsFingerprint().then((f) => (f !== fingerprint ? reloadAssignments() : undefined)).catch((err) => log.warn({ err }, 'attribution keys reload failed'));
   }, 15_000);
   pollTimer.unref();
-  const repo = createExportersRepository(client);
 
   async function snapshot(): Promise<void> {
     const { stats, templates, atMs } = collector.exporters();

@@ -106,7 +106,8 @@ export type DecodeErrorReason =
   | 'pending_expired'      // pending data dropped after the hold time
   | 'pending_overflow'     // pending data dropped because the hold buffer is full
   | 'enterprise_field'     // IPFIX enterprise-specific IE skipped (counted, not an error of the datagram)
-  | 'unknown_sample'       // sFlow sample/record format not decoded (skipped by its length)
+  | 'unknown_sample'       // sFlow sample format (or enterprise) not decoded: the sample is skipped by its length
+  | 'unknown_record'       // sFlow flow/counter record format not decoded inside a known sample (skipped by its length)
   | 'bad_header'           // raw packet header could not be parsed (record kept with what was parsed)
   | 'bad_address';         // unsupported agent/exporter address type
 

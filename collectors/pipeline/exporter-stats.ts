@@ -16,12 +16,23 @@ function fresh(exporter: string, now: number): ExporterStats {
   return {
     exporter, firstSeenMs: now, lastSeenMs: now, datagrams: 0, bytes: 0, datagramsByProtocol: {}, flows: 0, counterSamples: 0, errors: {},
     lostDatagrams: 0, lostSamples: 0, agentDrops: 0, pendingHeld: 0, templatesLearned: 0, templatesWithdrawn: 0,
-    unknownSamplingFlows: 0, samplingRates: {}, samplingSources: {},
+    unknownSamplingFlows: 0, samplingRates: {}, samplingSources: {}, ignored: {}, lastGapFromMs: 0, lastGapToMs: 0,
   };
 }
 
+/** A quiet spell at least this long is remembered (lastGapFromMs/lastGapToMs: EXPORTER_SILENT's end time). */
+export const GAP_MIN_MS = 60_000;
+
 export class ExporterStatsTable {
   readonly byExporter = new Map<string, ExporterStats>();
+
+  /** `seed`: the counters stored before a restart (exporter_status), so health and last-seen times carry on. */
+  constructor(seed: readonly ExporterStats[] = []) {
+    for (const e of seed) {
+      if (typeof e?.exporter !== 'string' || this.byExporter.size >= MAX_EXPORTERS) continue;
+      this.byExporter.set(e.exporter, { ...fresh(e.exporter, e.firstSeenMs), ...structuredClone(e) });
+    }
+  }
 
   get(exporter: string, now: number): ExporterStats {
     let s = this.byExporter.get(exporter);
@@ -33,8 +44,11 @@ export class ExporterStatsTable {
     return s;
   }
 
-  recordDatagram(exporter: string, protocol: FlowProtocol | null, bytes: number, now: number): ExporterStats {
+  /** `source`: the UDP source address when it differs from the identity (sFlow agent behind NAT/relay). */
+  recordDatagram(exporter: string, protocol: FlowProtocol | null, bytes: number, now: number, source?: string): ExporterStats {
     const s = this.get(exporter, now);
+    if (now - s.lastSeenMs >= GAP_MIN_MS) { s.lastGapFromMs = s.lastSeenMs; s.lastGapToMs = now; }
+    if (source !== undefined && source !== exporter && s.udpSource !== source) s.udpSource = source;
     s.lastSeenMs = now;
     s.datagrams++;
     s.bytes += bytes;
@@ -76,6 +90,12 @@ export class ExporterStatsTable {
   recordErrors(exporter: string, reason: string, n: number, now: number): void {
     const s = this.get(exporter, now);
     s.errors[reason] = (s.errors[reason] ?? 0) + n;
+  }
+
+  /** Records received but not counted as member traffic (`both_directions`, `core_port`): stored nowhere, counted here. */
+  recordIgnored(s: ExporterStats, reason: string, n: number): void {
+    const m = (s.ignored ??= {});
+    m[reason] = (m[reason] ?? 0) + n;
   }
 
   snapshot(): ExporterStats[] {

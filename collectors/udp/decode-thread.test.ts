@@ -31,8 +31,13 @@ describe('decode thread', () => {
       const rows = out.reduce((s, m) => s + (m.type === 'batch' && m.batch.table === 'flows_raw' ? m.batch.rows : 0), 0);
       expect(rows).toBe(80); // 8 flow samples per datagram
       const stats = out.filter((m) => m.type === 'stats').at(-1);
-      const e = stats?.type === 'stats' ? stats.exporters.find((x) => x.exporter === '192.0.2.7') : undefined;
-      expect(e).toMatchObject({ datagrams: 10, flows: 80, errors: { queue_full: 42 } });
+      // sFlow: the exporter is the agent in the datagram (10.255.0.1), not its UDP source; datagrams dropped
+      // before decoding are booked under the UDP source (their agent is inside them).
+      const find = (a: string) => (stats?.type === 'stats' ? stats.exporters.find((x) => x.exporter === a) : undefined);
+      expect(find('10.255.0.1')).toMatchObject({ datagrams: 10, flows: 80, udpSource: '192.0.2.7' });
+      expect(find('192.0.2.7')).toMatchObject({ datagrams: 0, errors: { queue_full: 42 } });
+      const activity = out.flatMap((m) => (m.type === 'batch' && m.batch.table === 'exporter_activity_5m' ? String(m.batch.body).split('\n').map((l) => JSON.parse(l) as unknown[]) : []));
+      expect(activity.map((r) => [r[1], r[2]])).toEqual([['10.255.0.1', 10]]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

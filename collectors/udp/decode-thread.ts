@@ -7,6 +7,9 @@
 import { decodeDatagram, describeDecoderState, expireDecoderState, sniffProtocol, type DecoderState } from '../decoders/decode.js';
 import { createSamplingPolicy } from '../sampling-policy.js';
 import { ExporterStatsTable } from '../pipeline/exporter-stats.js';
+import { ExporterActivity } from '../pipeline/exporter-activity.js';
+import { exporterIdentity } from '../pipeline/exporter-identity.js';
+import { FlowGuard } from '../pipeline/flow-guard.js';
 import { counterRow } from '../pipeline/rows.js';
 import { RowBinaryWriter } from '../pipeline/rowbinary.js';
 import { Attributor, type AssignmentInterval } from '../pipeline/attribution.js';
@@ -36,7 +39,9 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
   if (loaded.error) post({ type: 'log', level: 'warn', msg: loaded.error });
   if (loaded.restored) post({ type: 'log', level: 'info', msg: 'decoder state restored (templates, samplers, sequences)', data: { path: opts.statePath } });
   const sampling = createSamplingPolicy(opts.samplingOverrides, opts.samplingDefaults);
-  const stats = new ExporterStatsTable();
+  const stats = new ExporterStatsTable(opts.seedStats);
+  const activity = new ExporterActivity();
+  const guard = new FlowGuard({ directionOverrides: opts.flowDirectionOverrides, corePorts: opts.corePorts }, stats);
   const ring = new RingReader(opts.ring);
   /** Exporter address by ring id (announced by the socket thread before first use). */
   const exporters: string[] = [];
@@ -44,6 +49,9 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
   const flows = new RowBinaryWriter();
   let counters: string[] = [];
   let batchSeq = 0;
+  // Batch ids are ClickHouse deduplication tokens: unique per thread start, or a restarted collector's
+  // first batches (same collector id, seq from 0) would be dropped as duplicates of the previous run's.
+  const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36).padStart(2, '0')}`;
   let stopping = false;
   let pumping: Promise<void> = Promise.resolve();
   let attributor = new Attributor(opts.assignments);
@@ -53,18 +61,28 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
     if (flows.rows) {
       const rows = flows.rows;
       const body = flows.take();
-      post({ type: 'batch', batch: { id: `${opts.collectorId}-${batchSeq++}`, table: 'flows_raw', format: 'RowBinary', body, rows } }, [body.buffer as ArrayBuffer]);
+      post({ type: 'batch', batch: { id: `${opts.collectorId}-${runId}-${batchSeq++}`, table: 'flows_raw', format: 'RowBinary', body, rows } }, [body.buffer as ArrayBuffer]);
     }
     if (counters.length) {
-      post({ type: 'batch', batch: { id: `${opts.collectorId}-${batchSeq++}`, table: 'interface_counters_raw', format: 'JSONCompactEachRow', body: counters.join('\n'), rows: counters.length } });
+      post({ type: 'batch', batch: { id: `${opts.collectorId}-${runId}-${batchSeq++}`, table: 'interface_counters_raw', format: 'JSONCompactEachRow', body: counters.join('\n'), rows: counters.length } });
       counters = [];
     }
   }
 
-  function onDatagram(exporter: string, port: number, now: number, payload: Uint8Array): void {
-    const s = stats.recordDatagram(exporter, sniffProtocol(payload), payload.length, now);
+  function flushActivity(): void {
+    if (!activity.size) return;
+    const rows = activity.take();
+    post({ type: 'batch', batch: { id: `${opts.collectorId}-${runId}-${batchSeq++}`, table: 'exporter_activity_5m', format: 'JSONCompactEachRow', body: rows.join('\n'), rows: rows.length } });
+  }
+
+  function onDatagram(source: string, port: number, now: number, payload: Uint8Array): void {
+    const proto = sniffProtocol(payload);
+    const exporter = exporterIdentity(source, proto, payload);
+    const s = stats.recordDatagram(exporter, proto, payload.length, now, source);
+    if (proto !== null && s.exporter === exporter) activity.count(exporter, now);
     const res = decodeDatagram({ receivedAtMs: now, exporter, exporterPort: port, payload }, state, sampling);
     stats.recordResult(s, res);
+    guard.apply(res.flows, s, now);
     for (const f of res.flows) {
       attributor.attribute(f);
       flows.flowRow(f);
@@ -139,6 +157,7 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
         for (const [reason, n] of Object.entries(exp.errors)) if (n) stats.recordErrors('pending', reason, n, Date.now());
       }, 1000));
       timers.push(setInterval(postStats, opts.statsIntervalMs));
+      timers.push(setInterval(flushActivity, opts.activityFlushMs ?? 5000));
       if (engine) {
         timers.push(setInterval(() => {
           const candidates = engine.tick(Date.now());
@@ -155,6 +174,7 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
       while (ring.drain(SLICE, onRecord) > 0) { /* the rest the socket thread wrote before it closed */ }
       for (const t of timers) clearInterval(t);
       flushRows();
+      flushActivity();
       postStats();
       return { statePersisted: persist() };
     },

@@ -34,11 +34,18 @@ export interface DecodeThreadOptions {
   /** Security detector settings (src/security/thresholds.ts input); null disables the fast path. */
   security: unknown;
   ring: SharedArrayBuffer;
+  /** IXMETER_FLOW_DIRECTION_OVERRIDES and IXMETER_CORE_PORTS (src/shared/exporter-rules.ts; validated by the config). */
+  flowDirectionOverrides?: string | undefined;
+  corePorts?: string | undefined;
+  /** How often exporter liveness rows (exporter_activity_5m) are handed to the writer; default 5 s. */
+  activityFlushMs?: number;
+  /** Exporter counters this collector stored before a restart (exporter_status): the table starts from them. */
+  seedStats?: ExporterStats[];
 }
 
 export interface BatchMessage {
   type: 'batch';
-  batch: { id: string; table: 'flows_raw' | 'interface_counters_raw'; format: 'JSONCompactEachRow' | 'RowBinary'; body: string | Uint8Array; rows: number };
+  batch: { id: string; table: 'flows_raw' | 'interface_counters_raw' | 'exporter_activity_5m'; format: 'JSONCompactEachRow' | 'RowBinary'; body: string | Uint8Array; rows: number };
 }
 
 export interface ListenerState { name: string; port: number; bound: boolean; error?: string; recvBufferBytes?: number }

@@ -106,6 +106,26 @@ export function createAlertsService(repo: AlertsRepository, notify: (alert: Aler
       return events;
     },
 
+    /**
+     * The detector saw the condition end (e.g. a silent exporter sends again): the ongoing alert of
+     * (type, target), if any, is resolved by the detector with `endMs` as its last-seen time and `details`
+     * merged into its evidence. A later recurrence opens a new alert (one per interval).
+     */
+    async end(type: string, target: string, endMs: number, details: Record<string, unknown>, nowMs = Date.now()): Promise<AlertEventRow | null> {
+      await load();
+      const k = key(type, target);
+      const cur = open.get(k);
+      if (!cur) return null;
+      open.delete(k);
+      const last = await repo.get(cur.id);
+      if (!last || last.status === 'resolved' || last.status === 'false_positive') return null;
+      const evidence = JSON.stringify({ ...(last.evidence ? (JSON.parse(last.evidence) as Record<string, unknown>) : {}), ...details });
+      const row: AlertEventRow = { ...last, at: nowMs, event: 'resolved', status: 'resolved', last_seen: Math.max(endMs, last.first_seen), evidence, confirmed: 0, actor: 'detector', note: 'condition ended' };
+      await repo.append([row]);
+      await notify(toView(row), 'resolved');
+      return row;
+    },
+
     async act(id: string, action: 'ack' | 'resolve', by: Principal, body: { note: string; confirmed?: boolean }): Promise<AlertView> {
       await load();
       const cur = await repo.get(id);

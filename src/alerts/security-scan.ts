@@ -7,7 +7,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { ExportersService } from '../exporters/exporters.service.js';
 import type { ReconciliationService } from '../ports/reconciliation.service.js';
 import { baselineAnomaly } from '../security/baseline.js';
-import { counterMismatch, ExporterChecker } from '../security/exporter-checks.js';
+import { counterMismatch, ExporterChecker, silenceEnded } from '../security/exporter-checks.js';
 import type { SecuritySettings } from '../security/thresholds.js';
 import { emptyEvidence, type AlertCandidate } from '../security/types.js';
 import type { AlertsService } from './alerts.service.js';
@@ -42,7 +42,16 @@ export function createSecurityScan(deps: { client: ClickHouseClient; exporters: 
   return async function run(nowMs = Date.now()): Promise<{ candidates: number }> {
     const found: AlertCandidate[] = [];
     const views = await deps.exporters.list(nowMs);
-    found.push(...checker.check(views.map((v) => ({ exporter: v.address, lastSeenMs: Date.parse(v.last_seen), datagrams: v.packets, samplingRates: v.sampling_rates })), nowMs));
+    const entries = views.map((v) => ({
+      exporter: v.address, lastSeenMs: Date.parse(v.last_seen), datagrams: v.packets, samplingRates: v.sampling_rates,
+      lastGapFromMs: v.last_silence ? Date.parse(v.last_silence.from) : 0, lastGapToMs: v.last_silence ? Date.parse(v.last_silence.to) : 0,
+    }));
+    found.push(...checker.check(entries, nowMs));
+    // An exporter that sends again ends its EXPORTER_SILENT alert (if one is open) with the silent interval.
+    for (const e of entries) {
+      const ended = silenceEnded(e, deps.settings.detectors.exporter, nowMs);
+      if (ended) await deps.alerts.end('EXPORTER_SILENT', e.exporter, ended.toMs, { silentFromMs: ended.fromMs, silentToMs: ended.toMs, silentMs: ended.toMs - ended.fromMs }, nowMs);
+    }
     for (const row of await deps.reconciliation.ports(nowMs - 2 * 86_400_000, nowMs)) {
       const c = counterMismatch(row, deps.settings.detectors.exporter, nowMs);
       if (c) found.push(c);

@@ -21,6 +21,8 @@ import type { ResponseCache } from '../shared/response-cache.js';
 import type { OverviewService } from '../overview/overview.service.js';
 import type { UtilizationService } from '../overview/utilization.service.js';
 import type { PortalService } from '../overview/portal.service.js';
+import type { ExclusionsService } from '../exclusions/exclusions.service.js';
+import type { DisputesService } from '../disputes/disputes.service.js';
 
 /** What the collectors report to /health (the collector process or the in-process collectors). */
 export interface CollectorStatus {
@@ -57,4 +59,6 @@ export interface ApiDeps {
   overview: OverviewService;
   utilization: UtilizationService;
   portal: PortalService;
+  exclusions: ExclusionsService;
+  disputes: DisputesService;
 }

@@ -9,6 +9,7 @@ import { runMigrate } from './commands/migrate.js';
 import { runStatements } from './commands/statements.js';
 import { runService } from './commands/serve.js';
 import { runTokenCreate, runTokenList, runTokenRevoke } from './commands/token.js';
+import { runExclusionsAdd, runExclusionsApprove, runExclusionsList } from './commands/exclusions.js';
 
 function parseAsn(v: string): number {
   const n = Number(v);
@@ -48,6 +49,18 @@ export function buildCli(): Command {
   const statements = program.command('statements').description('monthly statements and subsidies');
   statements.command('run').description('compute (or recompute) statements and subsidies for a month').requiredOption('--month <YYYY-MM>')
     .action((o: { month: string }) => runStatements(o));
+  const exclusions = program.command('exclusions').description('maintenance and data-fault exclusions from statements (four eyes: another principal approves)');
+  exclusions.command('add').description('propose an exclusion for one member (--asn) or every member (--all)')
+    .option('--asn <asn>', 'the member', parseAsn).option('--all', 'every member (the whole fabric)')
+    .requiredOption('--from <iso>', 'start, e.g. 2026-11-10T01:00:00+08:00').requiredOption('--to <iso>', 'end (after --from, at most 400 days later)')
+    .addOption(new Option('--reason <reason>', 'why').choices(['maintenance', 'data_fault']).makeOptionMandatory())
+    .option('--note <text>', 'ticket, what happened').option('--as <name>', 'who proposes (local use; default the OS user)')
+    .action((o: { asn?: number; all?: boolean; from: string; to: string; reason: string; note?: string; as?: string }) => runExclusionsAdd(o));
+  exclusions.command('approve').description('approve a proposed exclusion (not by its proposer)').argument('<id>')
+    .option('--as <name>', 'who approves (local use; default the OS user)')
+    .action((id: string, o: { as?: string }) => runExclusionsApprove(id, o));
+  exclusions.command('list').description('list exclusions').option('--month <YYYY-MM>').option('--asn <asn>', 'one member (and the fabric-wide ones)', parseAsn)
+    .action((o: { month?: string; asn?: number }) => runExclusionsList(o));
   program.command('demo').description('a living demo exchange: starts the service if needed, seeds last month, drives the collectors with synthetic NetFlow v9/IPFIX/sFlow exporters')
     .option('--duration <seconds>', 'seconds of live traffic (default: until Ctrl-C)', parsePositive('--duration', false))
     .option('--members <n>', 'number of demo members', parsePositive('--members', true), 20)

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseChannels, type Channel, type WebhookChannel } from './channels.js';
+import { parseCorePorts, parseDirectionRules } from '../shared/exporter-rules.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -57,6 +58,10 @@ export const ConfigSchema = z.object({
   IXMETER_UDP_RECV_BUFFER_BYTES: z.coerce.number().int().min(65536).max(2 ** 31 - 1).default(32 * 1024 * 1024).describe('SO_RCVBUF asked for each collector socket (the kernel caps it at net.core.rmem_max)'),
   IXMETER_SAMPLING_OVERRIDES: z.string().optional().describe('forced sampling rates per exporter subnet, "CIDR=rate,…" (e.g. 192.0.2.0/24=4096); wins over what devices report'),
   IXMETER_SAMPLING_DEFAULTS: z.string().optional().describe('sampling rates per exporter subnet used only when a device reports none ("CIDR=rate,…"; 0.0.0.0/0 and ::/0 work as catch-alls)'),
+  IXMETER_FLOW_DIRECTION_OVERRIDES: z.string().optional().superRefine((v, ctx) => { try { parseDirectionRules(v, 'IXMETER_FLOW_DIRECTION_OVERRIDES'); } catch (e) { ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^IXMETER_\w+: /, '') }); } })
+    .describe('NetFlow v9/IPFIX flowDirection (IE 61) handling per exporter subnet, "CIDR=mode,…": auto (default: an exporter+domain sending ingress and egress records of the same traffic is counted on ingress only), ingress (always count ingress records only), all or both (count records of both directions)'),
+  IXMETER_CORE_PORTS: z.string().optional().superRefine((v, ctx) => { try { parseCorePorts(v, 'IXMETER_CORE_PORTS'); } catch (e) { ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^IXMETER_\w+: /, '') }); } })
+    .describe('inter-switch (core/trunk) ports, "exporter:ifIndex,…" (IPv6 exporters in brackets: [2001:db8::1]:7): samples whose input interface is one are counted in exporter stats (ignored: core_port) and never stored as member traffic'),
   IXMETER_TEMPLATE_HOLD_MS: z.coerce.number().int().min(0).max(600_000).default(10_000).describe('how long NetFlow v9/IPFIX data waiting for its template is held before it is dropped (counted)'),
   IXMETER_RECONCILE_THRESHOLD_PCT: z.coerce.number().min(0.1).max(100).default(5).describe('flag a port when flow-estimated and counter bytes of a day differ by more than this percentage'),
   IXMETER_WEBHOOKS: webhooks.default([]).describe('notification channels: JSON array of {kind: webhook|dingtalk|wecom|feishu|email (default webhook), url, secret, min_severity, types, members, events, lang}; delivered by BullMQ with retries (docs/security-guide.md; secret)'),

@@ -32,6 +32,11 @@ import { createUtilizationRepository } from '../overview/utilization.repository.
 import { createUtilizationService } from '../overview/utilization.service.js';
 import { createPortalRepository } from '../overview/portal.repository.js';
 import { createPortalService } from '../overview/portal.service.js';
+import { createCoverageRepository } from '../statements/coverage.repository.js';
+import { createExclusionsRepository } from '../exclusions/exclusions.repository.js';
+import { createExclusionsService } from '../exclusions/exclusions.service.js';
+import { createDisputesRepository } from '../disputes/disputes.repository.js';
+import { createDisputesService } from '../disputes/disputes.service.js';
 
 export interface DomainHooks {
   /** Live exporter counters of an in-process collector (null: read the snapshots collectors store). */
@@ -46,7 +51,8 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
   const policies = createPoliciesService(statementsRepo);
   // API answers of settled traffic and of statements; served only once a change watch runs (service.ts).
   const cache = createResponseCache({ maxBytes: config.IXMETER_API_CACHE_MB * 1024 * 1024 });
-  const statementsService = createStatementsService(statementsRepo, members, policies, config.IXMETER_TIMEZONE);
+  const corrections = { coverage: createCoverageRepository(c), exclusions: createExclusionsRepository(c), disputes: createDisputesRepository(c) };
+  const statementsService = createStatementsService(statementsRepo, members, policies, config.IXMETER_TIMEZONE, corrections);
   // A compute in this process (worker, CLI) is seen by this process's cache at once.
   const compute: typeof statementsService.compute = async (...args) => {
     try {
@@ -68,6 +74,8 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
     channels,
     notices: createNoticesService({ repo: createNoticesRepository(c), alerts: alertsRepo, members, audit, notify: (n, e) => channels.notice(n, e).catch((err: unknown) => log.error({ err, notice: n.id, event: e }, 'notice notification not queued')) }),
     securityReports: createSecurityReports(c, members, config.IXMETER_TIMEZONE),
+    exclusions: createExclusionsService(corrections.exclusions, members, config.IXMETER_TIMEZONE),
+    disputes: createDisputesService(corrections.disputes, statementsRepo, { get: statementsService.get, compute }, policies, config.IXMETER_TIMEZONE),
     members,
     statementsRepo,
     policies,

@@ -2,6 +2,9 @@
  * Exporter health rules (settings: thresholds.ts `exporter`). Pure: snapshots and time come in as arguments.
  *
  *  - EXPORTER_SILENT: an exporter that sent datagrams has sent none for > silentAfterMs (default 5 min).
+ *    One alert per exporter and silent interval: it starts at the last datagram before the silence and is
+ *    ended (silenceEnded) with the first datagram after it. Last-seen times persist across collector
+ *    restarts (exporter_status seed), so a restart neither hides nor duplicates it.
  *  - EXPORTER_SAMPLING_CHANGED: the set of sampling rates used by an exporter's flows between two
  *    snapshots differs from the set in its previous active interval (the counters are cumulative
  *    per-rate flow counts, as ExporterCounters.samplingRates).
@@ -20,6 +23,9 @@ export interface ExporterSnapshotEntry {
   datagrams: number;
   /** Cumulative flow count per sampling rate (rate as text). */
   samplingRates: Record<string, number>;
+  /** The last quiet spell of ≥ 1 min (ExporterCounters.lastGapFromMs/ToMs), when known. */
+  lastGapFromMs?: number;
+  lastGapToMs?: number;
 }
 
 /** A subset of PortReconciliation (src/ports/reconciliation.service.ts). */
@@ -70,9 +76,19 @@ export class ExporterChecker {
     if (e.datagrams > 0 && quietMs > this.settings.silentAfterMs) {
       out.push(candidate('EXPORTER_SILENT', 'major', e.exporter, e.lastSeenMs, nowMs, 'EXPORTER_SILENT@1',
         { silentAfterMs: this.settings.silentAfterMs }, { silentMs: quietMs, datagrams: e.datagrams },
-        { lastSeenMs: e.lastSeenMs, hint: 'exporter stopped sending: device, path or collector ACL' }));
+        { lastSeenMs: e.lastSeenMs, silentFromMs: e.lastSeenMs, hint: 'exporter stopped sending: device, path or collector ACL' }));
     }
   }
+}
+
+/**
+ * The silent interval that has ended, for an exporter that sends again (quiet ≤ silentAfterMs): from the
+ * last datagram before its last quiet spell to the first one after it. Null while it is still silent.
+ */
+export function silenceEnded(e: ExporterSnapshotEntry, settings: ExporterSettings, nowMs: number): { fromMs: number; toMs: number } | null {
+  if (!settings.enabled || e.datagrams === 0 || nowMs - e.lastSeenMs > settings.silentAfterMs) return null;
+  const known = (e.lastGapToMs ?? 0) > 0;
+  return { fromMs: known ? e.lastGapFromMs! : e.lastSeenMs, toMs: known ? e.lastGapToMs! : e.lastSeenMs };
 }
 
 /** Rates whose cumulative count grew between two snapshots (all rates when there is no previous one or counters reset). */

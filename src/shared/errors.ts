@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   IXMETER_ERR_VALIDATION: { status: 400, text: 'the request does not match its schema (the message says where)' },
   IXMETER_ERR_NOT_FOUND: { status: 404, text: 'no such resource' },
   IXMETER_ERR_CONFLICT: { status: 409, text: 'the object is not in a state that allows this action (e.g. an approved statement)' },
+  IXMETER_ERR_FOUR_EYES: { status: 409, text: 'four-eyes rule: the approver must be a different principal than the proposer' },
+  IXMETER_ERR_DISPUTE_WINDOW_CLOSED: { status: 409, text: "the statement's dispute window (policy dispute_window, working days after issue) has closed" },
   IXMETER_ERR_RATE_LIMITED: { status: 429, text: 'too many requests' },
   IXMETER_ERR_NOT_AVAILABLE: { status: 501, text: 'the feature is not available yet in this version' },
   IXMETER_ERR_SERVICE_UNAVAILABLE: { status: 503, text: 'the service is starting or shutting down' },

@@ -6,10 +6,12 @@
 import { jsonSafe, type JsonSafe } from './canonical.js';
 import type { MonthlyStatement } from './statement.types.js';
 import type { SubsidyResult } from '../subsidies/engine.js';
+import type { CoverageSection } from './statement-sources.js';
 
-export type StatementStatus = 'draft' | 'reviewed' | 'approved' | 'exported';
+export type StatementStatus = 'draft' | 'reviewed' | 'approved' | 'exported' | 'disputed';
 
-export interface StatementDocument {
+/** Coverage fields (issue 13) are set on documents computed since; older versions lack them. */
+export interface StatementDocument extends Partial<CoverageSection> {
   format: 'ixmeter-statement-document-v1';
   asn: number;
   month: string;

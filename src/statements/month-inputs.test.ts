@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { monthInputsCache, type MonthInputs } from './month-inputs.js';
 
-const inputs = (n: number) => ({ active: new Set([n]), members: new Map(), policy: {}, exclusions: [] }) as unknown as MonthInputs;
+const inputs = (n: number) => ({ members: new Map([[n, {}]]), policy: {}, exclusions: [] }) as unknown as MonthInputs;
 
 describe('month inputs cache', () => {
   it('reads once per run and month, afresh for a new run, and again after the TTL', async () => {
@@ -41,6 +41,6 @@ describe('month inputs cache', () => {
     });
     await expect(get('r', '2025-12')).rejects.toThrow('storage down');
     fail = false;
-    expect((await get('r', '2025-12')).active.has(1)).toBe(true);
+    expect((await get('r', '2025-12')).members.has(1)).toBe(true);
   });
 });

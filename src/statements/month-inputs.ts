@@ -1,7 +1,8 @@
 /**
- * Statement inputs read for the whole month at once: the buckets in which the collectors received any
- * flow data (coverage), the member registry (each member's record; peers' names), the month's policy and
- * the active exclusions (every member's; each statement takes its own).
+ * Statement inputs read for the whole month at once: per-exporter liveness and the exporters carrying
+ * each member (coverage.ts), the member registry (each member's record; peers' names), the month's policy and
+ * the active exclusions (every member's and the approved finance ones; each statement takes its own) and
+ * the upheld disputes.
  * They are read once per statement run and month instead of once per member (a run of 1,000 members
  * read them 1,000 times).
  *
@@ -12,15 +13,20 @@
  */
 import type { MemberRow } from '../members/members.repository.js';
 import type { SubsidyPolicy } from '../subsidies/policy.schema.js';
+import type { MonthCoverage } from './coverage.js';
 
 export interface MonthInputs {
-  /** Bucket starts (epoch ms) of the whole month with any collector data. */
-  active: ReadonlySet<number>;
+  /** Per-exporter liveness and each member's carrying exporters over the whole month (coverage.ts). */
+  coverage: MonthCoverage;
   /** The current record of every member in the registry (active or not), by ASN. */
   members: ReadonlyMap<number, MemberRow>;
   policy: SubsidyPolicy;
   /** Active exclusions overlapping the month, by start (epoch ms as decimal text). */
   exclusions: ReadonlyArray<{ asn: number; id: string; f: string; t: string; reason: string; ref: string }>;
+  /** Approved finance exclusions overlapping the month (asn null: every member), epoch ms. */
+  financeExclusions: ReadonlyArray<{ id: string; asn: number | null; from: number; to: number; reason: 'maintenance' | 'data_fault' }>;
+  /** Ids of the upheld disputes of each member's month (an input: an upheld dispute yields a new version). */
+  upheldDisputes: ReadonlyMap<number, string[]>;
 }
 
 export const MONTH_INPUTS_TTL_MS = 10_000;

@@ -20,6 +20,8 @@ import { groupCommit } from '../storage/clickhouse/group-insert.js';
 import { currentStatus } from './workflow.js';
 import { monthInputsCache } from './month-inputs.js';
 import { periodRowFromDocument } from './render/period.js';
+import { memberCoverage } from './coverage.js';
+import { correctionsHash, coverageSection, loadMonthSources, type StatementSources } from './statement-sources.js';
 
 /** Longest a compute's write waits for those of other computes in progress (group commit). */
 export const WRITE_LINGER_MS = 100;
@@ -32,13 +34,13 @@ export interface ComputeResult {
   amount_cny: string;
 }
 
-export function createStatementsService(repo: StatementsRepository, members: MembersService, policies: PoliciesService, timezone: string) {
+export function createStatementsService(repo: StatementsRepository, members: MembersService, policies: PoliciesService, timezone: string, sources: StatementSources) {
   const monthInputs = monthInputsCache(async (month) => {
     const whole = monthBounds(month, timezone);
-    const [active, registry, policy, exclusions] = await Promise.all([
-      repo.activeBuckets(whole.start, whole.end), members.list(true), policies.forMonth(month), repo.exclusionsOverlapping(whole.start, whole.end),
+    const [more, registry, policy, exclusions] = await Promise.all([
+      loadMonthSources(sources, month, whole.start, whole.end), members.list(true), policies.forMonth(month), repo.exclusionsOverlapping(whole.start, whole.end),
     ]);
-    return { active: new Set(active.map((s) => s * 1000)), members: new Map(registry.map((m) => [m.asn, m])), policy, exclusions };
+    return { ...more, members: new Map(registry.map((m) => [m.asn, m])), policy, exclusions };
   });
 
   // Computes in progress in this process, and their writes grouped: a new version and its 'computed' event
@@ -61,12 +63,16 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
   }
 
   async function computeOne(asn: number, month: string, actor: string, runId: string): Promise<ComputeResult> {
-    const { active, members: registry, policy, exclusions } = await monthInputs(runId, month);
+    const { coverage, financeExclusions, upheldDisputes, members: registry, policy, exclusions } = await monthInputs(runId, month);
     const member = registry.get(asn) ?? (await members.get(asn));
     const first = member.first_production_date;
     const bounds = monthBounds(month, timezone, first ? { from: first } : {});
     const [data, { yearToDateFen: ytd, latest }] = await Promise.all([repo.memberMonth(asn, bounds.start, bounds.end), repo.memberMonthState(asn, month)]);
-    const excl = exclusions.filter((e) => e.asn === asn && Number(e.t) > bounds.start && Number(e.f) < bounds.end);
+    const excl = exclusions.filter((e) => e.asn === asn && Number(e.t) > bounds.start && Number(e.f) < bounds.end)
+      .concat(financeExclusions.filter((e) => (e.asn === null || e.asn === asn) && e.to > bounds.start && e.from < bounds.end)
+        .map((e) => ({ asn, id: e.id, f: String(e.from), t: String(e.to), reason: e.reason, ref: e.id })));
+    const cov = memberCoverage(coverage, asn, bounds.start, bounds.end, timezone);
+    const upheld = upheldDisputes.get(asn) ?? [];
     // One sample per bucket of the period: the i-th starts at bounds.start + i · 5 min; row[i] = its traffic row, −1 none.
     const [bTs, bIn, bOut] = data.buckets;
     const row = new Int32Array(Math.max(0, Math.ceil((bounds.end - bounds.start) / BUCKET_MS))).fill(-1);
@@ -77,9 +83,9 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
     const samples: SampleInput[] = new Array(row.length);
     for (let i = 0, t = bounds.start; i < row.length; i++, t += BUCKET_MS) {
       const k = row[i]!;
-      // Traffic recorded in a bucket proves data; otherwise the bucket is valid only if collectors saw data at all.
-      samples[i] = k >= 0 ? { ts: t, inBytes: bIn[k]!, outBytes: bOut[k]!, quality: 'ok' }
-        : { ts: t, inBytes: 0n, outBytes: 0n, quality: active.has(t) ? 'ok' : 'missing' };
+      // Valid only if every exporter carrying the member was alive (coverage.ts); a missing bucket is never zero traffic.
+      const quality = cov.valid(t, k >= 0) ? 'ok' : 'missing';
+      samples[i] = k >= 0 ? { ts: t, inBytes: bIn[k]!, outBytes: bOut[k]!, quality } : { ts: t, inBytes: 0n, outBytes: 0n, quality };
     }
     const [pAsn, pIn, pOut] = data.peers;
     const statement = buildMonthlyStatement({
@@ -100,7 +106,7 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
       asn, name: member.name, name_zh: member.name_zh, member_type: member.member_type, first_production_date: first,
       subsidy_enrolled: member.subsidy_enrolled, port_capacity_mbps: member.port_capacity_mbps,
     };
-    const inputsHash = sha256Hex(canonicalJson({ samples: statement.samples_hash, member: memberView, policy: policyRef, subsidy: subsidy?.inputsHash ?? null, peers: statement.top_peers.map((p) => [p.asn, String(p.in_bytes), String(p.out_bytes)]), exclusions: statement.excluded_intervals.map((e) => [e.from, e.to, e.reason]) }));
+    const inputsHash = sha256Hex(canonicalJson({ samples: statement.samples_hash, member: memberView, policy: policyRef, subsidy: subsidy?.inputsHash ?? null, peers: statement.top_peers.map((p) => [p.asn, String(p.in_bytes), String(p.out_bytes)]), exclusions: statement.excluded_intervals.map((e) => [e.from, e.to, e.reason]), ...correctionsHash(upheld) }));
     const now = Date.now();
     const note = `run:${runId}`;
     if (latest && latest.inputs_hash === inputsHash) {
@@ -109,7 +115,7 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
       return { asn, month, version: latest.version, changed: false, amount_cny: amount };
     }
     const version = (latest?.version ?? 0) + 1;
-    const doc = buildDocument({ version, member: memberView, statement, subsidy, policy: policyRef, inputsHash, computedAt: new Date(now).toISOString(), computedBy: actor });
+    const doc = { ...buildDocument({ version, member: memberView, statement, subsidy, policy: policyRef, inputsHash, computedAt: new Date(now).toISOString(), computedBy: actor }), ...coverageSection(cov, statement, upheld) };
     await write({
       statement: {
         asn, month, version, run_id: runId, inputs_hash: inputsHash, samples_hash: statement.samples_hash, policy_id: policy.policy_id, policy_version: policy.version,
@@ -126,11 +132,15 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
     async get(asn: number, month: string, version?: number) {
       const row = version ? await repo.version(asn, month, version) : await repo.latest(asn, month);
       if (!row) throw new AppError('IXMETER_ERR_NOT_FOUND', `no statement for AS${asn} ${month}${version ? ` version ${version}` : ''}; run it with POST /api/v1/statements/${month}/run`);
-      const events = await repo.events(asn, month);
-      return { document: JSON.parse(row.document) as StatementDocument, status: currentStatus(events, row.version), events: events.filter((e) => e.version === row.version) };
+      const [events, open] = await Promise.all([repo.events(asn, month), sources.disputes.list({ status: 'open', asn, month })]);
+      // An open dispute on the member-month shows as `disputed` (and blocks approval: workflow.ts); the other disputes' steps are in the history.
+      const status = open.length ? 'disputed' as const : currentStatus(events, row.version);
+      return { document: JSON.parse(row.document) as StatementDocument, status, events: events.filter((e) => e.version === row.version || e.action.startsWith('dispute_')) };
     },
     async period(month: string) {
-      return (await repo.monthOverview(month)).map((r) => periodRowFromDocument(JSON.parse(r.document) as StatementDocument, r.status));
+      const [rows, open] = await Promise.all([repo.monthOverview(month), sources.disputes.list({ status: 'open', month })]);
+      const disputed = new Set(open.map((d) => d.asn));
+      return rows.map((r) => periodRowFromDocument(JSON.parse(r.document) as StatementDocument, disputed.has(Number(r.asn)) ? 'disputed' : r.status));
     },
   };
 }

@@ -1,7 +1,9 @@
 /**
  * Statement workflow, append-only: draft → reviewed → approved → exported (reviewed → draft to send
  * back). The approver must differ from whoever prepared it (ran the computation or reviewed it); an
- * approved version is immutable — a recompute adds a new draft version beside it.
+ * approved version is immutable — a recompute adds a new draft version beside it. An open dispute on the
+ * member-month (src/disputes) shows as `disputed` and blocks review, approval and export until finance
+ * resolves it.
  */
 import { AppError } from '../shared/errors.js';
 import type { StatementStatus } from './document.js';
@@ -35,7 +37,10 @@ export function preparers(events: readonly EventRow[], version: number): Set<str
 export async function transition(
   repo: StatementsRepository,
   args: { asn: number; month: string; version: number; action: WorkflowAction; actor: string; role: string; note: string },
+  guards: { openDispute?: (asn: number, month: string) => Promise<{ id: string } | null> } = {},
 ): Promise<{ status: StatementStatus }> {
+  const dispute = args.action !== 'reopen' && guards.openDispute ? await guards.openDispute(args.asn, args.month) : null;
+  if (dispute) throw new AppError('IXMETER_ERR_CONFLICT', `cannot ${args.action} AS${args.asn} ${args.month}: it is disputed (${dispute.id} is open); resolve the dispute first (POST /api/v1/disputes/${dispute.id}/resolve)`);
   const events = await repo.events(args.asn, args.month);
   if (!events.some((e) => e.version === args.version)) throw new AppError('IXMETER_ERR_NOT_FOUND', `no statement AS${args.asn} ${args.month} version ${args.version}`);
   const status = currentStatus(events, args.version);

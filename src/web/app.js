@@ -10,6 +10,7 @@ import { Exporters, Ports, Members } from './pages/ops.js';
 import { NoticeQueue, NoticeDetail, MemberNotices } from './pages/notices.js';
 import { SecurityReport } from './pages/security-report.js';
 import { Dashboard } from './pages/dashboard.js';
+import { ExclusionsPage, DisputeQueue } from './pages/corrections.js';
 
 const STAFF = ['admin', 'finance', 'security', 'auditor'];
 
@@ -22,7 +23,8 @@ export function navFor(me) {
     ['member-alerts', `/members/${asn}/alerts`, 'nav.alerts'],
     ['member-notices', `/members/${asn}/notices`, 'nav.my_notices'],
   ] });
-  const finance = { id: 'finance', title: 'nav.group.finance', items: [['finance-statements', '/finance/statements', 'nav.finance_statements'], ['finance-policies', '/finance/policies', 'nav.policies']] };
+  const finance = { id: 'finance', title: 'nav.group.finance', items: [['finance-statements', '/finance/statements', 'nav.finance_statements'], ['finance-policies', '/finance/policies', 'nav.policies'],
+    ['finance-exclusions', '/finance/exclusions', 'nav.exclusions'], ['finance-disputes', '/finance/disputes', 'nav.disputes']] };
   const security = { id: 'security', title: 'nav.group.security', items: [['security-alerts', '/security/alerts', 'nav.alert_queue'],
     ['security-notices', '/security/notices', 'nav.notices'], ['security-report', '/security/reports', 'nav.security_report']] };
   const supervision = { id: 'supervision', title: 'nav.group.supervision', items: security.items };
@@ -55,6 +57,8 @@ const ROUTES = [
   [/^\/members\/(\d+)$/, (m) => { navigate(`/members/${m[1]}/traffic`, { replace: true }); return null; }],
   [/^\/finance\/statements$/, () => html`<${FinanceStatements} />`, ['admin', 'finance', 'auditor']],
   [/^\/finance\/policies$/, () => html`<${Policies} />`, ['admin', 'finance', 'auditor']],
+  [/^\/finance\/exclusions$/, () => html`<${ExclusionsPage} />`, ['admin', 'finance', 'auditor']],
+  [/^\/finance\/disputes$/, () => html`<${DisputeQueue} />`, ['admin', 'finance', 'auditor']],
   [/^\/security\/alerts$/, () => html`<${AlertQueue} />`, [...STAFF, 'regulator']],
   [/^\/alerts\/([\w-]+)$/, (m) => html`<${AlertDetail} id=${m[1]} />`],
   [/^\/members\/(\d+)\/notices$/, (m) => html`<${MemberNotices} asn=${Number(m[1])} />`],

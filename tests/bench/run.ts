@@ -23,6 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchDecodeNetflow } from './decode-netflow.js';
 import { benchDecodeSflow } from './decode-sflow.js';
+import { benchFlowGuard } from './flow-guard.js';
 import { COLLECTORS, e2eMarkdown, killAllChildren, runE2e, type CollectorName, type E2eReport } from './e2e-collectors.js';
 import { queriesMarkdown, runBenchChild, type QueriesReport } from './queries.js';
 import { apiLoadMarkdown, type ApiLoadReport } from './api-load.js';
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
   let decode: BenchResult[] = [];
   if (parts.includes('decode')) {
     log('decode benchmarks …');
-    decode = [...(await benchDecodeNetflow()), ...(await benchDecodeSflow())];
+    decode = [...(await benchDecodeNetflow()), ...(await benchDecodeSflow()), ...(await benchFlowGuard())];
   }
 
   let e2e: E2eReport | null = null;

@@ -9,6 +9,9 @@
  * sends to BENCH_STATEMENTS_PEERS other members in every bucket of the year (member m to m + offset_k, so each
  * also receives from exactly as many), its rate Pareto (α 1.1, ≥ 30 Mbit/s, ≤ 100 Gbit/s) split 1/(k+1) over its peers, diurnal
  * curve peaking 21:00 UTC+8, ±15 % noise; `collector_activity_5m` has every bucket active (two exporters).
+ * Per-member coverage (issue 13): each member has a registered port on one of BENCH_EXPORTERS exporters
+ * (member i on exporter i mod 20), `exporter_activity_5m` has every exporter alive in every bucket except the
+ * first exporter, silent for 2 hours of the month (its members' statements have 24 missing buckets).
  * The month is the last complete month in IXMETER_TIMEZONE (Asia/Shanghai); the year ends with it.
  *
  * Timed: all members sequentially (see BENCH_STATEMENTS_BUDGET_S), then (statements and events truncated, so every compute is a full one
@@ -27,6 +30,10 @@ import { createDomainServices } from '../../src/runtime/domain-services.js';
 import { openMigratedStorage } from '../../src/runtime/storage-setup.js';
 import { isoInZone } from '../../src/shared/time.js';
 import { monthBounds } from '../../src/statements/time.js';
+import { loadMonthSources } from '../../src/statements/statement-sources.js';
+import { createCoverageRepository } from '../../src/statements/coverage.repository.js';
+import { createExclusionsRepository } from '../../src/exclusions/exclusions.repository.js';
+import { createDisputesRepository } from '../../src/disputes/disputes.repository.js';
 import { silentLog, tempDir, testConfig } from '../helpers/env.js';
 import { ixfDoc, type TestMember } from '../helpers/ixf.js';
 import {
@@ -124,6 +131,8 @@ async function pool<T>(items: T[], concurrency: number, budgetMs: number, fn: (i
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
+const computed0 = (order: number[], done: number) => new Set(order.slice(0, done));
+
 export async function benchStatements(log: Log): Promise<StatementsReport> {
   const quick = process.env.BENCH_QUICK === '1';
   const n = envInt('BENCH_STATEMENTS_MEMBERS', quick ? 100 : 1000);
@@ -140,6 +149,7 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
   const prev = previousMonth(Date.now(), tz);
   const { storage } = await openMigratedStorage(config, silentLog);
   const svc = createDomainServices(storage, config, silentLog);
+  const sources = { coverage: createCoverageRepository(storage.client), exclusions: createExclusionsRepository(storage.client), disputes: createDisputesRepository(storage.client) };
   // The last complete month, or the last month the shipped example policy covers (so the subsidy engine
   // runs its tiers, taper and caps instead of stopping at "not eligible: outside the policy's dates").
   const policyEnd = svc.policies.example().effective_to?.slice(0, 7);
@@ -164,7 +174,10 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
     }));
     const doc = ixfDoc(list) as { member_list: Array<{ connection_list: Array<{ if_list: Array<{ if_speed: number }> }> }> };
     for (const m of doc.member_list) m.connection_list[0]!.if_list[0]!.if_speed = speeds[Math.floor(rnd() * speeds.length)]!;
-    const imp = await timed(() => svc.members.importRegistry(JSON.stringify(doc), { source: 'bench', actor: 'bench' }));
+    const exporters = envInt('BENCH_EXPORTERS', 20);
+    doc.member_list.forEach((m, i) => { (m as unknown as { ixmeter: { ports: unknown[] } }).ixmeter.ports = [{ exporter: `10.254.0.${1 + (i % exporters)}`, if_index: 1 + i }]; });
+    // effective from the start of the data, so the registered ports carry the members in the month
+    const imp = await timed(() => svc.members.importRegistry(JSON.stringify(doc), { source: 'bench', actor: 'bench', effectiveAtMs: fromMs }));
     log(`imported ${imp.value.members} members in ${(imp.ms / 1000).toFixed(1)} s`);
 
     log(`filling member_traffic_5m: ${n} members × ${peers} peer(s) × ${int(buckets)} buckets = ${int(n * peers * buckets)} rows …`);
@@ -178,6 +191,13 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
                 SELECT toDateTime(${fromMs / 1000} + intDiv(number, 2) * 300, 'UTC'), toIPv6(if(number % 2 = 0, '::ffff:10.255.0.1', '::ffff:10.255.0.2')),
                        1000 + cityHash64(number) % 5000
                 FROM numbers(${buckets * 2})`,
+      });
+      const silentFrom = (bounds.start - fromMs) / 300_000 + 10 * 288 + 96; // the 11th of the month, 08:00–10:00 local
+      await c.command({
+        query: `INSERT INTO exporter_activity_5m (bucket, exporter, datagrams)
+                SELECT toDateTime(${fromMs / 1000} + intDiv(number, ${exporters}) * 300, 'UTC'), toIPv6(concat('::ffff:10.254.0.', toString(1 + number % ${exporters}))), 50
+                FROM numbers(${buckets * exporters})
+                WHERE NOT (number % ${exporters} = 0 AND intDiv(number, ${exporters}) >= ${silentFrom} AND intDiv(number, ${exporters}) < ${silentFrom + 24})`,
       });
     });
     log(`filled in ${(fill.ms / 1000).toFixed(1)} s; waiting for background merges (≤ 60 s) …`);
@@ -226,6 +246,13 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
     const [chk] = await rowsOf<{ n: string }>(c, `SELECT toString(uniqExact(asn)) AS n FROM statements WHERE month = '${month}'`);
     const last = passes[passes.length - 1]!;
     if (Number(chk!.n) !== last.done) throw new Error(`expected ${last.done} statements for ${month}, found ${chk!.n}`);
+    // Per-member coverage: a member on the silent exporter has its 24 buckets missing, its neighbour on the next exporter none.
+    const onSilent = exporters * Math.ceil((0.05 * n + 1) / exporters);
+    if (onSilent + 1 < n && computed0(order, last.done).has(asns[onSilent]!) && computed0(order, last.done).has(asns[onSilent + 1]!)) {
+      const [a, b] = await Promise.all([svc.statements.get(asns[onSilent]!, month), svc.statements.get(asns[onSilent + 1]!, month)]);
+      if (a.document.missing_buckets !== 24 || b.document.missing_buckets !== 0) throw new Error(`per-member coverage: expected 24 and 0 missing buckets, got ${a.document.missing_buckets} and ${b.document.missing_buckets}`);
+      log(`per-member coverage checked: AS${asns[onSilent]} (silent exporter) 24 missing buckets, AS${asns[onSilent + 1]} none`);
+    }
 
     // Where a compute's time goes: each of its reads alone, for a sample of the members just computed.
     const computed = order.slice(0, last.done);
@@ -233,7 +260,7 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
     const steps: Array<[string, (asn: number) => Promise<unknown>]> = [
       ['repo.memberMonth (buckets, peers)', (a) => svc.statementsRepo.memberMonth(a, bounds.start, bounds.end)],
       ['repo.memberMonthState (year to date, latest version)', (a) => svc.statementsRepo.memberMonthState(a, month)],
-      ['once per run: repo.activeBuckets (month)', () => svc.statementsRepo.activeBuckets(bounds.start, bounds.end)],
+      ['once per run: coverage inputs (liveness, ports, learned)', () => loadMonthSources(sources, month, bounds.start, bounds.end)],
       ['once per run: members.list (all)', () => svc.members.list(true)],
       ['once per run: policies.forMonth', () => svc.policies.forMonth(month)],
       ['once per run: repo.exclusionsOverlapping (month)', () => svc.statementsRepo.exclusionsOverlapping(bounds.start, bounds.end)],

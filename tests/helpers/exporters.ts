@@ -193,7 +193,9 @@ export function pmacctdConfig(o: PmacctdOptions): string {
     lines.push('nfprobe_timeouts: tcp=86400:tcp.rst=86400:tcp.fin=86400:udp=86400:icmp=86400:general=86400:maxlife=604800:expint=60');
     lines.push('nfprobe_maxflows: 65536');
   } else {
-    lines.push(`sfprobe_receiver: ${target}`, 'sfprobe_agentip: 127.0.0.1', 'sfprobe_agentsubid: 7');
+    // The agent address is the exporter's identity in ixmeter (not the UDP source): a probe sending from
+    // its own source address (sfprobe_source_ip) gets that address as its agent too, like a real switch.
+    lines.push(`sfprobe_receiver: ${target}`, `sfprobe_agentip: ${o.extra?.sfprobe_source_ip ?? '127.0.0.1'}`, 'sfprobe_agentsubid: 7');
   }
   if (o.samplingRate) lines.push(`sampling_rate: ${o.samplingRate}`);
   for (const [k, v] of Object.entries(o.extra ?? {})) lines.push(`${k}: ${v}`);

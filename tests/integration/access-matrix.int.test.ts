@@ -68,6 +68,12 @@ const EXPECTED: Record<string, Role[] | 'any' | 'public'> = {
   'GET /api/v1/members/:asn/growth': STAFF_READ,
   'GET /api/v1/members/:asn/utilization': STAFF_READ,
   'GET /api/v1/public/traffic': 'public',
+  'POST /api/v1/exclusions': ['admin', 'finance'],
+  'POST /api/v1/exclusions/:id/approve': ['admin', 'finance'],
+  'GET /api/v1/exclusions': ['admin', 'finance', 'auditor'],
+  'POST /api/v1/members/:asn/statements/:month/disputes': ['admin', 'finance', 'member'],
+  'GET /api/v1/disputes': ['admin', 'finance', 'auditor', 'member'],
+  'POST /api/v1/disputes/:id/resolve': ['admin', 'finance'],
 };
 
 const dir = tempDir();

@@ -49,4 +49,32 @@ describe('security scan (minute job)', () => {
     expect(alerts.find((a) => a.type === 'EXPORTER_SILENT')).toMatchObject({ target: '192.0.2.77' });
     expect(alerts.find((a) => a.type === 'TRAFFIC_ANOMALY_SPIKE' && a.target === 'AS64501 out')).toBeTruthy();
   });
+
+  it('EXPORTER_SILENT: one alert per exporter and silent interval, not duplicated by a restart, ended with its interval when the exporter is back', async () => {
+    const settings = parseSecuritySettings({});
+    const staff = { tokenId: 't', name: 't', role: 'security' as const, asn: null };
+    const silentOf = async (d: DomainServices) => (await d.alerts.list({ limit: 100, offset: 0, type: 'EXPORTER_SILENT' }, staff)).filter((a) => a.target === '192.0.2.77');
+    const before = await silentOf(domain);
+    expect(before).toHaveLength(1); // opened by the previous test
+    const silentFrom = exporter.lastSeenMs;
+    // A restarted process: new services and a new checker on the same storage, the same persisted last-seen.
+    const config = testConfig(join(dir.path, 'd'));
+    const again = createDomainServices(storage, config, silentLog, { liveExporters: () => ({ id: 'c1', stats: [exporter], templates: {} }) });
+    const scan2 = createSecurityScan({ client: storage.client, exporters: again.exporters, reconciliation: again.reconciliation, alerts: again.alerts, settings });
+    await scan2(NOW + 60_000);
+    expect((await silentOf(again)).map((a) => a.id)).toEqual(before.map((a) => a.id));
+    // The exporter sends again: its counters show the quiet spell that ended.
+    const back = NOW + 90_000;
+    Object.assign(exporter, { lastSeenMs: back, lastGapFromMs: silentFrom, lastGapToMs: back, datagrams: exporter.datagrams + 1 });
+    await scan2(NOW + 120_000);
+    const ended = await again.alerts.get(before[0]!.id, staff);
+    expect(ended).toMatchObject({ status: 'resolved', first_seen: new Date(silentFrom).toISOString(), last_seen: new Date(back).toISOString() });
+    expect(ended.evidence).toMatchObject({ silentFromMs: silentFrom, silentToMs: back });
+    expect(ended.history.at(-1)).toMatchObject({ event: 'resolved', actor: 'detector' });
+    // A new silence is a new interval: a new alert.
+    await scan2(back + 10 * 60_000);
+    const now = await silentOf(again);
+    expect(now).toHaveLength(2);
+    expect(now.find((a) => a.id !== before[0]!.id)).toMatchObject({ status: 'open', first_seen: new Date(back).toISOString() });
+  });
 });

@@ -11,7 +11,8 @@ import { countError, type DecodeResult, type RawDatagram, type SamplingPolicy } 
 import { readUint, type Template } from './template.js';
 import { allZero, parseOptionsTemplateSet, parseTemplateSet, type MsgContext } from './template-sets.js';
 import { decodeDataRecord, decodeOptionsRecord, layoutVarRecord, type OptionsInfo, type SetContext } from './record.js';
-import { exporterState, tkey, trackSequence, type ExporterState, type NetflowState } from './state.js';
+import { exporterState, tkey, type ExporterState, type NetflowState } from './state.js';
+import { trackTemplatedSequence } from './sequence.js';
 
 const V9_MAX_GAP = 1 << 20;
 const IPFIX_MAX_GAP = 1 << 24;
@@ -72,8 +73,8 @@ export function decodeTemplated(d: RawDatagram, state: NetflowState, sampling: S
     pos = setEnd;
   }
   if (m.learned.length > 0) releasePending(m, d.exporter, sampling);
-  if (version === 9) stats.lostDatagrams += trackSequence(ex, `v9/${domain}`, seq, 1, V9_MAX_GAP);
-  else stats.lostSamples += trackSequence(ex, `ipfix/${domain}`, seq, held ? -1 : records, IPFIX_MAX_GAP);
+  if (version === 9) stats.lostDatagrams += trackTemplatedSequence(ex, 'v9', domain, seq, 1, V9_MAX_GAP);
+  else stats.lostSamples += trackTemplatedSequence(ex, 'ipfix', domain, seq, held ? -1 : records, IPFIX_MAX_GAP);
 }
 
 function makeContext(

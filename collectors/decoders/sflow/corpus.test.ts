@@ -48,12 +48,12 @@ const TSHARK: Record<string, { flow: number; counters: number; discarded?: numbe
 const ALLOWED: Record<string, Partial<Record<DecodeErrorReason, number>>> = {
   // hsflowd host counters 2000-series (host descr/adapters/cpu/memory/disk/net) are not decoded:
   // 6 records skipped by length (tshark 4.0 misreads them and reports the datagram malformed).
-  'Cistern-sflow__host_sample.dump.pcap': { unknown_sample: 6 },
+  'Cistern-sflow__host_sample.dump.pcap': { unknown_record: 6 },
   // Extended user (1004) and URL (1005) records in each of the 3 samples: not decoded.
-  'gopacket__sflow_test.go-SFlowTestPacket2.pcap': { unknown_sample: 6 },
+  'gopacket__sflow_test.go-SFlowTestPacket2.pcap': { unknown_record: 6 },
   // 5 of the 30 datagrams are NetFlow v5 sent to the sFlow port (bad_version); 12 host-counter
   // records (2001 adapters, 2021 etc.) skipped by length (tshark reports those datagrams malformed).
-  'tcpdump__sflow_multiple_counter_30_pdus.pcap': { bad_version: 5, unknown_sample: 12 },
+  'tcpdump__sflow_multiple_counter_30_pdus.pcap': { bad_version: 5, unknown_record: 12 },
 };
 
 /** Generic-interface counter records (one InterfaceCounters each), where they differ from the sample count. */

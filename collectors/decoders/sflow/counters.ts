@@ -37,7 +37,7 @@ export function counterSample(c: Ctx, p: number, end: number, expanded: boolean)
       else countError(c.stats, 'bad_length');
     } else if (rf === COUNTER_ETHERNET) {
       if (rl < 52) countError(c.stats, 'bad_length'); // 13 × u32 dot3 counters: valid, not used here
-    } else countError(c.stats, 'unknown_sample');
+    } else countError(c.stats, 'unknown_record');
     p = q + rl;
   }
 }

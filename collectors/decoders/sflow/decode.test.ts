@@ -172,7 +172,7 @@ describe('decodeSflow: malformed and unknown input', () => {
       fs([rawHeader(frame4()), envelope(1234, new Uint8Array(8)), envelope(1, new Uint8Array(4), 9)]),
       counterSample({ sequence: 1, sourceIndex: 7, records: [envelope(2001, new Uint8Array(36))] }),
     ]));
-    expect(r.stats.errors).toEqual({ unknown_sample: 5 });
+    expect(r.stats.errors).toEqual({ unknown_sample: 2, unknown_record: 3 });
     expect(r.flows).toHaveLength(1);
     const st = createSflowState();
     run(dg([discardedSample({ sequence: 1, sourceIndex: 7, reason: 1 })]), NO_SAMPLING_POLICY, st);

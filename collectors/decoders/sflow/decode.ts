@@ -3,8 +3,8 @@
  *
  * Pure and total: `decodeSflow` never throws. Every length is checked against its enclosing
  * structure; a length that runs past its container stops that container with `bad_length` and
- * keeps what was decoded before. Unknown sample and record formats (and any enterprise ≠ 0) are
- * skipped by their length and counted `unknown_sample`.
+ * keeps what was decoded before. Unknown sample formats (and any enterprise ≠ 0) are skipped by their
+ * length and counted `unknown_sample`; unknown records inside a known sample, `unknown_record`.
  *
  * Hot path: one FlowRecord per flow sample, address strings, nothing else (the header parser
  * writes into a module-level scratch object; the decoder is synchronous so that is safe).
@@ -171,7 +171,7 @@ function flowSample(c: Ctx, p: number, end: number, expanded: boolean): void {
       case FLOW_EXT_SWITCH: if (rl >= 16) { if (sw < 0) sw = q; } else countError(c.stats, 'bad_length'); break;
       case FLOW_EXT_ROUTER: if (!checkRouter(b, q, q + rl)) countError(c.stats, 'bad_length'); break;
       case FLOW_EXT_GATEWAY: if (!checkGateway(b, q, q + rl)) countError(c.stats, 'bad_length'); break;
-      default: countError(c.stats, 'unknown_sample');
+      default: countError(c.stats, 'unknown_record');
     }
     p = q + rl;
   }

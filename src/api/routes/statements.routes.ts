@@ -11,6 +11,7 @@ import type { PoliciesService } from '../../subsidies/policies.service.js';
 import { assertAsnAccess, requirePrincipal } from '../plugins/auth.js';
 import { sendStatement, sendPeriod, statementJson, FORMATS } from './statement-downloads.js';
 import type { ResponseCache } from '../../shared/response-cache.js';
+import type { DisputesService } from '../../disputes/disputes.service.js';
 
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month must be YYYY-MM');
 const FINANCE = ['admin', 'finance'] as const;
@@ -23,6 +24,8 @@ export interface StatementsRouteDeps {
   audit: AuditLog;
   /** Statement reads; every statement write in this process invalidates it (compute: domain-services.ts). */
   cache: ResponseCache;
+  /** Open disputes block the workflow (src/disputes). */
+  disputes?: Pick<DisputesService, 'openFor'>;
 }
 
 const sizeOf = (v: unknown) => JSON.stringify(v).length;
@@ -92,7 +95,7 @@ export function statementsRoutes(d: StatementsRouteDeps): FastifyPluginAsyncZod 
       }, async (req) => {
         const p = requirePrincipal(req);
         const version = req.body.version ?? (await d.statements.get(req.params.asn, req.params.month)).document.version;
-        const r = await transition(d.statementsRepo, { asn: req.params.asn, month: req.params.month, version, action, actor: p.tokenId, role: p.role, note: req.body.note })
+        const r = await transition(d.statementsRepo, { asn: req.params.asn, month: req.params.month, version, action, actor: p.tokenId, role: p.role, note: req.body.note }, { openDispute: d.disputes?.openFor })
           .finally(() => d.cache.written('statements'));
         await d.audit.append({ actor: p.tokenId, role: p.role, action: `statement.${action}`, object: `AS${req.params.asn}/${req.params.month}/v${version}`, outcome: 'ok', sourceIp: req.ip, details: { note: req.body.note, status: r.status } });
         return { asn: req.params.asn, month: req.params.month, version, status: r.status };

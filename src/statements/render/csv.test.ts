@@ -43,7 +43,7 @@ describe('renderStatementCsv', () => {
   it('parses back to the document figures: exact bytes, amounts, lines, daily sums', () => {
     const rows = parseCsv(renderStatementCsv(doc, { lang: 'both', status: 'reviewed' }).toString('utf8'));
     const sec = sections(rows, 2);
-    expect([...sec.keys()]).toEqual(['summary', 'subsidy', 'ports', 'daily', 'peers', 'exclusions', 'integrity']);
+    expect([...sec.keys()]).toEqual(['summary', 'subsidy', 'ports', 'daily', 'peers', 'exclusions', 'coverage', 'integrity']);
     const sum = new Map(sec.get('summary')!.map((r) => [r[0], r]));
     expect(sum.get('in_bytes')![2]).toBe(doc.in_bytes);
     expect(sum.get('out_bytes')![2]).toBe(doc.out_bytes);

@@ -132,6 +132,8 @@ ${table(by('subsidy'), lang, 'small')}
 ${figures(by('summary'), ['subsidy_amount_cny', 'subsidy_status', 'annual_cap_cny', 'ytd_paid_cny', 'headroom_after_cny'], lang)}
 <h2>${bi(by('exclusions').title, lang)}</h2>
 ${table(by('exclusions'), lang, 'small')}
+<h2>${bi(by('coverage').title, lang)}</h2>
+${table(by('coverage'), lang, 'small')}
 <h2>${bi(by('peers').title, lang)}</h2>
 ${table(by('peers'), lang, 'small')}
 <h2>${bi(by('daily').title, lang)}</h2>

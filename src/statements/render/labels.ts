@@ -73,6 +73,7 @@ export const STATUS: Record<string, Text> = {
   reviewed: { zh: '已复核', en: 'reviewed' },
   approved: { zh: '已批准', en: 'approved' },
   exported: { zh: '已导出', en: 'exported' },
+  disputed: { zh: '有异议（待处理）', en: 'disputed (open)' },
 };
 
 export function pickText(t: Text, lang: Lang): string {

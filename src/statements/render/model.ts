@@ -6,6 +6,7 @@
 import type { StatementDocument } from '../document.js';
 import { formatFen } from '../../subsidies/money.js';
 import { label, type Lang, type Text } from './labels.js';
+import { COVERAGE_COLUMNS, COVERAGE_TITLE, coverageRows } from './coverage-section.js';
 
 export type Cell =
   | { k: 'text'; v: string }
@@ -24,7 +25,7 @@ export interface Column {
   width: number;
 }
 
-export type SectionId = 'summary' | 'subsidy' | 'ports' | 'daily' | 'peers' | 'exclusions' | 'integrity';
+export type SectionId = 'summary' | 'subsidy' | 'ports' | 'daily' | 'peers' | 'exclusions' | 'coverage' | 'integrity';
 
 export interface Section {
   id: SectionId;
@@ -172,7 +173,8 @@ export function buildSections(doc: StatementDocument, lang: Lang, extra: { statu
       ['document_format', text(doc.format)],
     ] as [string, Cell][]).map(([k, v]) => [text(k), text(L(k as never)), v]),
   };
-  return [summary, subsidy, ports, daily, peers, exclusions, integrity];
+  const coverage: Section = { id: 'coverage', title: COVERAGE_TITLE, columns: COVERAGE_COLUMNS, rows: coverageRows(doc, pick) };
+  return [summary, subsidy, ports, daily, peers, exclusions, coverage, integrity];
 }
 
 export const BANNER: Text = { zh: '示例（非正式）：本对账单采用示例补贴参数，不作为正式结算依据', en: 'EXAMPLE — not official: computed with example subsidy parameters, not a basis for payment' };

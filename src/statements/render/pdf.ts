@@ -198,6 +198,7 @@ export async function renderStatementPdf(doc: StatementDocument, opts: PdfOption
   section(pdf, by('subsidy'), lang, [1.3, 4.6, 1.1, 0.7, 1, 1.1, 1.1], 7);
   section(pdf, by('ports'), lang, [1.4, 0.8, 1.6, 1.6, 1.3, 1.3, 1, 1]);
   section(pdf, by('exclusions'), lang, [1.8, 1.8, 1.1, 1.1, 0.8, 1.4, 1.4]);
+  section(pdf, by('coverage'), lang, [1.4, 1.8, 1.8, 0.8, 3]);
   section(pdf, by('peers'), lang, [0.5, 0.8, 2.2, 1.5, 1.5, 1.5]);
   const whole = (x: Section): Section => ({ ...x, rows: x.rows.map((r) => r.map((c) => (c.k === 'num' ? { ...c, dp: 0 } : c))) });
   section(pdf, whole(by('daily')), lang, [1.1, 0.7, 0.7, 0.7, 1.6, 1.6, 1.35, 1.35, 1.35, 1.35], 6.5);

@@ -27,7 +27,7 @@ function byKey(name: string): Map<unknown, ExcelJS.Row> {
 
 describe('renderStatementXlsx', () => {
   it('sheets, bilingual header rows, frozen headers, column widths', () => {
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', 'Subsidy', 'Ports', 'Daily', 'Peers', 'Exclusions', 'Integrity']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', 'Subsidy', 'Ports', 'Daily', 'Peers', 'Exclusions', 'Coverage', 'Integrity']);
     const ws = wb.getWorksheet('Subsidy')!;
     expect(ws.getRow(1).getCell(6).value).toBe('金额（元）');
     expect(ws.getRow(2).getCell(6).value).toBe('amount (CNY)');

@@ -22,6 +22,7 @@ const SHEET: Record<Section['id'], string> = {
   daily: 'Daily',
   peers: 'Peers',
   exclusions: 'Exclusions',
+  coverage: 'Coverage',
   integrity: 'Integrity',
 };
 

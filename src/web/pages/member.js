@@ -6,6 +6,7 @@ import { t, getLang } from '../i18n.js';
 import { useAsync, ErrorBox, Loading, LineChart, Facts, Badge, DownloadButton, ExampleBanner, Notice } from '../components.js';
 import { CsvButton } from '../csv.js';
 import { MemberPortalParts, padToRange } from './member-portal.js';
+import { CoverageCard, StatementDisputes } from './corrections.js';
 
 function MemberHeader({ asn, section }) {
   const m = useAsync(() => api(`/members/${asn}`), [asn]);
@@ -178,7 +179,8 @@ export function MemberStatements({ asn }) {
           </tr>`)}</tbody>
         </table>
       </div>
-      ${current ? html`<${StatementDetail} s=${current} />` : null}` : null}
+      ${current ? html`<${StatementDetail} s=${current} />` : null}
+      ${current ? html`<div class="grid-2"><${CoverageCard} s=${current} /><${StatementDisputes} asn=${asn} month=${current.month} onChange=${res.reload} /></div>` : null}` : null}
   </section>`;
 }
 

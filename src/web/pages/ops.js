@@ -32,7 +32,7 @@ export function Exporters() {
           <td>${Object.entries(e.sampling_rates).map(([r, n]) => html`<div>1:${r} <span class="muted small">(${fmtInt(n)})</span></div>`)}
             ${e.unknown_sampling_flows ? html`<div class="warn-text small">${t('ops.unknown_sampling', { n: fmtInt(e.unknown_sampling_flows) })}</div>` : null}</td>
           <td>${fmtTime(e.last_seen)}</td>
-          <td>${e.problems.length ? html`<ul class="problems">${e.problems.map((p) => html`<li>${p}</li>`)}</ul>` : html`<span class="muted">—</span>`}</td>
+          <td>${e.problems.length ? html`<ul class="problems">${e.problems.map((p) => html`<li><strong>${t(`quality.problem.${p.code}`, undefined, p.code)}</strong> <code>${p.code}</code><br />${p.message}</li>`)}</ul>` : html`<span class="muted">—</span>`}</td>
         </tr>`)}</tbody>
       </table></div>` : null}
   </section>`;
