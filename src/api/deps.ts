@@ -15,6 +15,8 @@ import type { Metrics } from '../shared/metrics.js';
 import type { Storage } from '../storage/clickhouse/client.js';
 import type { RedisHandle } from '../storage/redis/connection.js';
 import type { ResponseCache } from '../shared/response-cache.js';
+import type { Programme } from '../programme/programme.service.js';
+import type { FeesService } from '../fees/fees.service.js';
 
 /** What the collectors report to /health (the collector process or the in-process collectors). */
 export interface CollectorStatus {
@@ -43,4 +45,6 @@ export interface ApiDeps {
   alerts: AlertsService;
   /** Settled traffic and statement answers (src/shared/response-cache.ts). */
   cache: ResponseCache;
+  programme: Programme;
+  fees: FeesService;
 }

@@ -22,6 +22,11 @@ import { createAlertsRepository } from '../alerts/alerts.repository.js';
 import { createAlertsService, type AlertView } from '../alerts/alerts.service.js';
 import { hookMatches } from '../alerts/webhooks.js';
 import { createResponseCache } from '../shared/response-cache.js';
+import { createProgrammeRepository } from '../programme/programme.repository.js';
+import { createBudgetPhase } from '../programme/budget-phase.js';
+import { createProgrammeHooks } from '../programme/hooks.js';
+import { createProgramme } from '../programme/programme.service.js';
+import { createFeesService } from '../fees/fees.service.js';
 
 export interface DomainHooks {
   /** Live exporter counters of an in-process collector (null: read the snapshots collectors store). */
@@ -36,7 +41,8 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
   const policies = createPoliciesService(statementsRepo);
   // API answers of settled traffic and of statements; served only once a change watch runs (service.ts).
   const cache = createResponseCache({ maxBytes: config.IXMETER_API_CACHE_MB * 1024 * 1024 });
-  const statementsService = createStatementsService(statementsRepo, members, policies, config.IXMETER_TIMEZONE);
+  const programmeRepo = createProgrammeRepository(c);
+  const statementsService = createStatementsService(statementsRepo, members, policies, config.IXMETER_TIMEZONE, createProgrammeHooks(programmeRepo, createBudgetPhase(statementsRepo, programmeRepo)));
   // A compute in this process (worker, CLI) is seen by this process's cache at once.
   const compute: typeof statementsService.compute = async (...args) => {
     try {
@@ -59,6 +65,8 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
     policies,
     statements: { ...statementsService, compute },
     cache,
+    programme: createProgramme(programmeRepo, statementsService, statementsRepo, members, policies),
+    fees: createFeesService(programmeRepo, members),
     runs: queues ? createStatementRuns(statementsRepo, members, queues) : null,
     tokens: createTokensService(createTokensRepository(c)),
     audit: createAuditLog(c, log, { flushIntervalMs: config.IXMETER_AUDIT_FLUSH_MS }),

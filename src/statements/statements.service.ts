@@ -20,6 +20,7 @@ import { groupCommit } from '../storage/clickhouse/group-insert.js';
 import { currentStatus } from './workflow.js';
 import { monthInputsCache } from './month-inputs.js';
 import { periodRowFromDocument } from './render/period.js';
+import type { ProgrammeHooks, SimulationOverride } from '../programme/hooks.js';
 
 /** Longest a compute's write waits for those of other computes in progress (group commit). */
 export const WRITE_LINGER_MS = 100;
@@ -30,9 +31,11 @@ export interface ComputeResult {
   version: number;
   changed: boolean;
   amount_cny: string;
+  /** Simulations only: the subsidy calculation (nothing was stored). */
+  subsidy?: SubsidyResult | null;
 }
 
-export function createStatementsService(repo: StatementsRepository, members: MembersService, policies: PoliciesService, timezone: string) {
+export function createStatementsService(repo: StatementsRepository, members: MembersService, policies: PoliciesService, timezone: string, programme?: ProgrammeHooks) {
   const monthInputs = monthInputsCache(async (month) => {
     const whole = monthBounds(month, timezone);
     const [active, registry, policy, exclusions] = await Promise.all([
@@ -60,8 +63,9 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
     }
   }
 
-  async function computeOne(asn: number, month: string, actor: string, runId: string): Promise<ComputeResult> {
-    const { active, members: registry, policy, exclusions } = await monthInputs(runId, month);
+  async function computeOne(asn: number, month: string, actor: string, runId: string, sim?: SimulationOverride): Promise<ComputeResult> {
+    const { active, members: registry, policy: monthPolicy, exclusions } = await monthInputs(runId, month);
+    const policy = sim?.policy ?? monthPolicy; // programme: a simulation's candidate policy
     const member = registry.get(asn) ?? (await members.get(asn));
     const first = member.first_production_date;
     const bounds = monthBounds(month, timezone, first ? { from: first } : {});
@@ -91,9 +95,11 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
     const policyRef = { id: policy.policy_id, version: policy.version, official: policy.official, name_zh: policy.name_zh, name_en: policy.name_en };
     let subsidy: SubsidyResult | null = null;
     if (member.subsidy_enrolled) {
+      const fees = (await programme?.fees(runId, month))?.get(asn); // programme: imported fees (src/fees)
       subsidy = computeSubsidy({
-        policy, month, statement, yearToDatePaidFen: ytd,
-        member: { type: member.member_type, firstProductionDate: first, portCapacityGbps: member.port_capacity_mbps / 1000, enrolled: true },
+        policy, month, statement, yearToDatePaidFen: sim ? sim.ytdFen : ytd, actualFeesFen: fees?.paidFen ?? null, invoicedFeesFen: fees?.invoicedFen ?? null,
+        member: { type: member.member_type, firstProductionDate: first, portCapacityGbps: member.port_capacity_mbps / 1000, enrolled: true,
+          localRegistration: member.extension?.local_registration, blacklist: member.extension?.blacklist },
       });
     }
     const memberView = {
@@ -101,8 +107,15 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
       subsidy_enrolled: member.subsidy_enrolled, port_capacity_mbps: member.port_capacity_mbps,
     };
     const inputsHash = sha256Hex(canonicalJson({ samples: statement.samples_hash, member: memberView, policy: policyRef, subsidy: subsidy?.inputsHash ?? null, peers: statement.top_peers.map((p) => [p.asn, String(p.in_bytes), String(p.out_bytes)]), exclusions: statement.excluded_intervals.map((e) => [e.from, e.to, e.reason]) }));
+    if (sim) return { asn, month, version: 0, changed: false, amount_cny: subsidy?.amount ?? '0.00', subsidy };
     const now = Date.now();
     const note = `run:${runId}`;
+    if (policy.budget && programme) {
+      // programme: a budgeted month is final only for the whole month (src/programme/budget-phase.ts)
+      const document = buildDocument({ version: 0, member: memberView, statement, subsidy, policy: policyRef, inputsHash, computedAt: new Date(now).toISOString(), computedBy: actor });
+      await programme.budget.stage({ asn, month, runId, actor, inputsHash, amountFen: subsidy?.amountFen ?? 0n, document, policy });
+      return { asn, month, version: 0, changed: true, amount_cny: subsidy?.amount ?? '0.00' };
+    }
     if (latest && latest.inputs_hash === inputsHash) {
       const amount = await repo.amountCny(asn, month, latest.version);
       await write({ event: { asn, month, version: latest.version, at: now, action: 'unchanged', from_status: '', to_status: '', actor, role: 'system', note } });
@@ -122,6 +135,8 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
 
   return {
     compute,
+    /** One member-month through exactly the statement computation, with a simulation's overrides; stores nothing. */
+    simulate: (asn: number, month: string, runId: string, sim: SimulationOverride) => computeOne(asn, month, 'simulation', runId, sim),
     /** The latest version (or a given one) with its status and history. */
     async get(asn: number, month: string, version?: number) {
       const row = version ? await repo.version(asn, month, version) : await repo.latest(asn, month);

@@ -1,0 +1,128 @@
+/** Storage of the programme: budget staging, member fees, payouts, and the year's amounts. Typed parameters only; no business rules. */
+import type { ClickHouseClient } from '@clickhouse/client';
+
+export interface StagedRow {
+  month: string;
+  asn: number;
+  run_id: string;
+  inputs_hash: string;
+  amount_fen: string;
+  document: string;
+  staged_at: number;
+}
+
+export interface FeeRow {
+  asn: number;
+  month: string;
+  invoiced_fen: string;
+  paid_fen: string;
+  import_id: string;
+  imported_at: number;
+  imported_by: string;
+}
+
+export interface PayoutRow {
+  payout_id: string;
+  period: string;
+  asn: number;
+  month: string;
+  version: number;
+  amount_fen: string;
+  payee: string;
+  exported_at: number;
+  exported_by: string;
+}
+
+/** Latest version of each member-month of a year with its workflow status (one row per member-month). */
+export interface YearRow {
+  asn: number;
+  month: string;
+  version: number;
+  amount_fen: string;
+  status: string;
+  coverage: number;
+  subsidy_status: string;
+  policy_id: string;
+  policy_version: number;
+}
+
+export function createProgrammeRepository(client: ClickHouseClient) {
+  async function rows<T>(query: string, query_params: Record<string, unknown> = {}): Promise<T[]> {
+    return (await client.query({ query, query_params, format: 'JSONEachRow' })).json<T>();
+  }
+  return {
+    async stage(items: StagedRow[]): Promise<void> {
+      if (items.length) await client.insert({ table: 'budget_staging', values: items, format: 'JSONEachRow' });
+    },
+    /** ASNs of a month staged by one run. */
+    async stagedAsns(month: string, runId: string): Promise<number[]> {
+      const r = await rows<{ asn: number }>('SELECT DISTINCT asn FROM budget_staging WHERE month = {m:String} AND run_id = {r:String}', { m: month, r: runId });
+      return r.map((x) => Number(x.asn));
+    },
+    /** The latest staged result of every member of a month. */
+    async staged(month: string): Promise<StagedRow[]> {
+      const r = await rows<StagedRow>(
+        `SELECT month, asn, argMax(run_id, staged_at) AS run_id, argMax(inputs_hash, staged_at) AS inputs_hash, toString(argMax(amount_fen, staged_at)) AS amount_fen,
+                argMax(document, staged_at) AS document, toUnixTimestamp64Milli(max(staged_at)) AS staged_at
+         FROM budget_staging WHERE month = {m:String} GROUP BY month, asn ORDER BY asn`, { m: month });
+      return r.map((x) => ({ ...x, asn: Number(x.asn), staged_at: Number(x.staged_at) }));
+    },
+    /** Latest version number and inputs hash of every member of a month. */
+    async latestVersions(month: string): Promise<Array<{ asn: number; version: number; inputs_hash: string }>> {
+      const r = await rows<{ asn: number; version: number; inputs_hash: string }>(
+        'SELECT asn, max(version) AS version, argMax(inputs_hash, version) AS inputs_hash FROM statements WHERE month = {m:String} GROUP BY asn', { m: month });
+      return r.map((x) => ({ asn: Number(x.asn), version: Number(x.version), inputs_hash: x.inputs_hash }));
+    },
+    /** Σ of the latest amounts of every member-month of the year before `month` (the budget's committed total). */
+    async committedBefore(month: string): Promise<bigint> {
+      const r = await rows<{ s: string }>(
+        `SELECT toString(sum(a)) AS s FROM (SELECT argMax(amount_fen, version) AS a FROM statements
+         WHERE month >= {y:String} AND month < {m:String} GROUP BY asn, month)`, { y: `${month.slice(0, 4)}-01`, m: month });
+      return BigInt(r[0]?.s ?? '0');
+    },
+    /** Latest amount of each member-month in [from, to] (fen), for simulations' year-to-date. */
+    async latestAmounts(from: string, to: string): Promise<Array<{ asn: number; month: string; amount_fen: string }>> {
+      const r = await rows<{ asn: number; month: string; amount_fen: string }>(
+        `SELECT asn, month, toString(argMax(amount_fen, version)) AS amount_fen FROM statements
+         WHERE month >= {f:String} AND month <= {t:String} GROUP BY asn, month`, { f: from, t: to });
+      return r.map((x) => ({ ...x, asn: Number(x.asn) }));
+    },
+    async insertFees(items: FeeRow[], imp: { import_id: string; source: string; sha256: string; imported_at: number; imported_by: string }): Promise<void> {
+      if (items.length) await client.insert({ table: 'member_fees', values: items, format: 'JSONEachRow' });
+      await client.insert({ table: 'fee_imports', values: [{ ...imp, rows: items.length }], format: 'JSONEachRow' });
+    },
+    /** The latest imported fees of every member for the given months. */
+    async fees(from: string, to: string): Promise<FeeRow[]> {
+      const r = await rows<FeeRow>(
+        `SELECT asn, month, toString(argMax(invoiced_fen, imported_at)) AS invoiced_fen, toString(argMax(paid_fen, imported_at)) AS paid_fen,
+                argMax(import_id, imported_at) AS import_id, toUnixTimestamp64Milli(max(imported_at)) AS imported_at, argMax(imported_by, imported_at) AS imported_by
+         FROM member_fees WHERE month >= {f:String} AND month <= {t:String} GROUP BY asn, month ORDER BY month, asn`, { f: from, t: to });
+      return r.map((x) => ({ ...x, asn: Number(x.asn), imported_at: Number(x.imported_at) }));
+    },
+    async insertPayouts(items: PayoutRow[]): Promise<void> {
+      if (items.length) await client.insert({ table: 'payouts', values: items, format: 'JSONEachRow' });
+    },
+    async payouts(from: string, to: string): Promise<PayoutRow[]> {
+      const r = await rows<PayoutRow>(
+        `SELECT payout_id, period, asn, month, version, toString(amount_fen) AS amount_fen, payee, toUnixTimestamp64Milli(exported_at) AS exported_at, exported_by
+         FROM payouts WHERE month >= {f:String} AND month <= {t:String} ORDER BY month, asn`, { f: from, t: to });
+      return r.map((x) => ({ ...x, asn: Number(x.asn), version: Number(x.version), exported_at: Number(x.exported_at) }));
+    },
+    /** Latest version of every member-month in [from, to] with status, coverage and subsidy status from its document. */
+    async year(from: string, to: string): Promise<YearRow[]> {
+      const r = await rows<YearRow>(
+        `SELECT s.asn AS asn, s.month AS month, s.version AS version, toString(s.amount_fen) AS amount_fen, if(e.status = '', 'draft', e.status) AS status,
+                JSONExtractFloat(s.document, 'coverage') AS coverage, JSONExtractString(s.document, 'subsidy', 'status') AS subsidy_status,
+                s.policy_id AS policy_id, s.policy_version AS policy_version
+         FROM (SELECT asn, month, version, amount_fen, document, policy_id, policy_version FROM statements
+               WHERE month >= {f:String} AND month <= {t:String} ORDER BY version DESC LIMIT 1 BY asn, month) AS s
+         LEFT JOIN (SELECT asn, month, version, argMax(to_status, at) AS status FROM statement_events
+                    WHERE month >= {f:String} AND month <= {t:String} AND to_status != '' GROUP BY asn, month, version) AS e
+           ON e.asn = s.asn AND e.month = s.month AND e.version = s.version
+         ORDER BY s.month, s.asn`, { f: from, t: to });
+      return r.map((x) => ({ ...x, asn: Number(x.asn), version: Number(x.version), coverage: Number(x.coverage), policy_version: Number(x.policy_version) }));
+    },
+  };
+}
+
+export type ProgrammeRepository = ReturnType<typeof createProgrammeRepository>;
