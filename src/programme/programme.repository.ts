@@ -61,17 +61,17 @@ export function createProgrammeRepository(client: ClickHouseClient) {
     },
     /** The latest staged result of every member of a month. */
     async staged(month: string): Promise<StagedRow[]> {
-      const r = await rows<StagedRow>(
-        `SELECT month, asn, argMax(run_id, staged_at) AS run_id, argMax(inputs_hash, staged_at) AS inputs_hash, toString(argMax(amount_fen, staged_at)) AS amount_fen,
-                argMax(document, staged_at) AS document, toUnixTimestamp64Milli(max(staged_at)) AS staged_at
-         FROM budget_staging WHERE month = {m:String} GROUP BY month, asn ORDER BY asn`, { m: month });
-      return r.map((x) => ({ ...x, asn: Number(x.asn), staged_at: Number(x.staged_at) }));
+      const r = await rows<{ asn: number; r: string; h: string; a: string; d: string; t: number }>(
+        `SELECT asn, argMax(run_id, staged_at) AS r, argMax(inputs_hash, staged_at) AS h, toString(argMax(amount_fen, staged_at)) AS a,
+                argMax(document, staged_at) AS d, toUnixTimestamp64Milli(max(staged_at)) AS t
+         FROM budget_staging WHERE month = {m:String} GROUP BY asn ORDER BY asn`, { m: month });
+      return r.map((x) => ({ month, asn: Number(x.asn), run_id: x.r, inputs_hash: x.h, amount_fen: x.a, document: x.d, staged_at: Number(x.t) }));
     },
     /** Latest version number and inputs hash of every member of a month. */
     async latestVersions(month: string): Promise<Array<{ asn: number; version: number; inputs_hash: string }>> {
-      const r = await rows<{ asn: number; version: number; inputs_hash: string }>(
-        'SELECT asn, max(version) AS version, argMax(inputs_hash, version) AS inputs_hash FROM statements WHERE month = {m:String} GROUP BY asn', { m: month });
-      return r.map((x) => ({ asn: Number(x.asn), version: Number(x.version), inputs_hash: x.inputs_hash }));
+      const r = await rows<{ asn: number; v: number; h: string }>(
+        'SELECT asn, max(version) AS v, argMax(inputs_hash, version) AS h FROM statements WHERE month = {m:String} GROUP BY asn', { m: month });
+      return r.map((x) => ({ asn: Number(x.asn), version: Number(x.v), inputs_hash: x.h }));
     },
     /** Σ of the latest amounts of every member-month of the year before `month` (the budget's committed total). */
     async committedBefore(month: string): Promise<bigint> {
@@ -82,10 +82,10 @@ export function createProgrammeRepository(client: ClickHouseClient) {
     },
     /** Latest amount of each member-month in [from, to] (fen), for simulations' year-to-date. */
     async latestAmounts(from: string, to: string): Promise<Array<{ asn: number; month: string; amount_fen: string }>> {
-      const r = await rows<{ asn: number; month: string; amount_fen: string }>(
-        `SELECT asn, month, toString(argMax(amount_fen, version)) AS amount_fen FROM statements
+      const r = await rows<{ asn: number; month: string; a: string }>(
+        `SELECT asn, month, toString(argMax(amount_fen, version)) AS a FROM statements
          WHERE month >= {f:String} AND month <= {t:String} GROUP BY asn, month`, { f: from, t: to });
-      return r.map((x) => ({ ...x, asn: Number(x.asn) }));
+      return r.map((x) => ({ asn: Number(x.asn), month: x.month, amount_fen: x.a }));
     },
     async insertFees(items: FeeRow[], imp: { import_id: string; source: string; sha256: string; imported_at: number; imported_by: string }): Promise<void> {
       if (items.length) await client.insert({ table: 'member_fees', values: items, format: 'JSONEachRow' });
@@ -93,11 +93,11 @@ export function createProgrammeRepository(client: ClickHouseClient) {
     },
     /** The latest imported fees of every member for the given months. */
     async fees(from: string, to: string): Promise<FeeRow[]> {
-      const r = await rows<FeeRow>(
-        `SELECT asn, month, toString(argMax(invoiced_fen, imported_at)) AS invoiced_fen, toString(argMax(paid_fen, imported_at)) AS paid_fen,
-                argMax(import_id, imported_at) AS import_id, toUnixTimestamp64Milli(max(imported_at)) AS imported_at, argMax(imported_by, imported_at) AS imported_by
+      const r = await rows<{ asn: number; month: string; i: string; p: string; id: string; at: number; by: string }>(
+        `SELECT asn, month, toString(argMax(invoiced_fen, imported_at)) AS i, toString(argMax(paid_fen, imported_at)) AS p,
+                argMax(import_id, imported_at) AS id, toUnixTimestamp64Milli(max(imported_at)) AS at, argMax(imported_by, imported_at) AS by
          FROM member_fees WHERE month >= {f:String} AND month <= {t:String} GROUP BY asn, month ORDER BY month, asn`, { f: from, t: to });
-      return r.map((x) => ({ ...x, asn: Number(x.asn), imported_at: Number(x.imported_at) }));
+      return r.map((x) => ({ asn: Number(x.asn), month: x.month, invoiced_fen: x.i, paid_fen: x.p, import_id: x.id, imported_at: Number(x.at), imported_by: x.by }));
     },
     async insertPayouts(items: PayoutRow[]): Promise<void> {
       if (items.length) await client.insert({ table: 'payouts', values: items, format: 'JSONEachRow' });
