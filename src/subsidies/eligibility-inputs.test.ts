@@ -18,7 +18,7 @@ describe('eligibility inputs from the member file', () => {
     expect(mid.reasons).toEqual([]);
     expect(mid.eligibleDates[0]).toBe('2024-06-11');
     expect(mid.eligibleDates).toHaveLength(20);
-    expect(mid.decisions.find((d) => d.code === 'LOCAL_REGISTRATION')!.en).toMatch(/2024-06-11, reference ZW-2024-17; the days before it are not eligible/);
+    expect(mid.decisions.find((d) => d.code === 'LOCAL_REG')!.en).toMatch(/2024-06-11, reference ZW-2024-17; the days before it are not eligible/);
     expect(ev(member({ localRegistration: { registered: true, date: '2023-01-01' } })).eligibleDates).toHaveLength(30);
   });
 

@@ -26,15 +26,15 @@ export function eligibilityInputs(policy: SubsidyPolicy, member: SubsidyMember, 
     const refZh = reg.reference ? `，登记号 ${reg.reference}` : '';
     if (!reg.registered) {
       out.reasons.push({ code: 'NOT_LOCALLY_REGISTERED', zh: '会员未在本地注册（成员文件 local_registration）', en: 'the policy requires local registration; the member file shows none (local_registration)' });
-      decide('LOCAL_REGISTRATION', '本地注册：未注册，不符合条件', 'Local registration: not registered, not eligible');
+      decide('LOCAL_REG', '本地注册：未注册，不符合条件', 'Local registration: not registered, not eligible');
     } else if (reg.date && reg.date > monthLast) {
       out.reasons.push({ code: 'NOT_LOCALLY_REGISTERED', zh: `本地注册日期 ${reg.date} 晚于本月`, en: `local registration on ${reg.date} is after this month` });
-      decide('LOCAL_REGISTRATION', `本地注册：${reg.date} 注册${refZh}，晚于本月`, `Local registration: registered on ${reg.date}${ref}, after this month`);
+      decide('LOCAL_REG', `本地注册：${reg.date} 注册${refZh}，晚于本月`, `Local registration: registered on ${reg.date}${ref}, after this month`);
     } else if (reg.date && reg.date > monthFirst) {
       for (const d of dates) if (d < reg.date) out.excludedDates.add(d);
-      decide('LOCAL_REGISTRATION', `本地注册：${reg.date} 注册${refZh}，此前的天数不予补贴`, `Local registration: registered on ${reg.date}${ref}; the days before it are not eligible`);
+      decide('LOCAL_REG', `本地注册：${reg.date} 注册${refZh}，此前的天数不予补贴`, `Local registration: registered on ${reg.date}${ref}; the days before it are not eligible`);
     } else {
-      decide('LOCAL_REGISTRATION', `本地注册：已注册${reg.date ? `（${reg.date}）` : ''}${refZh}`, `Local registration: registered${reg.date ? ` on ${reg.date}` : ''}${ref}`);
+      decide('LOCAL_REG', `本地注册：已注册${reg.date ? `（${reg.date}）` : ''}${refZh}`, `Local registration: registered${reg.date ? ` on ${reg.date}` : ''}${ref}`);
     }
   }
 

@@ -113,7 +113,7 @@ export function computeSubsidy(input: SubsidyInput): SubsidyResult {
   const el = evaluateEligibility(p, member, month, { first_date: s.first_date, last_date: s.last_date });
   let annualCap: SubsidyResult['annualCap'] = null;
   let status: SubsidyStatus = 'ok';
-  for (const d of el.decisions) line(ctx, `ELIGIBILITY_${d.code}`, d.zh, d.en, {}, 0n);
+  for (const d of el.decisions) line(ctx, `ELIG_${d.code}`, d.zh, d.en, {}, 0n);
 
   if (el.reasons.length > 0) {
     status = 'not_eligible';

@@ -5,6 +5,7 @@ import { t, getLang, setLang, onLangChange } from './i18n.js';
 import { ErrorBox, Notice } from './components.js';
 import { MemberTraffic, MemberStatements, MemberAlerts } from './pages/member.js';
 import { FinanceStatements, Policies } from './pages/finance.js';
+import { Programme } from './pages/programme.js';
 import { AlertQueue, AlertDetail } from './pages/security.js';
 import { Exporters, Ports, Members } from './pages/ops.js';
 
@@ -18,7 +19,7 @@ export function navFor(me) {
     ['member-statements', `/members/${asn}/statements`, 'nav.statements'],
     ['member-alerts', `/members/${asn}/alerts`, 'nav.alerts'],
   ] });
-  const finance = { id: 'finance', title: 'nav.group.finance', items: [['finance-statements', '/finance/statements', 'nav.finance_statements'], ['finance-policies', '/finance/policies', 'nav.policies']] };
+  const finance = { id: 'finance', title: 'nav.group.finance', items: [['finance-statements', '/finance/statements', 'nav.finance_statements'], ['finance-policies', '/finance/policies', 'nav.policies'], ['finance-programme', '/finance/programme', 'nav.programme']] };
   const security = { id: 'security', title: 'nav.group.security', items: [['security-alerts', '/security/alerts', 'nav.alert_queue']] };
   const ops = (withRegistry) => ({ id: 'ops', title: 'nav.group.ops', items: [
     ['ops-exporters', '/ops/exporters', 'nav.exporters'],
@@ -48,6 +49,7 @@ const ROUTES = [
   [/^\/members\/(\d+)$/, (m) => { navigate(`/members/${m[1]}/traffic`, { replace: true }); return null; }],
   [/^\/finance\/statements$/, () => html`<${FinanceStatements} />`, ['admin', 'finance', 'auditor']],
   [/^\/finance\/policies$/, () => html`<${Policies} />`, ['admin', 'finance', 'auditor']],
+  [/^\/finance\/programme$/, () => html`<${Programme} />`, ['admin', 'finance', 'auditor']],
   [/^\/security\/alerts$/, () => html`<${AlertQueue} />`, STAFF],
   [/^\/alerts\/([\w-]+)$/, (m) => html`<${AlertDetail} id=${m[1]} />`],
   [/^\/ops\/exporters$/, () => html`<${Exporters} />`, ['admin', 'security', 'auditor', 'finance']],
