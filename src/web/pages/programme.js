@@ -1,16 +1,45 @@
 // Finance: the subsidy programme — policy what-if (candidate beside the current policy, cost per month,
 // the members whose subsidy changes most, the budget line), the policy YAML editor with each problem at
 // its line, fee imports, payout file and the programme year report; and the budget panel of a month.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import uPlot from 'uplot';
 import YAML from 'yaml';
 import { html, api, session, previousMonth, addMonths, fmtCny, download } from '../lib.js';
 import { t, getLang } from '../i18n.js';
-import { useAsync, ErrorBox, Loading, Notice, Facts, LineChart, DownloadButton } from '../components.js';
+import { useAsync, ErrorBox, Loading, Notice, Facts, DownloadButton } from '../components.js';
 
 const canWrite = () => ['admin', 'finance'].includes(session.me()?.role);
 const fen = (s) => Math.round(Number(s) * 100);
 const cny = (f) => (f / 100).toFixed(2);
-const monthTs = (m) => Date.parse(`${m}-01T00:00:00+08:00`) / 1000;
+
+/** Cumulative cost by month (x = month index, labelled by month), with points; lines: [{label, values, color, dash}]. */
+function MonthChart({ months, lines, ariaLabel }) {
+  const ref = useRef(null);
+  const lang = getLang();
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || !months.length) return undefined;
+    const xs = months.map((_m, i) => i);
+    const money = (v) => (v === null || v === undefined ? '—' : fmtCny(String(v)));
+    const u = new uPlot({
+      width: Math.max(320, el.clientWidth || 800), height: 280,
+      scales: { x: { time: false, range: [-0.3, months.length - 0.7] }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+      series: [
+        { label: t('prog.sim.month'), value: (_u, i) => months[i] ?? '—' },
+        ...lines.map((l) => ({ label: l.label, stroke: l.color, width: 2, dash: l.dash, points: { show: !l.dash, size: 7 }, value: (_u, v) => money(v) })),
+      ],
+      axes: [
+        { stroke: '#444', grid: { show: false }, size: 40, incrs: [1], values: (_u, vals) => vals.map((v) => months[v] ?? '') },
+        { stroke: '#444', size: 100, grid: { stroke: '#e6e9ee' }, values: (_u, vals) => vals.map(money) },
+      ],
+      legend: { live: true },
+    }, [xs, ...lines.map((l) => l.values)], el);
+    const ro = new ResizeObserver(() => { if (el.clientWidth) u.setSize({ width: Math.max(320, el.clientWidth), height: 280 }); });
+    ro.observe(el);
+    return () => { ro.disconnect(); u.destroy(); };
+  }, [months, lines, lang]);
+  return html`<figure class="chart-figure"><div ref=${ref} class="chart" role="img" aria-label=${ariaLabel} data-testid="sim-chart"></div></figure>`;
+}
 
 /** Budget, committed, remaining and factor of a month (GET /statements/{month}/budget). */
 export function BudgetPanel({ month }) {
@@ -63,7 +92,6 @@ function changes(cur, cand) {
 
 function Comparison({ cur, cand }) {
   const months = cur.months.map((m) => m.month);
-  const xs = months.map(monthTs);
   let a = 0, b = 0;
   const cumCur = cur.months.map((m) => (a += fen(m.total_cny)) / 100);
   const cumCand = cand.months.map((m) => (b += fen(m.total_cny)) / 100);
@@ -71,13 +99,13 @@ function Comparison({ cur, cand }) {
   const lines = [
     { label: t('prog.sim.current_cum'), values: cumCur, color: '#2f6db5' },
     { label: t('prog.sim.candidate_cum'), values: cumCand, color: '#c2410c' },
-    ...(budget ? [{ label: t('prog.sim.budget_line'), values: xs.map(() => Number(budget.annual_cny)), color: '#15803d', dash: [6, 4] }] : []),
+    ...(budget ? [{ label: t('prog.sim.budget_line'), values: months.map(() => Number(budget.annual_cny)), color: '#15803d', dash: [6, 4] }] : []),
   ];
   const top = changes(cur, cand);
   return html`<div data-testid="sim-result">
     <div class="card">
       <h2 class="section-title">${t('prog.sim.chart')}</h2>
-      <${LineChart} xs=${xs} lines=${lines} format=${(v) => fmtCny(String(v))} height=${280} ariaLabel=${t('prog.sim.chart')} testid="sim-chart" />
+      <${MonthChart} months=${months} lines=${lines} ariaLabel=${t('prog.sim.chart')} />
       ${budget ? null : html`<p class="muted small">${t('prog.sim.no_budget')}</p>`}
       <table class="table" data-testid="sim-months">
         <thead><tr><th scope="col">${t('prog.sim.month')}</th><th scope="col" class="num">${t('prog.sim.current')}</th><th scope="col" class="num">${t('prog.sim.candidate')}</th><th scope="col" class="num">${t('prog.sim.delta')}</th><th scope="col">${t('prog.sim.budget_factor')}</th></tr></thead>
