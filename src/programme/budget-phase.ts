@@ -12,7 +12,11 @@ import type { EventRow, StatementRow, StatementsRepository } from '../statements
 import { budgetLine, decideBudget, type BudgetDecision } from '../subsidies/budget.js';
 import { formatFen, parseFen } from '../subsidies/money.js';
 import type { SubsidyPolicy } from '../subsidies/policy.schema.js';
-import type { ProgrammeRepository } from './programme.repository.js';
+import { groupCommit } from '../storage/clickhouse/group-insert.js';
+import type { ProgrammeRepository, StagedRow } from './programme.repository.js';
+
+/** Longest a staged result waits for those of concurrent computes (one insert for several). */
+export const STAGE_LINGER_MS = 25;
 
 export interface StageArgs {
   asn: number;
@@ -80,15 +84,43 @@ export function createBudgetPhase(repo: StatementsRepository, programme: Program
     return decision;
   }
 
+  // Staged results of concurrent computes go out in one insert (each insert writes a part: group-insert.ts).
+  const stageWrite = groupCommit<StagedRow>((items) => programme.stage(items), { lingerMs: () => STAGE_LINGER_MS });
+  // Per run in this process: the run's members (read once), the members staged here, stagings in progress.
+  const runs = new Map<string, { members: Promise<number[] | null>; staged: Set<number>; inflight: number }>();
+
   return {
     finish: (month: string, policy: SubsidyPolicy, actor: string, runId: string) => serial(month, () => finish(month, policy, actor, runId)),
-    /** Stage one member's result; run the phase when it completes the run (or at once outside a run). */
+    /**
+     * Stage one member's result; run the phase when it completes the run (at once outside a run). The run is
+     * complete when this process staged all its members, or — several worker processes — when the staging
+     * table has them all, checked whenever this process has no other staging of the run in progress (the
+     * run's last staging anywhere ends in a process that then checks).
+     */
     async stage(a: StageArgs): Promise<{ staged: true; finished: boolean }> {
-      await programme.stage([{ month: a.month, asn: a.asn, run_id: a.runId, inputs_hash: a.inputsHash, amount_fen: a.amountFen.toString(), document: JSON.stringify(a.document), staged_at: Date.now() }]);
-      const run = await repo.run(a.runId);
-      if (run) {
-        const staged = new Set(await programme.stagedAsns(a.month, a.runId));
-        if (!run.asns.map(Number).every((x) => staged.has(x))) return { staged: true, finished: false };
+      const key = `${a.month}\n${a.runId}`;
+      let st = runs.get(key);
+      if (!st) {
+        if (runs.size >= 32) runs.delete(runs.keys().next().value!);
+        const members = repo.run(a.runId).then((r) => (r ? r.asns.map(Number) : null));
+        members.catch(() => runs.delete(key));
+        runs.set(key, (st = { members, staged: new Set(), inflight: 0 }));
+      }
+      st.inflight++;
+      try {
+        await stageWrite({ month: a.month, asn: a.asn, run_id: a.runId, inputs_hash: a.inputsHash, amount_fen: a.amountFen.toString(), document: JSON.stringify(a.document), staged_at: Date.now() });
+      } finally {
+        st.inflight--;
+      }
+      st.staged.add(a.asn);
+      const members = await st.members;
+      if (members) {
+        let complete = members.every((x) => st.staged.has(x));
+        if (!complete && st.inflight === 0) {
+          const staged = new Set(await programme.stagedAsns(a.month, a.runId));
+          complete = members.every((x) => staged.has(x));
+        }
+        if (!complete) return { staged: true, finished: false };
       }
       await serial(a.month, () => finish(a.month, a.policy, a.actor, a.runId));
       return { staged: true, finished: true };

@@ -3,6 +3,7 @@
  * the month's imported fees and the budget phase. Built in runtime/domain-services.ts.
  */
 import type { SubsidyPolicy } from '../subsidies/policy.schema.js';
+import type { MonthlyStatement } from '../statements/statement.types.js';
 import type { BudgetPhase } from './budget-phase.js';
 import type { ProgrammeRepository } from './programme.repository.js';
 
@@ -21,6 +22,8 @@ export interface ProgrammeHooks {
 export interface SimulationOverride {
   policy?: SubsidyPolicy;
   ytdFen: bigint;
+  /** Statements already built for this member-month (the part that does not depend on the policy's money rules). */
+  memo?: { get(key: string): MonthlyStatement | undefined; set(key: string, s: MonthlyStatement): void };
 }
 
 export function createProgrammeHooks(programme: ProgrammeRepository, budget: BudgetPhase): ProgrammeHooks {

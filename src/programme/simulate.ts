@@ -16,6 +16,7 @@ import { formatFen } from '../subsidies/money.js';
 import type { PoliciesService } from '../subsidies/policies.service.js';
 import type { SubsidyPolicy } from '../subsidies/policy.schema.js';
 import type { ProgrammeRepository } from './programme.repository.js';
+import type { MonthlyStatement } from '../statements/statement.types.js';
 
 export interface SimulatedMember {
   asn: number;
@@ -37,6 +38,30 @@ export interface SimulationResult {
     members: SimulatedMember[];
   }>;
 }
+
+/**
+ * A member-month's statement (traffic, percentiles, coverage: what the policy's money rules work on) is
+ * reused by simulations for STATEMENT_MEMO_TTL_MS, keyed by member, month, member-file version and the
+ * policy's percentile, method and exclusion reasons: a finance officer trying candidates one after another
+ * (and the console, which simulates the current policy beside the candidate) reads the traffic once.
+ * Data that changes within that time (late traffic, a new exclusion) reaches simulations when it expires;
+ * stored statements are never computed from it.
+ */
+export const STATEMENT_MEMO_TTL_MS = 10 * 60_000;
+export const STATEMENT_MEMO_MAX = 30_000;
+const memoEntries = new Map<string, { at: number; s: MonthlyStatement }>();
+const memo = {
+  get(key: string): MonthlyStatement | undefined {
+    const e = memoEntries.get(key);
+    if (!e) return undefined;
+    if (Date.now() - e.at > STATEMENT_MEMO_TTL_MS) return void memoEntries.delete(key), undefined;
+    return e.s;
+  },
+  set(key: string, s: MonthlyStatement): void {
+    if (memoEntries.size >= STATEMENT_MEMO_MAX) memoEntries.delete(memoEntries.keys().next().value!);
+    memoEntries.set(key, { at: Date.now(), s });
+  },
+};
 
 /** Simulations compute this many member-months at once (like the statement worker). */
 export const SIMULATION_CONCURRENCY = 8;
@@ -83,7 +108,7 @@ export function createSimulator(statements: StatementsService, members: MembersS
       const policy = args.policy ?? (await policies.forMonth(month));
       const rows: Array<SimulatedMember & { fen: bigint }> = [];
       await pool(asns, SIMULATION_CONCURRENCY, async (asn) => {
-        const r = await statements.simulate(asn, month, runId, { policy, ytdFen: ytd.get(asn) ?? 0n });
+        const r = await statements.simulate(asn, month, runId, { policy, ytdFen: ytd.get(asn) ?? 0n, memo });
         const fen = r.subsidy?.amountFen ?? 0n;
         rows.push({ asn, fen, amount_cny: formatFen(fen), status: r.subsidy?.status ?? 'not_enrolled', lines: r.subsidy?.lines ?? [] });
       });

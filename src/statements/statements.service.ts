@@ -15,12 +15,14 @@ import { buildDocument, type StatementDocument } from './document.js';
 import { buildMonthlyStatement } from './statement.js';
 import { BUCKET_MS, monthBounds } from './time.js';
 import type { SampleInput } from './statement.types.js';
-import type { EventRow, StatementRow, StatementsRepository } from './statements.repository.js';
+import type { EventRow, MemberMonth, StatementRow, StatementsRepository } from './statements.repository.js';
 import { groupCommit } from '../storage/clickhouse/group-insert.js';
 import { currentStatus } from './workflow.js';
 import { monthInputsCache } from './month-inputs.js';
 import { periodRowFromDocument } from './render/period.js';
 import type { ProgrammeHooks, SimulationOverride } from '../programme/hooks.js';
+
+const EMPTY_MONTH: MemberMonth = { buckets: [[], [], []], peers: [[], [], []] };
 
 /** Longest a compute's write waits for those of other computes in progress (group commit). */
 export const WRITE_LINGER_MS = 100;
@@ -69,7 +71,13 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
     const member = registry.get(asn) ?? (await members.get(asn));
     const first = member.first_production_date;
     const bounds = monthBounds(month, timezone, first ? { from: first } : {});
-    const [data, { yearToDateFen: ytd, latest }] = await Promise.all([repo.memberMonth(asn, bounds.start, bounds.end), repo.memberMonthState(asn, month)]);
+    // programme: a simulation skips members not enrolled and reuses the month's policy-independent statement (src/programme/simulate.ts)
+    if (sim && !member.subsidy_enrolled) return { asn, month, version: 0, changed: false, amount_cny: '0.00', subsidy: null };
+    const memoKey = sim ? `${asn}|${month}|${member.version}|${first}|${policy.percentile}|${policy.percentile_method}|${policy.exclude_reasons.join(',')}` : '';
+    const cached = sim?.memo?.get(memoKey);
+    const [data, { yearToDateFen: ytd, latest }] = cached || sim
+      ? [cached ? EMPTY_MONTH : await repo.memberMonth(asn, bounds.start, bounds.end), { yearToDateFen: 0n, latest: null }]
+      : await Promise.all([repo.memberMonth(asn, bounds.start, bounds.end), repo.memberMonthState(asn, month)]);
     const excl = exclusions.filter((e) => e.asn === asn && Number(e.t) > bounds.start && Number(e.f) < bounds.end);
     // One sample per bucket of the period: the i-th starts at bounds.start + i · 5 min; row[i] = its traffic row, −1 none.
     const [bTs, bIn, bOut] = data.buckets;
@@ -86,12 +94,13 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
         : { ts: t, inBytes: 0n, outBytes: 0n, quality: active.has(t) ? 'ok' : 'missing' };
     }
     const [pAsn, pIn, pOut] = data.peers;
-    const statement = buildMonthlyStatement({
+    const statement = cached ?? buildMonthlyStatement({
       asn, memberName: member.name, month, timeZone: timezone, activeFrom: first ?? undefined,
       percentileMethod: policy.percentile_method, percentile: policy.percentile, samples,
       exclusions: excl.filter((e) => policy.exclude_reasons.includes(e.reason as never)).map((e) => ({ from: Number(e.f), to: Number(e.t), reason: e.reason as 'maintenance', ref: e.id })),
       peers: pAsn.map((peer, k) => ({ asn: peer, name: peer === 0 ? 'unknown / 无法归属' : registry.get(peer)?.name, inBytes: pIn[k]!, outBytes: pOut[k]! })),
     });
+    if (sim?.memo && !cached) sim.memo.set(memoKey, statement);
     const policyRef = { id: policy.policy_id, version: policy.version, official: policy.official, name_zh: policy.name_zh, name_en: policy.name_en };
     let subsidy: SubsidyResult | null = null;
     if (member.subsidy_enrolled) {
