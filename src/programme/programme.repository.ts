@@ -108,6 +108,18 @@ export function createProgrammeRepository(client: ClickHouseClient) {
          FROM payouts WHERE month >= {f:String} AND month <= {t:String} ORDER BY month, asn`, { f: from, t: to });
       return r.map((x) => ({ ...x, asn: Number(x.asn), version: Number(x.version), exported_at: Number(x.exported_at) }));
     },
+    /**
+     * Disputes of member-months in [from, to], each in its latest state, or null when this build has no
+     * dispute table (statement_disputes comes with the dispute workflow).
+     */
+    async disputes(from: string, to: string): Promise<Array<{ asn: number; month: string; status: string }> | null> {
+      const t = await rows<{ n: string }>("SELECT toString(count()) AS n FROM system.tables WHERE database = currentDatabase() AND name = 'statement_disputes'");
+      if (t[0]?.n !== '1') return null;
+      const r = await rows<{ asn: number; month: string; s: string }>(
+        `SELECT asn, month, argMax(status, updated_at) AS s FROM statement_disputes
+         WHERE month >= {f:String} AND month <= {t:String} GROUP BY id, asn, month`, { f: from, t: to });
+      return r.map((x) => ({ asn: Number(x.asn), month: x.month, status: x.s }));
+    },
     /** Latest version of every member-month in [from, to] with status, coverage and subsidy status from its document. */
     async year(from: string, to: string): Promise<YearRow[]> {
       const r = await rows<YearRow>(

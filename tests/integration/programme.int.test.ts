@@ -280,4 +280,19 @@ describe('payouts and the programme year', () => {
     expect(committed.toFixed(2)).toBe(rep.total.committed_cny);
     expect(JSON.stringify(wb.getWorksheet('Document')!.getSheetValues())).toContain(rep.document_no);
   });
+
+  it('disputes: not available without the dispute table; counted per month and member once it exists', async () => {
+    expect((await inject(tok.auditor!, 'GET', '/reports/programme/2026')).json().disputes).toMatchObject({ available: false });
+    // the dispute workflow's table (issue 13, migration statement_disputes): read as it lands
+    await storage.client.command({ query: `CREATE TABLE IF NOT EXISTS statement_disputes (id String, asn UInt32, month String, version UInt32, status LowCardinality(String), note String,
+      raised_by String, raised_by_name String, raised_role LowCardinality(String), raised_at DateTime64(3, 'UTC'), resolution_note String, resolved_by String, resolved_by_name String,
+      resolved_at Nullable(DateTime64(3, 'UTC')), new_version UInt32, updated_at DateTime64(3, 'UTC')) ENGINE = ReplacingMergeTree(updated_at) ORDER BY id` });
+    const row = (id: string, asn: number, month: string, status: string, at: number) => ({ id, asn, month, version: 1, status, note: '', raised_by: 'm', raised_by_name: 'm', raised_role: 'member', raised_at: at, resolution_note: '', resolved_by: '', resolved_by_name: '', resolved_at: null, new_version: 0, updated_at: at });
+    await storage.client.insert({ table: 'statement_disputes', values: [row('d1', 64501, '2026-01', 'open', 1), row('d1', 64501, '2026-01', 'rejected', 2), row('d2', 64503, '2026-02', 'open', 3)], format: 'JSONEachRow' });
+    const rep = (await inject(tok.auditor!, 'GET', '/reports/programme/2026')).json();
+    expect(rep.disputes).toMatchObject({ available: true, raised: 2, open: 1 });
+    expect(rep.months[0].disputes).toEqual({ raised: 1, open: 0 });
+    expect(rep.months[1].disputes).toEqual({ raised: 1, open: 1 });
+    expect(rep.members.find((m: { asn: number }) => m.asn === 64503).disputes).toEqual({ raised: 1, open: 1 });
+  });
 });
