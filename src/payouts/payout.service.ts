@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { MembersService } from '../members/members.service.js';
 import type { StatementsRepository } from '../statements/statements.repository.js';
 import { transition } from '../statements/workflow.js';
-import { formatFen } from '../subsidies/money.js';
+import { formatFen, parseFen } from '../subsidies/money.js';
 import type { PoliciesService } from '../subsidies/policies.service.js';
 import type { ProgrammeRepository } from '../programme/programme.repository.js';
 import type { Doc } from '../programme/render.js';
@@ -70,7 +70,7 @@ export function createPayouts(repo: ProgrammeRepository, statementsRepo: Stateme
         await repo.insertPayouts(list.map((r) => ({ payout_id: payoutId, period, asn, month: r.month, version: r.version, amount_fen: r.amount_fen, payee: JSON.stringify(payee), exported_at: now, exported_by: actor.id })));
         lines.push({ asn, name: m?.name_zh || m?.name || `AS${asn}`, months: list.map((r) => r.month), versions: list.map((r) => r.version), amount_cny: formatFen(fen), payee });
       }
-      const total = lines.reduce((s, l) => s + BigInt(l.amount_cny.replace('.', '')), 0n);
+      const total = lines.reduce((s, l) => s + parseFen(l.amount_cny), 0n);
       return { payout_id: payoutId, period, months, total_cny: formatFen(total), lines, skipped };
     },
   };

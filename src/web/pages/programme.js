@@ -47,7 +47,7 @@ export function BudgetPanel({ month }) {
   if (res.error) return html`<${ErrorBox} error=${res.error} />`;
   if (!res.data) return null;
   const b = res.data.budget;
-  return html`<div class="card" data-testid="budget-panel">
+  return html`<div class="card prog-card" data-testid="budget-panel">
     <h2 class="section-title">${t('prog.budget.title', { month })}</h2>
     ${b ? html`<${Facts} testid="budget-facts" items=${[
       [t('prog.budget.annual'), fmtCny(b.annual_cny)],
@@ -103,7 +103,7 @@ function Comparison({ cur, cand }) {
   ];
   const top = changes(cur, cand);
   return html`<div data-testid="sim-result">
-    <div class="card">
+    <div class="card prog-card">
       <h2 class="section-title">${t('prog.sim.chart')}</h2>
       <${MonthChart} months=${months} lines=${lines} ariaLabel=${t('prog.sim.chart')} />
       ${budget ? null : html`<p class="muted small">${t('prog.sim.no_budget')}</p>`}
@@ -117,7 +117,7 @@ function Comparison({ cur, cand }) {
         <tfoot><tr><th scope="row">${t('prog.sim.total')}</th><td class="num">${fmtCny(cur.total_cny)}</td><td class="num">${fmtCny(cand.total_cny)}</td><td class="num">${fmtCny(cny(fen(cand.total_cny) - fen(cur.total_cny)))}</td><td></td></tr></tfoot>
       </table>
     </div>
-    <div class="card">
+    <div class="card prog-card">
       <h2 class="section-title">${t('prog.sim.top')}</h2>
       ${top.length ? html`<table class="table" data-testid="sim-top">
         <thead><tr><th scope="col">ASN</th><th scope="col" class="num">${t('prog.sim.current')}</th><th scope="col" class="num">${t('prog.sim.candidate')}</th><th scope="col" class="num">${t('prog.sim.delta')}</th></tr></thead>
@@ -161,7 +161,7 @@ export function Programme() {
   return html`<section>
     <header class="page-head"><h1>${t('prog.title')}</h1></header>
     <p class="muted">${t('prog.intro')}</p>
-    <div class="card">
+    <div class="card prog-card">
       <h2 class="section-title">${t('prog.sim.title')}</h2>
       <form class="toolbar" onSubmit=${(e) => { e.preventDefault(); simulate(); }}>
         <label>${t('prog.sim.from')} <input type="month" value=${from} onChange=${(e) => setFrom(e.currentTarget.value)} data-testid="sim-from" /></label>
@@ -199,7 +199,7 @@ function Operations({ month }) {
     setMsg(null); setError(null);
     try { await download(`/statements/${month}/payout?format=${format}`, `payout-${month}.${format}`); setMsg(t('prog.payout.done')); } catch (e) { setError(e); }
   };
-  return html`<div class="card" data-testid="programme-ops">
+  return html`<div class="card prog-card" data-testid="programme-ops">
     <h2 class="section-title">${t('prog.ops.title')}</h2>
     ${canWrite() ? html`<div class="toolbar">
       <label>${t('prog.fees.upload')} <input type="file" accept=".csv,.xlsx" data-testid="fees-file" onChange=${(e) => e.currentTarget.files[0] && upload(e.currentTarget.files[0])} /></label>
