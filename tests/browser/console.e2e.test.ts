@@ -179,10 +179,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web console (chromium)', () => {
   it('shows each role its own navigation after signing in with a token', async () => {
     const expected: Record<string, string[]> = {
       'member-64500': ['member-traffic', 'member-statements', 'member-alerts'],
-      'finance-preparer': ['finance-statements', 'finance-policies', 'ops-members'],
+      'finance-preparer': ['finance-statements', 'finance-policies', 'finance-programme', 'ops-members'],
       'security-analyst': ['security-alerts', 'ops-exporters', 'ops-ports', 'ops-members'],
-      auditor: ['finance-statements', 'finance-policies', 'security-alerts', 'ops-exporters', 'ops-ports', 'ops-members'],
-      admin: ['finance-statements', 'finance-policies', 'security-alerts', 'ops-exporters', 'ops-ports', 'ops-members'],
+      auditor: ['finance-statements', 'finance-policies', 'finance-programme', 'security-alerts', 'ops-exporters', 'ops-ports', 'ops-members'],
+      admin: ['finance-statements', 'finance-policies', 'finance-programme', 'security-alerts', 'ops-exporters', 'ops-ports', 'ops-members'],
     };
     for (const [who, ids] of Object.entries(expected)) {
       const page = await tabOf(who === 'admin' ? t.admin : tokens[who]!);
