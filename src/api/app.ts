@@ -25,6 +25,7 @@ import { noticesRoutes } from './routes/notices.routes.js';
 import { supervisionRoutes } from './routes/supervision.routes.js';
 import { exclusionsRoutes } from './routes/exclusions.routes.js';
 import { disputesRoutes } from './routes/disputes.routes.js';
+import { programmeRoutes } from './routes/programme.routes.js';
 import { webCspScriptHashes, webPlugin } from './plugins/web.js';
 import { overviewRoutes } from './routes/overview.routes.js';
 import { portalRoutes } from './routes/portal.routes.js';
@@ -137,6 +138,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   registerTrafficGauges(deps.metrics.registry, deps.storage.client, deps.config.IXMETER_METRICS_TOP_MEMBERS);
   await app.register(exclusionsRoutes(deps), { prefix: '/api/v1' });
   await app.register(disputesRoutes(deps), { prefix: '/api/v1' });
+  await app.register(programmeRoutes(deps), { prefix: '/api/v1' });
 
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
     const text = await deps.metrics.registry.metrics();

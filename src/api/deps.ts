@@ -23,6 +23,8 @@ import type { UtilizationService } from '../overview/utilization.service.js';
 import type { PortalService } from '../overview/portal.service.js';
 import type { ExclusionsService } from '../exclusions/exclusions.service.js';
 import type { DisputesService } from '../disputes/disputes.service.js';
+import type { Programme } from '../programme/programme.service.js';
+import type { FeesService } from '../fees/fees.service.js';
 
 /** What the collectors report to /health (the collector process or the in-process collectors). */
 export interface CollectorStatus {
@@ -61,4 +63,6 @@ export interface ApiDeps {
   portal: PortalService;
   exclusions: ExclusionsService;
   disputes: DisputesService;
+  programme: Programme;
+  fees: FeesService;
 }

@@ -22,13 +22,13 @@ const LocalRegistration = z.object({
   /** Date of the local (Ningxia/Zhongwei) business registration. */
   date: isoDate.optional(),
   reference: z.string().max(200).optional(),
-}).strict();
+}).strict().refine((r) => r.registered || r.date === undefined, { message: 'local_registration: a date is given but registered is false', path: ['date'] });
 const BlacklistPeriod = z.object({
   from: isoDate,
   /** Exclusive end; absent = still listed. */
   to: isoDate.optional(),
   reason: z.string().min(1).max(500),
-}).strict();
+}).strict().refine((b) => b.to === undefined || b.to > b.from, { message: 'blacklist period: to (exclusive) must be after from', path: ['to'] });
 const Payee = z.object({
   name: z.string().min(1).max(300),
   bank: z.string().min(1).max(300),

@@ -37,6 +37,11 @@ import { createExclusionsRepository } from '../exclusions/exclusions.repository.
 import { createExclusionsService } from '../exclusions/exclusions.service.js';
 import { createDisputesRepository } from '../disputes/disputes.repository.js';
 import { createDisputesService } from '../disputes/disputes.service.js';
+import { createProgrammeRepository } from '../programme/programme.repository.js';
+import { createBudgetPhase } from '../programme/budget-phase.js';
+import { createProgrammeHooks } from '../programme/hooks.js';
+import { createProgramme } from '../programme/programme.service.js';
+import { createFeesService } from '../fees/fees.service.js';
 
 export interface DomainHooks {
   /** Live exporter counters of an in-process collector (null: read the snapshots collectors store). */
@@ -52,7 +57,8 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
   // API answers of settled traffic and of statements; served only once a change watch runs (service.ts).
   const cache = createResponseCache({ maxBytes: config.IXMETER_API_CACHE_MB * 1024 * 1024 });
   const corrections = { coverage: createCoverageRepository(c), exclusions: createExclusionsRepository(c), disputes: createDisputesRepository(c) };
-  const statementsService = createStatementsService(statementsRepo, members, policies, config.IXMETER_TIMEZONE, corrections);
+  const programmeRepo = createProgrammeRepository(c);
+  const statementsService = createStatementsService(statementsRepo, members, policies, config.IXMETER_TIMEZONE, corrections, createProgrammeHooks(programmeRepo, createBudgetPhase(statementsRepo, programmeRepo)));
   // A compute in this process (worker, CLI) is seen by this process's cache at once.
   const compute: typeof statementsService.compute = async (...args) => {
     try {
@@ -81,6 +87,8 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
     policies,
     statements: { ...statementsService, compute },
     cache,
+    programme: createProgramme(programmeRepo, statementsService, statementsRepo, members, policies),
+    fees: createFeesService(programmeRepo, members),
     runs: queues ? createStatementRuns(statementsRepo, members, queues) : null,
     tokens: createTokensService(createTokensRepository(c)),
     audit,

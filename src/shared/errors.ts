@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   IXMETER_ERR_MIGRATION_CHECKSUM: { status: 500, text: 'an already applied migration file was edited' },
   IXMETER_ERR_MIGRATION_INVALID: { status: 500, text: 'a migration file name or content is invalid' },
   IXMETER_ERR_MEMBERS_INVALID: { status: 400, text: 'a member file (IX-F export) is invalid; the message lists every problem and nothing was changed' },
+  IXMETER_ERR_FEES_INVALID: { status: 400, text: 'a fee file is invalid; the message lists every problem by row and nothing was imported' },
   IXMETER_ERR_REDIS_UNAVAILABLE: { status: 503, text: 'Redis cannot be reached' },
   IXMETER_ERR_AUTH_MISSING: { status: 401, text: 'no bearer token was sent' },
   IXMETER_ERR_AUTH_INVALID: { status: 401, text: 'the bearer token is unknown or revoked' },

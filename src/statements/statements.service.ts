@@ -15,13 +15,21 @@ import { buildDocument, type StatementDocument } from './document.js';
 import { buildMonthlyStatement } from './statement.js';
 import { BUCKET_MS, monthBounds } from './time.js';
 import type { SampleInput } from './statement.types.js';
-import type { EventRow, StatementRow, StatementsRepository } from './statements.repository.js';
+import type { EventRow, MemberMonth, StatementRow, StatementsRepository } from './statements.repository.js';
 import { groupCommit } from '../storage/clickhouse/group-insert.js';
 import { currentStatus } from './workflow.js';
 import { monthInputsCache } from './month-inputs.js';
 import { periodRowFromDocument } from './render/period.js';
-import { memberCoverage } from './coverage.js';
+import { memberCoverage, type MemberCoverage } from './coverage.js';
 import { correctionsHash, coverageSection, loadMonthSources, type StatementSources } from './statement-sources.js';
+import type { ProgrammeHooks, SimulationOverride } from './programme-port.js';
+
+const EMPTY_MONTH: MemberMonth = { buckets: [[], [], []], peers: [[], [], []] };
+
+/** What of a member's coverage decides its valid buckets (the simulation memo's key must change with it). */
+function coverageKey(c: MemberCoverage): string {
+  return `${c.basis}|${c.exporters.join(',')}|${JSON.stringify(c.silent)}`;
+}
 
 /** Longest a compute's write waits for those of other computes in progress (group commit). */
 export const WRITE_LINGER_MS = 100;
@@ -32,9 +40,11 @@ export interface ComputeResult {
   version: number;
   changed: boolean;
   amount_cny: string;
+  /** Simulations only: the subsidy calculation (nothing was stored). */
+  subsidy?: SubsidyResult | null;
 }
 
-export function createStatementsService(repo: StatementsRepository, members: MembersService, policies: PoliciesService, timezone: string, sources: StatementSources) {
+export function createStatementsService(repo: StatementsRepository, members: MembersService, policies: PoliciesService, timezone: string, sources: StatementSources, programme?: ProgrammeHooks) {
   const monthInputs = monthInputsCache(async (month) => {
     const whole = monthBounds(month, timezone);
     const [more, registry, policy, exclusions] = await Promise.all([
@@ -62,17 +72,26 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
     }
   }
 
-  async function computeOne(asn: number, month: string, actor: string, runId: string): Promise<ComputeResult> {
-    const { coverage, financeExclusions, upheldDisputes, members: registry, policy, exclusions } = await monthInputs(runId, month);
+  async function computeOne(asn: number, month: string, actor: string, runId: string, sim?: SimulationOverride): Promise<ComputeResult> {
+    const { coverage, financeExclusions, upheldDisputes, members: registry, policy: monthPolicy, exclusions } = await monthInputs(runId, month);
+    const policy = sim?.policy ?? monthPolicy; // programme: a simulation's candidate policy
     const member = registry.get(asn) ?? (await members.get(asn));
     const first = member.first_production_date;
     const bounds = monthBounds(month, timezone, first ? { from: first } : {});
-    const [data, { yearToDateFen: ytd, latest }] = await Promise.all([repo.memberMonth(asn, bounds.start, bounds.end), repo.memberMonthState(asn, month)]);
+    // programme: a simulation skips members not enrolled and reuses the month's policy-independent statement (src/programme/simulate.ts)
+    if (sim && !member.subsidy_enrolled) return { asn, month, version: 0, changed: false, amount_cny: '0.00', subsidy: null };
     const excl = exclusions.filter((e) => e.asn === asn && Number(e.t) > bounds.start && Number(e.f) < bounds.end)
       .concat(financeExclusions.filter((e) => (e.asn === null || e.asn === asn) && e.to > bounds.start && e.from < bounds.end)
         .map((e) => ({ asn, id: e.id, f: String(e.from), t: String(e.to), reason: e.reason, ref: e.id })));
     const cov = memberCoverage(coverage, asn, bounds.start, bounds.end, timezone);
     const upheld = upheldDisputes.get(asn) ?? [];
+    // The memo key names every input of the policy-independent statement: member version, period, percentile
+    // settings, the exclusions that apply and the member's coverage (exporters and valid-bucket count).
+    const memoKey = sim ? `${asn}|${month}|${member.version}|${first}|${policy.percentile}|${policy.percentile_method}|${policy.exclude_reasons.join(',')}|${excl.map((e) => `${e.id}:${e.f}-${e.t}`).join(',')}|${coverageKey(cov)}` : '';
+    const cached = sim?.memo?.get(memoKey);
+    const [data, { yearToDateFen: ytd, latest }] = cached || sim
+      ? [cached ? EMPTY_MONTH : await repo.memberMonth(asn, bounds.start, bounds.end), { yearToDateFen: 0n, latest: null }]
+      : await Promise.all([repo.memberMonth(asn, bounds.start, bounds.end), repo.memberMonthState(asn, month)]);
     // One sample per bucket of the period: the i-th starts at bounds.start + i · 5 min; row[i] = its traffic row, −1 none.
     const [bTs, bIn, bOut] = data.buckets;
     const row = new Int32Array(Math.max(0, Math.ceil((bounds.end - bounds.start) / BUCKET_MS))).fill(-1);
@@ -88,18 +107,21 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
       samples[i] = k >= 0 ? { ts: t, inBytes: bIn[k]!, outBytes: bOut[k]!, quality } : { ts: t, inBytes: 0n, outBytes: 0n, quality };
     }
     const [pAsn, pIn, pOut] = data.peers;
-    const statement = buildMonthlyStatement({
+    const statement = cached ?? buildMonthlyStatement({
       asn, memberName: member.name, month, timeZone: timezone, activeFrom: first ?? undefined,
       percentileMethod: policy.percentile_method, percentile: policy.percentile, samples,
       exclusions: excl.filter((e) => policy.exclude_reasons.includes(e.reason as never)).map((e) => ({ from: Number(e.f), to: Number(e.t), reason: e.reason as 'maintenance', ref: e.id })),
       peers: pAsn.map((peer, k) => ({ asn: peer, name: peer === 0 ? 'unknown / 无法归属' : registry.get(peer)?.name, inBytes: pIn[k]!, outBytes: pOut[k]! })),
     });
+    if (sim?.memo && !cached) sim.memo.set(memoKey, statement);
     const policyRef = { id: policy.policy_id, version: policy.version, official: policy.official, name_zh: policy.name_zh, name_en: policy.name_en };
     let subsidy: SubsidyResult | null = null;
     if (member.subsidy_enrolled) {
+      const fees = (await programme?.fees(runId, month))?.get(asn); // programme: imported fees (src/fees)
       subsidy = computeSubsidy({
-        policy, month, statement, yearToDatePaidFen: ytd,
-        member: { type: member.member_type, firstProductionDate: first, portCapacityGbps: member.port_capacity_mbps / 1000, enrolled: true },
+        policy, month, statement, yearToDatePaidFen: sim ? sim.ytdFen : ytd, actualFeesFen: fees?.paidFen ?? null, invoicedFeesFen: fees?.invoicedFen ?? null,
+        member: { type: member.member_type, firstProductionDate: first, portCapacityGbps: member.port_capacity_mbps / 1000, enrolled: true,
+          localRegistration: member.extension?.local_registration, blacklist: member.extension?.blacklist },
       });
     }
     const memberView = {
@@ -107,8 +129,15 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
       subsidy_enrolled: member.subsidy_enrolled, port_capacity_mbps: member.port_capacity_mbps,
     };
     const inputsHash = sha256Hex(canonicalJson({ samples: statement.samples_hash, member: memberView, policy: policyRef, subsidy: subsidy?.inputsHash ?? null, peers: statement.top_peers.map((p) => [p.asn, String(p.in_bytes), String(p.out_bytes)]), exclusions: statement.excluded_intervals.map((e) => [e.from, e.to, e.reason]), ...correctionsHash(upheld) }));
+    if (sim) return { asn, month, version: 0, changed: false, amount_cny: subsidy?.amount ?? '0.00', subsidy };
     const now = Date.now();
     const note = `run:${runId}`;
+    if (policy.budget && programme) {
+      // programme: a budgeted month is final only for the whole month (src/programme/budget-phase.ts)
+      const document = { ...buildDocument({ version: 0, member: memberView, statement, subsidy, policy: policyRef, inputsHash, computedAt: new Date(now).toISOString(), computedBy: actor }), ...coverageSection(cov, statement, upheld) };
+      await programme.budget.stage({ asn, month, runId, actor, inputsHash, amountFen: subsidy?.amountFen ?? 0n, document, policy });
+      return { asn, month, version: 0, changed: true, amount_cny: subsidy?.amount ?? '0.00' };
+    }
     if (latest && latest.inputs_hash === inputsHash) {
       const amount = await repo.amountCny(asn, month, latest.version);
       await write({ event: { asn, month, version: latest.version, at: now, action: 'unchanged', from_status: '', to_status: '', actor, role: 'system', note } });
@@ -128,6 +157,8 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
 
   return {
     compute,
+    /** One member-month through exactly the statement computation, with a simulation's overrides; stores nothing. */
+    simulate: (asn: number, month: string, runId: string, sim: SimulationOverride) => computeOne(asn, month, 'simulation', runId, sim),
     /** The latest version (or a given one) with its status and history. */
     async get(asn: number, month: string, version?: number) {
       const row = version ? await repo.version(asn, month, version) : await repo.latest(asn, month);

@@ -51,6 +51,10 @@ export async function transition(
   if (args.action === 'approve' && preparers(events, args.version).has(args.actor)) {
     throw new AppError('IXMETER_ERR_FORBIDDEN', 'four-eyes rule: the approver must differ from whoever prepared or reviewed this statement');
   }
+  // programme: a month over its budget under `on_exceed: hold` stops at review (src/subsidies/budget.ts)
+  if (args.action === 'approve' && (await repo.version(args.asn, args.month, args.version))?.document.includes('"code":"BUDGET_HOLD"')) {
+    throw new AppError('IXMETER_ERR_CONFLICT', `cannot approve AS${args.asn} ${args.month} v${args.version}: the month is over the programme budget and the policy holds it at review (on_exceed: hold); register a policy version with a larger budget and recompute`);
+  }
   await repo.insertEvent({ asn: args.asn, month: args.month, version: args.version, at: Date.now(), action: args.action, from_status: status, to_status: t.to, actor: args.actor, role: args.role, note: args.note });
   return { status: t.to };
 }

@@ -12,6 +12,7 @@
  */
 import { addMonths, daysInMonth, parseMonth } from '../statements/time.js';
 import { cmp, parseDecimal, ONE, type Ratio } from './money.js';
+import { eligibilityInputs } from './eligibility-inputs.js';
 import type { MemberType, SubsidyPolicy } from './policy.schema.js';
 
 export interface SubsidyMember {
@@ -21,8 +22,12 @@ export interface SubsidyMember {
   /** Cumulative production port capacity (Gbps): selects the annual cap tier; quantity of PORT_CAPACITY. */
   portCapacityGbps: number;
   enrolled: boolean;
+  /** Listed for the whole time (older callers); periods are in `blacklist`. */
   blacklisted?: boolean;
-  localRegistration?: boolean;
+  /** The member file's ixmeter.local_registration (a bare boolean from older callers). */
+  localRegistration?: boolean | { registered: boolean; date?: string; reference?: string };
+  /** The member file's ixmeter.blacklist periods: from inclusive, to exclusive (absent: still listed). */
+  blacklist?: ReadonlyArray<{ from: string; to?: string; reason: string }>;
 }
 
 export interface Reason {
@@ -44,6 +49,8 @@ export interface TaperSegment {
 
 export interface Eligibility {
   reasons: Reason[];
+  /** Each eligibility input the policy checks and what it decided (a zero line on the statement each). */
+  decisions: Reason[];
   daysInMonth: number;
   eligibleDates: string[];
   segments: TaperSegment[];
@@ -84,11 +91,10 @@ export function evaluateEligibility(
   if (!policy.eligible_member_types.includes(member.type)) {
     r('MEMBER_TYPE', `会员类型 ${member.type} 不在本政策的适用范围内`, `member type ${member.type} is not eligible under this policy (eligible: ${policy.eligible_member_types.join(', ')})`);
   }
-  if (policy.exclude_blacklisted && member.blacklisted) r('BLACKLISTED', '会员列入严重失信主体名单', 'the member is on the serious-dishonesty list (严重失信主体名单)');
-  if (policy.require_local_registration && !member.localRegistration) r('NOT_LOCALLY_REGISTERED', '会员未在本地注册', 'the policy requires local registration');
-
   const monthFirst = dates[0];
   const monthLast = dates[dim - 1];
+  const inputs = eligibilityInputs(policy, member, monthFirst, monthLast, dates);
+  reasons.push(...inputs.reasons);
   if (policy.effective_from > monthLast || (policy.effective_to !== null && policy.effective_to < monthFirst)) {
     r('OUTSIDE_POLICY_PERIOD', `本月不在政策有效期（${policy.effective_from} 至 ${policy.effective_to ?? '长期'}）内`, `the month is outside the policy's effective period (${policy.effective_from} to ${policy.effective_to ?? 'open'})`);
   }
@@ -110,7 +116,8 @@ export function evaluateEligibility(
             d >= policy.effective_from &&
             (policy.effective_to === null || d <= policy.effective_to) &&
             d >= period.first_date &&
-            d <= period.last_date,
+            d <= period.last_date &&
+            !inputs.excludedDates.has(d),
         );
   if (reasons.length === 0 && eligibleDates.length === 0) {
     r('NO_ELIGIBLE_DAYS', '本月无符合条件的天数（未接入或不在有效期内）', 'no eligible day in this month (not connected, or outside the eligibility and policy periods)');
@@ -127,5 +134,5 @@ export function evaluateEligibility(
       last.monthTo = k;
     } else segments.push({ monthFrom: k, monthTo: k, factor: t.factor, factorText: t.text, firstDate: d, lastDate: d, days: 1 });
   }
-  return { reasons, daysInMonth: dim, eligibleDates, segments, windowEnd };
+  return { reasons, decisions: inputs.decisions, daysInMonth: dim, eligibleDates, segments, windowEnd };
 }

@@ -191,7 +191,7 @@ describe('eligibility and other bases', () => {
     const p = withPolicy({ eligible_member_types: ['cdn', 'cloud'], require_local_registration: true });
     const r = run({ policy: p, member: member({ type: 'basic_telecom', enrolled: false, blacklisted: true }), statement: statement('2024-06', '2.4', '3.1') });
     expect(r.status).toBe('not_eligible');
-    expect(codes(r)).toEqual(['POLICY', 'NOT_ELIGIBLE_NOT_ENROLLED', 'NOT_ELIGIBLE_MEMBER_TYPE', 'NOT_ELIGIBLE_BLACKLISTED', 'NOT_ELIGIBLE_NOT_LOCALLY_REGISTERED']);
+    expect(codes(r)).toEqual(['POLICY', 'ELIG_LOCAL_REG', 'ELIG_BLACKLIST', 'NOT_ELIGIBLE_NOT_ENROLLED', 'NOT_ELIGIBLE_MEMBER_TYPE', 'NOT_ELIGIBLE_NOT_LOCALLY_REGISTERED', 'NOT_ELIGIBLE_BLACKLISTED']);
     expect(r.lines.every((l) => l.amount === '0.00')).toBe(true);
     expect(codes(run({ member: member({ firstProductionDate: null }), statement: statement('2024-06', '1', '1') }))).toContain('NOT_ELIGIBLE_NO_PRODUCTION_DATE');
     expect(codes(run({ member: member({ firstProductionDate: '2024-07-01' }), statement: statement('2024-06', '1', '1') }))).toContain('NOT_ELIGIBLE_BEFORE_PRODUCTION');

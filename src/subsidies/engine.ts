@@ -28,6 +28,8 @@ export interface SubsidyInput {
   yearToDatePaidFen: bigint;
   /** Fees actually paid to the IXC operator for the month (needed when cap_to_actual_fees is enabled). */
   actualFeesFen?: bigint | null;
+  /** Fees invoiced for the month (FEE_PERCENT with fee_basis INVOICED). */
+  invoicedFeesFen?: bigint | null;
 }
 
 export type SubsidyStatus = 'ok' | 'not_eligible' | 'needs_review';
@@ -48,7 +50,16 @@ const UNIT: Record<SubsidyPolicy['basis'], { unit: string; zh: string; en: strin
   P95_RATE: { unit: 'Gbps', zh: '计费速率', en: 'billable rate' },
   VOLUME: { unit: 'TB', zh: '流量', en: 'volume' },
   PORT_CAPACITY: { unit: 'Gbps', zh: '端口容量', en: 'port capacity' },
+  FEE_PERCENT: { unit: 'CNY', zh: '缴费', en: 'fees' },
 };
+
+/** FEE_PERCENT: the month's imported fee (src/fees), null when none was imported. */
+function feeQuantity(p: SubsidyPolicy, input: SubsidyInput): { q: Ratio; zh: string; en: string } | null {
+  const fen = p.fee_basis === 'INVOICED' ? input.invoicedFeesFen : input.actualFeesFen;
+  if (fen == null) return null;
+  const [zh, en] = p.fee_basis === 'INVOICED' ? ['开票金额', 'fees invoiced'] : ['实际缴费', 'fees paid'];
+  return { q: ratio(fen, 100n), zh: `本月${zh} ${formatFen(fen)} 元（导入的缴费记录）`, en: `${en} this month CNY ${formatFen(fen)} (imported fee record)` };
+}
 
 /** Basis quantity Q as an exact rational, with its derivation. */
 function basisQuantity(p: SubsidyPolicy, input: SubsidyInput, eligibleDates: string[]): { q: Ratio; zh: string; en: string } {
@@ -68,6 +79,7 @@ function basisQuantity(p: SubsidyPolicy, input: SubsidyInput, eligibleDates: str
       en: `Billable rate: P${p.percentile} in = ${bi} B × 8 / 300 s, out = ${bo} B × 8 / 300 s; ${m} = ${fEn} = ${bps} bit/s (rounded half-up to 1 bit/s)`,
     };
   }
+  if (p.basis === 'FEE_PERCENT') return feeQuantity(p, input) ?? { q: ZERO, zh: '本月无缴费记录', en: 'no fee record for this month' };
   if (p.basis === 'VOLUME') {
     const days = new Set(eligibleDates);
     let i = 0n;
@@ -101,6 +113,7 @@ export function computeSubsidy(input: SubsidyInput): SubsidyResult {
   const el = evaluateEligibility(p, member, month, { first_date: s.first_date, last_date: s.last_date });
   let annualCap: SubsidyResult['annualCap'] = null;
   let status: SubsidyStatus = 'ok';
+  for (const d of el.decisions) line(ctx, `ELIG_${d.code}`, d.zh, d.en, {}, 0n);
 
   if (el.reasons.length > 0) {
     status = 'not_eligible';
@@ -108,6 +121,10 @@ export function computeSubsidy(input: SubsidyInput): SubsidyResult {
   } else {
     const { q, zh, en } = basisQuantity(p, input, el.eligibleDates);
     line(ctx, 'BASIS', zh, en, { quantity: formatRatio(q), unit: u.unit }, 0n);
+    if (p.basis === 'FEE_PERCENT' && feeQuantity(p, input) === null) {
+      status = 'needs_review';
+      line(ctx, 'FEES_MISSING', '缺少本月缴费记录（财务导入），转人工复核', 'No fee record imported for this month: manual review', {}, 0n);
+    }
 
     // Marginal tiers.
     p.tiers.forEach((t, i) => {
@@ -222,6 +239,7 @@ export function computeSubsidy(input: SubsidyInput): SubsidyResult {
       },
       yearToDatePaidFen: input.yearToDatePaidFen,
       actualFeesFen: input.actualFeesFen ?? null,
+      ...(input.invoicedFeesFen != null ? { invoicedFeesFen: input.invoicedFeesFen } : {}),
     }),
   );
 

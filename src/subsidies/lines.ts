@@ -4,7 +4,8 @@ import type { SubsidyPolicy } from './policy.schema.js';
 
 export interface SubsidyLine {
   /** Stable code: POLICY, BASIS, TIER_n, ABOVE_TOP_TIER, TAPER, PRORATE, MIN_BILLABLE, CAP_MONTHLY, CAP_FEES,
-   *  CAP_ANNUAL, COVERAGE, HOLD_REVIEW, NOT_ELIGIBLE_<reason>. */
+   *  CAP_ANNUAL, COVERAGE, HOLD_REVIEW, NOT_ELIGIBLE_<reason>; programme: ELIG_LOCAL_REG, ELIG_BLACKLIST (each
+   *  eligibility input the policy checks), FEES_MISSING, BUDGET / BUDGET_HOLD (src/subsidies/budget.ts). */
   code: string;
   label_zh: string;
   label_en: string;

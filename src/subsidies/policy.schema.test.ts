@@ -66,9 +66,9 @@ describe('subsidy policy documents', () => {
     expect(problems({ ...example, taper: [{ from: 1, to: 12, factor: '1' }] })[0]).toMatch(/cover months 1\.\.36/);
     expect(problems({ ...example, cap_annual_by_capacity: [{ capacity_lt_gbps: 100, cap_cny: '1.00' }, { capacity_lt_gbps: 10, cap_cny: '1.00' }] })[0]).toMatch(/increasing order/);
     expect(problems({ ...example, official: true })[0]).toMatch(/EXAMPLE \(示例\) policy cannot be marked official/);
-    const many = problems({ ...example, basis: 'FEE_PERCENT', version: 0, eligible_member_types: ['telco'], colour: 'red' });
+    const many = problems({ ...example, basis: 'FEES', version: 0, eligible_member_types: ['telco'], colour: 'red' });
     expect(many.length).toBeGreaterThanOrEqual(4);
-    expect(many.join('\n')).toMatch(/basis: .*FEE_PERCENT is not supported/);
+    expect(many.join('\n')).toMatch(/basis: .*must be one of .*FEE_PERCENT/);
     expect(many.join('\n')).toMatch(/version/);
     expect(many.join('\n')).toMatch(/eligible_member_types\.0/);
     expect(many.join('\n')).toMatch(/colour/);

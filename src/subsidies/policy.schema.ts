@@ -13,7 +13,7 @@ import { cmp, parseDecimal, type Ratio } from './money.js';
 
 export const MEMBER_TYPES = ['basic_telecom', 'internet_enterprise', 'cloud', 'cdn', 'idc', 'broadcast', 'research_edu', 'other'] as const;
 export type MemberType = (typeof MEMBER_TYPES)[number];
-export const BASES = ['P95_RATE', 'VOLUME', 'PORT_CAPACITY'] as const;
+export const BASES = ['P95_RATE', 'VOLUME', 'PORT_CAPACITY', 'FEE_PERCENT'] as const;
 export type SubsidyBasis = (typeof BASES)[number];
 
 const DEC = /^\d+(\.\d+)?$/;
@@ -85,7 +85,9 @@ export const SubsidyPolicySchema = z
     require_local_registration: z.boolean().default(false),
     eligibility_months: z.number().int().min(1, 'eligibility_months must be at least 1'),
     taper: z.array(TaperSchema).default([]),
-    basis: z.enum(BASES, { error: `basis must be one of ${BASES.join(', ')} (FEE_PERCENT is not supported by this engine)` }),
+    basis: z.enum(BASES, { error: `basis must be one of ${BASES.join(', ')}` }),
+    /** FEE_PERCENT: which imported fee is the quantity (src/fees): fees paid (default) or invoiced. */
+    fee_basis: z.enum(['PAID', 'INVOICED']).default('PAID'),
     volume_direction: z.enum(['SUM', 'MAX']).default('SUM'),
     percentile: z.number().int().min(50).max(100).default(95),
     percentile_method: z.enum(['MAX_DIRECTION', 'MEAN_DIRECTION', 'SUM_DIRECTION']),
@@ -98,6 +100,15 @@ export const SubsidyPolicySchema = z
     cap_annual_by_capacity: z.array(AnnualCapSchema).default([]),
     cap_to_actual_fees: z.object({ enabled: z.boolean(), pct: decimal('cap_to_actual_fees.pct', { integers: true }) }).default({ enabled: false, pct: '100' }),
     programme_budget_cny: decimal('programme_budget_cny', { maxScale: 2 }).nullable().default(null),
+    /** The programme's budget per calendar year and what happens when a month would exceed it (src/subsidies/budget.ts). */
+    budget: z
+      .object({
+        annual_cny: decimal('budget.annual_cny', { maxScale: 2 }),
+        on_exceed: z.enum(['pro_rata', 'hold'], { error: 'budget.on_exceed must be "pro_rata" or "hold"' }),
+      })
+      .strict()
+      .nullable()
+      .default(null),
     oversubscription_rule: z.enum(['PRO_RATA', 'FIRST_COME', 'NONE']).default('NONE'),
     accrual: z.literal('MONTHLY').default('MONTHLY'),
     payout: z.enum(['MONTHLY', 'QUARTERLY', 'ANNUAL']).default('QUARTERLY'),
@@ -146,6 +157,8 @@ export const SubsidyPolicySchema = z
         issue(['cap_annual_by_capacity', i, 'capacity_lt_gbps'], 'capacity tiers must be in increasing order');
       }
     });
+    if (p.programme_budget_cny !== null && p.budget === null) issue(['programme_budget_cny'], 'programme_budget_cny is not applied; write the budget as budget: { annual_cny: "…", on_exceed: pro_rata | hold }');
+    if (p.basis === 'FEE_PERCENT') p.tiers.forEach((t, i) => { if (cmp(R(t.rate), R('1')) > 0) issue(['tiers', i, 'rate'], `FEE_PERCENT: a tier rate is the share of fees (0.3 = 30 %), not more than 1; got ${t.rate}`); });
     if (cmp(R(p.min_coverage_pct), R('100')) > 0) issue(['min_coverage_pct'], 'min_coverage_pct cannot exceed 100');
     if (p.official && /示例|EXAMPLE/i.test(`${p.policy_id} ${p.name_zh} ${p.name_en}`)) issue(['official'], 'an EXAMPLE (示例) policy cannot be marked official');
   });

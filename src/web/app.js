@@ -5,6 +5,7 @@ import { t, getLang, setLang, onLangChange } from './i18n.js';
 import { ErrorBox, Notice } from './components.js';
 import { MemberTraffic, MemberStatements, MemberAlerts } from './pages/member.js';
 import { FinanceStatements, Policies } from './pages/finance.js';
+import { Programme } from './pages/programme.js';
 import { AlertQueue, AlertDetail } from './pages/security.js';
 import { Exporters, Ports, Members } from './pages/ops.js';
 import { NoticeQueue, NoticeDetail, MemberNotices } from './pages/notices.js';
@@ -24,7 +25,7 @@ export function navFor(me) {
     ['member-notices', `/members/${asn}/notices`, 'nav.my_notices'],
   ] });
   const finance = { id: 'finance', title: 'nav.group.finance', items: [['finance-statements', '/finance/statements', 'nav.finance_statements'], ['finance-policies', '/finance/policies', 'nav.policies'],
-    ['finance-exclusions', '/finance/exclusions', 'nav.exclusions'], ['finance-disputes', '/finance/disputes', 'nav.disputes']] };
+    ['finance-programme', '/finance/programme', 'nav.programme'], ['finance-exclusions', '/finance/exclusions', 'nav.exclusions'], ['finance-disputes', '/finance/disputes', 'nav.disputes']] };
   const security = { id: 'security', title: 'nav.group.security', items: [['security-alerts', '/security/alerts', 'nav.alert_queue'],
     ['security-notices', '/security/notices', 'nav.notices'], ['security-report', '/security/reports', 'nav.security_report']] };
   const supervision = { id: 'supervision', title: 'nav.group.supervision', items: security.items };
@@ -57,6 +58,7 @@ const ROUTES = [
   [/^\/members\/(\d+)$/, (m) => { navigate(`/members/${m[1]}/traffic`, { replace: true }); return null; }],
   [/^\/finance\/statements$/, () => html`<${FinanceStatements} />`, ['admin', 'finance', 'auditor']],
   [/^\/finance\/policies$/, () => html`<${Policies} />`, ['admin', 'finance', 'auditor']],
+  [/^\/finance\/programme$/, () => html`<${Programme} />`, ['admin', 'finance', 'auditor']],
   [/^\/finance\/exclusions$/, () => html`<${ExclusionsPage} />`, ['admin', 'finance', 'auditor']],
   [/^\/finance\/disputes$/, () => html`<${DisputeQueue} />`, ['admin', 'finance', 'auditor']],
   [/^\/security\/alerts$/, () => html`<${AlertQueue} />`, [...STAFF, 'regulator']],

@@ -6,7 +6,7 @@
  *
  * Environment:
  *   BENCH_QUICK=1            smoke run: 2 s steps, rates 20k and max
- *   BENCH_ONLY=decode|e2e|queries|statements|api   only these parts (comma-separated)
+ *   BENCH_ONLY=decode|e2e|queries|statements|api|programme   only these parts (comma-separated)
  *   BENCH_DURATION_S=10      seconds per e2e step (default 10; quick 2)
  *   BENCH_RATES=20000,50000,100000,250000,max   target offered flows/s per step ("max" = blaster's best)
  *   BENCH_PROTOCOLS=netflow-v9,ipfix,sflow
@@ -28,6 +28,7 @@ import { COLLECTORS, e2eMarkdown, killAllChildren, runE2e, type CollectorName, t
 import { queriesMarkdown, runBenchChild, type QueriesReport } from './queries.js';
 import { apiLoadMarkdown, type ApiLoadReport } from './api-load.js';
 import { statementsMarkdown, type StatementsReport } from './statements.js';
+import { programmeMarkdown, type ProgrammeReport } from './programme.js';
 import { BLAST_PROTOCOLS, type BlastProtocol } from './udp-blaster.js';
 
 interface BenchResult { name: string; value: number; unit: string }
@@ -54,7 +55,7 @@ function machine(): Record<string, string | number> {
   return { nproc, cpu: model, memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10, kernel, node: process.version, loadavg: loadavg().map((x) => x.toFixed(2)).join(' ') };
 }
 
-const BENCH_PARTS = ['decode', 'e2e', 'queries', 'statements', 'api'] as const;
+const BENCH_PARTS = ['decode', 'e2e', 'queries', 'statements', 'api', 'programme'] as const;
 
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
   const benchDir = dirname(fileURLToPath(import.meta.url));
   const queries = parts.includes('queries') ? await runBenchChild<QueriesReport>(join(benchDir, 'queries.js'), 'queries', log, 20 * 60_000) : null;
   const statements = parts.includes('statements') ? await runBenchChild<StatementsReport>(join(benchDir, 'statements.js'), 'statements', log, 30 * 60_000) : null;
+  const programme = parts.includes('programme') ? await runBenchChild<ProgrammeReport>(join(benchDir, 'programme.js'), 'programme', log, 30 * 60_000) : null;
   const api = parts.includes('api') ? await runBenchChild<ApiLoadReport>(join(benchDir, 'api-load.js'), 'api-load', log, 10 * 60_000) : null;
   mach.loadavgAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
 
@@ -117,11 +119,12 @@ async function main(): Promise<void> {
   }
   if (queries) md.push('', '### Queries: member traffic and matrix (embedded ClickHouse)', '', queriesMarkdown(queries));
   if (statements) md.push('', '### Monthly statements (embedded ClickHouse)', '', statementsMarkdown(statements));
+  if (programme) md.push('', '### Subsidy programme: budgeted month and policy what-if (embedded ClickHouse)', '', programmeMarkdown(programme));
   if (api) md.push('', '### API under load (member traffic and statements)', '', apiLoadMarkdown(api));
   const text = md.join('\n');
   process.stdout.write(`${text}\n`);
   const out = process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : join(root, 'bench-results.json');
-  writeFileSync(out, `${JSON.stringify({ generatedAt: new Date().toISOString(), quick, machine: mach, decode, e2e, queries, statements, api, markdown: text }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ generatedAt: new Date().toISOString(), quick, machine: mach, decode, e2e, queries, statements, programme, api, markdown: text }, null, 2)}\n`);
   log(`results written to ${out}`);
   process.exitCode = 0;
 }

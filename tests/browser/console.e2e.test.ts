@@ -173,10 +173,10 @@ describe('web console (chromium)', () => {
   it('shows each role its own navigation after signing in with a token', async () => {
     const expected: Record<string, string[]> = {
       'member-64500': ['member-traffic', 'member-statements', 'member-alerts', 'member-notices'],
-      'finance-preparer': ['finance-statements', 'finance-policies', 'finance-exclusions', 'finance-disputes', 'ops-members'],
+      'finance-preparer': ['finance-statements', 'finance-policies', 'finance-programme', 'finance-exclusions', 'finance-disputes', 'ops-members'],
       'security-analyst': ['security-alerts', 'security-notices', 'security-report', 'ops-exporters', 'ops-ports', 'ops-members'],
-      auditor: ['finance-statements', 'finance-policies', 'finance-exclusions', 'finance-disputes', 'security-alerts', 'security-notices', 'security-report', 'ops-exporters', 'ops-ports', 'ops-members'],
-      admin: ['finance-statements', 'finance-policies', 'finance-exclusions', 'finance-disputes', 'security-alerts', 'security-notices', 'security-report', 'ops-exporters', 'ops-ports', 'ops-members'],
+      auditor: ['finance-statements', 'finance-policies', 'finance-programme', 'finance-exclusions', 'finance-disputes', 'security-alerts', 'security-notices', 'security-report', 'ops-exporters', 'ops-ports', 'ops-members'],
+      admin: ['finance-statements', 'finance-policies', 'finance-programme', 'finance-exclusions', 'finance-disputes', 'security-alerts', 'security-notices', 'security-report', 'ops-exporters', 'ops-ports', 'ops-members'],
     };
     for (const [who, ids] of Object.entries(expected)) {
       const page = await tabOf(who === 'admin' ? t.admin : tokens[who]!);

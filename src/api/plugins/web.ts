@@ -30,6 +30,8 @@ function vendorDirs(): Record<string, string> {
     'preact-hooks': dirname(require.resolve('preact/hooks')),
     htm: dirname(require.resolve('htm')),
     uplot: dirname(require.resolve('uplot')),
+    // the ESM browser build (policy YAML in the programme page)
+    yaml: join(dirname(require.resolve('yaml/package.json')), 'browser'),
   };
 }
 

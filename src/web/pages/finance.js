@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { html, api, Link, queryParams, setQuery, previousMonth, fmtBps, fmtBytes, fmtInt, fmtCny, fmtPct, sumBig, sumCny, session } from '../lib.js';
 import { t, getLang } from '../i18n.js';
 import { useAsync, ErrorBox, Loading, Badge, DownloadButton, ExampleBanner, Notice, Facts } from '../components.js';
+import { BudgetPanel } from './programme.js';
 
 const canWrite = () => ['admin', 'finance'].includes(session.me()?.role);
 
@@ -77,6 +78,7 @@ export function FinanceStatements() {
       <button type="button" class="btn" onClick=${res.reload}>${t('refresh')}</button>
     </form>
     ${write ? html`<div class="card"><${RunButton} month=${month} onDone=${() => res.reload()} /></div>` : null}
+    <${BudgetPanel} month=${month} key=${`${month}:${res.data ? 'loaded' : ''}`} />
     ${res.error ? html`<${ErrorBox} error=${res.error} />` : null}
     ${res.loading && !res.data ? html`<${Loading} />` : null}
     ${actionOk ? html`<${Notice} kind="ok" testid="action-ok">${actionOk}<//>` : null}
