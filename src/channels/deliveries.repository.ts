@@ -44,8 +44,8 @@ export function createDeliveriesRepository(client: ClickHouseClient) {
     /** Latest state of each (event, channel, recipient) of one alert or notice. */
     async forSubject(id: string): Promise<DeliveryView[]> {
       const rs = await client.query({
-        query: `SELECT event, argMax(channel_name, at) AS label, any(kind) AS kind, recipient, argMax(status, at) AS status, max(attempt) AS attempts,
-                  toUnixTimestamp64Milli(max(at)) AS t, argMax(error, at) AS error
+        query: `SELECT event, argMax(channel_name, at) AS label, any(kind) AS kind, recipient, argMax(status, (attempt, at)) AS status, max(attempt) AS attempts,
+                  toUnixTimestamp64Milli(max(at)) AS t, argMax(error, (attempt, at)) AS error
                 FROM delivery_events WHERE subject_id = {id:String} GROUP BY event, channel, recipient ORDER BY t`,
         query_params: { id }, ...json,
       });

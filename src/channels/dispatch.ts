@@ -53,9 +53,10 @@ export function createChannels(deps: {
   async function enqueue(jobs: DeliveryJob[]): Promise<void> {
     if (!deps.queues || !jobs.length) return;
     const q = deps.queues.get('webhooks');
+    const queued = jobs.map((j) => row(j, 'queued', 0)); // stamped before a worker can report an attempt
     for (const j of jobs) await q.add('deliver', j);
     // the status row is informative: the job is queued whether or not it could be written
-    await deps.deliveries.append(jobs.map((j) => row(j, 'queued', 0))).catch((err: unknown) => deps.log.warn({ err: errorMessage(err) }, 'delivery status (queued) not written'));
+    await deps.deliveries.append(queued).catch((err: unknown) => deps.log.warn({ err: errorMessage(err) }, 'delivery status (queued) not written'));
   }
 
   async function contactsOf(asn: number): Promise<string[]> {

@@ -164,8 +164,12 @@ describe.skipIf(!existsSync(CHROMIUM))('rectification notices in the console', (
   }, 60_000);
 
   it('shows the regulator the queue and the monthly report, read-only', async () => {
-    const reg = await signIn(tok.regulator!);
-    expect(await reg.$$eval('[data-testid=nav] a[data-nav]', (as) => as.map((a) => a.getAttribute('data-nav')))).toEqual(['security-alerts', 'security-notices', 'security-report']);
+    // The regulator lands on the wall screen (issue 17); the supervision pages are in its navigation.
+    const reg = await signInTab(browser!, t.svc.url!, tok.regulator!, pageErrors, '[data-testid=dash-alerts]');
+    await reg.waitForURL(/\/dashboard$/);
+    await reg.goto(`${t.svc.url}/security/alerts`);
+    await reg.waitForSelector('[data-testid=nav]');
+    expect(await reg.$$eval('[data-testid=nav] a[data-nav]', (as) => as.map((a) => a.getAttribute('data-nav')))).toEqual(['overview-dashboard', 'security-alerts', 'security-notices', 'security-report']);
     await reg.click('[data-testid=nav] a[data-nav=security-notices]');
     await settled(reg);
     expect(await reg.$$('[data-testid=issue-form]')).toHaveLength(0);

@@ -184,9 +184,16 @@ describe('channels', () => {
     expect(health.channels.failing[0]).toMatchObject({ name: 'broken', kind: 'webhook', last_error: expect.stringContaining('503') });
     expect(health.channels.failing[0].consecutive_failures).toBeGreaterThanOrEqual(3);
     const admin = (await domain.tokens.create({ role: 'security', asn: null, createdBy: 't' })).token;
-    const d = (await app.inject({ method: 'GET', url: `/api/v1/alerts/${alertId}/deliveries`, headers: { authorization: `Bearer ${admin}` } })).json().deliveries;
-    const by = Object.fromEntries(d.map((x: { channel: string; status: string; recipient: string }) => [`${x.channel}${x.recipient ? `:${x.recipient}` : ''}`, x.status]));
-    expect(by).toEqual({ 'soc-dingtalk': 'sent', 'noc-wecom': 'sent', 'soc-feishu': 'sent', 'webhook#3': 'sent', 'soc-mail:soc@ix.example': 'sent', broken: 'failed' });
+    const want = { 'soc-dingtalk': 'sent', 'noc-wecom': 'sent', 'soc-feishu': 'sent', 'webhook#3': 'sent', 'soc-mail:soc@ix.example': 'sent', broken: 'failed' };
+    // Each status row is written after its attempt: read until every channel has reported (a loaded machine is slow).
+    let by: Record<string, string> = {};
+    for (let i = 0; i < 50; i++) {
+      const d = (await app.inject({ method: 'GET', url: `/api/v1/alerts/${alertId}/deliveries`, headers: { authorization: `Bearer ${admin}` } })).json().deliveries;
+      by = Object.fromEntries(d.map((x: { channel: string; status: string; recipient: string }) => [`${x.channel}${x.recipient ? `:${x.recipient}` : ''}`, x.status]));
+      if (JSON.stringify(by) === JSON.stringify(want)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(by).toEqual(want);
   }, 60_000);
 
   it("sends a notice to the member's own contacts by email and to the channels that take notices", async () => {

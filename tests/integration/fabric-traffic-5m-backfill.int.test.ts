@@ -4,7 +4,6 @@ import { rollupBackfillSuite } from '../helpers/rollup-backfill-check.js';
 rollupBackfillSuite({
   file: '0041_create_fabric_traffic_5m.sql',
   table: 'fabric_traffic_5m',
-  applied: 15,
   key: (r) => `${r.bucket} v${r.ip_version}`,
   storedSql: `SELECT concat(toString(toUnixTimestamp(bucket)), ' v', toString(ip_version)),
                      toString(sum(bytes)), toString(sum(l3_bytes)), toString(sum(packets)), toString(sum(samples))

@@ -4,7 +4,6 @@ import { rollupBackfillSuite } from '../helpers/rollup-backfill-check.js';
 rollupBackfillSuite({
   file: '0040_create_member_traffic_1d.sql',
   table: 'member_traffic_1d',
-  applied: 14,
   key: (r) => `${Math.floor(r.bucket / 86_400) * 86_400} ${r.src_asn}>${r.dst_asn} v${r.ip_version}`,
   storedSql: `SELECT concat(toString(toUnixTimestamp(bucket)), ' ', toString(src_asn), '>', toString(dst_asn), ' v', toString(ip_version)),
                      toString(sum(bytes)), toString(sum(l3_bytes)), toString(sum(packets)), toString(sum(samples))
