@@ -156,7 +156,7 @@ export function createStatementsRepository(client: ClickHouseClient) {
         `SELECT s.asn AS asn, s.version AS version, toString(s.amount_fen) AS amount_fen, s.policy_id AS policy_id, s.document AS document,
                 if(e.status = '', 'draft', e.status) AS status
          FROM (SELECT * FROM statements WHERE month = {m:String} ORDER BY version DESC LIMIT 1 BY asn) AS s
-         LEFT JOIN (SELECT asn, version, argMax(to_status, at) AS status FROM statement_events WHERE month = {m:String} GROUP BY asn, version) AS e
+         LEFT JOIN (SELECT asn, version, argMaxIf(to_status, at, to_status != '') AS status FROM statement_events WHERE month = {m:String} GROUP BY asn, version) AS e
            ON e.asn = s.asn AND e.version = s.version
          ORDER BY s.asn`, { m: month });
     },
