@@ -9,7 +9,8 @@
  *  - once most egress records match (≥ 8, ≥ 90 % within DIRECTION_WINDOW_MS) the exporter+domain is
  *    judged to send both directions, and every egress record is dropped (its ingress copy may come in a
  *    later datagram), until no egress or no ingress record arrived for DIRECTION_WINDOW_MS.
- * Keys are kept only while egress records arrive (bounded set), so ingress-only exporters pay one compare
+ * Keys are kept only while egress records arrive and live 2–4 s (a copy is exported within seconds of its
+ * ingress record; older identical records are new traffic), so ingress-only exporters pay one compare
  * per record. Records without a direction (255), NetFlow v5 and sFlow always count.
  * IXMETER_FLOW_DIRECTION_OVERRIDES forces `ingress` (drop every egress record) or `all` (drop none).
  */
@@ -18,18 +19,28 @@ import { directionModeFor, parseDirectionRules, type DirectionMode, type Directi
 
 export const DIRECTION_WINDOW_MS = 10 * 60_000;
 const MAX_KEYS = 8192;
+/** A copy is exported within seconds of its ingress record (same device, same export interval): keys live 2–4 s. */
+const KEY_GENERATION_MS = 2000;
 const MIN_MATCHED = 8;
 const MATCH_SHARE = 0.9;
 
 /** Per exporter+domain. */
 export interface DirectionState {
   lastIngressMs: number; lastEgressMs: number; both: boolean; forced: boolean; domain: number;
-  /** Keys of recent ingress records (while egress records arrive). */
-  keys: Set<number>;
+  /** Keys of ingress records of the last KEY_GENERATION_MS (while egress records arrive), and of the one before. */
+  keys: Set<number>; prevKeys: Set<number>; keysAt: number;
   matched: number; unmatched: number; windowStart: number;
 }
 
-const FORCED: DirectionState = { lastIngressMs: 0, lastEgressMs: 0, both: true, forced: true, domain: -1, keys: new Set(), matched: 0, unmatched: 0, windowStart: 0 };
+const FORCED: DirectionState = { lastIngressMs: 0, lastEgressMs: 0, both: true, forced: true, domain: -1, keys: new Set(), prevKeys: new Set(), keysAt: 0, matched: 0, unmatched: 0, windowStart: 0 };
+
+/** Rotates the key generations of `st` at `nowMs`. */
+function rotate(st: DirectionState, nowMs: number): void {
+  if (nowMs - st.keysAt < KEY_GENERATION_MS && st.keys.size <= MAX_KEYS) return;
+  st.prevKeys = nowMs - st.keysAt < 2 * KEY_GENERATION_MS ? st.keys : new Set();
+  st.keys = new Set();
+  st.keysAt = nowMs;
+}
 
 /** The traffic a record describes, without its direction and interfaces (an egress copy has the same key). */
 export function trafficKey(f: FlowRecord): number {
@@ -61,7 +72,7 @@ export class FlowDirectionFilter {
   }
 
   private fresh(domain: number, nowMs: number): DirectionState {
-    return { lastIngressMs: 0, lastEgressMs: 0, both: false, forced: false, domain, keys: new Set(), matched: 0, unmatched: 0, windowStart: nowMs };
+    return { lastIngressMs: 0, lastEgressMs: 0, both: false, forced: false, domain, keys: new Set(), prevKeys: new Set(), keysAt: nowMs, matched: 0, unmatched: 0, windowStart: nowMs };
   }
 
   /** The state the flows of one datagram are judged by, or null when directions do not matter (sFlow, v5, `all`). */
@@ -94,15 +105,15 @@ export class FlowDirectionFilter {
    */
   dropCopies(st: DirectionState, flows: FlowRecord[], n: number, sawIn: boolean, nowMs: number, modes: { directionModes?: Record<string, 'both' | 'single'> }): number {
     if (st.forced) return compact(flows, n, () => true);
-    if (nowMs - st.lastEgressMs >= DIRECTION_WINDOW_MS) st.keys.clear(); // keys of a window without egress are stale
     st.lastEgressMs = nowMs;
     if (sawIn) st.lastIngressMs = nowMs;
-    if (st.keys.size > MAX_KEYS) st.keys.clear();
+    rotate(st, nowMs);
     const wasBoth = st.both && nowMs - st.lastIngressMs < DIRECTION_WINDOW_MS;
     if (!wasBoth) for (let i = 0; i < n; i++) if (flows[i]!.direction === 0) st.keys.add(trafficKey(flows[i]!));
     const m = compact(flows, n, (f) => {
       if (wasBoth) return true;
-      const copy = st.keys.has(trafficKey(f));
+      const key = trafficKey(f);
+      const copy = st.keys.has(key) || st.prevKeys.has(key);
       if (copy) st.matched++; else st.unmatched++;
       return copy;
     });
@@ -123,7 +134,7 @@ export class FlowDirectionFilter {
       if (st.both) this.judge(st, false, modes);
       return;
     }
-    if (st.keys.size > MAX_KEYS) st.keys.clear();
+    rotate(st, nowMs);
     for (let i = 0; i < n; i++) if (flows[i]!.direction === 0) st.keys.add(trafficKey(flows[i]!));
   }
 
