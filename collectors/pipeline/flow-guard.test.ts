@@ -16,34 +16,54 @@ function flow(o: Partial<FlowRecord>): FlowRecord {
   };
 }
 
+/** Frame i of a conversation: A→B records differ by ports and counts; `reverse` is the B→A half. */
+const frame = (i: number, direction: number, reverse = false) => flow({
+  direction, srcPort: reverse ? 80 : 1000 + i, dstPort: reverse ? 1000 + i : 80, packets: 1 + (i % 5), l3Octets: 100 + i,
+  ...(reverse ? { srcMac: 0x020000000002, dstMac: 0x020000000001 } : {}),
+});
+
 describe('both directions', () => {
-  it('an exporter+domain sending ingress and egress copies is counted on ingress only, from its first datagram', () => {
+  it('an exporter+domain sending ingress and egress copies of the same traffic is counted on ingress only, from its first datagram', () => {
     const table = new ExporterStatsTable();
     const g = new FlowGuard({}, table);
     const s = table.recordDatagram('192.0.2.1', 'ipfix', 100, 1000);
-    const d1 = [flow({ direction: 0 }), flow({ direction: 1 }), flow({ direction: 0 }), flow({ direction: 1 })];
+    const d1 = Array.from({ length: 10 }, (_, i) => [frame(i, 0), frame(i, 1)]).flat();
     g.apply(d1, s, 1000);
-    expect(d1.map((f) => f.direction)).toEqual([0, 0]);
-    const d2 = [flow({ direction: 1 }), flow({ direction: 1 })]; // egress-only datagram while ingress was seen: still copies
+    expect(d1.map((f) => f.direction)).toEqual(Array(10).fill(0));
+    expect(s.directionModes).toEqual({ 1: 'both' });
+    // Judged to send both: an egress record whose ingress copy has not come (yet) is dropped too.
+    const d2 = [frame(50, 1), frame(51, 1)];
     g.apply(d2, s, 2000);
     expect(d2).toHaveLength(0);
-    expect(s.ignored).toEqual({ both_directions: 4 });
-    expect(s.directionModes).toEqual({ 1: 'both' });
-    s.flows = 6;
+    expect(s.ignored).toEqual({ both_directions: 12 });
+    s.flows = 22;
     expect(exporterProblems(s, 2000).map((p) => p.code)).toEqual(['BOTH_DIRECTIONS']);
-    expect(exporterProblems(s, 2000)[0]!.message).toMatch(/4 of 6 records \(66\.7 %\) ignored/);
+    expect(exporterProblems(s, 2000)[0]!.message).toMatch(/observation domain 1.*12 of 22 records \(54\.5 %\) ignored/);
+  });
+
+  it('the two halves of a conversation (A→B ingress, B→A egress, as softflowd marks them) are different traffic: all counted', () => {
+    const table = new ExporterStatsTable();
+    const g = new FlowGuard({}, table);
+    const s = table.recordDatagram('192.0.2.1', 'ipfix', 100, 1000);
+    for (let k = 0; k < 5; k++) {
+      const d = Array.from({ length: 10 }, (_, i) => [frame(k * 10 + i, 0), frame(k * 10 + i, 1, true)]).flat();
+      g.apply(d, s, 1000 + k);
+      expect(d).toHaveLength(20);
+    }
+    expect(s.ignored ?? {}).toEqual({});
+    expect(s.directionModes).toBeUndefined();
   });
 
   it('a verdict carried over a restart (seeded exporter health) drops egress copies from the first datagram', () => {
     const before = new ExporterStatsTable();
     const s0 = before.recordDatagram('192.0.2.1', 'ipfix', 1, 1000);
-    new FlowGuard({}, before).apply([flow({ direction: 0 }), flow({ direction: 1 })], s0, 1000);
+    new FlowGuard({}, before).apply(Array.from({ length: 10 }, (_, i) => [frame(i, 0), frame(i, 1)]).flat(), s0, 1000);
     const table = new ExporterStatsTable(before.snapshot());
     const g = new FlowGuard({}, table);
-    const only = [flow({ direction: 1 })];
+    const only = [frame(70, 1)];
     g.apply(only, table.recordDatagram('192.0.2.1', 'ipfix', 1, 5000), 5000);
     expect(only).toHaveLength(0);
-    expect(table.byExporter.get('192.0.2.1')!.ignored).toEqual({ both_directions: 2 });
+    expect(table.byExporter.get('192.0.2.1')!.ignored).toEqual({ both_directions: 11 });
   });
 
   it('egress-only exporters, other domains, sFlow and `all` overrides count everything; `ingress` forces it', () => {

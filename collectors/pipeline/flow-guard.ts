@@ -45,15 +45,13 @@ export class FlowGuard {
 
   /**
    * Removes the records of one datagram (exporter `s`) that are not member traffic, in place; counts them.
-   * One pass: egress copies are dropped as they come when the exporter+domain was already known to send
-   * both directions; a datagram that reveals it (the first) gets a second pass.
+   * One pass for core ports, the duplicate-sampling detector and the directions seen; egress copies only
+   * when the datagram carries egress records (flow-direction.ts).
    */
   apply(flows: FlowRecord[], s: ExporterStats, nowMs: number): void {
     const n = flows.length;
     if (n === 0) return;
     const f0 = flows[0]!;
-    const dir = this.direction.stateFor(f0, f0.exporter);
-    const wasBoth = dir !== null && dir.both;
     const core = this.core.size ? this.core.get(f0.exporter) : undefined;
     const dup = this.dup;
     let j = 0, egress = 0, corePort = 0, sawIn = false, sawOut = false;
@@ -61,16 +59,19 @@ export class FlowGuard {
       const f = flows[i]!;
       const d = f.direction;
       if (d === 0) sawIn = true;
-      else if (d === 1) { sawOut = true; if (wasBoth) { egress++; continue; } }
+      else if (d === 1) sawOut = true;
       if (core !== undefined && core.has(f.inIf)) { corePort++; continue; }
       if (dup !== null) dup.observe(f, nowMs, this.onFindings);
       if (j !== i) flows[j] = f;
       j++;
     }
-    if (dir !== null && (sawIn || sawOut) && this.direction.update(dir, sawIn, sawOut, nowMs, s) && !wasBoth && sawOut) {
-      let k = 0;
-      for (let i = 0; i < j; i++) { const f = flows[i]!; if (f.direction === 1) egress++; else flows[k++] = f; }
-      j = k;
+    if (sawIn || sawOut) {
+      const dir = this.direction.stateFor(f0, f0.exporter, nowMs);
+      if (dir !== null && sawOut) {
+        const k = this.direction.dropCopies(dir, flows, j, sawIn, nowMs, s);
+        egress = j - k;
+        j = k;
+      } else if (dir !== null) this.direction.noEgress(dir, flows, j, sawIn, nowMs, s);
     }
     if (j === n) return;
     flows.length = j;

@@ -283,7 +283,8 @@ describe.skipIf(!ok)('real exporters → running service → fast-path security 
     if (x.kind === 'ipfix') return runSoftflowd({ pcap, port, version: 10, workDir });
     return runPmacctd({
       pcap, port, plugin: 'sfprobe', samplingRate: x.rate, workDir,
-      extra: x.tagged ? { pre_tag_map: pretag, 'sfprobe_ifindex[default_sfprobe]': 'tag' } : {},
+      // Each probe is its own switch: its agent address (the sFlow exporter identity) is its relay's source.
+      extra: { sfprobe_agentip: x.from, ...(x.tagged ? { pre_tag_map: pretag, 'sfprobe_ifindex[default_sfprobe]': 'tag' } : {}) },
     });
   }
 

@@ -195,10 +195,10 @@ export function pmacctdConfig(o: PmacctdOptions): string {
   } else {
     // The agent address is the exporter's identity in ixmeter (not the UDP source): a probe sending from
     // its own source address (sfprobe_source_ip) gets that address as its agent too, like a real switch.
-    lines.push(`sfprobe_receiver: ${target}`, `sfprobe_agentip: ${o.extra?.sfprobe_source_ip ?? '127.0.0.1'}`, 'sfprobe_agentsubid: 7');
+    lines.push(`sfprobe_receiver: ${target}`, `sfprobe_agentip: ${o.extra?.sfprobe_agentip ?? o.extra?.sfprobe_source_ip ?? '127.0.0.1'}`, 'sfprobe_agentsubid: 7');
   }
   if (o.samplingRate) lines.push(`sampling_rate: ${o.samplingRate}`);
-  for (const [k, v] of Object.entries(o.extra ?? {})) lines.push(`${k}: ${v}`);
+  for (const [k, v] of Object.entries(o.extra ?? {})) if (k !== 'sfprobe_agentip') lines.push(`${k}: ${v}`);
   return lines.join('\n') + '\n';
 }
 
