@@ -52,6 +52,11 @@ export interface BatchWriter {
   /** Drain, then stop the loop: nothing is left only in memory. */
   close(): Promise<void>;
   stats(): WriterStats;
+  /**
+   * Run `fn` between two inserts: no insert or spool replay is in flight while it runs, and none starts
+   * before it ends (enqueue goes on; batches wait in memory). A backup freezes every table inside it.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export interface BatchWriterOptions {
@@ -89,6 +94,12 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
   let closeDone: Promise<void> | undefined;
   let wakeUp: (() => void) | undefined;
   let startWaiter: (() => void) | undefined;
+  let ioChain: Promise<unknown> = Promise.resolve(); // inserts+replays and exclusive() sections, one at a time
+  function withIo<T>(fn: () => Promise<T>): Promise<T> {
+    const r = ioChain.then(fn);
+    ioChain = r.catch(() => undefined);
+    return r;
+  }
 
   function emit(e: WriterEvent): void {
     try {
@@ -237,7 +248,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
         const diskOk = await spoolMemory('degraded');
         if (degraded && Date.now() >= nextProbeAt) {
           nextProbeAt = Date.now() + probeIntervalMs;
-          const r = pending.length ? await replayOldest(1) : 'inserted';
+          const r = pending.length ? await withIo(() => replayOldest(1)) : 'inserted';
           if (r === 'skipped') nextProbeAt = 0; // a bad or rejected file proves nothing: probe the next one
           if (r === 'inserted') {
             degraded = false;
@@ -251,22 +262,24 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
         continue;
       }
       if (pending.length) {
-        if ((await replayOldest(retry.attempts)) === 'failed') enterDegraded(lastError ?? 'replay failed');
+        if ((await withIo(() => replayOldest(retry.attempts))) === 'failed') enterDegraded(lastError ?? 'replay failed');
         continue;
       }
       const it = queue.takeCoalesced();
       if (!it) await idle();
       if (!it) continue;
-      const res = await insertWithRetry(it.batch, retry.attempts);
-      if (res.ok) {
-        inserted(it.batch, false);
-        outstanding.settle(it);
-      } else if (res.permanent && (await reject(it.seq, it.batch, res.error))) {
-        outstanding.settle(it);
-      } else {
-        if (!(await toSpool(it, 'failed'))) queue.putBack(it);
-        enterDegraded(res.error);
-      }
+      await withIo(async () => {
+        const res = await insertWithRetry(it.batch, retry.attempts);
+        if (res.ok) {
+          inserted(it.batch, false);
+          outstanding.settle(it);
+        } else if (res.permanent && (await reject(it.seq, it.batch, res.error))) {
+          outstanding.settle(it);
+        } else {
+          if (!(await toSpool(it, 'failed'))) queue.putBack(it);
+          enterDegraded(res.error);
+        }
+      });
     }
   }
 
@@ -320,6 +333,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
     },
 
     drain,
+    exclusive: (fn) => withIo(fn),
 
     close() {
       closeDone ??= (async () => {

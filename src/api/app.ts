@@ -21,6 +21,7 @@ import { alertsRoutes } from './routes/alerts.routes.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { createAuditRepository } from '../audit/audit.repository.js';
 import { meRoutes } from './routes/me.routes.js';
+import { backupRoutes } from './routes/backup.routes.js';
 import { webCspScriptHashes, webPlugin } from './plugins/web.js';
 
 export interface RouteAccess {
@@ -120,6 +121,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   await app.register(portsRoutes(deps.reconciliation, deps.config.IXMETER_RECONCILE_THRESHOLD_PCT), { prefix: '/api/v1' });
   await app.register(meRoutes(), { prefix: '/api/v1' });
+  await app.register(backupRoutes(deps.backups ?? null, deps.audit), { prefix: '/api/v1' });
   await app.register(webPlugin());
 
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {

@@ -15,6 +15,7 @@ import type { Metrics } from '../shared/metrics.js';
 import type { Storage } from '../storage/clickhouse/client.js';
 import type { RedisHandle } from '../storage/redis/connection.js';
 import type { ResponseCache } from '../shared/response-cache.js';
+import type { BackupJobs } from '../backup/jobs.js';
 
 /** What the collectors report to /health (the collector process or the in-process collectors). */
 export interface CollectorStatus {
@@ -43,4 +44,6 @@ export interface ApiDeps {
   alerts: AlertsService;
   /** Settled traffic and statement answers (src/shared/response-cache.ts). */
   cache: ResponseCache;
+  /** Online backups (embedded `serve` only; absent: the backup routes answer not available). */
+  backups?: BackupJobs | null;
 }

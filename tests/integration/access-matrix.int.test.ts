@@ -50,6 +50,8 @@ const EXPECTED: Record<string, Role[] | 'any' | 'public'> = {
   'POST /api/v1/alerts/:id/resolve': ['admin', 'security'],
   'GET /api/v1/audit': ['admin', 'auditor'],
   'GET /api/v1/audit/verify': ['admin', 'auditor'],
+  'POST /api/v1/admin/backups': ['admin'],
+  'GET /api/v1/admin/backups/:id': ['admin'],
 };
 
 const dir = tempDir();
