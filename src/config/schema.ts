@@ -74,6 +74,7 @@ export const ConfigSchema = z.object({
   IXMETER_RAW_RETENTION_DAYS: z.coerce.number().int().min(183, 'must be at least 183 days: the Cybersecurity Law (Art. 21) requires network logs for at least 6 months').max(3650).default(190).describe('raw flow retention (CSL Art. 21 floor is 6 months; PIPL: no longer than necessary)'),
   IXMETER_ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(31).max(36500).default(1827).describe('5-minute member rollups kept as billing evidence (default 5 years)'),
   IXMETER_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level (pino)'),
+  IXMETER_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto').describe('log lines: auto = human-readable (pino-pretty) on a terminal, JSON otherwise (journald, Loki, files)'),
   IXMETER_AUDIT_FLUSH_MS: z.coerce.number().int().min(0).max(5000).default(250).describe('longest time an audit entry for a read waits before it is written, batched with others (writes are written at once; 0: every entry at once)'),
   IXMETER_API_CACHE_MB: z.coerce.number().int().min(0).max(65536).default(64).describe('in-process cache of settled member traffic and statement answers (0 disables); writes invalidate it, other processes\' writes within 2 s'),
   IXMETER_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000).describe('API requests per minute per token (or per IP without token)'),
