@@ -47,7 +47,7 @@ export async function startCollectorPart(config: Config, log: Logger, registry: 
       default: break;
     }
   };
-  const writer = createBatchWriter({ insert: clickHouseInsert(client, mode), spoolDir: join(config.dataDir, 'spool'), log, onEvent });
+  const writer = createBatchWriter({ insert: clickHouseInsert(client, mode), spoolDir: join(config.dataDir, 'spool'), log, onEvent, writeAhead: config.IXMETER_WRITE_AHEAD });
   await writer.start();
   const members = createMembersRepository(client);
   const loadAssignments = async (): Promise<AssignmentInterval[]> =>

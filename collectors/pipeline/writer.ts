@@ -17,6 +17,7 @@ import type { Logger } from '../../src/shared/logger.js';
 import { createSpool, type InsertBatch, type SpoolFile } from './spool.js';
 import { isPermanentInsertError, type InsertFn } from './insert.js';
 import { BatchQueue, Outstanding, type QueuedBatch as Item } from './batch-queue.js';
+import { createWriteAhead, resolveGroups } from './write-ahead.js';
 
 export { clickHouseInsert, isPermanentInsertError, type InsertFn } from './insert.js';
 
@@ -69,6 +70,8 @@ export interface BatchWriterOptions {
   retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   probeIntervalMs?: number;
   onEvent?: (e: WriterEvent) => void;
+  /** Write every batch to the spool directory at enqueue and delete it when settled (write-ahead.ts): a crash loses no enqueued batch. */
+  writeAhead?: boolean;
 }
 
 type Outcome = { ok: true } | { ok: false; permanent: boolean; error: string };
@@ -81,6 +84,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
   const retry = opts.retry ?? { attempts: 3, baseDelayMs: 200, maxDelayMs: 5000 };
   const probeIntervalMs = opts.probeIntervalMs ?? 2000;
   const spool = createSpool(opts.spoolDir, log);
+  const wal = opts.writeAhead ? createWriteAhead(spool, log) : null;
 
   const queue = new BatchQueue(opts.maxCoalesceRows ?? 500_000); // memory, oldest first
   const pending: SpoolFile[] = []; // spool files, oldest first; always older than `queue`
@@ -133,7 +137,10 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
   }
   async function toSpool(it: Item, reason: 'failed' | 'degraded' | 'overflow'): Promise<boolean> {
     try {
-      const f = await spool.write(it.seq, it.batch);
+      const ahead = wal && !it.parts ? await wal.file(it.seq) : null; // already on disk: it joins the replay list as is
+      const f = ahead ?? (await spool.write(it.seq, it.batch));
+      if (ahead) wal!.handOver(it.seq);
+      else wal?.settled(it); // a merged batch's parts (and marker) give way to its one spool file
       addPending(f);
       if (reason === 'overflow') st.overflowBatches++;
       emit({ type: 'spooled', table: it.batch.table, rows: it.batch.rows, bytes: f.bytes, reason });
@@ -269,12 +276,15 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
       if (!it) await idle();
       if (!it) continue;
       await withIo(async () => {
+        if (wal && it.parts) await wal.group(it).catch((e: unknown) => log.warn({ err: errorMessage(e), id: it.batch.id }, 'write-ahead: group marker not written'));
         const res = await insertWithRetry(it.batch, retry.attempts);
         if (res.ok) {
           inserted(it.batch, false);
           outstanding.settle(it);
+          wal?.settled(it);
         } else if (res.permanent && (await reject(it.seq, it.batch, res.error))) {
           outstanding.settle(it);
+          wal?.settled(it);
         } else {
           if (!(await toSpool(it, 'failed'))) queue.putBack(it);
           enterDegraded(res.error);
@@ -305,6 +315,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
       lastSeq = seq;
       outstanding.add(seq, b.rows);
       queue.push({ seq, batch: b });
+      wal?.add(seq, b);
       if (queue.rows > maxQueuedRows) scheduleSpill();
       wake();
     },
@@ -312,6 +323,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
     async start() {
       if (state !== 'new') return;
       state = 'running';
+      if (wal) await resolveGroups(spool, log).catch((e: unknown) => log.error({ err: errorMessage(e) }, 'write-ahead: merged-insert markers not resolved; their parts replay alone'));
       const found = await spool.recover().catch((e: unknown) => {
         state = 'new';
         throw e;
@@ -356,6 +368,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
         }
         wake();
         await loopDone;
+        await wal?.idle();
       })();
       return closeDone;
     },
