@@ -27,7 +27,9 @@ export type AlertType =
   | 'TRAFFIC_ANOMALY_DROP'
   | 'EXPORTER_SILENT'
   | 'EXPORTER_SAMPLING_CHANGED'
-  | 'EXPORTER_COUNTER_MISMATCH';
+  | 'EXPORTER_COUNTER_MISMATCH'
+  /** Operations: ClickHouse detached a part (billing data missing), src/operations/data-incidents.ts. */
+  | 'DATA_PARTS_DETACHED';
 
 export interface SecurityFlow {
   receivedAtMs: number;

@@ -32,7 +32,9 @@ export interface ComputeResult {
   amount_cny: string;
 }
 
-export function createStatementsService(repo: StatementsRepository, members: MembersService, policies: PoliciesService, timezone: string) {
+export function createStatementsService(repo: StatementsRepository, members: MembersService, policies: PoliciesService, timezone: string,
+  /** Data incidents of a month (src/operations/data-incidents.ts): appended to the event note of its computes. */
+  reviewNote: (month: string) => Promise<string> = async () => '') {
   const monthInputs = monthInputsCache(async (month) => {
     const whole = monthBounds(month, timezone);
     const [active, registry, policy, exclusions] = await Promise.all([
@@ -102,7 +104,7 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
     };
     const inputsHash = sha256Hex(canonicalJson({ samples: statement.samples_hash, member: memberView, policy: policyRef, subsidy: subsidy?.inputsHash ?? null, peers: statement.top_peers.map((p) => [p.asn, String(p.in_bytes), String(p.out_bytes)]), exclusions: statement.excluded_intervals.map((e) => [e.from, e.to, e.reason]) }));
     const now = Date.now();
-    const note = `run:${runId}`;
+    const note = `run:${runId}${await reviewNote(month)}`;
     if (latest && latest.inputs_hash === inputsHash) {
       const amount = await repo.amountCny(asn, month, latest.version);
       await write({ event: { asn, month, version: latest.version, at: now, action: 'unchanged', from_status: '', to_status: '', actor, role: 'system', note } });

@@ -1,6 +1,6 @@
 /**
  * Child-process helper: open an embedded data directory (chDB allows one per process), run the
- * queries given as JSON on argv[3] (name → SQL) and print { name: rows } as JSON on stdout.
+ * queries given as JSON on argv[3] (name → SQL; names starting with '!' are run as commands) and print { name: rows } as JSON on stdout.
  * Usage: node --import tsx tests/helpers/dump-data-dir.ts <dataDir> '<json>' (database from IXMETER_CLICKHOUSE_DATABASE).
  */
 import { spawnSync } from 'node:child_process';
@@ -26,7 +26,9 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = {};
   try {
     for (const [name, sql] of Object.entries(JSON.parse(json!) as Record<string, string>)) {
-      out[name] = await (await storage.client.query({ query: sql, format: 'JSONEachRow' })).json();
+      // A name starting with '!' is a statement without a result (INSERT, ALTER).
+      if (name.startsWith('!')) await storage.client.command({ query: sql });
+      else out[name] = await (await storage.client.query({ query: sql, format: 'JSONEachRow' })).json();
     }
   } finally {
     await storage.close();
