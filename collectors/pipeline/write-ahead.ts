@@ -57,10 +57,10 @@ export function createWriteAhead(spool: Spool, log: Logger): WriteAhead {
 
   return {
     add(seq, b) {
-      files.set(seq, track(spool.write(seq, b).then((f) => { st.writes++; return f; }, (e: unknown) => {
+      files.set(seq, track(spool.write(seq, b).then((f) => { st.writes++; st.lastError = undefined; return f; }, (e: unknown) => {
         st.failed++;
+        if (st.lastError === undefined) log.warn({ err: errorMessage(e), id: b.id, rows: b.rows }, 'write-ahead: batch not written to disk; batches are in memory only until inserted (logged once until a write works)');
         st.lastError = errorMessage(e);
-        log.warn({ err: st.lastError, id: b.id, rows: b.rows }, 'write-ahead: batch not written to disk; it is in memory only until inserted');
         return null;
       })));
     },

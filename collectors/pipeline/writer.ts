@@ -32,7 +32,9 @@ export type WriterEvent =
   | { type: 'rejected'; table: string; rows: number; error: string }
   | { type: 'bad_file'; file: string; reason: string }
   | { type: 'degraded'; error: string }
-  | { type: 'recovered' };
+  | { type: 'recovered' }
+  /** Dropped at enqueue: the disk is full (spool writes fail with ENOSPC) and the memory queue is at maxQueuedRows. */
+  | { type: 'dropped'; table: string; rows: number; reason: 'disk_full' };
 
 export interface WriterStats {
   queuedBatches: number; queuedRows: number; // in memory (incl. the batch being inserted)
@@ -41,6 +43,8 @@ export interface WriterStats {
   insertedBatches: number; insertedRows: number; replayedRows: number; retries: number;
   rejectedBatches: number; rejectedRows: number; badFiles: number;
   degraded: boolean; lastError: string | undefined;
+  /** The last spool write failed with ENOSPC; `droppedRows`: rows refused at enqueue meanwhile (reason disk_full). */
+  diskFull: boolean; droppedBatches: number; droppedRows: number;
 }
 
 export interface BatchWriter {
@@ -89,9 +93,10 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
   const queue = new BatchQueue(opts.maxCoalesceRows ?? 500_000); // memory, oldest first
   const pending: SpoolFile[] = []; // spool files, oldest first; always older than `queue`
   const outstanding = new Outstanding(); // batches neither inserted, spooled nor rejected
-  const st = { overflowBatches: 0, insertedBatches: 0, insertedRows: 0, replayedRows: 0, retries: 0, rejectedBatches: 0, rejectedRows: 0, badFiles: 0 };
+  const st = { droppedBatches: 0, droppedRows: 0, overflowBatches: 0, insertedBatches: 0, insertedRows: 0, replayedRows: 0, retries: 0, rejectedBatches: 0, rejectedRows: 0, badFiles: 0 };
   let lastSeq = -1, nextProbeAt = 0;
-  let degraded = false, kicked = false, spillScheduled = false;
+  let degraded = false, kicked = false, spillScheduled = false, diskFull = false;
+  const noSpace = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC' || /ENOSPC|NOT_ENOUGH_SPACE|No space left/i.test(errorMessage(e));
   let lastError: string | undefined;
   let state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   let loopDone = Promise.resolve(), spillChain = Promise.resolve();
@@ -142,11 +147,13 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
       if (ahead) wal!.handOver(it.seq);
       else wal?.settled(it); // a merged batch's parts (and marker) give way to its one spool file
       addPending(f);
+      diskFull = false;
       if (reason === 'overflow') st.overflowBatches++;
       emit({ type: 'spooled', table: it.batch.table, rows: it.batch.rows, bytes: f.bytes, reason });
       outstanding.settle(it);
       return true;
     } catch (e) {
+      if (noSpace(e)) diskFull = true;
       lastError = `spool write failed: ${errorMessage(e)}`;
       log.error({ err: errorMessage(e), id: it.batch.id, rows: it.batch.rows, dir: opts.spoolDir }, 'writer: cannot write batch to the spool; keeping it in memory');
       return false;
@@ -190,6 +197,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
     }
   }
   function inserted(b: InsertBatch, replayed: boolean): void {
+    diskFull = false;
     st.insertedBatches++;
     st.insertedRows += b.rows;
     emit({ type: 'inserted', table: b.table, rows: b.rows, replayed });
@@ -312,6 +320,13 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
     enqueue(b) {
       const seq = spool.nextSeq();
       if (state === 'closed') return spoolSync(seq, b);
+      if (diskFull && queue.rows + b.rows > maxQueuedRows) {
+        // Nowhere to keep it: neither ClickHouse nor the spool take data and memory is at its bound. Counted, never silent.
+        st.droppedBatches++;
+        st.droppedRows += b.rows;
+        emit({ type: 'dropped', table: b.table, rows: b.rows, reason: 'disk_full' });
+        return;
+      }
       lastSeq = seq;
       outstanding.add(seq, b.rows);
       queue.push({ seq, batch: b });
@@ -384,6 +399,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
         ...st,
         degraded,
         lastError,
+        diskFull,
       };
     },
   };
