@@ -2,7 +2,8 @@
  * Write-ahead of insert batches, so a kill -9 loses only what was not yet in a batch (at most the decode
  * thread's batch wait, IXMETER_FLUSH_INTERVAL_MS / 2): every enqueued batch is also written to the spool
  * directory at once, in the spool's own format and name (`<seq>-<id>.batch`), and deleted when it is
- * settled (inserted or rejected). Such a file is not in the writer's replay list while the process lives;
+ * settled (inserted or rejected), without an fsync by default (a killed process leaves its writes in the page
+ * cache; after a power loss a torn file fails its checksum and goes to bad/). Such a file is not in the writer's replay list while the process lives;
  * after a crash the next start finds it like any spool file and replays it with its own id as
  * insert_deduplication_token, so an insert that did succeed is not counted twice.
  *
@@ -43,7 +44,8 @@ export function groupFileName(it: QueuedBatch): string {
   return spoolFileName(it.seq, it.batch.id).replace(/\.batch$/, GROUP);
 }
 
-export function createWriteAhead(spool: Spool, log: Logger): WriteAhead {
+/** fsync: also survive power loss (an fsync per batch; default off: a kill -9 or crash keeps the page cache). */
+export function createWriteAhead(spool: Spool, log: Logger, fsync = false): WriteAhead {
   const files = new Map<number, Promise<SpoolFile | null>>();
   const groups = new Set<string>();
   const inflight = new Set<Promise<unknown>>();
@@ -57,7 +59,7 @@ export function createWriteAhead(spool: Spool, log: Logger): WriteAhead {
 
   return {
     add(seq, b) {
-      files.set(seq, track(spool.write(seq, b).then((f) => { st.writes++; st.lastError = undefined; return f; }, (e: unknown) => {
+      files.set(seq, track(spool.write(seq, b, { sync: fsync }).then((f) => { st.writes++; st.lastError = undefined; return f; }, (e: unknown) => {
         st.failed++;
         if (st.lastError === undefined) log.warn({ err: errorMessage(e), id: b.id, rows: b.rows }, 'write-ahead: batch not written to disk; batches are in memory only until inserted (logged once until a write works)');
         st.lastError = errorMessage(e);
