@@ -37,6 +37,8 @@ export interface WriteAhead {
   settled(it: QueuedBatch): void;
   /** Every write and delete started so far has finished. */
   idle(): Promise<void>;
+  /** Every delete of a settled batch's file started so far has finished (a backup copies the spool after it). */
+  deletesDone(): Promise<void>;
   stats(): { writes: number; failed: number; lastError: string | undefined };
 }
 
@@ -49,6 +51,7 @@ export function createWriteAhead(spool: Spool, log: Logger, fsync = false): Writ
   const files = new Map<number, Promise<SpoolFile | null>>();
   const groups = new Set<string>();
   const inflight = new Set<Promise<unknown>>();
+  const deleting = new Set<Promise<unknown>>();
   const st = { writes: 0, failed: 0, lastError: undefined as string | undefined };
   const track = <T>(p: Promise<T>): Promise<T> => {
     inflight.add(p);
@@ -84,16 +87,21 @@ export function createWriteAhead(spool: Spool, log: Logger, fsync = false): Writ
       const own = (it.parts ?? [it]).map((p) => ({ seq: p.seq, f: files.get(p.seq) }));
       for (const o of own) files.delete(o.seq);
       const marker = it.parts ? groupFileName(it) : undefined;
-      void track((async () => {
+      const del = track((async () => {
         for (const o of own) {
           const f = await (o.f ?? null);
           if (f) await remove(f.name);
         }
         if (marker && groups.delete(marker)) await remove(marker);
       })());
+      deleting.add(del);
+      void del.finally(() => deleting.delete(del));
     },
     async idle() {
       while (inflight.size) await Promise.allSettled([...inflight]);
+    },
+    async deletesDone() {
+      while (deleting.size) await Promise.allSettled([...deleting]);
     },
     stats: () => ({ ...st }),
   };

@@ -360,7 +360,8 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
     },
 
     drain,
-    exclusive: (fn) => withIo(fn),
+    // Write-ahead files of inserted batches are gone before fn runs: a backup's spool copy holds only batches not in ClickHouse.
+    exclusive: (fn) => withIo(async () => { await wal?.deletesDone(); return fn(); }),
 
     close() {
       closeDone ??= (async () => {
