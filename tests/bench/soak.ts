@@ -3,7 +3,7 @@
  * (default 100k) flows/s for BENCH_SOAK_SECONDS (default 1800), with the minute jobs running, a statements
  * run of the current month every BENCH_SOAK_RUN_EVERY_S (default 300) s, and API load of 50 requests/s
  * (member traffic, statements, health). The service's RSS is sampled every 10 s and plotted
- * (soak-rss.png in BENCH_SOAK_OUT, default the system temp dir, with soak.json). Checks: RSS after the first
+ * (soak-rss.png in BENCH_SOAK_OUT: x = seconds, grid every 256 MiB, red line = the bound, default the system temp dir, with soak.json). Checks: RSS after the first
  * minute stays below BENCH_SOAK_RSS_MIB (default 2048) — the documented bound; sent = stored + counted
  * drops (no lost flows); every statements run completed (no stuck job).
  * Run: BENCH_SOAK_SECONDS=150 npx tsx tests/bench/soak.ts
@@ -11,7 +11,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freeTcpPort, freeUdpPort, tempDir, uniqueName } from '../helpers/env.js';
+import { tempDir } from '../helpers/env.js';
+import { serveEnv } from '../helpers/serve-env.js';
 import { dumpDataDir } from '../helpers/dump-data-dir.js';
 import { ixfDoc } from '../helpers/ixf.js';
 import { runCli, spawnCli, waitForHealth } from '../helpers/service.js';
@@ -27,16 +28,11 @@ export async function benchSoak() {
   const runEvery = env('BENCH_SOAK_RUN_EVERY_S', 300), boundMib = env('BENCH_SOAK_RSS_MIB', 2048);
   const out = process.env.BENCH_SOAK_OUT ?? tmpdir();
   const dir = tempDir('ixmeter-soak-');
-  const port = await freeTcpPort(), nf = await freeUdpPort(), db = uniqueName('soak');
-  const e = {
-    IXMETER_DATA_DIR: join(dir.path, 'data'), IXMETER_CLICKHOUSE_DATABASE: db, IXMETER_REDIS_PREFIX: uniqueName('soak'), IXMETER_HTTP_PORT: String(port),
-    IXMETER_ADMIN_TOKEN: 'soak-admin-token-0123456789', IXMETER_NETFLOW_PORT: String(nf), IXMETER_IPFIX_PORT: '0', IXMETER_SFLOW_PORT: '0', IXMETER_RATE_LIMIT_PER_MINUTE: '1000000',
-  };
+  const { env: e, db, netflow: nf, url } = await serveEnv('soak', join(dir.path, 'data'), { IXMETER_RATE_LIMIT_PER_MINUTE: '1000000' });
   const members = join(dir.path, 'members.json');
   writeFileSync(members, JSON.stringify(ixfDoc(Array.from({ length: 20 }, (_, i) => ({ asn: 64500 + i, macs: [`02:00:00:00:00:${(i + 1).toString(16).padStart(2, '0')}`], firstProduction: '2026-01-15', enrolled: true })))));
   if (runCli(['members', 'import', members], e).status !== 0) throw new Error('members import failed');
   const svc = spawnCli(['serve'], e);
-  const url = `http://127.0.0.1:${port}`;
   const auth = { authorization: `Bearer ${e.IXMETER_ADMIN_TOKEN}` };
   try {
     await waitForHealth(url, 60_000);
@@ -93,7 +89,8 @@ export async function benchSoak() {
     };
     writeFileSync(report.png, linePng(rss, { yStep: 256, bound: boundMib }));
     writeFileSync(join(out, 'soak.json'), JSON.stringify({ ...report, samples: rss }, null, 1));
-    return { ...report, ok: stuck.length === 0 && Math.abs(report.lost) <= Math.ceil(perDatagram) && (report.rssMib.maxAfterFirstMinute ?? 0) < boundMib };
+    return { ...report, // Counted drops are datagrams; their flows are estimated at the mean records per datagram (16–22 in the pool).
+      ok: stuck.length === 0 && Math.abs(report.lost) <= 3 * droppedDatagrams + Math.ceil(perDatagram) && (report.rssMib.maxAfterFirstMinute ?? 0) < boundMib };
   } finally {
     if (svc.child.exitCode === null) svc.child.kill('SIGKILL');
     dir.cleanup();

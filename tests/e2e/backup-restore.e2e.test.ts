@@ -10,7 +10,8 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { blast } from '../bench/udp-blaster.js';
-import { freeTcpPort, freeUdpPort, tempDir, uniqueName } from '../helpers/env.js';
+import { freeTcpPort, tempDir } from '../helpers/env.js';
+import { serveEnv } from '../helpers/serve-env.js';
 import { dumpDataDir } from '../helpers/dump-data-dir.js';
 import { ixfDoc } from '../helpers/ixf.js';
 import { runCli, spawnCli, waitForHealth, type Spawned } from '../helpers/service.js';
@@ -23,15 +24,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('backup and restore drill', () => {
   it('backs up while ingest goes on and restores every row up to the backup point', async () => {
-    const port = await freeTcpPort();
-    const nf = await freeUdpPort();
-    const db = uniqueName('drill');
     const live = join(dir.path, 'live');
-    const env = {
-      IXMETER_DATA_DIR: live, IXMETER_CLICKHOUSE_DATABASE: db, IXMETER_REDIS_PREFIX: uniqueName('drill'), IXMETER_HTTP_PORT: String(port),
-      IXMETER_ADMIN_TOKEN: 'drill-admin-token-0123456789', IXMETER_NETFLOW_PORT: String(nf), IXMETER_IPFIX_PORT: '0', IXMETER_SFLOW_PORT: '0',
-      IXMETER_FLUSH_INTERVAL_MS: '200',
-    };
+    const { env, db, port, netflow: nf } = await serveEnv('drill', live, { IXMETER_FLUSH_INTERVAL_MS: '200' });
     const members = join(dir.path, 'members.json');
     writeFileSync(members, JSON.stringify(ixfDoc([{ asn: 64500, macs: ['02:00:00:00:00:01'], firstProduction: '2026-01-15', enrolled: true }, { asn: 64501, macs: ['02:00:00:00:00:02'] }])));
     expect(runCli(['members', 'import', members], env).status).toBe(0);

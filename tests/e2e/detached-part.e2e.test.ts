@@ -7,7 +7,8 @@
 import { readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freeTcpPort, tempDir, uniqueName } from '../helpers/env.js';
+import { tempDir } from '../helpers/env.js';
+import { serveEnv } from '../helpers/serve-env.js';
 import { dumpDataDir } from '../helpers/dump-data-dir.js';
 import { ixfDoc } from '../helpers/ixf.js';
 import { runCli, spawnCli, waitForHealth, type Spawned } from '../helpers/service.js';
@@ -19,13 +20,8 @@ afterAll(() => { if (svc && svc.child.exitCode === null) svc.child.kill('SIGKILL
 
 describe('detached part at start', () => {
   it('names the table and day, alerts operations and marks the month\'s statements for review', async () => {
-    const port = await freeTcpPort();
-    const db = uniqueName('broken');
     const data = join(dir.path, 'data');
-    const env = {
-      IXMETER_DATA_DIR: data, IXMETER_CLICKHOUSE_DATABASE: db, IXMETER_REDIS_PREFIX: uniqueName('broken'), IXMETER_HTTP_PORT: String(port),
-      IXMETER_ADMIN_TOKEN: 'broken-admin-token-0123456789', IXMETER_NETFLOW_PORT: '0', IXMETER_IPFIX_PORT: '0', IXMETER_SFLOW_PORT: '0',
-    };
+    const { env, db, port } = await serveEnv('broken', data, { IXMETER_NETFLOW_PORT: '0' });
     const members = join(dir.path, 'members.json');
     writeFileSync(members, JSON.stringify(ixfDoc([{ asn: 64500, macs: ['02:00:00:00:00:01'], firstProduction: '2026-01-15', enrolled: true }, { asn: 64501, macs: ['02:00:00:00:00:02'] }])));
     expect(runCli(['members', 'import', members], env).status).toBe(0);

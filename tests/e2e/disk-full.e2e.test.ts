@@ -11,7 +11,8 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs'
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { blast } from '../bench/udp-blaster.js';
-import { freeTcpPort, freeUdpPort, tempDir, uniqueName } from '../helpers/env.js';
+import { tempDir } from '../helpers/env.js';
+import { serveEnv } from '../helpers/serve-env.js';
 import { dumpDataDir } from '../helpers/dump-data-dir.js';
 import { spawnCli, waitForHealth, type Spawned } from '../helpers/service.js';
 
@@ -20,9 +21,12 @@ const mnt = join(dir.path, 'fs');
 let mounted = false;
 let svc: Spawned | undefined;
 afterAll(async () => {
-  if (svc && svc.child.exitCode === null) { svc.child.kill('SIGKILL'); await svc.exited; }
-  if (mounted) execFileSync('umount', ['-l', mnt]);
-  dir.cleanup();
+  try {
+    if (svc && svc.child.exitCode === null) { svc.child.kill('SIGKILL'); await svc.exited; }
+  } finally {
+    if (mounted) execFileSync('umount', ['-l', mnt]);
+    dir.cleanup();
+  }
 });
 
 const isRoot = process.getuid?.() === 0;
@@ -35,16 +39,8 @@ describe.skipIf(!isRoot)('data disk full', () => {
     mkdirSync(mnt, { recursive: true });
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=300m', 'tmpfs', mnt]);
     mounted = true;
-    const port = await freeTcpPort();
-    const nf = await freeUdpPort();
-    const db = uniqueName('full');
     const data = join(mnt, 'data');
-    const env = {
-      IXMETER_DATA_DIR: data, IXMETER_CLICKHOUSE_DATABASE: db, IXMETER_REDIS_PREFIX: uniqueName('full'), IXMETER_HTTP_PORT: String(port),
-      IXMETER_ADMIN_TOKEN: 'full-admin-token-0123456789', IXMETER_NETFLOW_PORT: String(nf), IXMETER_IPFIX_PORT: '0', IXMETER_SFLOW_PORT: '0',
-      IXMETER_FLUSH_INTERVAL_MS: '200', IXMETER_WRITER_MEMORY_ROWS: '50000',
-    };
-    const url = `http://127.0.0.1:${port}`;
+    const { env, db, netflow: nf, url } = await serveEnv('full', data, { IXMETER_FLUSH_INTERVAL_MS: '200', IXMETER_WRITER_MEMORY_ROWS: '50000' });
     const health = async () => (await (await fetch(`${url}/api/v1/health`)).json()) as Health;
     svc = spawnCli(['serve'], env);
     await waitForHealth(url, 60_000).catch((e: unknown) => { throw new Error(`${String(e)}\n${svc!.stderr().slice(-3000)}`); });

@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import { blast } from '../bench/udp-blaster.js';
-import { freeTcpPort, freeUdpPort, tempDir, uniqueName } from './env.js';
+import { tempDir } from './env.js';
+import { serveEnv } from './serve-env.js';
 import { dumpDataDir } from './dump-data-dir.js';
 import { spawnCli, waitForHealth, type Spawned } from './service.js';
 
@@ -21,16 +22,8 @@ export async function crashRun(o: { rate: number; durationMs: number; flushMs: n
   const dir = tempDir('ixmeter-crash-');
   const procs: Spawned[] = [];
   try {
-    const port = await freeTcpPort();
-    const nf = await freeUdpPort();
-    const db = uniqueName('crash');
     const data = join(dir.path, 'data');
-    const env = {
-      IXMETER_DATA_DIR: data, IXMETER_CLICKHOUSE_DATABASE: db, IXMETER_REDIS_PREFIX: uniqueName('crash'), IXMETER_HTTP_PORT: String(port),
-      IXMETER_ADMIN_TOKEN: 'crash-admin-token-0123456789', IXMETER_NETFLOW_PORT: String(nf), IXMETER_IPFIX_PORT: '0', IXMETER_SFLOW_PORT: '0',
-      IXMETER_FLUSH_INTERVAL_MS: String(o.flushMs), IXMETER_WRITE_AHEAD: String(o.writeAhead ?? true),
-    };
-    const url = `http://127.0.0.1:${port}`;
+    const { env, db, netflow: nf, url } = await serveEnv('crash', data, { IXMETER_FLUSH_INTERVAL_MS: String(o.flushMs), IXMETER_WRITE_AHEAD: String(o.writeAhead ?? true) });
     const first = spawnCli(['serve'], env);
     procs.push(first);
     await waitForHealth(url, 60_000);
