@@ -18,6 +18,7 @@ import { collectorId, startCollector, type CollectorHandle } from './collector.j
 import { loadStoredExporterStats } from './exporter-seed.js';
 import { createBatchWriter, type BatchWriter, type WriterEvent } from './pipeline/writer.js';
 import { clickHouseInsert } from './pipeline/insert.js';
+import { watchDiskFull } from './disk-full.js';
 
 export interface CollectorPart {
   collector: CollectorHandle;
@@ -45,10 +46,11 @@ export async function startCollectorPart(config: Config, log: Logger, registry: 
       case 'bad_file': log.error({ file: e.file, reason: e.reason }, 'unreadable spool file moved to spool/bad'); break;
       case 'degraded': metrics.writerDegraded.set(1); log.error({ error: e.error }, 'ClickHouse inserts failing: spooling to disk'); break;
       case 'recovered': metrics.writerDegraded.set(0); log.info('ClickHouse inserts recovered: spool replayed'); break;
+      case 'dropped': metrics.writerDroppedRows.inc({ reason: e.reason }, e.rows); break;
       default: break;
     }
   };
-  const writer = createBatchWriter({ insert: clickHouseInsert(client, mode), spoolDir: join(config.dataDir, 'spool'), log, onEvent });
+  const writer = createBatchWriter({ insert: clickHouseInsert(client, mode), spoolDir: join(config.dataDir, 'spool'), log, onEvent, writeAhead: config.IXMETER_WRITE_AHEAD, maxQueuedRows: config.IXMETER_WRITER_MEMORY_ROWS });
   await writer.start();
   const members = createMembersRepository(client);
   const loadAssignments = async (): Promise<AssignmentInterval[]> =>
@@ -72,8 +74,10 @@ export async function startCollectorPart(config: Config, log: Logger, registry: 
     if (!atMs) return;
     await repo.upsert(stats.map((s) => ({ exporter: s.exporter, collector_id: collector.id, updated_at: atMs, stats: JSON.stringify({ counters: s, templates: templates[s.exporter] ?? 0 }) })));
   }
+  let diskFull = { since: 0, droppedAtStart: 0 };
   const gaugeTimer = setInterval(() => {
     const s = writer.stats();
+    diskFull = watchDiskFull(s, diskFull, config.dataDir, log, onAlerts);
     metrics.writerQueuedRows.set(s.queuedRows);
     metrics.writerSpoolRows.set(s.spooledRows);
   }, 1000);
@@ -92,7 +96,7 @@ export async function startCollectorPart(config: Config, log: Logger, registry: 
         status: ok ? 'ok' : 'degraded',
         listeners: collector.listeners().map((l) => ({ protocol: l.name, port: l.port, bound: l.bound })),
         exporters: collector.exporters().stats.length,
-        writer: { queued_rows: w.queuedRows, spooled_rows: w.spooledRows, degraded: w.degraded, inserted_rows: w.insertedRows, last_error: w.lastError ?? null },
+        writer: { queued_rows: w.queuedRows, spooled_rows: w.spooledRows, degraded: w.degraded, inserted_rows: w.insertedRows, last_error: w.lastError ?? null, disk_full: w.diskFull, dropped_rows: { disk_full: w.droppedRows } },
         kernel_drops: collector.kernelDrops(),
         decode_queue: collector.queue(),
       };

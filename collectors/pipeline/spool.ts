@@ -4,7 +4,8 @@
  * One file per batch in `dir`, named `<seq, 16 digits>-<id>.batch`, so lexical order = enqueue
  * order. Content: one JSON header line `{v,id,table,format,rows,bytes,sha256}`, then the body bytes
  * exactly as enqueued. A file is written as `<name>.tmp`, fsync'd, renamed, and the directory is
- * fsync'd: a complete name always means a complete file. Subfolders:
+ * fsync'd: a complete name always means a complete file (write-ahead copies, write-ahead.ts, skip the fsyncs:
+ * after a power loss such a file may be torn, and recover() moves it to bad/). Subfolders:
  * - `bad/`      files that cannot be read or fail their checksum (kept for an operator, never deleted);
  * - `rejected/` batches ClickHouse refused for good (parse/type errors), plus `<name>.error.txt`.
  *   They keep the spool format: moving one back into `dir` replays it with its original id.
@@ -44,7 +45,8 @@ export interface Spool {
   nextSeq(): number;
   /** Complete files left by an earlier process (seq below this instance's first), oldest first; bad ones moved to bad/. */
   recover(): Promise<{ files: SpoolFile[]; bad: number; promoted: number }>;
-  write(seq: number, b: InsertBatch): Promise<SpoolFile>;
+  /** `sync: false` (write-ahead copies): no fsync — safe against a killed process (the page cache survives it), not against power loss. */
+  write(seq: number, b: InsertBatch, opts?: { sync?: boolean }): Promise<SpoolFile>;
   /** Same as write, blocking; only for the last batches after the writer is closed. */
   writeSync(seq: number, b: InsertBatch): SpoolFile;
   read(name: string): Promise<ReadResult>;
@@ -121,13 +123,13 @@ export function createSpool(dir: string, log: Logger): Spool {
     }
   }
 
-  async function writeAtomic(d: string, name: string, data: Buffer): Promise<void> {
+  async function writeAtomic(d: string, name: string, data: Buffer, sync = true): Promise<void> {
     const tmp = join(d, name + TMP);
     try {
       const fh = await open(tmp, 'w');
       try {
         await fh.writeFile(data);
-        await fh.sync();
+        if (sync) await fh.sync();
       } finally {
         await fh.close();
       }
@@ -137,7 +139,7 @@ export function createSpool(dir: string, log: Logger): Spool {
       await unlink(tmp).catch((u: unknown) => log.debug({ err: errorMessage(u), tmp }, 'spool: no temp file to remove'));
       throw e;
     }
-    await syncDir(d);
+    if (sync) await syncDir(d);
   }
 
   async function quarantine(name: string, reason: string): Promise<void> {
@@ -208,10 +210,10 @@ export function createSpool(dir: string, log: Logger): Spool {
       return { files, bad, promoted };
     },
 
-    async write(s, b) {
+    async write(s, b, opts) {
       const name = spoolFileName(s, b.id);
       const data = encodeBatch(b);
-      await writeAtomic(dir, name, data);
+      await writeAtomic(dir, name, data, opts?.sync ?? true);
       return { name, seq: s, table: b.table, rows: b.rows, bytes: data.length };
     },
 

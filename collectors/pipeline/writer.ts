@@ -17,6 +17,7 @@ import type { Logger } from '../../src/shared/logger.js';
 import { createSpool, type InsertBatch, type SpoolFile } from './spool.js';
 import { isPermanentInsertError, type InsertFn } from './insert.js';
 import { BatchQueue, Outstanding, type QueuedBatch as Item } from './batch-queue.js';
+import { createWriteAhead, resolveGroups } from './write-ahead.js';
 
 export { clickHouseInsert, isPermanentInsertError, type InsertFn } from './insert.js';
 
@@ -31,7 +32,9 @@ export type WriterEvent =
   | { type: 'rejected'; table: string; rows: number; error: string }
   | { type: 'bad_file'; file: string; reason: string }
   | { type: 'degraded'; error: string }
-  | { type: 'recovered' };
+  | { type: 'recovered' }
+  /** Dropped at enqueue: the disk is full (spool writes fail with ENOSPC) and the memory queue is at maxQueuedRows. */
+  | { type: 'dropped'; table: string; rows: number; reason: 'disk_full' };
 
 export interface WriterStats {
   queuedBatches: number; queuedRows: number; // in memory (incl. the batch being inserted)
@@ -40,6 +43,8 @@ export interface WriterStats {
   insertedBatches: number; insertedRows: number; replayedRows: number; retries: number;
   rejectedBatches: number; rejectedRows: number; badFiles: number;
   degraded: boolean; lastError: string | undefined;
+  /** The last spool write failed with ENOSPC; `droppedRows`: rows refused at enqueue meanwhile (reason disk_full). */
+  diskFull: boolean; droppedBatches: number; droppedRows: number;
 }
 
 export interface BatchWriter {
@@ -52,6 +57,11 @@ export interface BatchWriter {
   /** Drain, then stop the loop: nothing is left only in memory. */
   close(): Promise<void>;
   stats(): WriterStats;
+  /**
+   * Run `fn` between two inserts: no insert or spool replay is in flight while it runs, and none starts
+   * before it ends (enqueue goes on; batches wait in memory). A backup freezes every table inside it.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export interface BatchWriterOptions {
@@ -64,6 +74,8 @@ export interface BatchWriterOptions {
   retry?: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   probeIntervalMs?: number;
   onEvent?: (e: WriterEvent) => void;
+  /** Write every batch to the spool directory at enqueue and delete it when settled (write-ahead.ts): a crash loses no enqueued batch. */
+  writeAhead?: boolean;
 }
 
 type Outcome = { ok: true } | { ok: false; permanent: boolean; error: string };
@@ -76,19 +88,27 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
   const retry = opts.retry ?? { attempts: 3, baseDelayMs: 200, maxDelayMs: 5000 };
   const probeIntervalMs = opts.probeIntervalMs ?? 2000;
   const spool = createSpool(opts.spoolDir, log);
+  const wal = opts.writeAhead ? createWriteAhead(spool, log) : null;
 
   const queue = new BatchQueue(opts.maxCoalesceRows ?? 500_000); // memory, oldest first
   const pending: SpoolFile[] = []; // spool files, oldest first; always older than `queue`
   const outstanding = new Outstanding(); // batches neither inserted, spooled nor rejected
-  const st = { overflowBatches: 0, insertedBatches: 0, insertedRows: 0, replayedRows: 0, retries: 0, rejectedBatches: 0, rejectedRows: 0, badFiles: 0 };
+  const st = { droppedBatches: 0, droppedRows: 0, overflowBatches: 0, insertedBatches: 0, insertedRows: 0, replayedRows: 0, retries: 0, rejectedBatches: 0, rejectedRows: 0, badFiles: 0 };
   let lastSeq = -1, nextProbeAt = 0;
-  let degraded = false, kicked = false, spillScheduled = false;
+  let degraded = false, kicked = false, spillScheduled = false, diskFull = false;
+  const noSpace = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC' || /ENOSPC|NOT_ENOUGH_SPACE|No space left/i.test(errorMessage(e));
   let lastError: string | undefined;
   let state: 'new' | 'running' | 'closing' | 'closed' = 'new';
   let loopDone = Promise.resolve(), spillChain = Promise.resolve();
   let closeDone: Promise<void> | undefined;
   let wakeUp: (() => void) | undefined;
   let startWaiter: (() => void) | undefined;
+  let ioChain: Promise<unknown> = Promise.resolve(); // inserts+replays and exclusive() sections, one at a time
+  function withIo<T>(fn: () => Promise<T>): Promise<T> {
+    const r = ioChain.then(fn);
+    ioChain = r.catch(() => undefined);
+    return r;
+  }
 
   function emit(e: WriterEvent): void {
     try {
@@ -122,13 +142,18 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
   }
   async function toSpool(it: Item, reason: 'failed' | 'degraded' | 'overflow'): Promise<boolean> {
     try {
-      const f = await spool.write(it.seq, it.batch);
+      const ahead = wal && !it.parts ? await wal.file(it.seq) : null; // already on disk: it joins the replay list as is
+      const f = ahead ?? (await spool.write(it.seq, it.batch));
+      if (ahead) wal!.handOver(it.seq);
+      else wal?.settled(it); // a merged batch's parts (and marker) give way to its one spool file
       addPending(f);
+      diskFull = false;
       if (reason === 'overflow') st.overflowBatches++;
       emit({ type: 'spooled', table: it.batch.table, rows: it.batch.rows, bytes: f.bytes, reason });
       outstanding.settle(it);
       return true;
     } catch (e) {
+      if (noSpace(e)) diskFull = true;
       lastError = `spool write failed: ${errorMessage(e)}`;
       log.error({ err: errorMessage(e), id: it.batch.id, rows: it.batch.rows, dir: opts.spoolDir }, 'writer: cannot write batch to the spool; keeping it in memory');
       return false;
@@ -172,6 +197,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
     }
   }
   function inserted(b: InsertBatch, replayed: boolean): void {
+    diskFull = false;
     st.insertedBatches++;
     st.insertedRows += b.rows;
     emit({ type: 'inserted', table: b.table, rows: b.rows, replayed });
@@ -237,7 +263,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
         const diskOk = await spoolMemory('degraded');
         if (degraded && Date.now() >= nextProbeAt) {
           nextProbeAt = Date.now() + probeIntervalMs;
-          const r = pending.length ? await replayOldest(1) : 'inserted';
+          const r = pending.length ? await withIo(() => replayOldest(1)) : 'inserted';
           if (r === 'skipped') nextProbeAt = 0; // a bad or rejected file proves nothing: probe the next one
           if (r === 'inserted') {
             degraded = false;
@@ -251,22 +277,27 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
         continue;
       }
       if (pending.length) {
-        if ((await replayOldest(retry.attempts)) === 'failed') enterDegraded(lastError ?? 'replay failed');
+        if ((await withIo(() => replayOldest(retry.attempts))) === 'failed') enterDegraded(lastError ?? 'replay failed');
         continue;
       }
       const it = queue.takeCoalesced();
       if (!it) await idle();
       if (!it) continue;
-      const res = await insertWithRetry(it.batch, retry.attempts);
-      if (res.ok) {
-        inserted(it.batch, false);
-        outstanding.settle(it);
-      } else if (res.permanent && (await reject(it.seq, it.batch, res.error))) {
-        outstanding.settle(it);
-      } else {
-        if (!(await toSpool(it, 'failed'))) queue.putBack(it);
-        enterDegraded(res.error);
-      }
+      await withIo(async () => {
+        if (wal && it.parts) await wal.group(it).catch((e: unknown) => log.warn({ err: errorMessage(e), id: it.batch.id }, 'write-ahead: group marker not written'));
+        const res = await insertWithRetry(it.batch, retry.attempts);
+        if (res.ok) {
+          inserted(it.batch, false);
+          outstanding.settle(it);
+          wal?.settled(it);
+        } else if (res.permanent && (await reject(it.seq, it.batch, res.error))) {
+          outstanding.settle(it);
+          wal?.settled(it);
+        } else {
+          if (!(await toSpool(it, 'failed'))) queue.putBack(it);
+          enterDegraded(res.error);
+        }
+      });
     }
   }
 
@@ -289,9 +320,17 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
     enqueue(b) {
       const seq = spool.nextSeq();
       if (state === 'closed') return spoolSync(seq, b);
+      if (diskFull && queue.rows + b.rows > maxQueuedRows) {
+        // Nowhere to keep it: neither ClickHouse nor the spool take data and memory is at its bound. Counted, never silent.
+        st.droppedBatches++;
+        st.droppedRows += b.rows;
+        emit({ type: 'dropped', table: b.table, rows: b.rows, reason: 'disk_full' });
+        return;
+      }
       lastSeq = seq;
       outstanding.add(seq, b.rows);
       queue.push({ seq, batch: b });
+      wal?.add(seq, b);
       if (queue.rows > maxQueuedRows) scheduleSpill();
       wake();
     },
@@ -299,6 +338,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
     async start() {
       if (state !== 'new') return;
       state = 'running';
+      if (wal) await resolveGroups(spool, log).catch((e: unknown) => log.error({ err: errorMessage(e) }, 'write-ahead: merged-insert markers not resolved; their parts replay alone'));
       const found = await spool.recover().catch((e: unknown) => {
         state = 'new';
         throw e;
@@ -320,6 +360,8 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
     },
 
     drain,
+    // Write-ahead files of inserted batches are gone before fn runs: a backup's spool copy holds only batches not in ClickHouse.
+    exclusive: (fn) => withIo(async () => { await wal?.deletesDone(); return fn(); }),
 
     close() {
       closeDone ??= (async () => {
@@ -342,6 +384,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
         }
         wake();
         await loopDone;
+        await wal?.idle();
       })();
       return closeDone;
     },
@@ -357,6 +400,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
         ...st,
         degraded,
         lastError,
+        diskFull,
       };
     },
   };

@@ -26,6 +26,7 @@ import { supervisionRoutes } from './routes/supervision.routes.js';
 import { exclusionsRoutes } from './routes/exclusions.routes.js';
 import { disputesRoutes } from './routes/disputes.routes.js';
 import { programmeRoutes } from './routes/programme.routes.js';
+import { backupRoutes } from './routes/backup.routes.js';
 import { webCspScriptHashes, webPlugin } from './plugins/web.js';
 import { overviewRoutes } from './routes/overview.routes.js';
 import { portalRoutes } from './routes/portal.routes.js';
@@ -139,6 +140,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(exclusionsRoutes(deps), { prefix: '/api/v1' });
   await app.register(disputesRoutes(deps), { prefix: '/api/v1' });
   await app.register(programmeRoutes(deps), { prefix: '/api/v1' });
+  await app.register(backupRoutes(deps.backups ?? null, deps.audit), { prefix: '/api/v1' });
 
   app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
     const text = await deps.metrics.registry.metrics();

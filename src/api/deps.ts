@@ -25,6 +25,7 @@ import type { ExclusionsService } from '../exclusions/exclusions.service.js';
 import type { DisputesService } from '../disputes/disputes.service.js';
 import type { Programme } from '../programme/programme.service.js';
 import type { FeesService } from '../fees/fees.service.js';
+import type { BackupJobs } from '../backup/jobs.js';
 
 /** What the collectors report to /health (the collector process or the in-process collectors). */
 export interface CollectorStatus {
@@ -65,4 +66,6 @@ export interface ApiDeps {
   disputes: DisputesService;
   programme: Programme;
   fees: FeesService;
+  /** Online backups (embedded `serve` only; absent: the backup routes answer not available). */
+  backups?: BackupJobs | null;
 }

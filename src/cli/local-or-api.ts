@@ -37,7 +37,7 @@ export async function withLocalOrApi<T>(
   }
 }
 
-function apiCaller(config: Config): ApiCall {
+export function apiCaller(config: Config): ApiCall {
   const admin = config.IXMETER_ADMIN_TOKEN;
   if (!admin) {
     throw new AppError(

@@ -8,6 +8,7 @@ import { runMembersImport } from './commands/members.js';
 import { runMigrate } from './commands/migrate.js';
 import { runStatements } from './commands/statements.js';
 import { runService } from './commands/serve.js';
+import { runBackup, runRestore } from './commands/backup.js';
 import { runTokenCreate, runTokenList, runTokenRevoke } from './commands/token.js';
 import { runExclusionsAdd, runExclusionsApprove, runExclusionsList } from './commands/exclusions.js';
 
@@ -61,6 +62,13 @@ export function buildCli(): Command {
     .action((id: string, o: { as?: string }) => runExclusionsApprove(id, o));
   exclusions.command('list').description('list exclusions').option('--month <YYYY-MM>').option('--asn <asn>', 'one member (and the fabric-wide ones)', parseAsn)
     .action((o: { month?: string; asn?: number }) => runExclusionsList(o));
+  program.command('backup').description('online backup of all data (ClickHouse tables, spool, collector state) into a new directory DIR, while serve runs')
+    .argument('<dir>')
+    .option('--verify', 're-check an existing backup DIR against its manifest (sizes, SHA-256, row counts) without restoring it')
+    .option('--keep <n>', 'scheduled use: write DIR/ixmeter-<UTC time>/ and keep the newest N complete backups in DIR', parsePositive('--keep', true))
+    .action((dir: string, o: { verify?: boolean; keep?: number }) => runBackup(dir, o));
+  program.command('restore').description('restore backup DIR into a stopped, empty IXMETER_DATA_DIR (verifies the manifest first)')
+    .argument('<dir>').action((dir: string) => runRestore(dir));
   program.command('demo').description('a living demo exchange: starts the service if needed, seeds last month, drives the collectors with synthetic NetFlow v9/IPFIX/sFlow exporters')
     .option('--duration <seconds>', 'seconds of live traffic (default: until Ctrl-C)', parsePositive('--duration', false))
     .option('--members <n>', 'number of demo members', parsePositive('--members', true), 20)

@@ -15,6 +15,7 @@ import { createTrafficRepository } from '../traffic/traffic.repository.js';
 import { createTrafficService } from '../traffic/traffic.service.js';
 import { createStatementsRepository } from '../statements/statements.repository.js';
 import { createStatementsService } from '../statements/statements.service.js';
+import { reviewNote } from '../operations/data-incidents.js';
 import { createPoliciesService } from '../subsidies/policies.service.js';
 import { createStatementRuns } from '../jobs/statement-runs.js';
 import type { QueueSet } from '../jobs/queues.js';
@@ -58,7 +59,8 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
   const cache = createResponseCache({ maxBytes: config.IXMETER_API_CACHE_MB * 1024 * 1024 });
   const corrections = { coverage: createCoverageRepository(c), exclusions: createExclusionsRepository(c), disputes: createDisputesRepository(c) };
   const programmeRepo = createProgrammeRepository(c);
-  const statementsService = createStatementsService(statementsRepo, members, policies, config.IXMETER_TIMEZONE, corrections, createProgrammeHooks(programmeRepo, createBudgetPhase(statementsRepo, programmeRepo)));
+  const statementsService = createStatementsService(statementsRepo, members, policies, config.IXMETER_TIMEZONE, corrections,
+    createProgrammeHooks(programmeRepo, createBudgetPhase(statementsRepo, programmeRepo)), reviewNote(storage.client));
   // A compute in this process (worker, CLI) is seen by this process's cache at once.
   const compute: typeof statementsService.compute = async (...args) => {
     try {

@@ -25,6 +25,9 @@ import { createSecurityScan } from '../alerts/security-scan.js';
 import { readSecuritySettings } from '../alerts/security-settings.js';
 import { readFileSync } from 'node:fs';
 import { createCacheWatch } from '../api/cache-watch.js';
+import { createBackupJobs } from '../backup/jobs.js';
+import { checkDataIncidents } from '../operations/data-incidents.js';
+import { incidentAlerts } from '../operations/incident-alerts.js';
 
 /** IXMETER_MEMBERS_FILE: imported at every start when it changed; a bad file is logged and changes nothing (ingest goes on). */
 async function importMembersFileAtStart(members: MembersService, file: string, log: Logger): Promise<void> {
@@ -108,6 +111,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     steps.push({ name: 'token-usage', run: async () => { clearInterval(usageTimer); await tokens.flushUsage(); } });
 
     if (config.IXMETER_MEMBERS_FILE) await importMembersFileAtStart(members, config.IXMETER_MEMBERS_FILE, log);
+    if (opts.parts.includes('worker')) await checkDataIncidents({ client: storage.client, database: storage.database, log, alert: incidentAlerts(domain.alerts) });
 
     if (opts.parts.includes('collector')) {
       collectorPart = await startCollectorPart(config, log, metrics.registry, storage.client, storage.mode, (candidates) => {
@@ -133,7 +137,10 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         await watch.start();
         steps.push({ name: 'cache-watch', run: () => watch.stop() });
       }
-      const app = await buildApp({ config, log, storage, redis, metrics, collectors, ...domain });
+      const backups = storage.mode === 'embedded'
+        ? createBackupJobs({ storage, dataDir: config.dataDir, log, hold: (fn) => (collectorPart ? collectorPart.writer.exclusive(fn) : fn()) })
+        : null;
+      const app = await buildApp({ config, log, storage, redis, metrics, collectors, ...domain, backups });
       url = await app.listen({ host: config.IXMETER_HTTP_HOST, port: config.IXMETER_HTTP_PORT });
       steps.push({ name: 'http', run: () => app.close() });
       log.info({ url, docs: `${url}/api/docs` }, 'API and console listening');

@@ -29,7 +29,11 @@ export type AlertType =
   | 'EXPORTER_SAMPLING_CHANGED'
   | 'EXPORTER_COUNTER_MISMATCH'
   /** Capacity warning (src/overview/utilization.service.ts), not an attack. */
-  | 'PORT_UTILIZATION';
+  | 'PORT_UTILIZATION'
+  /** Operations: ClickHouse detached a part (billing data missing), src/operations/data-incidents.ts. */
+  | 'DATA_PARTS_DETACHED'
+  /** Operations: the data directory's disk is full (writer drops, reason disk_full), collectors/part.ts. */
+  | 'STORAGE_DISK_FULL';
 
 export interface SecurityFlow {
   receivedAtMs: number;

@@ -24,6 +24,10 @@ export const ERROR_CODES = {
   IXMETER_ERR_RATE_LIMITED: { status: 429, text: 'too many requests' },
   IXMETER_ERR_NOT_AVAILABLE: { status: 501, text: 'the feature is not available yet in this version' },
   IXMETER_ERR_SERVICE_UNAVAILABLE: { status: 503, text: 'the service is starting or shutting down' },
+  IXMETER_ERR_BACKUP_INVALID: { status: 400, text: 'a backup directory fails its manifest (missing, edited or damaged files; the message lists them)' },
+  IXMETER_ERR_BACKUP_TARGET_EXISTS: { status: 409, text: 'the backup target exists and is not an empty directory' },
+  IXMETER_ERR_BACKUP_FAILED: { status: 500, text: 'a backup could not be completed (no manifest was written, so it is not a backup)' },
+  IXMETER_ERR_RESTORE_TARGET_NOT_EMPTY: { status: 409, text: 'restore needs a stopped, empty data directory' },
   IXMETER_ERR_INTERNAL: { status: 500, text: 'an unexpected error; details are in the server log' },
 } as const satisfies Record<string, { status: number; text: string }>;
 

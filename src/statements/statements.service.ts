@@ -44,7 +44,9 @@ export interface ComputeResult {
   subsidy?: SubsidyResult | null;
 }
 
-export function createStatementsService(repo: StatementsRepository, members: MembersService, policies: PoliciesService, timezone: string, sources: StatementSources, programme?: ProgrammeHooks) {
+export function createStatementsService(repo: StatementsRepository, members: MembersService, policies: PoliciesService, timezone: string, sources: StatementSources, programme?: ProgrammeHooks,
+  /** Data incidents of a month (src/operations/data-incidents.ts): appended to the event note of its computes. */
+  reviewNote: (month: string) => Promise<string> = async () => '') {
   const monthInputs = monthInputsCache(async (month) => {
     const whole = monthBounds(month, timezone);
     const [more, registry, policy, exclusions] = await Promise.all([
@@ -131,7 +133,7 @@ export function createStatementsService(repo: StatementsRepository, members: Mem
     const inputsHash = sha256Hex(canonicalJson({ samples: statement.samples_hash, member: memberView, policy: policyRef, subsidy: subsidy?.inputsHash ?? null, peers: statement.top_peers.map((p) => [p.asn, String(p.in_bytes), String(p.out_bytes)]), exclusions: statement.excluded_intervals.map((e) => [e.from, e.to, e.reason]), ...correctionsHash(upheld) }));
     if (sim) return { asn, month, version: 0, changed: false, amount_cny: subsidy?.amount ?? '0.00', subsidy };
     const now = Date.now();
-    const note = `run:${runId}`;
+    const note = `run:${runId}${await reviewNote(month)}`;
     if (policy.budget && programme) {
       // programme: a budgeted month is final only for the whole month (src/programme/budget-phase.ts)
       const document = { ...buildDocument({ version: 0, member: memberView, statement, subsidy, policy: policyRef, inputsHash, computedAt: new Date(now).toISOString(), computedBy: actor }), ...coverageSection(cov, statement, upheld) };

@@ -81,6 +81,8 @@ const EXPECTED: Record<string, Role[] | 'any' | 'public'> = {
   'POST /api/v1/members/:asn/statements/:month/disputes': ['admin', 'finance', 'member'],
   'GET /api/v1/disputes': ['admin', 'finance', 'auditor', 'member'],
   'POST /api/v1/disputes/:id/resolve': ['admin', 'finance'],
+  'POST /api/v1/admin/backups': ['admin'],
+  'GET /api/v1/admin/backups/:id': ['admin'],
 };
 
 const dir = tempDir();
