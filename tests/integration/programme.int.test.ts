@@ -281,9 +281,7 @@ describe('payouts and the programme year', () => {
     expect(JSON.stringify(wb.getWorksheet('Document')!.getSheetValues())).toContain(rep.document_no);
   });
 
-  it('disputes: not available without the dispute table; counted per month and member once it exists', async () => {
-    expect((await inject(tok.auditor!, 'GET', '/reports/programme/2026')).json().disputes).toMatchObject({ available: false });
-    // the dispute workflow's table (issue 13, migration statement_disputes): read as it lands
+  it('disputes: counted per month and member from the dispute workflow (issue 13, statement_disputes)', async () => {
     await storage.client.command({ query: `CREATE TABLE IF NOT EXISTS statement_disputes (id String, asn UInt32, month String, version UInt32, status LowCardinality(String), note String,
       raised_by String, raised_by_name String, raised_role LowCardinality(String), raised_at DateTime64(3, 'UTC'), resolution_note String, resolved_by String, resolved_by_name String,
       resolved_at Nullable(DateTime64(3, 'UTC')), new_version UInt32, updated_at DateTime64(3, 'UTC')) ENGINE = ReplacingMergeTree(updated_at) ORDER BY id` });
