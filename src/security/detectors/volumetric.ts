@@ -14,6 +14,7 @@
 import { captureSample, formatSample, type AlertCandidate, type AlertEvidence, type RawSample, type SecurityFlow, type Severity } from '../types.js';
 import type { DetectorThresholds } from '../thresholds.js';
 import { evidenceWeight, hashStr, TopK } from './topk.js';
+import { AMP_B, AMP_P, B, Counts, FLOWS, FRAG_P, ICMP_B, ICMP_P, P, REC, SYN_P, TCP_B, TCP_P, UDP_B, UDP_P, WindowRing } from './window-ring.js';
 
 const TCP = 6;
 const UDP = 17;
@@ -22,24 +23,29 @@ const ICMP6 = 58;
 const SYN = 0x02;
 const ACK = 0x10;
 
-export class DstStats {
+/** Per-destination state: the sub-bucket ring (window-ring.ts) plus identity, evidence and emission times; pooled. */
+export class DstStats extends WindowRing {
+  addr = '';
   victimAsn = 0;
+  /** First and last flow since the destination has been tracked (it is forgotten a window after its last flow). */
   firstMs = 0;
   lastMs = 0;
-  pkts = 0;
-  bytes = 0;
-  flowRecs = 0;
-  tcpP = 0; tcpB = 0; udpP = 0; udpB = 0; icmpP = 0; icmpB = 0;
-  synP = 0;
-  fragP = 0;
-  /** UDP from any amplification port (union of all settings' lists). */
-  ampP = 0;
-  ampB = 0;
   detail: DstDetail | null = null;
-  /** Evidence was taken back (budget); do not ask again this window. */
+  /** Evidence was taken back (budget); do not ask again until the destination is forgotten. */
   noDetail = false;
+  /** Last emission time per rule bit index (RULE_* below); -Infinity = never. */
+  readonly emitted = new Float64Array(RULE_COUNT).fill(-Infinity);
 
-  constructor(readonly addr: string) {}
+  constructor(slots: number) {
+    super(slots);
+  }
+
+  init(addr: string): this {
+    this.reset();
+    this.addr = addr; this.victimAsn = 0; this.firstMs = 0; this.lastMs = 0; this.detail = null; this.noDetail = false;
+    this.emitted.fill(-Infinity);
+    return this;
+  }
 }
 
 /** Evidence of one destination; pooled and reused across windows (allocates nothing once warm). */
@@ -55,6 +61,8 @@ export class DstDetail {
   /** Flows since evidence started (evidenceWeight in topk.ts samples the top-sources update of hot destinations). */
   flows = 0;
   readonly rates: number[] = [];
+  /** When this evidence started (evidence rates divide by the time since). */
+  startMs = 0;
 
   constructor(ampCapacity: number) {
     this.ampPorts = new TopK<number>(ampCapacity, 0);
@@ -86,33 +94,37 @@ export interface AccumulateOptions {
   detailAfter: number;
 }
 
-/** Add one flow to its destination's accumulator. `ampPort[srcPort]` marks amplification ports (union of all settings). */
-export function accumulate(s: DstStats, f: SecurityFlow, o: AccumulateOptions): void {
+/** Add one flow to its destination's sub-bucket `bucket`. `ampPort[srcPort]` marks amplification ports (union of all settings). */
+export function accumulate(s: DstStats, f: SecurityFlow, o: AccumulateOptions, bucket: number): void {
   const r = f.samplingRate > 0 ? f.samplingRate : 1;
   const p = f.packets * r;
   const b = f.frameOctets * r;
   if (s.firstMs === 0) s.firstMs = f.receivedAtMs;
   s.lastMs = f.receivedAtMs;
   if (f.dstAsn) s.victimAsn = f.dstAsn;
+  const x = s.ring;
+  const at = s.slot(bucket);
+  x[at + P] += p; x[at + B] += b; x[at + FLOWS] += 1;
   s.pkts += p;
   s.bytes += b;
-  if (f.protocol !== 'sflow-v5') s.flowRecs += r;
+  if (f.protocol !== 'sflow-v5') { x[at + REC] += r; s.flowRecs += r; }
   const proto = f.ipProto;
   if (proto === TCP) {
-    s.tcpP += p; s.tcpB += b;
-    if ((f.tcpFlags & SYN) !== 0 && (f.tcpFlags & ACK) === 0) s.synP += p;
+    x[at + TCP_P] += p; x[at + TCP_B] += b;
+    if ((f.tcpFlags & SYN) !== 0 && (f.tcpFlags & ACK) === 0) x[at + SYN_P] += p;
   } else if (proto === UDP) {
-    s.udpP += p; s.udpB += b;
-    if (o.ampPort[f.srcPort] === 1) { s.ampP += p; s.ampB += b; }
+    x[at + UDP_P] += p; x[at + UDP_B] += b;
+    if (o.ampPort[f.srcPort] === 1) { x[at + AMP_P] += p; x[at + AMP_B] += b; }
   } else if (proto === ICMP || proto === ICMP6) {
-    s.icmpP += p; s.icmpB += b;
+    x[at + ICMP_P] += p; x[at + ICMP_B] += b;
   }
-  if (f.fragment === 1) s.fragP += p;
+  if (f.fragment === 1) x[at + FRAG_P] += p;
   let d = s.detail;
   if (d === null) {
     if (s.noDetail || s.pkts < o.detailAfter) return;
     d = s.detail = o.detail();
     if (d === null) return;
+    d.startMs = f.receivedAtMs;
   }
   const ew = evidenceWeight(++d.flows);
   if (ew !== 0) d.sources.add(f.srcAddr, hashStr(f.srcAddr), p * ew, b * ew, f.srcAsn);
@@ -131,18 +143,32 @@ export function severityFor(base: Severity, ratio: number, criticalFactor: numbe
 
 const NO_DETAIL = new DstDetail(1);
 
-function evidence(s: DstStats, sec: number, topN: number, extra?: AlertEvidence['details']): AlertEvidence {
+/** Rule bits (a mask says which rules fire / may be emitted) and their emission-time slots. */
+export const RULE_VOL = 1;
+export const RULE_TCP = 2;
+export const RULE_UDP = 4;
+export const RULE_ICMP = 8;
+export const RULE_PROTO = RULE_TCP | RULE_UDP | RULE_ICMP;
+export const RULE_AMP = 16;
+export const RULE_SYN = 32;
+export const RULE_FRAG = 64;
+export const RULE_ALL = 127;
+export const RULE_COUNT = 7;
+
+function evidence(s: DstStats, c: Counts, sec: number, topN: number, extra?: AlertEvidence['details']): AlertEvidence {
   const d = s.detail ?? NO_DETAIL;
+  // Top lists count since the evidence started (it restarts after each emission).
+  const esec = d === NO_DETAIL ? sec : Math.max((s.lastMs - d.startMs) / 1000, 0.25);
   const protocols: Array<{ key: number; pps: number }> = [];
-  if (s.tcpP) protocols.push({ key: TCP, pps: s.tcpP / sec });
-  if (s.udpP) protocols.push({ key: UDP, pps: s.udpP / sec });
-  if (s.icmpP) protocols.push({ key: ICMP, pps: s.icmpP / sec });
-  const other = s.pkts - s.tcpP - s.udpP - s.icmpP;
+  if (c.tcpP) protocols.push({ key: TCP, pps: c.tcpP / sec });
+  if (c.udpP) protocols.push({ key: UDP, pps: c.udpP / sec });
+  if (c.icmpP) protocols.push({ key: ICMP, pps: c.icmpP / sec });
+  const other = c.pkts - c.tcpP - c.udpP - c.icmpP;
   if (other > 0) protocols.push({ key: -1, pps: other / sec });
   return {
-    topSources: d.sources.top(topN).map((e) => ({ addr: e.key, asn: e.asn || null, pps: e.count / sec, bps: (e.bytes * 8) / sec })),
-    topSrcPorts: d.srcPorts.top(topN).map((e) => ({ key: e.key, pps: e.count / sec })),
-    topDstPorts: d.dstPorts.top(topN).map((e) => ({ key: e.key, pps: e.count / sec })),
+    topSources: d.sources.top(topN).map((e) => ({ addr: e.key, asn: e.asn || null, pps: e.count / esec, bps: (e.bytes * 8) / esec })),
+    topSrcPorts: d.srcPorts.top(topN).map((e) => ({ key: e.key, pps: e.count / esec })),
+    topDstPorts: d.dstPorts.top(topN).map((e) => ({ key: e.key, pps: e.count / esec })),
     protocols: protocols.sort((a, b) => b.pps - a.pps),
     sampleFlows: d.samples.slice(0, d.sampleCount).map(formatSample),
     samplingRates: [...d.rates].sort((a, b) => a - b),
@@ -150,98 +176,138 @@ function evidence(s: DstStats, sec: number, topN: number, extra?: AlertEvidence[
   };
 }
 
-/** Evaluate the DDoS rules for one destination over a closed window of `sec` seconds. */
+const wholeCache = new WeakMap<DetectorThresholds['amplification'], boolean>();
+/** True when the resolved amplification ports equal the union the totals were counted for. */
+function ampWhole(a: DetectorThresholds['amplification'], ampUnion: readonly number[]): boolean {
+  let w = wholeCache.get(a);
+  if (w === undefined) {
+    w = a.sourcePorts.length === ampUnion.length && a.sourcePorts.every((p) => ampUnion.includes(p));
+    wholeCache.set(a, w);
+  }
+  return w;
+}
+
+/** Amplification packets/bytes for the resolved port list: the totals, or the per-port evidence counters. */
+function ampCounts(c: Counts, d: DstDetail | null, a: DetectorThresholds['amplification'], ampUnion: readonly number[], ports: number[] | null): [number, number] {
+  const whole = ampWhole(a, ampUnion);
+  let ap = whole ? c.ampP : 0;
+  let ab = whole ? c.ampB : 0;
+  const dp = d?.ampPorts;
+  if (dp) {
+    for (let i = 0; i < dp.size; i++) {
+      const port = dp.keys[i]!;
+      if (!a.sourcePorts.includes(port)) continue;
+      if (!whole) { ap += dp.counts[i]!; ab += dp.bytes[i]!; }
+      ports?.push(port);
+    }
+  }
+  return [ap, ab];
+}
+
 /**
- * Evaluate the DDoS rules for one destination over a closed window of `sec` seconds. `ampUnion` is the
- * sorted union of amplification ports the totals were counted for: when the resolved list equals it the
- * exact totals are used, otherwise the per-port evidence counters (exact since evidence started).
+ * Which rules fire for counts `c` over `sec` seconds (a mask of RULE_*). `bucketLevel`: `c` is one
+ * sub-bucket; the amplification rule with a port list other than the union is then left out (its per-port
+ * counters are not kept per sub-bucket; it is judged on the window).
  */
-export function evaluateDst(s: DstStats, t: DetectorThresholds, sec: number, topN: number, ampUnion: readonly number[], out: AlertCandidate[]): void {
-  const pps = s.pkts / sec;
-  const bps = (s.bytes * 8) / sec;
-  const fps = s.flowRecs / sec;
+export function firing(c: Counts, d: DstDetail | null, t: DetectorThresholds, sec: number, ampUnion: readonly number[], bucketLevel: boolean): number {
+  let m = 0;
+  const v = t.volumetric;
+  if (v.enabled && (c.pkts / sec > v.pps || (c.bytes * 8) / sec > v.bps || c.flowRecs / sec > v.flowsPerSecond)) m |= RULE_VOL;
+  const pr = t.protocol;
+  if (pr.enabled) {
+    if (c.tcpP / sec > pr.tcpPps || (c.tcpB * 8) / sec > pr.tcpBps) m |= RULE_TCP;
+    if (c.udpP / sec > pr.udpPps || (c.udpB * 8) / sec > pr.udpBps) m |= RULE_UDP;
+    if (c.icmpP / sec > pr.icmpPps || (c.icmpB * 8) / sec > pr.icmpBps) m |= RULE_ICMP;
+  }
+  const a = t.amplification;
+  if (a.enabled && c.ampP > 0 && !(bucketLevel && !ampWhole(a, ampUnion))) {
+    const [ap, ab] = ampCounts(c, bucketLevel ? null : d, a, ampUnion, null);
+    if (ap / sec > a.pps || (ab * 8) / sec > a.bps) m |= RULE_AMP;
+  }
+  const sy = t.synFlood;
+  if (sy.enabled && c.synP / sec > sy.pps && (c.tcpP ? c.synP / c.tcpP : 0) > sy.minShare) m |= RULE_SYN;
+  const fr = t.fragments;
+  if (fr.enabled && c.fragP / sec > fr.pps) m |= RULE_FRAG;
+  return m;
+}
+
+/**
+ * Emit the candidates of the rules in `allow` that fire for counts `c` of destination `s` over `sec`
+ * seconds; returns the mask emitted. The per-protocol rule is left out when the all-protocol one fires.
+ */
+export function evaluateDst(s: DstStats, c: Counts, t: DetectorThresholds, sec: number, topN: number, ampUnion: readonly number[], out: AlertCandidate[], allow = RULE_ALL): number {
+  const all = firing(c, s.detail, t, sec, ampUnion, false);
+  let m = all & allow;
+  if (all & RULE_VOL) m &= ~RULE_PROTO;
+  if (m === 0) return 0;
+  const pps = c.pkts / sec;
+  const bps = (c.bytes * 8) / sec;
+  const fps = c.flowRecs / sec;
   const topAsn = s.detail?.srcAsns.top(1)[0];
   const common = {
     target: s.addr, sourceAsn: topAsn ? topAsn.key : null, victimAsn: s.victimAsn || null, firstSeenMs: s.firstMs, lastSeenMs: s.lastMs,
   };
   const base = {
-    pps, bps, flowsPerSecond: fps, tcpPps: s.tcpP / sec, udpPps: s.udpP / sec, icmpPps: s.icmpP / sec, synPps: s.synP / sec,
-    fragmentPps: s.fragP / sec, windowSeconds: sec,
+    pps, bps, flowsPerSecond: fps, tcpPps: c.tcpP / sec, udpPps: c.udpP / sec, icmpPps: c.icmpP / sec, synPps: c.synP / sec,
+    fragmentPps: c.fragP / sec, windowSeconds: sec,
   };
   const v = t.volumetric;
-  let volumetric = false;
-  if (v.enabled && (pps > v.pps || bps > v.bps || fps > v.flowsPerSecond)) {
-    volumetric = true;
+  if (m & RULE_VOL) {
     const ratio = Math.max(pps / v.pps, bps / v.bps, fps / v.flowsPerSecond);
     out.push({
       type: 'DDOS_VOLUMETRIC_DST', severity: severityFor(v.severity, ratio, v.criticalFactor), ...common, ruleId: 'DDOS_VOLUMETRIC_DST@1',
-      thresholds: { pps: v.pps, bps: v.bps, flowsPerSecond: v.flowsPerSecond }, metrics: { ...base, ratio }, evidence: evidence(s, sec, topN),
+      thresholds: { pps: v.pps, bps: v.bps, flowsPerSecond: v.flowsPerSecond }, metrics: { ...base, ratio }, evidence: evidence(s, c, sec, topN),
     });
   }
   const pr = t.protocol;
-  if (pr.enabled && !volumetric) {
-    const checks: Array<[string, number, number, number, number]> = [
-      ['tcp', s.tcpP / sec, pr.tcpPps, (s.tcpB * 8) / sec, pr.tcpBps],
-      ['udp', s.udpP / sec, pr.udpPps, (s.udpB * 8) / sec, pr.udpBps],
-      ['icmp', s.icmpP / sec, pr.icmpPps, (s.icmpB * 8) / sec, pr.icmpBps],
-    ];
-    for (const [name, p, pt, b, bt] of checks) {
-      if (p > pt || b > bt) {
-        const ratio = Math.max(p / pt, b / bt);
-        out.push({
-          type: 'DDOS_VOLUMETRIC_DST', severity: severityFor(pr.severity, ratio, pr.criticalFactor), ...common, ruleId: 'DDOS_VOLUMETRIC_PROTO@1',
-          thresholds: { pps: pt, bps: bt }, metrics: { ...base, protocolPps: p, protocolBps: b, ratio },
-          evidence: evidence(s, sec, topN, { protocol: name }),
-        });
-      }
-    }
+  const checks: Array<[number, string, number, number, number, number]> = [
+    [RULE_TCP, 'tcp', c.tcpP / sec, pr.tcpPps, (c.tcpB * 8) / sec, pr.tcpBps],
+    [RULE_UDP, 'udp', c.udpP / sec, pr.udpPps, (c.udpB * 8) / sec, pr.udpBps],
+    [RULE_ICMP, 'icmp', c.icmpP / sec, pr.icmpPps, (c.icmpB * 8) / sec, pr.icmpBps],
+  ];
+  for (const [bit, name, p, pt, b, bt] of checks) {
+    if ((m & bit) === 0) continue;
+    const ratio = Math.max(p / pt, b / bt);
+    out.push({
+      type: 'DDOS_VOLUMETRIC_DST', severity: severityFor(pr.severity, ratio, pr.criticalFactor), ...common, ruleId: 'DDOS_VOLUMETRIC_PROTO@1',
+      thresholds: { pps: pt, bps: bt }, metrics: { ...base, protocolPps: p, protocolBps: b, ratio },
+      evidence: evidence(s, c, sec, topN, { protocol: name }),
+    });
   }
   const a = t.amplification;
-  if (a.enabled && s.ampP > 0) {
-    const dp = s.detail?.ampPorts;
-    const whole = a.sourcePorts.length === ampUnion.length && a.sourcePorts.every((p) => ampUnion.includes(p));
-    let ap = whole ? s.ampP : 0;
-    let ab = whole ? s.ampB : 0;
+  if (m & RULE_AMP) {
     const ports: number[] = [];
-    if (dp) {
-      for (let i = 0; i < dp.size; i++) {
-        const port = dp.keys[i]!;
-        if (!a.sourcePorts.includes(port)) continue;
-        if (!whole) { ap += dp.counts[i]!; ab += dp.bytes[i]!; }
-        ports.push(port);
-      }
-    }
+    const [ap, ab] = ampCounts(c, s.detail, a, ampUnion, ports);
     const app = ap / sec;
     const abps = (ab * 8) / sec;
-    if (app > a.pps || abps > a.bps) {
-      const ratio = Math.max(app / a.pps, abps / a.bps);
-      out.push({
-        type: 'DDOS_AMPLIFICATION', severity: severityFor(a.severity, ratio, a.criticalFactor), ...common, ruleId: 'DDOS_AMPLIFICATION@1',
-        thresholds: { pps: a.pps, bps: a.bps }, metrics: { ...base, pps: app, bps: abps, totalPps: pps, share: s.pkts ? ap / s.pkts : 0, ratio },
-        evidence: evidence(s, sec, topN, { amplificationPorts: ports.sort((x, y) => x - y) }),
-      });
-    }
+    const ratio = Math.max(app / a.pps, abps / a.bps);
+    out.push({
+      type: 'DDOS_AMPLIFICATION', severity: severityFor(a.severity, ratio, a.criticalFactor), ...common, ruleId: 'DDOS_AMPLIFICATION@1',
+      thresholds: { pps: a.pps, bps: a.bps }, metrics: { ...base, pps: app, bps: abps, totalPps: pps, share: c.pkts ? ap / c.pkts : 0, ratio },
+      evidence: evidence(s, c, sec, topN, { amplificationPorts: ports.sort((x, y) => x - y) }),
+    });
   }
   const sy = t.synFlood;
-  const synPps = s.synP / sec;
-  const share = s.tcpP ? s.synP / s.tcpP : 0;
-  if (sy.enabled && synPps > sy.pps && share > sy.minShare) {
+  if (m & RULE_SYN) {
+    const synPps = c.synP / sec;
     const ratio = synPps / sy.pps;
     out.push({
       type: 'DDOS_SYN_FLOOD', severity: severityFor(sy.severity, ratio, sy.criticalFactor), ...common, ruleId: 'DDOS_SYN_FLOOD@1',
-      thresholds: { pps: sy.pps, minShare: sy.minShare }, metrics: { ...base, pps: synPps, share, totalPps: pps, ratio }, evidence: evidence(s, sec, topN),
+      thresholds: { pps: sy.pps, minShare: sy.minShare }, metrics: { ...base, pps: synPps, share: c.tcpP ? c.synP / c.tcpP : 0, totalPps: pps, ratio },
+      evidence: evidence(s, c, sec, topN),
     });
   }
   const fr = t.fragments;
-  const fragPps = s.fragP / sec;
-  if (fr.enabled && fragPps > fr.pps) {
+  if (m & RULE_FRAG) {
+    const fragPps = c.fragP / sec;
     const ratio = fragPps / fr.pps;
     out.push({
       type: 'DDOS_FRAGMENTS', severity: severityFor(fr.severity, ratio, fr.criticalFactor), ...common, ruleId: 'DDOS_FRAGMENTS@1',
-      thresholds: { pps: fr.pps }, metrics: { ...base, pps: fragPps, share: s.pkts ? s.fragP / s.pkts : 0, totalPps: pps, ratio },
-      evidence: evidence(s, sec, topN),
+      thresholds: { pps: fr.pps }, metrics: { ...base, pps: fragPps, share: c.pkts ? c.fragP / c.pkts : 0, totalPps: pps, ratio },
+      evidence: evidence(s, c, sec, topN),
     });
   }
+  return m;
 }
 
 /** Smallest pps/bps/fps any rule could fire at (over base and all overrides): destinations below all are skipped. */

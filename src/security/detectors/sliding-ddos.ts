@@ -1,0 +1,156 @@
+/**
+ * The DDoS rules over a sliding window (see engine.ts for the two ways a rule opens: onset over the
+ * sustained guard, or the whole window with its burst cap). Per flow: one Map lookup and a few typed-array
+ * additions into the destination's current sub-bucket (window-ring.ts). Per tick: every tracked
+ * destination is checked against running totals (an upper bound of its window); only those that could
+ * fire are summed exactly and evaluated. DstStats objects (with their rings) and evidence holders are
+ * pooled, so a warm engine allocates nothing per flow.
+ */
+import type { AlertCandidate, SecurityFlow } from '../types.js';
+import { resolveThresholds, type DetectorThresholds, type EngineSettings, type SecuritySettings } from '../thresholds.js';
+import { evictBottomHalf } from './topk.js';
+import { accumulate, DstDetail, DstStats, evaluateDst, firing, minimumRates, RULE_ALL, RULE_COUNT, RULE_PROTO, RULE_VOL, type AccumulateOptions } from './volumetric.js';
+import { Counts } from './window-ring.js';
+
+export interface SlidingCounters { evaluations: number; lateFlows: number; evictedDestinations: number; evictedDetails: number }
+
+export class SlidingDdos {
+  readonly dsts = new Map<string, DstStats>();
+  readonly counters: SlidingCounters = { evaluations: 0, lateFlows: 0, evictedDestinations: 0, evictedDetails: 0 };
+  private readonly step: number;
+  private readonly slots: number;
+  /** Sub-buckets of the sustained guard. */
+  private readonly guard: number;
+  private readonly min: { pps: number; bps: number; fps: number };
+  private readonly acc: AccumulateOptions;
+  private readonly ampUnion: number[];
+  private readonly free: DstStats[] = [];
+  private readonly details: DstDetail[] = [];
+  private detailed = 0;
+  private maxBucket = -1;
+  private evaluated = -1;
+  private firstMs = -1;
+  private readonly win = new Counts();
+  private readonly span = new Counts();
+  private readonly one = new Counts();
+  private readonly thr = new WeakMap<DstStats, { asn: number; addr: string; t: DetectorThresholds }>();
+
+  constructor(private readonly settings: SecuritySettings, variants: DetectorThresholds[], ampPort: Uint8Array, ampUnion: number[], private readonly overridden: boolean) {
+    const cfg: EngineSettings = settings.engine;
+    this.step = cfg.stepMs;
+    this.slots = Math.max(1, Math.round(cfg.windowMs / cfg.stepMs));
+    this.guard = Math.min(this.slots, Math.max(1, Math.ceil(cfg.sustainMs / cfg.stepMs)));
+    this.min = minimumRates(variants);
+    this.ampUnion = ampUnion;
+    const ampCapacity = Math.max(16, ampUnion.length);
+    // Evidence (top sources, ports, samples) is kept for at most maxDetailedDestinations destinations, from the
+    // moment one reaches 20 % of the smallest pps threshold over a window; when the budget is used up the lower
+    // half (by packets) of the detailed destinations gives theirs back.
+    this.acc = {
+      ampPort,
+      detailAfter: ((this.min.pps * cfg.windowMs) / 1000) * 0.2,
+      detail: (): DstDetail | null => {
+        if (this.detailed >= cfg.maxDetailedDestinations) this.reclaim();
+        const d = this.details.pop() ?? new DstDetail(ampCapacity);
+        d.reset();
+        this.detailed++;
+        return d;
+      },
+    };
+  }
+
+  get stepMs(): number { return this.step; }
+
+  private releaseDetail(s: DstStats): void {
+    if (s.detail !== null) { this.details.push(s.detail); s.detail = null; this.detailed--; }
+  }
+
+  private forget(s: DstStats): void {
+    this.releaseDetail(s);
+    this.free.push(s);
+  }
+
+  private reclaim(): void {
+    const list: DstStats[] = [];
+    for (const s of this.dsts.values()) if (s.detail !== null) list.push(s);
+    list.sort((a, b) => a.pkts - b.pkts);
+    const k = list.length >> 1;
+    for (let i = 0; i < k; i++) { this.releaseDetail(list[i]!); list[i]!.noDetail = true; }
+    this.counters.evictedDetails += k;
+  }
+
+  observe(f: SecurityFlow): void {
+    if (this.firstMs < 0) this.firstMs = f.receivedAtMs;
+    let bucket = Math.floor(f.receivedAtMs / this.step);
+    if (bucket > this.maxBucket) this.maxBucket = bucket;
+    else if (bucket <= this.maxBucket - this.slots) { bucket = this.maxBucket; this.counters.lateFlows++; }
+    let s = this.dsts.get(f.dstAddr);
+    if (s === undefined) {
+      const max = this.settings.engine.maxTrackedDestinations;
+      if (this.dsts.size >= max) this.counters.evictedDestinations += evictBottomHalf(this.dsts, (x) => x.pkts, max >>> 1, (x) => this.forget(x));
+      s = (this.free.pop() ?? new DstStats(this.slots)).init(f.dstAddr);
+      this.dsts.set(f.dstAddr, s);
+    }
+    accumulate(s, f, this.acc, bucket);
+  }
+
+  private thresholds(s: DstStats, base: DetectorThresholds): DetectorThresholds {
+    if (!this.overridden) return base;
+    const c = this.thr.get(s);
+    if (c !== undefined && c.asn === s.victimAsn && c.addr === s.addr) return c.t;
+    const t = resolveThresholds(this.settings, { asn: s.victimAsn, dstAddr: s.addr });
+    this.thr.set(s, { asn: s.victimAsn, addr: s.addr, t });
+    return t;
+  }
+
+  /** Evaluate the sub-buckets closed by `nowMs` (no-op when none closed since the last call). */
+  evaluate(nowMs: number, base: DetectorThresholds, topN: number, out: AlertCandidate[]): void {
+    const hi = Math.floor(nowMs / this.step) - 1; // newest closed sub-bucket
+    if (hi <= this.evaluated) return;
+    this.evaluated = hi;
+    this.counters.evaluations++;
+    if (this.firstMs < 0) this.firstMs = nowMs;
+    const stepSec = this.step / 1000;
+    const lo = hi - this.slots + 1;
+    const windowMs = this.slots * this.step;
+    const winSec = Math.max(this.step, Math.min(windowMs, (hi + 1) * this.step - this.firstMs)) / 1000;
+    const guardSec = this.guard * stepSec;
+    const min = this.min;
+    const minSamples = this.settings.engine.minSustainSamples;
+    for (const s of this.dsts.values()) {
+      if (s.lastBucket < lo) { this.dsts.delete(s.addr); this.forget(s); continue; }
+      // Running totals bound the window from above; the shortest span judged is the guard.
+      if (s.pkts / guardSec <= min.pps && (s.bytes * 8) / guardSec <= min.bps && s.flowRecs / guardSec <= min.fps) continue;
+      const t = this.thresholds(s, base);
+      const total = s.packetsIn(lo, hi);
+      const capped = s.sumWindow(lo, hi, this.win, total / this.guard);
+      if (s.detail === null && s.pkts < this.acc.detailAfter) s.noDetail = false;
+      // 2. window: capped share of the packets stretches the seconds the rates divide by.
+      const share = total > 0 ? capped / total : 1;
+      const windowMask = this.win.pkts > 0 ? firing(this.win, s.detail, t, winSec / share, this.ampUnion, false) : 0;
+      // 1. onset: every sub-bucket of the guard fires the rule.
+      let onsetMask = RULE_ALL;
+      this.span.clear();
+      for (let b = hi - this.guard + 1; b <= hi && onsetMask !== 0; b++) {
+        const o = s.find(b);
+        if (o < 0) { onsetMask = 0; break; }
+        this.one.clear().add(s.ring, o);
+        this.span.add(s.ring, o);
+        onsetMask &= firing(this.one, null, t, stepSec, this.ampUnion, true);
+      }
+      if (this.span.flows < minSamples) onsetMask = 0;
+      const any = windowMask | onsetMask;
+      if (any === 0) continue;
+      let due = 0;
+      for (let r = 0; r < RULE_COUNT; r++) if (nowMs - s.emitted[r]! >= windowMs) due |= 1 << r;
+      if (any & RULE_VOL) due &= ~RULE_PROTO;
+      let emitted = 0;
+      if (windowMask & due) emitted |= evaluateDst(s, this.win, t, winSec, topN, this.ampUnion, out, windowMask & due);
+      const onsetOnly = onsetMask & ~windowMask & due & ~emitted;
+      if (onsetOnly) emitted |= evaluateDst(s, this.span, t, guardSec, topN, this.ampUnion, out, onsetOnly);
+      if (emitted === 0) continue;
+      for (let r = 0; r < RULE_COUNT; r++) if (emitted & (1 << r)) s.emitted[r] = nowMs;
+      if (s.detail !== null) { s.detail.reset(); s.detail.startMs = nowMs; }
+    }
+  }
+}
