@@ -9,8 +9,35 @@
 import type { AlertCandidate, SecurityFlow } from '../types.js';
 import { resolveThresholds, type DetectorThresholds, type EngineSettings, type SecuritySettings } from '../thresholds.js';
 import { evictBottomHalf } from './topk.js';
-import { accumulate, DstDetail, DstStats, evaluateDst, firing, minimumRates, RULE_ALL, RULE_COUNT, RULE_PROTO, RULE_VOL, type AccumulateOptions } from './volumetric.js';
-import { Counts } from './window-ring.js';
+import {
+  accumulate, ampWhole, DstDetail, DstStats, evaluateDst, firing, minimumRates, RULE_ALL, RULE_AMP, RULE_COUNT, RULE_FRAG, RULE_ICMP, RULE_PROTO, RULE_SYN,
+  RULE_TCP, RULE_UDP, RULE_VOL, type AccumulateOptions,
+} from './volumetric.js';
+import { AMP_B, AMP_P, B, Counts, FRAG_P, ICMP_B, ICMP_P, P, REC, SYN_P, TCP_B, TCP_P, UDP_B, UDP_P } from './window-ring.js';
+
+/**
+ * The rules of `mask` that still fire on the window [lo, hi] when no sub-bucket counts for more than
+ * 1 / `guard` of a window's worth of traffic at the threshold: fewer than guard + 1 sub-buckets (a burst
+ * shorter than the sustained guard) can then never carry the window over a threshold, while traffic spread
+ * over the window (each sub-bucket well under the cap) is judged on its exact sums. The amplification rule
+ * with a port list other than the union (counted per port, not per sub-bucket) is kept as it is.
+ */
+function burstCapped(s: DstStats, lo: number, hi: number, t: DetectorThresholds, sec: number, guard: number, mask: number, ampUnion: readonly number[]): number {
+  const k = sec / guard;
+  const over = (field: number, perSec: number) => s.capped(lo, hi, field, perSec * k) / sec > perSec;
+  const v = t.volumetric;
+  const pr = t.protocol;
+  const a = t.amplification;
+  let m = 0;
+  if (mask & RULE_VOL && (over(P, v.pps) || over(B, v.bps / 8) || over(REC, v.flowsPerSecond))) m |= RULE_VOL;
+  if (mask & RULE_TCP && (over(TCP_P, pr.tcpPps) || over(TCP_B, pr.tcpBps / 8))) m |= RULE_TCP;
+  if (mask & RULE_UDP && (over(UDP_P, pr.udpPps) || over(UDP_B, pr.udpBps / 8))) m |= RULE_UDP;
+  if (mask & RULE_ICMP && (over(ICMP_P, pr.icmpPps) || over(ICMP_B, pr.icmpBps / 8))) m |= RULE_ICMP;
+  if (mask & RULE_AMP && (!ampWhole(a, ampUnion) || over(AMP_P, a.pps) || over(AMP_B, a.bps / 8))) m |= RULE_AMP;
+  if (mask & RULE_SYN && over(SYN_P, t.synFlood.pps)) m |= RULE_SYN;
+  if (mask & RULE_FRAG && over(FRAG_P, t.fragments.pps)) m |= RULE_FRAG;
+  return m;
+}
 
 export interface SlidingCounters { evaluations: number; lateFlows: number; evictedDestinations: number; evictedDetails: number }
 
@@ -29,7 +56,6 @@ export class SlidingDdos {
   private detailed = 0;
   private maxBucket = -1;
   private evaluated = -1;
-  private firstMs = -1;
   private readonly win = new Counts();
   private readonly span = new Counts();
   private readonly one = new Counts();
@@ -80,7 +106,6 @@ export class SlidingDdos {
   }
 
   observe(f: SecurityFlow): void {
-    if (this.firstMs < 0) this.firstMs = f.receivedAtMs;
     let bucket = Math.floor(f.receivedAtMs / this.step);
     if (bucket > this.maxBucket) this.maxBucket = bucket;
     else if (bucket <= this.maxBucket - this.slots) { bucket = this.maxBucket; this.counters.lateFlows++; }
@@ -109,11 +134,10 @@ export class SlidingDdos {
     if (hi <= this.evaluated) return;
     this.evaluated = hi;
     this.counters.evaluations++;
-    if (this.firstMs < 0) this.firstMs = nowMs;
     const stepSec = this.step / 1000;
     const lo = hi - this.slots + 1;
     const windowMs = this.slots * this.step;
-    const winSec = Math.max(this.step, Math.min(windowMs, (hi + 1) * this.step - this.firstMs)) / 1000;
+    const winSec = windowMs / 1000;
     const guardSec = this.guard * stepSec;
     const min = this.min;
     const minSamples = this.settings.engine.minSustainSamples;
@@ -122,12 +146,11 @@ export class SlidingDdos {
       // Running totals bound the window from above; the shortest span judged is the guard.
       if (s.pkts / guardSec <= min.pps && (s.bytes * 8) / guardSec <= min.bps && s.flowRecs / guardSec <= min.fps) continue;
       const t = this.thresholds(s, base);
-      const total = s.packetsIn(lo, hi);
-      const capped = s.sumWindow(lo, hi, this.win, total / this.guard);
+      s.sumWindow(lo, hi, this.win);
       if (s.detail === null && s.pkts < this.acc.detailAfter) s.noDetail = false;
-      // 2. window: capped share of the packets stretches the seconds the rates divide by.
-      const share = total > 0 ? capped / total : 1;
-      const windowMask = this.win.pkts > 0 ? firing(this.win, s.detail, t, winSec / share, this.ampUnion, false) : 0;
+      // 2. window: the rules that fire on the window also with every sub-bucket capped (burstCapped).
+      let windowMask = this.win.pkts > 0 ? firing(this.win, s.detail, t, winSec, this.ampUnion, false) : 0;
+      if (windowMask !== 0) windowMask = burstCapped(s, lo, hi, t, winSec, this.guard, windowMask, this.ampUnion);
       // 1. onset: every sub-bucket of the guard fires the rule.
       let onsetMask = RULE_ALL;
       this.span.clear();

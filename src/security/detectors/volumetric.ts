@@ -178,7 +178,7 @@ function evidence(s: DstStats, c: Counts, sec: number, topN: number, extra?: Ale
 
 const wholeCache = new WeakMap<DetectorThresholds['amplification'], boolean>();
 /** True when the resolved amplification ports equal the union the totals were counted for. */
-function ampWhole(a: DetectorThresholds['amplification'], ampUnion: readonly number[]): boolean {
+export function ampWhole(a: DetectorThresholds['amplification'], ampUnion: readonly number[]): boolean {
   let w = wholeCache.get(a);
   if (w === undefined) {
     w = a.sourcePorts.length === ampUnion.length && a.sourcePorts.every((p) => ampUnion.includes(p));

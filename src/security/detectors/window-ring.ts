@@ -91,14 +91,10 @@ export class WindowRing {
     return this.bucketOf[i] === bucket ? i * FIELDS : -1;
   }
 
-  /**
-   * Σ of the buckets in [lo, hi] into `out`; slots older than `lo` are zeroed (the running totals shrink to
-   * the window). Returns Σ over the buckets of min(packets, cap) (the packets "spread" at most `cap` per bucket).
-   */
-  sumWindow(lo: number, hi: number, out: Counts, cap: number): number {
+  /** Σ of the buckets in [lo, hi] into `out`; slots older than `lo` are zeroed (the running totals shrink to the window). */
+  sumWindow(lo: number, hi: number, out: Counts): void {
     out.clear();
     const r = this.ring;
-    let capped = 0;
     for (let i = 0; i < this.slots; i++) {
       const b = this.bucketOf[i]!;
       if (b < 0) continue;
@@ -109,20 +105,18 @@ export class WindowRing {
         this.bucketOf[i] = -1;
         continue;
       }
-      if (b > hi) continue;
-      out.add(r, o);
-      const p = r[o + P]!;
-      capped += p < cap ? p : cap;
+      if (b <= hi) out.add(r, o);
     }
-    return capped;
   }
 
-  /** Packets of [lo, hi] (the cap of `sumWindow` is a share of it). */
-  packetsIn(lo: number, hi: number): number {
+  /** Σ over the buckets in [lo, hi] of min(field, cap): what a window holds when no sub-bucket may carry more than `cap`. */
+  capped(lo: number, hi: number, field: number, cap: number): number {
     let n = 0;
     for (let i = 0; i < this.slots; i++) {
       const b = this.bucketOf[i]!;
-      if (b >= lo && b <= hi) n += this.ring[i * FIELDS + P]!;
+      if (b < lo || b > hi) continue;
+      const x = this.ring[i * FIELDS + field]!;
+      n += x < cap ? x : cap;
     }
     return n;
   }
