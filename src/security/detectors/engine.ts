@@ -9,9 +9,11 @@
  *      and those hold ≥ `minSustainSamples` records: a rate above the threshold for the whole guard, so a
  *      single burst (shorter than the guard) never opens it; metrics are over the guard span;
  *   2. window — the rule fires on the whole window (rate = Σ / windowMs: the 5-s semantics of the
- *      thresholds, as the tumbling windows before), with no sub-bucket counting
- *      for more than 1 / (guard sub-buckets) of a window's worth of traffic at the threshold — so a burst
- *      filling fewer sub-buckets than guard + 1 cannot carry the window over a threshold either.
+ *      thresholds, as the tumbling windows before), with no sub-bucket counting for more than twice the
+ *      threshold rate (sliding-ddos.ts BURST_CAP) — so a burst cannot carry the window over a threshold either.
+ *   Guard resolution is one step: a burst of ≤ sustainMs − 2 steps (500 ms) never spans the guard's sub-buckets;
+ *   a longer one (still under sustainMs) opens it only when its partly covered first and last steps also
+ *   exceed the threshold.
  *   An ongoing rule is re-emitted at most once per window; the alert service folds the repeats.
  * - L2 hygiene (sFlow only) over the tumbling fast window: it opens at the first flow or tick and closes at
  *   the first tick ≥ windowMs later. Scans and bogons over the tumbling scan window (`engine.scanWindowMs`).

@@ -15,15 +15,18 @@ import {
 } from './volumetric.js';
 import { AMP_B, AMP_P, B, Counts, FRAG_P, ICMP_B, ICMP_P, P, REC, SYN_P, TCP_B, TCP_P, UDP_B, UDP_P } from './window-ring.js';
 
+/** A sub-bucket counts for at most this many times the threshold rate in the window path (burstCapped). */
+export const BURST_CAP = 2;
+
 /**
- * The rules of `mask` that still fire on the window [lo, hi] when no sub-bucket counts for more than
- * 1 / `guard` of a window's worth of traffic at the threshold: fewer than guard + 1 sub-buckets (a burst
- * shorter than the sustained guard) can then never carry the window over a threshold, while traffic spread
- * over the window (each sub-bucket well under the cap) is judged on its exact sums. The amplification rule
- * with a port list other than the union (counted per port, not per sub-bucket) is kept as it is.
+ * The rules of `mask` that still fire on the window [lo, hi] when no sub-bucket counts for more than BURST_CAP ×
+ * the threshold rate: a burst alone must then fill ≥ 1 / BURST_CAP of the window (2.5 s) to carry it over a
+ * threshold, and a burst on top of background below the threshold must outlast the guard, while traffic near
+ * the threshold (each sub-bucket well under the cap) is judged on its exact sums. The amplification rule with a
+ * port list other than the union (counted per port, not per sub-bucket) is kept as it is.
  */
-function burstCapped(s: DstStats, lo: number, hi: number, t: DetectorThresholds, sec: number, guard: number, mask: number, ampUnion: readonly number[]): number {
-  const k = sec / guard;
+function burstCapped(s: DstStats, lo: number, hi: number, t: DetectorThresholds, sec: number, stepSec: number, mask: number, ampUnion: readonly number[]): number {
+  const k = BURST_CAP * stepSec;
   const over = (field: number, perSec: number) => s.capped(lo, hi, field, perSec * k) / sec > perSec;
   const v = t.volumetric;
   const pr = t.protocol;
@@ -150,7 +153,7 @@ export class SlidingDdos {
       if (s.detail === null && s.pkts < this.acc.detailAfter) s.noDetail = false;
       // 2. window: the rules that fire on the window also with every sub-bucket capped (burstCapped).
       let windowMask = this.win.pkts > 0 ? firing(this.win, s.detail, t, winSec, this.ampUnion, false) : 0;
-      if (windowMask !== 0) windowMask = burstCapped(s, lo, hi, t, winSec, this.guard, windowMask, this.ampUnion);
+      if (windowMask !== 0) windowMask = burstCapped(s, lo, hi, t, winSec, stepSec, windowMask, this.ampUnion);
       // 1. onset: every sub-bucket of the guard fires the rule.
       let onsetMask = RULE_ALL;
       this.span.clear();
