@@ -6,7 +6,7 @@
  *   sub-buckets of `engine.stepMs` (window-ring.ts); each tick evaluates the buckets closed since the
  *   last one. A rule opens in one of two ways (docs/security-guide, section 1):
  *   1. onset — the rule fires in EVERY one of the last `sustainMs / stepMs` sub-buckets (default 4 × 250 ms)
- *      and those hold ≥ `minSustainSamples` records: a rate above the threshold for the whole guard, so a
+ *      and those hold ≥ `minSustainSamples` sampled packets: a rate above the threshold for the whole guard, so a
  *      single burst (shorter than the guard) never opens it; metrics are over the guard span;
  *   2. window — the rule fires on the whole window (rate = Σ / windowMs: the 5-s semantics of the
  *      thresholds, as the tumbling windows before), with no sub-bucket counting for more than twice the

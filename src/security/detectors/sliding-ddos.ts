@@ -119,7 +119,13 @@ export class SlidingDdos {
       s = (this.free.pop() ?? new DstStats(this.slots)).init(f.dstAddr);
       this.dsts.set(f.dstAddr, s);
     }
-    accumulate(s, f, this.acc, bucket);
+    // A flow record's duration (NetFlow/IPFIX) spreads it over the sub-buckets it covers (within the window).
+    let spread = 1;
+    if (f.protocol !== 'sflow-v5' && f.flowEndMs !== undefined && f.flowStartMs !== undefined) {
+      const d = f.flowEndMs - f.flowStartMs;
+      if (d >= this.step) spread = Math.min(Math.floor(d / this.step) + 1, bucket - (this.maxBucket - this.slots), this.slots);
+    }
+    accumulate(s, f, this.acc, bucket, spread);
   }
 
   private thresholds(s: DstStats, base: DetectorThresholds): DetectorThresholds {

@@ -94,20 +94,17 @@ export interface AccumulateOptions {
   detailAfter: number;
 }
 
-/** Add one flow to its destination's sub-bucket `bucket`. `ampPort[srcPort]` marks amplification ports (union of all settings). */
-export function accumulate(s: DstStats, f: SecurityFlow, o: AccumulateOptions, bucket: number): void {
+/** Add `share` of one flow's counts to sub-bucket `bucket` of its destination. */
+function addCounts(s: DstStats, f: SecurityFlow, o: AccumulateOptions, bucket: number, share: number): void {
   const r = f.samplingRate > 0 ? f.samplingRate : 1;
-  const p = f.packets * r;
-  const b = f.frameOctets * r;
-  if (s.firstMs === 0) s.firstMs = f.receivedAtMs;
-  s.lastMs = f.receivedAtMs;
-  if (f.dstAsn) s.victimAsn = f.dstAsn;
+  const p = f.packets * r * share;
+  const b = f.frameOctets * r * share;
   const x = s.ring;
   const at = s.slot(bucket);
-  x[at + P] += p; x[at + B] += b; x[at + FLOWS] += 1;
+  x[at + P] += p; x[at + B] += b; x[at + FLOWS] += f.packets * share;
   s.pkts += p;
   s.bytes += b;
-  if (f.protocol !== 'sflow-v5') { x[at + REC] += r; s.flowRecs += r; }
+  if (f.protocol !== 'sflow-v5') { x[at + REC] += r * share; s.flowRecs += r * share; }
   const proto = f.ipProto;
   if (proto === TCP) {
     x[at + TCP_P] += p; x[at + TCP_B] += b;
@@ -119,6 +116,24 @@ export function accumulate(s: DstStats, f: SecurityFlow, o: AccumulateOptions, b
     x[at + ICMP_P] += p; x[at + ICMP_B] += b;
   }
   if (f.fragment === 1) x[at + FRAG_P] += p;
+}
+
+/**
+ * Add one flow to its destination: into sub-bucket `bucket`, or — a flow record spanning `spread` > 1
+ * sub-buckets (NetFlow/IPFIX: flowEnd − flowStart) — evenly over the `spread` sub-buckets ending there, so a
+ * record exported once per active timeout does not look like a burst. `ampPort[srcPort]` marks
+ * amplification ports (union of all settings).
+ */
+export function accumulate(s: DstStats, f: SecurityFlow, o: AccumulateOptions, bucket: number, spread = 1): void {
+  if (s.firstMs === 0) s.firstMs = f.receivedAtMs;
+  s.lastMs = f.receivedAtMs;
+  if (f.dstAsn) s.victimAsn = f.dstAsn;
+  if (spread <= 1) addCounts(s, f, o, bucket, 1);
+  else for (let k = 0; k < spread; k++) addCounts(s, f, o, bucket - k, 1 / spread);
+  const r = f.samplingRate > 0 ? f.samplingRate : 1;
+  const p = f.packets * r;
+  const b = f.frameOctets * r;
+  const proto = f.ipProto;
   let d = s.detail;
   if (d === null) {
     if (s.noDetail || s.pkts < o.detailAfter) return;

@@ -8,7 +8,7 @@
  * summed (`sumWindow`), so the window sums are exact for [lo, hi] whatever the tick cadence.
  */
 
-/** Field offsets inside one sub-bucket (scaled packets/bytes; FLOWS = raw records, i.e. samples). */
+/** Field offsets inside one sub-bucket (scaled packets/bytes; FLOWS = sampled packets, before scaling: the statistical weight). */
 export const P = 0;
 export const B = 1;
 export const REC = 2;
@@ -30,7 +30,7 @@ export class Counts {
   pkts = 0; bytes = 0; flowRecs = 0;
   tcpP = 0; tcpB = 0; udpP = 0; udpB = 0; icmpP = 0; icmpB = 0;
   synP = 0; fragP = 0; ampP = 0; ampB = 0;
-  /** Raw records (sFlow samples / flow records) behind the counts: the statistical weight of a sampled estimate. */
+  /** Sampled packets (before scaling) behind the counts: the statistical weight of a sampled estimate. */
   flows = 0;
 
   clear(): this {
