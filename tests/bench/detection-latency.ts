@@ -28,7 +28,11 @@ import { childMain, isMain, type Log } from './queries.js';
 export const DETECT_MODES = ['sflow', 'sflow-sampled', 'ipfix'] as const;
 export type DetectMode = (typeof DETECT_MODES)[number];
 
-export interface DetectRow { mode: DetectMode; rep: number; victim: string; sentPps: number; ixmeterMs: number | null; fastnetmonMs: number | null }
+export interface DetectRow {
+  mode: DetectMode; rep: number; victim: string; sentPps: number; ixmeterMs: number | null; fastnetmonMs: number | null;
+  /** First datagram → the alert written by the alert service (its first event's time): detection without the API poll. */
+  ixmeterWrittenMs: number | null;
+}
 export interface DetectReport {
   thresholdPps: number; floodPps: number; seconds: number; sampling: number; loadavg: string;
   rows: DetectRow[];
@@ -132,6 +136,15 @@ export async function benchDetection(log: Log): Promise<DetectReport> {
   const t = await startTestService(join(tmp.dir, 'svc'), { IXMETER_SECURITY_FILE: security });
   const rows: DetectRow[] = [];
   const children: ChildProcess[] = [];
+  const groups = new Set<number>();
+  // Exporters and FastNetMon run in their own process groups: a stopped bench must not leave them behind.
+  const onSignal = () => {
+    for (const g of groups) { try { process.kill(-g, 'SIGKILL'); } catch { /* gone */ } }
+    tmp.cleanup();
+    process.exit(1);
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   try {
     let rep = 0;
     for (const mode of modes) {
@@ -139,9 +152,11 @@ export async function benchDetection(log: Log): Promise<DetectReport> {
       const fnmDir = join(tmp.dir, `fnm-${mode}`);
       mkdirSync(fnmDir);
       const fnm = await startFastNetMon({ dir: fnmDir, port: fnmPort, kind: mode === 'ipfix' ? 'netflow' : 'sflow', prefix: '127.0.0.0/24', thresholdPps: threshold });
+      if (fnm.pid) groups.add(fnm.pid);
       const relay = await startRelay([t.port, fnmPort]);
       const exporter = startExporter(mode, relay.port, sampling, tmp.dir);
       children.push(exporter);
+      if (exporter.pid) groups.add(exporter.pid);
       await new Promise((r) => setTimeout(r, 1500)); // capture open
       try {
         for (let i = 0; i < reps; i++, rep++) {
@@ -149,25 +164,33 @@ export async function benchDetection(log: Log): Promise<DetectReport> {
           await relay.ask('reset');
           const f = flood(victim, pps, seconds * 1000);
           let ixAt = 0;
+          let ixId = '';
           const until = Date.now() + seconds * 1000 + 8000;
           while (Date.now() < until && !(ixAt && fnm.bans().has(victim))) {
             if (!ixAt) {
               const r = await fetch(`${t.svc.url}/api/v1/alerts?limit=100`, { headers: { authorization: `Bearer ${t.admin}` } });
-              const alerts = ((await r.json()) as { alerts: Array<{ target: string }> }).alerts;
-              if (alerts.some((a) => a.target === victim)) ixAt = Date.now();
+              const alerts = ((await r.json()) as { alerts: Array<{ id: string; target: string }> }).alerts;
+              const hit = alerts.find((a) => a.target === victim);
+              if (hit) { ixAt = Date.now(); ixId = hit.id; }
             }
             await new Promise((r) => setTimeout(r, 50));
           }
           const sent = await f;
           const { first } = await relay.ask('stats');
           const fnmAt = fnm.bans().get(victim) ?? 0;
+          let writtenAt = 0;
+          if (ixId) {
+            const r = await fetch(`${t.svc.url}/api/v1/alerts/${ixId}`, { headers: { authorization: `Bearer ${t.admin}` } });
+            writtenAt = Date.parse(((await r.json()) as { history: Array<{ at: string }> }).history[0]?.at ?? '') || 0;
+          }
           if (!fnmAt) log(`fastnetmon did not ban ${victim}; its log ends:\n${fnm.log().slice(-1500)}`);
           const row: DetectRow = {
             mode, rep: i, victim, sentPps: Math.round((sent.sent / sent.ms) * 1000),
             ixmeterMs: ixAt && first ? ixAt - first : null, fastnetmonMs: fnmAt && first ? fnmAt - first : null,
+            ixmeterWrittenMs: writtenAt && first ? writtenAt - first : null,
           };
           rows.push(row);
-          log(`${mode} #${i}: ${victim} sent ${row.sentPps} pps; ixmeter ${row.ixmeterMs ?? 'missed'} ms, fastnetmon ${row.fastnetmonMs ?? 'missed'} ms`);
+          log(`${mode} #${i}: ${victim} sent ${row.sentPps} pps; ixmeter ${row.ixmeterMs ?? 'missed'} ms (written at ${row.ixmeterWrittenMs ?? '–'} ms), fastnetmon ${row.fastnetmonMs ?? 'missed'} ms`);
           await new Promise((r) => setTimeout(r, 6000)); // averages settle before the next victim
         }
       } finally {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 export const FASTNETMON = '/usr/sbin/fastnetmon';
 
 export interface FastNetMon {
+  pid: number | undefined;
   /** Ban time (epoch ms, from the notify script) per banned IP. */
   bans(): Map<string, number>;
   stop(): Promise<void>;
@@ -54,6 +55,7 @@ export async function startFastNetMon(o: { dir: string; port: number; kind: 'sfl
   await new Promise((r) => setTimeout(r, 1500)); // listener up
   if (child.exitCode !== null) throw new Error(`fastnetmon exited at start (${child.exitCode}): ${readFileSync(logPath, 'utf8').slice(-2000)}`);
   return {
+    pid: child.pid,
     bans() {
       const out = new Map<string, number>();
       for (const line of readFileSync(bans, 'utf8').split('\n')) {
