@@ -13,7 +13,7 @@ import {
   accumulate, ampWhole, DstDetail, DstStats, evaluateDst, firing, minimumRates, RULE_ALL, RULE_AMP, RULE_COUNT, RULE_FRAG, RULE_ICMP, RULE_PROTO, RULE_SYN,
   RULE_TCP, RULE_UDP, RULE_VOL, type AccumulateOptions,
 } from './volumetric.js';
-import { AMP_B, AMP_P, B, Counts, FRAG_P, ICMP_B, ICMP_P, P, REC, SYN_P, TCP_B, TCP_P, UDP_B, UDP_P } from './window-ring.js';
+import { AMP_B, AMP_P, B, Counts, FLOWS, FRAG_P, ICMP_B, ICMP_P, P, REC, SYN_P, TCP_B, TCP_P, UDP_B, UDP_P } from './window-ring.js';
 
 /** A sub-bucket counts for at most this many times the threshold rate in the window path (burstCapped). */
 export const BURST_CAP = 2;
@@ -51,13 +51,19 @@ export class SlidingDdos {
   private readonly slots: number;
   /** Sub-buckets of the sustained guard. */
   private readonly guard: number;
-  private readonly min: { pps: number; bps: number; fps: number };
+  private readonly min: { pps: number; bps: number; fps: number; fragPps: number };
   private readonly acc: AccumulateOptions;
   private readonly ampUnion: number[];
   private readonly free: DstStats[] = [];
   private readonly details: DstDetail[] = [];
   private detailed = 0;
   private maxBucket = -1;
+  /** Time of bucket 0: buckets count from shortly before the first flow (small integers: cheap modulo). */
+  private origin = NaN;
+  /** The bucket the last flow fell in and its time span [curStart, curEnd). */
+  private curBucket = 0;
+  private curStart = 0;
+  private curEnd = -1;
   private evaluated = -1;
   private readonly win = new Counts();
   private readonly span = new Counts();
@@ -77,7 +83,7 @@ export class SlidingDdos {
     // half (by packets) of the detailed destinations gives theirs back.
     this.acc = {
       ampPort,
-      detailAfter: ((this.min.pps * cfg.windowMs) / 1000) * 0.2,
+      detailAfter: ((Math.min(this.min.pps, this.min.fragPps) * cfg.windowMs) / 1000) * 0.2,
       detail: (): DstDetail | null => {
         if (this.detailed >= cfg.maxDetailedDestinations) this.reclaim();
         const d = this.details.pop() ?? new DstDetail(ampCapacity);
@@ -108,8 +114,19 @@ export class SlidingDdos {
     this.counters.evictedDetails += k;
   }
 
+  private bucketAt(ms: number): number {
+    if (this.origin !== this.origin) this.origin = (Math.floor(ms / this.step) - 1_000_000) * this.step;
+    return Math.floor((ms - this.origin) / this.step);
+  }
+
   observe(f: SecurityFlow): void {
-    let bucket = Math.floor(f.receivedAtMs / this.step);
+    const ms = f.receivedAtMs;
+    let bucket = this.curBucket;
+    if (ms < this.curStart || ms >= this.curEnd) {
+      bucket = this.curBucket = this.bucketAt(ms);
+      this.curStart = this.origin + bucket * this.step;
+      this.curEnd = this.curStart + this.step;
+    }
     if (bucket > this.maxBucket) this.maxBucket = bucket;
     else if (bucket <= this.maxBucket - this.slots) { bucket = this.maxBucket; this.counters.lateFlows++; }
     let s = this.dsts.get(f.dstAddr);
@@ -139,7 +156,7 @@ export class SlidingDdos {
 
   /** Evaluate the sub-buckets closed by `nowMs` (no-op when none closed since the last call). */
   evaluate(nowMs: number, base: DetectorThresholds, topN: number, out: AlertCandidate[]): void {
-    const hi = Math.floor(nowMs / this.step) - 1; // newest closed sub-bucket
+    const hi = this.bucketAt(nowMs) - 1; // newest closed sub-bucket
     if (hi <= this.evaluated) return;
     this.evaluated = hi;
     this.counters.evaluations++;
@@ -152,36 +169,52 @@ export class SlidingDdos {
     const minSamples = this.settings.engine.minSustainSamples;
     for (const s of this.dsts.values()) {
       if (s.lastBucket < lo) { this.dsts.delete(s.addr); this.forget(s); continue; }
-      // Running totals bound the window from above; the shortest span judged is the guard.
-      if (s.pkts / guardSec <= min.pps && (s.bytes * 8) / guardSec <= min.bps && s.flowRecs / guardSec <= min.fps) continue;
+      // Cheap bounds first: the window path needs the running totals (≥ the window's sums) above the smallest
+      // thresholds; the onset path needs the newest sub-bucket (one of the guard's) above them and enough samples.
+      const r = s.ring;
+      const windowMaybe = s.pkts / winSec > min.pps || (s.bytes * 8) / winSec > min.bps || s.flowRecs / winSec > min.fps || s.fragP / winSec > min.fragPps;
+      const newest = s.find(hi);
+      let onsetMaybe = newest >= 0 && (r[newest + P]! / stepSec > min.pps || (r[newest + B]! * 8) / stepSec > min.bps
+        || r[newest + REC]! / stepSec > min.fps || r[newest + FRAG_P]! / stepSec > min.fragPps);
+      if (onsetMaybe) {
+        let samples = 0;
+        for (let b = hi - this.guard + 1; b <= hi; b++) {
+          const o = s.find(b);
+          if (o < 0) { samples = -1; break; }
+          samples += r[o + FLOWS]!;
+        }
+        onsetMaybe = samples >= minSamples;
+      }
+      if (!windowMaybe && !onsetMaybe) continue;
       const t = this.thresholds(s, base);
-      s.sumWindow(lo, hi, this.win);
+      let windowMask = 0;
+      if (windowMaybe) {
+        s.sumWindow(lo, hi, this.win);
+        // 2. window: the rules that fire on the window also with every sub-bucket capped (burstCapped).
+        if (this.win.pkts > 0) windowMask = firing(this.win, s.detail, t, winSec, this.ampUnion, false);
+        if (windowMask !== 0) windowMask = burstCapped(s, lo, hi, t, winSec, stepSec, windowMask, this.ampUnion);
+      }
       if (s.detail === null && s.pkts < this.acc.detailAfter) s.noDetail = false;
-      // 2. window: the rules that fire on the window also with every sub-bucket capped (burstCapped).
-      let windowMask = this.win.pkts > 0 ? firing(this.win, s.detail, t, winSec, this.ampUnion, false) : 0;
-      if (windowMask !== 0) windowMask = burstCapped(s, lo, hi, t, winSec, stepSec, windowMask, this.ampUnion);
       // 1. onset: every sub-bucket of the guard fires the rule.
-      let onsetMask = RULE_ALL;
+      let onsetMask = onsetMaybe ? RULE_ALL : 0;
       this.span.clear();
       for (let b = hi - this.guard + 1; b <= hi && onsetMask !== 0; b++) {
         const o = s.find(b);
-        if (o < 0) { onsetMask = 0; break; }
-        this.one.clear().add(s.ring, o);
-        this.span.add(s.ring, o);
+        this.one.clear().add(r, o);
+        this.span.add(r, o);
         onsetMask &= firing(this.one, null, t, stepSec, this.ampUnion, true);
       }
-      if (this.span.flows < minSamples) onsetMask = 0;
       const any = windowMask | onsetMask;
       if (any === 0) continue;
       let due = 0;
-      for (let r = 0; r < RULE_COUNT; r++) if (nowMs - s.emitted[r]! >= windowMs) due |= 1 << r;
+      for (let k = 0; k < RULE_COUNT; k++) if (nowMs - s.emitted[k]! >= windowMs) due |= 1 << k;
       if (any & RULE_VOL) due &= ~RULE_PROTO;
       let emitted = 0;
       if (windowMask & due) emitted |= evaluateDst(s, this.win, t, winSec, topN, this.ampUnion, out, windowMask & due);
       const onsetOnly = onsetMask & ~windowMask & due & ~emitted;
       if (onsetOnly) emitted |= evaluateDst(s, this.span, t, guardSec, topN, this.ampUnion, out, onsetOnly);
       if (emitted === 0) continue;
-      for (let r = 0; r < RULE_COUNT; r++) if (emitted & (1 << r)) s.emitted[r] = nowMs;
+      for (let k = 0; k < RULE_COUNT; k++) if (emitted & (1 << k)) s.emitted[k] = nowMs;
       if (s.detail !== null) { s.detail.reset(); s.detail.startMs = nowMs; }
     }
   }

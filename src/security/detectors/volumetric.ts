@@ -14,7 +14,7 @@
 import { captureSample, formatSample, type AlertCandidate, type AlertEvidence, type RawSample, type SecurityFlow, type Severity } from '../types.js';
 import type { DetectorThresholds } from '../thresholds.js';
 import { evidenceWeight, hashStr, TopK } from './topk.js';
-import { AMP_B, AMP_P, B, Counts, FLOWS, FRAG_P, ICMP_B, ICMP_P, P, REC, SYN_P, TCP_B, TCP_P, UDP_B, UDP_P, WindowRing } from './window-ring.js';
+import { Counts, WindowRing } from './window-ring.js';
 
 const TCP = 6;
 const UDP = 17;
@@ -94,28 +94,32 @@ export interface AccumulateOptions {
   detailAfter: number;
 }
 
-/** Add `share` of one flow's counts to sub-bucket `bucket` of its destination. */
+/**
+ * Add `share` of one flow's counts to sub-bucket `bucket` of its destination. Offsets are window-ring.ts's
+ * (P=0 B=1 REC=2 TCP_P=3 TCP_B=4 UDP_P=5 UDP_B=6 ICMP_P=7 ICMP_B=8 SYN_P=9 FRAG_P=10 AMP_P=11 AMP_B=12 FLOWS=13),
+ * written as literals: this is the per-flow path and imported bindings are loaded, not folded.
+ */
 function addCounts(s: DstStats, f: SecurityFlow, o: AccumulateOptions, bucket: number, share: number): void {
   const r = f.samplingRate > 0 ? f.samplingRate : 1;
   const p = f.packets * r * share;
   const b = f.frameOctets * r * share;
   const x = s.ring;
   const at = s.slot(bucket);
-  x[at + P] += p; x[at + B] += b; x[at + FLOWS] += f.packets * share;
+  x[at + 0] += p; x[at + 1] += b; x[at + 13] += f.packets * share;
   s.pkts += p;
   s.bytes += b;
-  if (f.protocol !== 'sflow-v5') { x[at + REC] += r * share; s.flowRecs += r * share; }
+  if (f.protocol !== 'sflow-v5') { x[at + 2] += r * share; s.flowRecs += r * share; }
   const proto = f.ipProto;
   if (proto === TCP) {
-    x[at + TCP_P] += p; x[at + TCP_B] += b;
-    if ((f.tcpFlags & SYN) !== 0 && (f.tcpFlags & ACK) === 0) x[at + SYN_P] += p;
+    x[at + 3] += p; x[at + 4] += b;
+    if ((f.tcpFlags & SYN) !== 0 && (f.tcpFlags & ACK) === 0) x[at + 9] += p;
   } else if (proto === UDP) {
-    x[at + UDP_P] += p; x[at + UDP_B] += b;
-    if (o.ampPort[f.srcPort] === 1) { x[at + AMP_P] += p; x[at + AMP_B] += b; }
+    x[at + 5] += p; x[at + 6] += b;
+    if (o.ampPort[f.srcPort] === 1) { x[at + 11] += p; x[at + 12] += b; }
   } else if (proto === ICMP || proto === ICMP6) {
-    x[at + ICMP_P] += p; x[at + ICMP_B] += b;
+    x[at + 7] += p; x[at + 8] += b;
   }
-  if (f.fragment === 1) x[at + FRAG_P] += p;
+  if (f.fragment === 1) { x[at + 10] += p; s.fragP += p; }
 }
 
 /**
@@ -235,9 +239,13 @@ export function firing(c: Counts, d: DstDetail | null, t: DetectorThresholds, se
     if (c.icmpP / sec > pr.icmpPps || (c.icmpB * 8) / sec > pr.icmpBps) m |= RULE_ICMP;
   }
   const a = t.amplification;
-  if (a.enabled && c.ampP > 0 && !(bucketLevel && !ampWhole(a, ampUnion))) {
-    const [ap, ab] = ampCounts(c, bucketLevel ? null : d, a, ampUnion, null);
-    if (ap / sec > a.pps || (ab * 8) / sec > a.bps) m |= RULE_AMP;
+  if (a.enabled && c.ampP > 0) {
+    if (ampWhole(a, ampUnion)) {
+      if (c.ampP / sec > a.pps || (c.ampB * 8) / sec > a.bps) m |= RULE_AMP;
+    } else if (!bucketLevel) {
+      const [ap, ab] = ampCounts(c, d, a, ampUnion, null);
+      if (ap / sec > a.pps || (ab * 8) / sec > a.bps) m |= RULE_AMP;
+    }
   }
   const sy = t.synFlood;
   if (sy.enabled && c.synP / sec > sy.pps && (c.tcpP ? c.synP / c.tcpP : 0) > sy.minShare) m |= RULE_SYN;
@@ -325,15 +333,20 @@ export function evaluateDst(s: DstStats, c: Counts, t: DetectorThresholds, sec: 
   return m;
 }
 
-/** Smallest pps/bps/fps any rule could fire at (over base and all overrides): destinations below all are skipped. */
-export function minimumRates(all: DetectorThresholds[]): { pps: number; bps: number; fps: number } {
+/**
+ * Smallest rates any rule could fire at (over base and all overrides): destinations below all are skipped.
+ * `pps` leaves the fragments rule out (it has its own `fragPps`, compared with the fragment count).
+ */
+export function minimumRates(all: DetectorThresholds[]): { pps: number; bps: number; fps: number; fragPps: number } {
   let pps = Infinity;
   let bps = Infinity;
   let fps = Infinity;
+  let fragPps = Infinity;
   for (const t of all) {
-    pps = Math.min(pps, t.volumetric.pps, t.protocol.tcpPps, t.protocol.udpPps, t.protocol.icmpPps, t.amplification.pps, t.synFlood.pps, t.fragments.pps);
+    pps = Math.min(pps, t.volumetric.pps, t.protocol.tcpPps, t.protocol.udpPps, t.protocol.icmpPps, t.amplification.pps, t.synFlood.pps);
     bps = Math.min(bps, t.volumetric.bps, t.protocol.tcpBps, t.protocol.udpBps, t.protocol.icmpBps, t.amplification.bps);
     fps = Math.min(fps, t.volumetric.flowsPerSecond);
+    fragPps = Math.min(fragPps, t.fragments.pps);
   }
-  return { pps, bps, fps };
+  return { pps, bps, fps, fragPps };
 }

@@ -48,7 +48,7 @@ export class Counts {
   }
 }
 
-/** The sub-bucket ring of one destination plus running totals (Σ of every slot held, stale ones included). */
+/** The sub-bucket ring of one destination plus running totals of packets, bytes, records, fragments (Σ of every slot held, stale ones included). */
 export class WindowRing {
   readonly ring: Float64Array;
   readonly bucketOf: Float64Array;
@@ -56,8 +56,12 @@ export class WindowRing {
   pkts = 0;
   bytes = 0;
   flowRecs = 0;
+  fragP = 0;
   /** Newest bucket with traffic (-1: none). */
   lastBucket = -1;
+  /** The bucket `slot` was last asked for and its offset (most flows of a destination land in the same one). */
+  private curBucket = -1;
+  private curOffset = 0;
 
   constructor(readonly slots: number) {
     this.ring = new Float64Array(slots * FIELDS);
@@ -67,21 +71,25 @@ export class WindowRing {
   reset(): void {
     this.ring.fill(0);
     this.bucketOf.fill(-1);
-    this.pkts = 0; this.bytes = 0; this.flowRecs = 0;
+    this.pkts = 0; this.bytes = 0; this.flowRecs = 0; this.fragP = 0;
     this.lastBucket = -1;
+    this.curBucket = -1;
   }
 
   /** Offset of `bucket`'s slot, rolled (zeroed) first when it held an older bucket. */
   slot(bucket: number): number {
+    if (bucket === this.curBucket) return this.curOffset;
     const i = bucket % this.slots;
     const o = i * FIELDS;
     if (this.bucketOf[i] !== bucket) {
       const r = this.ring;
-      this.pkts -= r[o + P]!; this.bytes -= r[o + B]!; this.flowRecs -= r[o + REC]!;
+      this.pkts -= r[o + P]!; this.bytes -= r[o + B]!; this.flowRecs -= r[o + REC]!; this.fragP -= r[o + FRAG_P]!;
       r.fill(0, o, o + FIELDS);
       this.bucketOf[i] = bucket;
     }
     if (bucket > this.lastBucket) this.lastBucket = bucket;
+    this.curBucket = bucket;
+    this.curOffset = o;
     return o;
   }
 
@@ -100,9 +108,10 @@ export class WindowRing {
       if (b < 0) continue;
       const o = i * FIELDS;
       if (b < lo) {
-        this.pkts -= r[o + P]!; this.bytes -= r[o + B]!; this.flowRecs -= r[o + REC]!;
+        this.pkts -= r[o + P]!; this.bytes -= r[o + B]!; this.flowRecs -= r[o + REC]!; this.fragP -= r[o + FRAG_P]!;
         r.fill(0, o, o + FIELDS);
         this.bucketOf[i] = -1;
+        if (b === this.curBucket) this.curBucket = -1;
         continue;
       }
       if (b <= hi) out.add(r, o);
