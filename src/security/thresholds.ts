@@ -152,7 +152,7 @@ export const DEFAULT_DETECTORS: DetectorThresholds = Object.freeze({
  * Engine (memory and cadence).
  * | windowMs                | 5,000   | fast-path window for DDoS (sliding) and L2 (tumbling) |
  * | stepMs                  | 250     | sub-bucket of the sliding window; the DDoS rules are evaluated every step |
- * | sustainMs               | 1,000   | sustained-duration guard: a rate must stay above the threshold in every step of it (one burst never opens an alert) |
+ * | sustainMs               | 1,000   | sustained-duration guard: a rate must stay above the threshold in every step of it (one burst never opens an alert); 0 = no guard (window rule alone, uncapped) |
  * | minSustainSamples       | 8       | sampled packets (sFlow samples; packets a flow exporter counted, before scaling) the guard span needs to open an alert alone |
  * | scanWindowMs            | 300,000 | scans and bogons (Zeek: 5 min)   |
  * | maxTrackedDestinations  | 20,000  | destination IPs per window; bottom half by packets evicted when full |

@@ -74,7 +74,8 @@ export class SlidingDdos {
     const cfg: EngineSettings = settings.engine;
     this.step = cfg.stepMs;
     this.slots = Math.max(1, Math.round(cfg.windowMs / cfg.stepMs));
-    this.guard = Math.min(this.slots, Math.max(1, Math.ceil(cfg.sustainMs / cfg.stepMs)));
+    // sustainMs 0: no guard — the window path alone, uncapped (the earlier tumbling windows' rule, sliding).
+    this.guard = cfg.sustainMs === 0 ? 0 : Math.min(this.slots, Math.max(1, Math.ceil(cfg.sustainMs / cfg.stepMs)));
     this.min = minimumRates(variants);
     this.ampUnion = ampUnion;
     const ampCapacity = Math.max(16, ampUnion.length);
@@ -174,7 +175,7 @@ export class SlidingDdos {
       const r = s.ring;
       const windowMaybe = s.pkts / winSec > min.pps || (s.bytes * 8) / winSec > min.bps || s.flowRecs / winSec > min.fps || s.fragP / winSec > min.fragPps;
       const newest = s.find(hi);
-      let onsetMaybe = newest >= 0 && (r[newest + P]! / stepSec > min.pps || (r[newest + B]! * 8) / stepSec > min.bps
+      let onsetMaybe = this.guard > 0 && newest >= 0 && (r[newest + P]! / stepSec > min.pps || (r[newest + B]! * 8) / stepSec > min.bps
         || r[newest + REC]! / stepSec > min.fps || r[newest + FRAG_P]! / stepSec > min.fragPps);
       if (onsetMaybe) {
         let samples = 0;
@@ -192,7 +193,7 @@ export class SlidingDdos {
         s.sumWindow(lo, hi, this.win);
         // 2. window: the rules that fire on the window also with every sub-bucket capped (burstCapped).
         if (this.win.pkts > 0) windowMask = firing(this.win, s.detail, t, winSec, this.ampUnion, false);
-        if (windowMask !== 0) windowMask = burstCapped(s, lo, hi, t, winSec, stepSec, windowMask, this.ampUnion);
+        if (windowMask !== 0 && this.guard > 0) windowMask = burstCapped(s, lo, hi, t, winSec, stepSec, windowMask, this.ampUnion);
       }
       if (s.detail === null && s.pkts < this.acc.detailAfter) s.noDetail = false;
       // 1. onset: every sub-bucket of the guard fires the rule.

@@ -123,6 +123,13 @@ describe('sliding DDoS window', () => {
     expect(e.stats().lateFlows).toBe(1);
   });
 
+  it('sustainMs 0 turns the guard off: a single burst that carries the 5-s window over the threshold alerts', () => {
+    const burst = feed([], T0 + 10, T0 + 110, 2_000_000); // 200,000 packets in 100 ms = 40,000 pps over 5 s
+    expect(play(engine(), burst, T0, T0 + 6000)).toEqual([]);
+    const fired = play(engine({ engine: { sustainMs: 0 } }), burst, T0, T0 + 6000);
+    expect(fired.map((f) => [f.at - T0, f.c[0]!.metrics.windowSeconds])).toEqual([[250, 5]]);
+  });
+
   it('stepMs must divide windowMs and sustainMs must fit in the window', () => {
     expect(() => parseSecuritySettings({ engine: { stepMs: 300 } })).toThrow(/engine\.stepMs: must divide engine\.windowMs/);
     expect(() => parseSecuritySettings({ engine: { sustainMs: 6000 } })).toThrow(/engine\.sustainMs: must be ≤ engine\.windowMs/);
