@@ -9,10 +9,9 @@
 import type { AlertCandidate, SecurityFlow } from '../types.js';
 import { resolveThresholds, type DetectorThresholds, type EngineSettings, type SecuritySettings } from '../thresholds.js';
 import { evictBottomHalf } from './topk.js';
-import {
-  accumulate, ampWhole, DstDetail, DstStats, evaluateDst, firing, minimumRates, RULE_ALL, RULE_AMP, RULE_COUNT, RULE_FRAG, RULE_ICMP, RULE_PROTO, RULE_SYN,
-  RULE_TCP, RULE_UDP, RULE_VOL, type AccumulateOptions,
-} from './volumetric.js';
+import { ampWhole, evaluateDst, firing, minimumRates } from './ddos-rules.js';
+import { RULE_ALL, RULE_AMP, RULE_COUNT, RULE_FRAG, RULE_ICMP, RULE_PROTO, RULE_SYN, RULE_TCP, RULE_UDP, RULE_VOL } from './rules.js';
+import { accumulate, DstDetail, DstStats, type AccumulateOptions } from './volumetric.js';
 import { AMP_B, AMP_P, B, Counts, FLOWS, FRAG_P, ICMP_B, ICMP_P, P, REC, SYN_P, TCP_B, TCP_P, UDP_B, UDP_P } from './window-ring.js';
 
 /** A sub-bucket counts for at most this many times the threshold rate in the window path (burstCapped). */
