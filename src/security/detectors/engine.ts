@@ -16,7 +16,7 @@
  *   exceed the threshold.
  *   An ongoing rule is re-emitted at most once per window; the alert service folds the repeats.
  * - L2 hygiene (sFlow only) over the tumbling fast window: it opens at the first flow or tick and closes at
- *   the first tick ≥ windowMs later. Scans and bogons over the tumbling scan window (`engine.scanWindowMs`).
+ *   the first tick ≥ windowMs later; a finding is emitted at the first tick it qualifies for the whole window. Scans and bogons over the tumbling scan window (`engine.scanWindowMs`).
  * - Memory: destinations are capped (`maxTrackedDestinations`); when full the lower half by packets is
  *   evicted (quickselect, O(1) amortised per flow) and counted in `stats().evictions`. A destination is
  *   forgotten one window after its last flow; its state (ring, evidence) goes back to a pool.
@@ -135,6 +135,7 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
       if (scanOpenedMs < 0) scanOpenedMs = nowMs;
       ddos.evaluate(nowMs, base, cfg.topN, out);
       if (nowMs - openedMs >= cfg.windowMs) closeFast(nowMs, out);
+      else if (l2Enabled) l2.early(cfg.windowMs / 1000, l2For, out);
       if (nowMs - scanOpenedMs >= cfg.scanWindowMs) closeScan(nowMs, out);
       return out;
     },
