@@ -156,26 +156,18 @@ export function evaluateDst(s: DstStats, c: Counts, t: DetectorThresholds, sec: 
       evidence: evidence(s, c, sec, topN, { amplificationPorts: ports.sort((x, y) => x - y) }),
     });
   }
+  // SYN flood and fragments: one rate against one pps threshold, with the share of the destination's packets.
+  const single = (type: 'DDOS_SYN_FLOOD' | 'DDOS_FRAGMENTS', cfg: { severity: Severity; criticalFactor: number; pps: number }, rate: number, share: number, thresholds: Record<string, number>) => {
+    const ratio = rate / cfg.pps;
+    out.push({
+      type, severity: severityFor(cfg.severity, ratio, cfg.criticalFactor), ...common, ruleId: `${type}@1`,
+      thresholds, metrics: { ...base, pps: rate, share, totalPps: pps, ratio }, evidence: evidence(s, c, sec, topN),
+    });
+  };
   const sy = t.synFlood;
-  if (m & RULE_SYN) {
-    const synPps = c.synP / sec;
-    const ratio = synPps / sy.pps;
-    out.push({
-      type: 'DDOS_SYN_FLOOD', severity: severityFor(sy.severity, ratio, sy.criticalFactor), ...common, ruleId: 'DDOS_SYN_FLOOD@1',
-      thresholds: { pps: sy.pps, minShare: sy.minShare }, metrics: { ...base, pps: synPps, share: c.tcpP ? c.synP / c.tcpP : 0, totalPps: pps, ratio },
-      evidence: evidence(s, c, sec, topN),
-    });
-  }
+  if (m & RULE_SYN) single('DDOS_SYN_FLOOD', sy, c.synP / sec, c.tcpP ? c.synP / c.tcpP : 0, { pps: sy.pps, minShare: sy.minShare });
   const fr = t.fragments;
-  if (m & RULE_FRAG) {
-    const fragPps = c.fragP / sec;
-    const ratio = fragPps / fr.pps;
-    out.push({
-      type: 'DDOS_FRAGMENTS', severity: severityFor(fr.severity, ratio, fr.criticalFactor), ...common, ruleId: 'DDOS_FRAGMENTS@1',
-      thresholds: { pps: fr.pps }, metrics: { ...base, pps: fragPps, share: c.pkts ? c.fragP / c.pkts : 0, totalPps: pps, ratio },
-      evidence: evidence(s, c, sec, topN),
-    });
-  }
+  if (m & RULE_FRAG) single('DDOS_FRAGMENTS', fr, c.fragP / sec, c.pkts ? c.fragP / c.pkts : 0, { pps: fr.pps });
   return m;
 }
 
