@@ -46,6 +46,7 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
   /** Exporter address by ring id (announced by the socket thread before first use). */
   const exporters: string[] = [];
   const timers: NodeJS.Timeout[] = [];
+  let tickTimer: NodeJS.Timeout | undefined;
   const flows = new RowBinaryWriter();
   let counters: string[] = [];
   let batchSeq = 0;
@@ -159,10 +160,13 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
       timers.push(setInterval(postStats, opts.statsIntervalMs));
       timers.push(setInterval(flushActivity, opts.activityFlushMs ?? 5000));
       if (engine) {
-        timers.push(setInterval(() => {
+        // Ticks just after each sub-bucket boundary (engine.stepMs): a closed bucket is judged at once.
+        const tick = () => {
           const candidates = engine.tick(Date.now());
           if (candidates.length) post({ type: 'alerts', candidates });
-        }, 1000));
+          if (!stopping) tickTimer = setTimeout(tick, engine.stepMs - (Date.now() % engine.stepMs) + 2);
+        };
+        tickTimer = setTimeout(tick, engine.stepMs - (Date.now() % engine.stepMs) + 2);
       }
       timers.push(setInterval(persist, STATE_SAVE_INTERVAL_MS));
       pumping = pump();
@@ -173,6 +177,7 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
       await pumping;
       while (ring.drain(SLICE, onRecord) > 0) { /* the rest the socket thread wrote before it closed */ }
       for (const t of timers) clearInterval(t);
+      clearTimeout(tickTimer);
       flushRows();
       flushActivity();
       postStats();

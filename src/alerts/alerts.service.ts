@@ -78,6 +78,9 @@ export function createAlertsService(repo: AlertsRepository, notify: (alert: Aler
   }
 
   return {
+    /** Load the open alerts now, so the first candidate after a start is written without that query first. */
+    warm: load,
+
     /** Fold detector candidates into alerts; returns the events written. */
     async ingest(cands: AlertCandidateLike[], nowMs = Date.now()): Promise<AlertEventRow[]> {
       await load();

@@ -119,6 +119,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       });
       const part = collectorPart;
       steps.push({ name: 'collectors', run: () => part.stop() });
+      void domain.alerts.warm().catch((err) => log.warn({ err }, 'loading open alerts failed'));
     }
     if (opts.parts.includes('worker')) {
       const securityScan = createSecurityScan({ client: storage.client, exporters: domain.exporters, reconciliation: domain.reconciliation, alerts: domain.alerts, settings: readSecuritySettings(config).settings });

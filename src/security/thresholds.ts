@@ -150,7 +150,10 @@ export const DEFAULT_DETECTORS: DetectorThresholds = Object.freeze({
 
 /*
  * Engine (memory and cadence).
- * | windowMs                | 5,000   | fast-path window for DDoS and L2 |
+ * | windowMs                | 5,000   | fast-path window for DDoS (sliding) and L2 (tumbling) |
+ * | stepMs                  | 250     | sub-bucket of the sliding window; the DDoS rules are evaluated every step |
+ * | sustainMs               | 1,000   | sustained-duration guard: a rate must stay above the threshold in every step of it (one burst never opens an alert); 0 = no guard (window rule alone, uncapped) |
+ * | minSustainSamples       | 8       | sampled packets (sFlow samples; packets a flow exporter counted, before scaling) the guard span needs to open an alert alone |
  * | scanWindowMs            | 300,000 | scans and bogons (Zeek: 5 min)   |
  * | maxTrackedDestinations  | 20,000  | destination IPs per window; bottom half by packets evicted when full |
  * | maxTrackedScanSources   | 20,000  | scan sources per scan window (same eviction) |
@@ -161,12 +164,13 @@ export const DEFAULT_DETECTORS: DetectorThresholds = Object.freeze({
  * | topN                    | 10      | evidence list length |
  */
 export const EngineSettingsSchema = z.strictObject({
-  windowMs: z.int().min(100), scanWindowMs: z.int().min(1_000), maxTrackedDestinations: z.int().min(16), maxTrackedScanSources: z.int().min(16),
+  windowMs: z.int().min(100), stepMs: z.int().min(50).max(5_000), sustainMs: z.int().min(0).max(60_000), minSustainSamples: z.int().min(1),
+  scanWindowMs: z.int().min(1_000), maxTrackedDestinations: z.int().min(16), maxTrackedScanSources: z.int().min(16),
   maxTrackedPorts: z.int().min(16), maxDetailedDestinations: z.int().min(16), maxMacsPerPort: z.int().min(2), maxL2Keys: z.int().min(16), topN: z.int().min(1).max(100),
 });
 export type EngineSettings = z.infer<typeof EngineSettingsSchema>;
 export const DEFAULT_ENGINE: EngineSettings = Object.freeze({
-  windowMs: 5_000, scanWindowMs: 300_000, maxTrackedDestinations: 20_000, maxTrackedScanSources: 20_000, maxTrackedPorts: 20_000,
+  windowMs: 5_000, stepMs: 250, sustainMs: 1_000, minSustainSamples: 8, scanWindowMs: 300_000, maxTrackedDestinations: 20_000, maxTrackedScanSources: 20_000, maxTrackedPorts: 20_000,
   maxDetailedDestinations: 4_096, maxMacsPerPort: 64, maxL2Keys: 5_000, topN: 10,
 });
 
@@ -207,6 +211,8 @@ export const SecuritySettingsSchema = InputSchema.transform((i, ctx) => {
     if (seenPrefix.has(p.prefix)) ctx.addIssue({ code: 'custom', path: ['overrides', 'prefixes', n, 'prefix'], message: `duplicate override for ${p.prefix}` });
     seenPrefix.add(p.prefix);
   });
+  if (engine.windowMs % engine.stepMs !== 0) ctx.addIssue({ code: 'custom', path: ['engine', 'stepMs'], message: `must divide engine.windowMs (${engine.windowMs})` });
+  if (engine.sustainMs > engine.windowMs) ctx.addIssue({ code: 'custom', path: ['engine', 'sustainMs'], message: `must be ≤ engine.windowMs (${engine.windowMs})` });
   if (engine.scanWindowMs < engine.windowMs) ctx.addIssue({ code: 'custom', path: ['engine', 'scanWindowMs'], message: 'must be ≥ engine.windowMs' });
   return { engine, detectors, overrides: { members, prefixes } };
 });

@@ -62,6 +62,9 @@ export interface SecurityFlow {
   /** Member ASNs as attributed by the collector; 0 = unknown. */
   srcAsn: number;
   dstAsn: number;
+  /** NetFlow/IPFIX flow start and end (exporter clock, ms): the sliding DDoS window spreads a record over its duration. */
+  flowStartMs?: number;
+  flowEndMs?: number;
 }
 
 /** Registry facts the L2 checks need; replaceable at runtime with `engine.setContext`. */

@@ -6,7 +6,7 @@
  *
  * Environment:
  *   BENCH_QUICK=1            smoke run: 2 s steps, rates 20k and max
- *   BENCH_ONLY=decode|e2e|queries|statements|api|programme   only these parts (comma-separated)
+ *   BENCH_ONLY=decode|e2e|queries|statements|api|programme|detect   only these parts (comma-separated)
  *   BENCH_DURATION_S=10      seconds per e2e step (default 10; quick 2)
  *   BENCH_RATES=20000,50000,100000,250000,max   target offered flows/s per step ("max" = blaster's best)
  *   BENCH_PROTOCOLS=netflow-v9,ipfix,sflow
@@ -15,6 +15,7 @@
  *   BENCH_KEEP=1             keep the temp data dirs (path printed)
  *   BENCH_OUT=path           results JSON (default <repo>/bench-results.json)
  *   BENCH_QUERIES_* / BENCH_STATEMENTS_*   see queries.ts and statements.ts
+ *   BENCH_DETECT_*           see detection-latency.ts (alert latency side by side with FastNetMon)
  */
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ import { queriesMarkdown, runBenchChild, type QueriesReport } from './queries.js
 import { apiLoadMarkdown, type ApiLoadReport } from './api-load.js';
 import { statementsMarkdown, type StatementsReport } from './statements.js';
 import { programmeMarkdown, type ProgrammeReport } from './programme.js';
+import { detectMarkdown, type DetectReport } from './detection-latency.js';
 import { BLAST_PROTOCOLS, type BlastProtocol } from './udp-blaster.js';
 
 interface BenchResult { name: string; value: number; unit: string }
@@ -55,7 +57,7 @@ function machine(): Record<string, string | number> {
   return { nproc, cpu: model, memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10, kernel, node: process.version, loadavg: loadavg().map((x) => x.toFixed(2)).join(' ') };
 }
 
-const BENCH_PARTS = ['decode', 'e2e', 'queries', 'statements', 'api', 'programme'] as const;
+const BENCH_PARTS = ['decode', 'e2e', 'queries', 'statements', 'api', 'programme', 'detect'] as const;
 
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
 
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
   const statements = parts.includes('statements') ? await runBenchChild<StatementsReport>(join(benchDir, 'statements.js'), 'statements', log, 30 * 60_000) : null;
   const programme = parts.includes('programme') ? await runBenchChild<ProgrammeReport>(join(benchDir, 'programme.js'), 'programme', log, 30 * 60_000) : null;
   const api = parts.includes('api') ? await runBenchChild<ApiLoadReport>(join(benchDir, 'api-load.js'), 'api-load', log, 10 * 60_000) : null;
+  const detect = parts.includes('detect') ? await runBenchChild<DetectReport>(join(benchDir, 'detection-latency.js'), 'detect', log, 20 * 60_000) : null;
   mach.loadavgAfter = loadavg().map((x) => x.toFixed(2)).join(' ');
 
   const md: string[] = ['## Benchmarks', ''];
@@ -121,10 +124,11 @@ async function main(): Promise<void> {
   if (statements) md.push('', '### Monthly statements (embedded ClickHouse)', '', statementsMarkdown(statements));
   if (programme) md.push('', '### Subsidy programme: budgeted month and policy what-if (embedded ClickHouse)', '', programmeMarkdown(programme));
   if (api) md.push('', '### API under load (member traffic and statements)', '', apiLoadMarkdown(api));
+  if (detect) md.push('', '### Detection latency: first attack datagram → alert (ixmeter API) / ban (FastNetMon), same datagrams', '', detectMarkdown(detect));
   const text = md.join('\n');
   process.stdout.write(`${text}\n`);
   const out = process.env.BENCH_OUT ? resolve(process.env.BENCH_OUT) : join(root, 'bench-results.json');
-  writeFileSync(out, `${JSON.stringify({ generatedAt: new Date().toISOString(), quick, machine: mach, decode, e2e, queries, statements, programme, api, markdown: text }, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify({ generatedAt: new Date().toISOString(), quick, machine: mach, decode, e2e, queries, statements, programme, api, detect, markdown: text }, null, 2)}\n`);
   log(`results written to ${out}`);
   process.exitCode = 0;
 }

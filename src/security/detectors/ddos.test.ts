@@ -111,6 +111,9 @@ describe('DDoS detectors with sampling scaling', () => {
     expect(e.stats().evictions.destinations).toBeGreaterThan(40_000);
     const out = e.tick(T0 + 5_000);
     expect(out.some((c) => c.type === 'DDOS_VOLUMETRIC_DST' && c.target === '203.0.114.99')).toBe(true);
+    // Sliding window: a destination is forgotten one window (5 s) after its last flow (here: T0 + 3999).
+    expect(e.stats().trackedDestinations).toBeLessThanOrEqual(1_000);
+    e.tick(T0 + 9_250);
     expect(e.stats().trackedDestinations).toBe(0);
   });
 });

@@ -1,27 +1,40 @@
 /**
  * Fast-path detection engine for the live flow stream. Pure: no timers, no I/O; the caller feeds flows
- * with `observe` and closes windows with `tick(nowMs)`.
+ * with `observe` and evaluates with `tick(nowMs)` (the collector ticks every `engine.stepMs`, 250 ms).
  *
- * - Fast window (`engine.windowMs`, default 5 s): DDoS rules per destination IP and L2 hygiene
- *   (sFlow only). The window opens at the first flow or tick and closes at the first tick ≥ windowMs
- *   later; rates divide by the real elapsed time.
- * - Scan window (`engine.scanWindowMs`, default 5 min): SCAN_PORT, SCAN_ADDRESS, IP_BOGON_SOURCE.
- * - Memory: destinations per window are capped (`maxTrackedDestinations`); when full the lower half by
- *   packets is evicted (quickselect, O(1) amortised per flow) and counted in `stats().evictions`.
+ * - DDoS rules per destination IP over a SLIDING window (`engine.windowMs`, default 5 s) made of
+ *   sub-buckets of `engine.stepMs` (window-ring.ts); each tick evaluates the buckets closed since the
+ *   last one. A rule opens in one of two ways (docs/security-guide, section 1):
+ *   1. onset — the rule fires in EVERY one of the last `sustainMs / stepMs` sub-buckets (default 4 × 250 ms)
+ *      and those hold ≥ `minSustainSamples` sampled packets: a rate above the threshold for the whole guard, so a
+ *      single burst (shorter than the guard) never opens it; metrics are over the guard span;
+ *   2. window — the rule fires on the whole window (rate = Σ / windowMs: the 5-s semantics of the
+ *      thresholds, as the tumbling windows before), with no sub-bucket counting for more than twice the
+ *      threshold rate (sliding-ddos.ts BURST_CAP) — so a burst cannot carry the window over a threshold either.
+ *   Guard resolution is one step: a burst of ≤ sustainMs − 2 steps (500 ms) never spans the guard's sub-buckets;
+ *   a longer one (still under sustainMs) opens it only when its partly covered first and last steps also
+ *   exceed the threshold.
+ *   An ongoing rule is re-emitted at most once per window; the alert service folds the repeats.
+ * - L2 hygiene (sFlow only) over the tumbling fast window: it opens at the first flow or tick and closes at
+ *   the first tick ≥ windowMs later; a finding is emitted at the first tick it qualifies for the whole window. Scans and bogons over the tumbling scan window (`engine.scanWindowMs`).
+ * - Memory: destinations are capped (`maxTrackedDestinations`); when full the lower half by packets is
+ *   evicted (quickselect, O(1) amortised per flow) and counted in `stats().evictions`. A destination is
+ *   forgotten one window after its last flow; its state (ring, evidence) goes back to a pool.
  *   Scan sources, ports with MAC memory and L2/bogon keys are capped likewise.
- * - Candidates are per window: a persisting attack yields one candidate per window; deduplication into
- *   alerts (first/last seen) belongs to the alert service.
  */
 import type { AlertCandidate, SecurityContext, SecurityFlow } from '../types.js';
 import { hasOverrides, mergeDetectors, resolveThresholds, type DetectorThresholds, type SecuritySettings } from '../thresholds.js';
 import { BogonState, isCheckedBogon } from './bogon.js';
 import { L2State } from './l2.js';
 import { ScanState } from './scans.js';
-import { evictBottomHalf } from './topk.js';
-import { accumulate, DstDetail, DstStats, evaluateDst, minimumRates, type AccumulateOptions } from './volumetric.js';
+import { SlidingDdos } from './sliding-ddos.js';
 
 export interface EngineStats {
   flowsObserved: number;
+  /** Sliding-window evaluations (one per tick that closed at least one sub-bucket). */
+  evaluations: number;
+  /** Flows older than the sliding window when observed (counted into the newest sub-bucket). */
+  lateFlows: number;
   windowsClosed: number;
   scanWindowsClosed: number;
   trackedDestinations: number;
@@ -33,6 +46,8 @@ export interface EngineStats {
 export interface FastPathEngine {
   observe(flow: SecurityFlow): void;
   tick(nowMs: number): AlertCandidate[];
+  /** Sub-bucket length: call `tick` at least this often (right after multiples of it). */
+  readonly stepMs: number;
   setContext(context: SecurityContext): void;
   stats(): EngineStats;
 }
@@ -51,41 +66,12 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
     ...settings.overrides.prefixes.map((p) => mergeDetectors(base, p.detectors)),
     ...settings.overrides.members.flatMap((m) => settings.overrides.prefixes.map((p) => mergeDetectors(mergeDetectors(base, m.detectors), p.detectors))),
   ];
-  const min = minimumRates(variants);
   // Amplification ports of every variant (the per-destination counter keeps them apart, see volumetric.ts).
   const ampPort = new Uint8Array(65536);
   for (const v of variants) for (const p of v.amplification.sourcePorts) ampPort[p] = 1;
   const ampUnion: number[] = [];
   ampPort.forEach((x, p) => { if (x) ampUnion.push(p); });
-  // Evidence starts at 5 % of the smallest pps threshold over one window.
-  // Evidence (top sources, ports, samples) is kept for at most maxDetailedDestinations destinations per window,
-  // from the moment one reaches 20 % of the smallest pps threshold; holders are pooled across windows, and
-  // when the budget is used up the lower half (by packets) of the detailed destinations gives theirs back.
-  const ampCapacity = Math.max(16, ampUnion.length);
-  const pool: DstDetail[] = [];
-  let detailed = 0;
-  const acc: AccumulateOptions = {
-    ampPort,
-    detailAfter: ((min.pps * cfg.windowMs) / 1000) * 0.2,
-    detail(): DstDetail | null {
-      if (detailed >= cfg.maxDetailedDestinations) reclaim();
-      const d = pool.pop() ?? new DstDetail(ampCapacity);
-      d.reset();
-      detailed++;
-      return d;
-    },
-  };
-  function release(s: DstStats): void {
-    if (s.detail !== null) { pool.push(s.detail); s.detail = null; detailed--; }
-  }
-  function reclaim(): void {
-    const list: DstStats[] = [];
-    for (const s of dsts.values()) if (s.detail !== null) list.push(s);
-    list.sort((a, b) => a.pkts - b.pkts);
-    const k = list.length >> 1;
-    for (let i = 0; i < k; i++) { release(list[i]!); list[i]!.noDetail = true; }
-    st.evictions.details += k;
-  }
+  const ddos = new SlidingDdos(settings, variants, ampPort, ampUnion, overridden);
   const l2Enabled = variants.some((v) => v.l2.enabled);
   const scanEnabled = variants.some((v) => v.scan.enabled);
   const bogonEnabled = variants.some((v) => v.bogon.enabled);
@@ -104,14 +90,13 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
 
   const l2For = (asn: number | null) => byAsn(asn).l2;
   let ctx = context;
-  let dsts = new Map<string, DstStats>();
   const l2 = new L2State(cfg.maxL2Keys, cfg.maxTrackedPorts, cfg.maxMacsPerPort);
   const scans = new ScanState(cfg.maxTrackedScanSources);
   const bogons = new BogonState(cfg.maxL2Keys);
   let openedMs = -1;
   let scanOpenedMs = -1;
   const st: EngineStats = {
-    flowsObserved: 0, windowsClosed: 0, scanWindowsClosed: 0, trackedDestinations: 0, trackedScanSources: 0, trackedPorts: 0,
+    flowsObserved: 0, evaluations: 0, lateFlows: 0, windowsClosed: 0, scanWindowsClosed: 0, trackedDestinations: 0, trackedScanSources: 0, trackedPorts: 0,
     evictions: { destinations: 0, details: 0, scanSources: 0, l2Findings: 0, ports: 0, macs: 0, bogonPorts: 0 },
   };
 
@@ -120,15 +105,7 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
     if (openedMs < 0) openedMs = f.receivedAtMs;
     if (scanOpenedMs < 0) scanOpenedMs = f.receivedAtMs;
     if (f.ipVersion !== 0 && f.dstAddr !== '') {
-      let s = dsts.get(f.dstAddr);
-      if (s === undefined) {
-        if (dsts.size >= cfg.maxTrackedDestinations) {
-          st.evictions.destinations += evictBottomHalf(dsts, (x) => x.pkts, cfg.maxTrackedDestinations >>> 1, release);
-        }
-        s = new DstStats(f.dstAddr);
-        dsts.set(f.dstAddr, s);
-      }
-      accumulate(s, f, acc);
+      ddos.observe(f);
       if (scanEnabled) scans.observe(f, tcpSynOnly);
       if (bogonEnabled && isCheckedBogon(f)) bogons.observe(f);
     }
@@ -137,15 +114,6 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
 
   function closeFast(nowMs: number, out: AlertCandidate[]): void {
     const sec = Math.max(nowMs - openedMs, 1) / 1000;
-    const topN = cfg.topN;
-    for (const s of dsts.values()) {
-      const pps = s.pkts / sec;
-      if (pps <= min.pps && (s.bytes * 8) / sec <= min.bps && s.flowRecs / sec <= min.fps) continue;
-      const t = overridden ? resolveThresholds(settings, { asn: s.victimAsn, dstAddr: s.addr }) : base;
-      evaluateDst(s, t, sec, topN, ampUnion, out);
-    }
-    for (const s of dsts.values()) release(s);
-    dsts = new Map();
     l2.close(nowMs, openedMs, sec, ctx, (asn) => byAsn(asn).l2, out);
     st.windowsClosed++;
     openedMs = nowMs;
@@ -165,19 +133,22 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
       const out: AlertCandidate[] = [];
       if (openedMs < 0) openedMs = nowMs;
       if (scanOpenedMs < 0) scanOpenedMs = nowMs;
+      ddos.evaluate(nowMs, base, cfg.topN, out);
       if (nowMs - openedMs >= cfg.windowMs) closeFast(nowMs, out);
+      else if (l2Enabled) l2.early(cfg.windowMs / 1000, l2For, out);
       if (nowMs - scanOpenedMs >= cfg.scanWindowMs) closeScan(nowMs, out);
       return out;
     },
+    stepMs: ddos.stepMs,
     setContext(next: SecurityContext): void {
       ctx = next;
       l2.contextChanged();
     },
     stats(): EngineStats {
       return {
-        ...st, trackedDestinations: dsts.size, trackedScanSources: scans.sources.size, trackedPorts: l2.portCount,
+        ...st, evaluations: ddos.counters.evaluations, lateFlows: ddos.counters.lateFlows, trackedDestinations: ddos.dsts.size, trackedScanSources: scans.sources.size, trackedPorts: l2.portCount,
         evictions: {
-          ...st.evictions, scanSources: scans.evictions, l2Findings: l2.counters.findingsDropped, ports: l2.counters.portsDropped,
+          ...st.evictions, destinations: ddos.counters.evictedDestinations, details: ddos.counters.evictedDetails, scanSources: scans.evictions, l2Findings: l2.counters.findingsDropped, ports: l2.counters.portsDropped,
           macs: l2.counters.macsDropped, bogonPorts: bogons.dropped,
         },
       };

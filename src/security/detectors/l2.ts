@@ -4,7 +4,8 @@
  *
  * Per flow: classify (link-local protocol ▸ forbidden ethertype ▸ non-unicast), unknown source MAC,
  * MAC using another member's peering-LAN IP, and remember (port, MAC) for L2_MULTIPLE_MACS.
- * Findings aggregate per (rule, MAC, detail) within the fast window; candidates are emitted when it closes.
+ * Findings aggregate per (rule, MAC, detail) within the fast window; a finding is emitted at the first tick
+ * it qualifies (`early`), or when the window closes.
  * The per-flow path builds no strings and boxes no MACs (mac-table.ts): a finding's key, target text and
  * details are made only when the finding is created.
  */
@@ -88,6 +89,8 @@ interface Finding {
   subStr: string;
   /** Next finding of the same MAC. */
   next: Finding | null;
+  /** Already emitted by `early` in this window (the window's close skips it). */
+  emitted: boolean;
 }
 
 /** MACs seen on one port; `lastMac`/`lastWriteMs` skip the table write for the usual single-MAC port (refreshed every second). */
@@ -163,7 +166,7 @@ export class L2State {
     if (this.findings.length >= this.maxKeys) { this.counters.findingsDropped++; return; }
     const x: Finding = {
       type, target: macText(mac), sourceAsn, victimAsn, pkts: 0, firstMs: f.receivedAtMs, lastMs: f.receivedAtMs, samples: [], rates: [], details,
-      subNum, subStr, next: this.byMac.get(mac) ?? null,
+      subNum, subStr, next: this.byMac.get(mac) ?? null, emitted: false,
     };
     this.findings.push(x);
     this.byMac.set(mac, x);
@@ -244,21 +247,33 @@ export class L2State {
     return p;
   }
 
+  /**
+   * Between closes (every tick): emit the findings that already qualify, judged against the whole window
+   * (`windowSec`): "any frame" findings at once; L2_NON_UNICAST once its frames alone exceed the per-minute
+   * limit over the full window (more frames can only keep it above). Each finding is emitted once per window.
+   */
+  early(windowSec: number, l2For: (asn: number | null) => DetectorThresholds['l2'], out: AlertCandidate[]): void {
+    for (const x of this.findings) if (!x.emitted) this.emit(x, windowSec, l2For, out);
+  }
+
+  private emit(x: Finding, sec: number, l2For: (asn: number | null) => DetectorThresholds['l2'], out: AlertCandidate[]): void {
+    const t = l2For(x.sourceAsn);
+    if (!t.enabled) return;
+    const perMinute = (x.pkts / sec) * 60;
+    if (x.type === 'L2_NON_UNICAST' && perMinute <= t.nonUnicastFramesPerMinute) return;
+    x.emitted = true;
+    const severity = x.type === 'L2_MAC_IP_MISMATCH' ? t.mismatchSeverity : t.severity;
+    out.push({
+      type: x.type, severity, target: x.target, sourceAsn: x.sourceAsn, victimAsn: x.victimAsn, firstSeenMs: x.firstMs, lastSeenMs: x.lastMs,
+      ruleId: `${x.type}@1`, thresholds: x.type === 'L2_NON_UNICAST' ? { framesPerMinute: t.nonUnicastFramesPerMinute } : { frames: 0 },
+      metrics: { pps: x.pkts / sec, framesPerMinute: perMinute, estimatedFrames: x.pkts, windowSeconds: sec },
+      evidence: { topSources: [], topSrcPorts: [], topDstPorts: [], protocols: [], sampleFlows: x.samples, samplingRates: x.rates, details: x.details },
+    });
+  }
+
   /** Close a fast window: emit findings, expire MAC memory, check MACs per port. */
   close(nowMs: number, windowStartMs: number, sec: number, ctx: SecurityContext, l2For: (asn: number | null) => DetectorThresholds['l2'], out: AlertCandidate[]): void {
-    for (const x of this.findings) {
-      const t = l2For(x.sourceAsn);
-      if (!t.enabled) continue;
-      const perMinute = (x.pkts / sec) * 60;
-      if (x.type === 'L2_NON_UNICAST' && perMinute <= t.nonUnicastFramesPerMinute) continue;
-      const severity = x.type === 'L2_MAC_IP_MISMATCH' ? t.mismatchSeverity : t.severity;
-      out.push({
-        type: x.type, severity, target: x.target, sourceAsn: x.sourceAsn, victimAsn: x.victimAsn, firstSeenMs: x.firstMs, lastSeenMs: x.lastMs,
-        ruleId: `${x.type}@1`, thresholds: x.type === 'L2_NON_UNICAST' ? { framesPerMinute: t.nonUnicastFramesPerMinute } : { frames: 0 },
-        metrics: { pps: x.pkts / sec, framesPerMinute: perMinute, estimatedFrames: x.pkts, windowSeconds: sec },
-        evidence: { topSources: [], topSrcPorts: [], topDstPorts: [], protocols: [], sampleFlows: x.samples, samplingRates: x.rates, details: x.details },
-      });
-    }
+    for (const x of this.findings) if (!x.emitted) this.emit(x, sec, l2For, out);
     this.findings = [];
     this.byMac.clear();
     for (const [exporter, byIf] of this.ports) {
