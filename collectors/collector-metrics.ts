@@ -29,7 +29,7 @@ export function createCollectorMetrics(registry: Registry) {
     writerRows: new Counter({ name: 'ixmeter_writer_rows_total', help: 'Rows inserted into ClickHouse, by table', labelNames: ['table'] as const, registers: r }),
     writerSpooledRows: new Counter({ name: 'ixmeter_writer_spooled_rows_total', help: 'Rows written to the disk spool because ClickHouse was unavailable or the queue was full', registers: r }),
     writerReplayedRows: new Counter({ name: 'ixmeter_writer_replayed_rows_total', help: 'Spooled rows inserted after recovery', registers: r }),
-    writerDroppedRows: new Counter({ name: 'ixmeter_writer_dropped_rows_total', help: 'Rows dropped by the writer, by reason (disk_full: neither ClickHouse nor the spool had space and memory was at its bound)', labelNames: ['reason'] as const, registers: r }),
+    writerDroppedRows: new Counter({ name: 'ixmeter_writer_dropped_rows_total', help: 'Rows dropped by the writer, by reason (disk_full: neither ClickHouse nor the spool had space and memory was at its bound) and table (flows_raw: flows)', labelNames: ['reason', 'table'] as const, registers: r }),
     writerRetries: new Counter({ name: 'ixmeter_writer_retries_total', help: 'Insert attempts that failed and were retried', registers: r }),
     writerRejectedRows: new Counter({ name: 'ixmeter_writer_rejected_rows_total', help: 'Rows ClickHouse refused permanently (kept in spool/rejected)', registers: r }),
     writerQueuedRows: new Gauge({ name: 'ixmeter_writer_queued_rows', help: 'Rows waiting in memory for insert', registers: r }),

@@ -28,10 +28,10 @@ export function watchDiskFull(s: WriterStats, w: DiskFullWatch, dataDir: string,
   if (s.diskFull) {
     if (w.since) return w;
     log.error({ dataDir, freeBytes: freeBytes(dataDir), lastError: s.lastError }, 'DATA DISK FULL: inserts and the spool fail; flows beyond the memory queue are dropped (reason disk_full) until space is freed');
-    return { since: now, droppedAtStart: s.droppedRows };
+    return { since: now, droppedAtStart: s.droppedFlowRows };
   }
   if (!w.since) return w;
-  const dropped = s.droppedRows - w.droppedAtStart;
+  const dropped = s.droppedFlowRows - w.droppedAtStart;
   log.warn({ dataDir, droppedRows: dropped, fullForMs: now - w.since, freeBytes: freeBytes(dataDir) }, 'data disk has space again: writing and replaying resume');
   onAlerts?.([{
     type: 'STORAGE_DISK_FULL', severity: 'critical', target: `disk:${dataDir}@${new Date(w.since).toISOString()}`, sourceAsn: null, victimAsn: null, firstSeenMs: w.since, lastSeenMs: now,

@@ -46,7 +46,7 @@ export async function startCollectorPart(config: Config, log: Logger, registry: 
       case 'bad_file': log.error({ file: e.file, reason: e.reason }, 'unreadable spool file moved to spool/bad'); break;
       case 'degraded': metrics.writerDegraded.set(1); log.error({ error: e.error }, 'ClickHouse inserts failing: spooling to disk'); break;
       case 'recovered': metrics.writerDegraded.set(0); log.info('ClickHouse inserts recovered: spool replayed'); break;
-      case 'dropped': metrics.writerDroppedRows.inc({ reason: e.reason }, e.rows); break;
+      case 'dropped': metrics.writerDroppedRows.inc({ reason: e.reason, table: e.table }, e.rows); break;
       default: break;
     }
   };
@@ -96,7 +96,7 @@ export async function startCollectorPart(config: Config, log: Logger, registry: 
         status: ok ? 'ok' : 'degraded',
         listeners: collector.listeners().map((l) => ({ protocol: l.name, port: l.port, bound: l.bound })),
         exporters: collector.exporters().stats.length,
-        writer: { queued_rows: w.queuedRows, spooled_rows: w.spooledRows, degraded: w.degraded, inserted_rows: w.insertedRows, last_error: w.lastError ?? null, disk_full: w.diskFull, dropped_rows: { disk_full: w.droppedRows } },
+        writer: { queued_rows: w.queuedRows, spooled_rows: w.spooledRows, degraded: w.degraded, inserted_rows: w.insertedRows, last_error: w.lastError ?? null, disk_full: w.diskFull, dropped_rows: { disk_full: w.droppedFlowRows, disk_full_all_tables: w.droppedRows } },
         kernel_drops: collector.kernelDrops(),
         decode_queue: collector.queue(),
       };

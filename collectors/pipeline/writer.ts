@@ -43,8 +43,12 @@ export interface WriterStats {
   insertedBatches: number; insertedRows: number; replayedRows: number; retries: number;
   rejectedBatches: number; rejectedRows: number; badFiles: number;
   degraded: boolean; lastError: string | undefined;
-  /** The last spool write failed with ENOSPC; `droppedRows`: rows refused at enqueue meanwhile (reason disk_full). */
-  diskFull: boolean; droppedBatches: number; droppedRows: number;
+  /**
+   * The last spool write failed with ENOSPC; `droppedRows`: rows refused at enqueue meanwhile (reason disk_full),
+   * of every table; `droppedFlowRows`: those of flows_raw alone (sent = stored + dropped counts flows, not the
+   * liveness or counter rows that travel through the same writer).
+   */
+  diskFull: boolean; droppedBatches: number; droppedRows: number; droppedFlowRows: number;
 }
 
 export interface BatchWriter {
@@ -93,7 +97,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
   const queue = new BatchQueue(opts.maxCoalesceRows ?? 500_000); // memory, oldest first
   const pending: SpoolFile[] = []; // spool files, oldest first; always older than `queue`
   const outstanding = new Outstanding(); // batches neither inserted, spooled nor rejected
-  const st = { droppedBatches: 0, droppedRows: 0, overflowBatches: 0, insertedBatches: 0, insertedRows: 0, replayedRows: 0, retries: 0, rejectedBatches: 0, rejectedRows: 0, badFiles: 0 };
+  const st = { droppedBatches: 0, droppedRows: 0, droppedFlowRows: 0, overflowBatches: 0, insertedBatches: 0, insertedRows: 0, replayedRows: 0, retries: 0, rejectedBatches: 0, rejectedRows: 0, badFiles: 0 };
   let lastSeq = -1, nextProbeAt = 0;
   let degraded = false, kicked = false, spillScheduled = false, diskFull = false;
   const noSpace = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC' || /ENOSPC|NOT_ENOUGH_SPACE|No space left/i.test(errorMessage(e));
@@ -324,6 +328,7 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
         // Nowhere to keep it: neither ClickHouse nor the spool take data and memory is at its bound. Counted, never silent.
         st.droppedBatches++;
         st.droppedRows += b.rows;
+        if (b.table === 'flows_raw') st.droppedFlowRows += b.rows;
         emit({ type: 'dropped', table: b.table, rows: b.rows, reason: 'disk_full' });
         return;
       }
