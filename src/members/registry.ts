@@ -17,8 +17,11 @@ export interface MemberRecord {
   port_capacity_mbps: number;
   peering_policy: string;
   /** ixmeter's further per-member fields (ixf.schema.ts MemberExtensionShape); {} when none. */
-  extension: MemberExtension;
+  extension: MemberExtension & { ports?: MemberPortDecl[] };
 }
+
+/** A switch port of the member file (ixmeter.ports[]), kept in the extension for its speed (port utilisation). */
+export interface MemberPortDecl { exporter: string; if_index: number; speed_mbps?: number }
 
 export type AssignmentKind = 'mac' | 'port' | 'ip';
 
@@ -111,11 +114,12 @@ export function parseRegistry(doc: unknown, source: string): Registry {
   return { members, assignments };
 }
 
-function pickExtension(x: Record<string, unknown> | undefined): MemberExtension {
+function pickExtension(x: Record<string, unknown> | undefined): MemberRecord['extension'] {
   const out: Record<string, unknown> = {};
-  if (!x) return out as MemberExtension;
+  if (!x) return {};
   for (const k of ['local_registration', 'blacklist', 'payee', 'contacts', 'utilization_threshold_pct']) {
     if (x[k] !== undefined) out[k] = x[k];
   }
-  return out as MemberExtension;
+  if (Array.isArray(x.ports) && x.ports.length) out.ports = x.ports; // per-port capacity (speed_mbps)
+  return out as MemberRecord['extension'];
 }

@@ -7,6 +7,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { compactRows } from '../storage/clickhouse/compact.js';
 
 export interface RateStats { peakBytes: number; peakAt: number; p95Bytes: number; buckets: number }
+/** One port's bytes per bucket start (ms) where the counters give them; absent = unknown. */
+export interface PortBucketRates { exporter: string; if_index: number; if_speed_bps: number; bytes: Map<number, number> }
 export interface PortRateStats extends RateStats { exporter: string; if_index: number; if_speed_bps: number }
 
 const between = "bucket >= toDateTime({from:UInt32}, 'UTC') AND bucket < toDateTime({to:UInt32}, 'UTC')";
@@ -41,6 +43,34 @@ export function createUtilizationRepository(client: ClickHouseClient) {
         x.set(Number(t) * 1000, Number(v));
       }
       return m;
+    },
+
+    /**
+     * Per switch port with counters: the larger direction's bytes in each given 5-minute bucket, only where the
+     * bucket before has a reading too and no counter went down (else the bucket's rate is unknown), and its speed.
+     */
+    async portBuckets(bucketsMs: number[]): Promise<PortBucketRates[]> {
+      const b = bucketsMs.map((t) => Math.floor(t / 1000));
+      const out = await compact<[string, number, number, number, number]>(
+        `SELECT toString(exporter), if_index, t, d, s_ FROM (
+           SELECT exporter, if_index, t, s_, toUInt64(greatest(toInt128(i_) - toInt128(prev_i), toInt128(o_) - toInt128(prev_o))) AS d,
+             prev_t = t - 300 AND i_ >= prev_i AND o_ >= prev_o AS ok FROM (
+             SELECT exporter, if_index, t, i_, o_, s_, lagInFrame(t, 1, 0) OVER w AS prev_t, lagInFrame(i_, 1, i_) OVER w AS prev_i, lagInFrame(o_, 1, o_) OVER w AS prev_o FROM (
+               SELECT exporter, if_index, toUnixTimestamp(bucket) AS t, max(in_octets) AS i_, max(out_octets) AS o_, max(if_speed) AS s_ FROM port_counters_5m
+               WHERE bucket IN {b:Array(DateTime('UTC'))} GROUP BY exporter, if_index, bucket)
+             WINDOW w AS (PARTITION BY exporter, if_index ORDER BY t ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)))
+         WHERE ok AND t IN {m:Array(UInt32)} ORDER BY exporter, if_index, t`,
+        { b: [b[0]! - 300, ...b], m: b },
+      );
+      const ports = new Map<string, PortBucketRates>();
+      for (const [exporter, ifIndex, t, d, speed] of out) {
+        const k = `${exporter}|${ifIndex}`;
+        let p = ports.get(k);
+        if (!p) ports.set(k, (p = { exporter, if_index: Number(ifIndex), if_speed_bps: 0, bytes: new Map() }));
+        p.bytes.set(Number(t) * 1000, Number(d));
+        p.if_speed_bps = Math.max(p.if_speed_bps, Number(speed));
+      }
+      return [...ports.values()];
     },
 
     /** Per switch port with counters: peak and P95 of the larger direction's 5-minute byte deltas, and its speed (bit/s). */
