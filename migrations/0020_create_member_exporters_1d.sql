@@ -19,6 +19,8 @@ ORDER BY (day, asn, exporter)
 TTL day + INTERVAL {{ROLLUP_RETENTION_DAYS}} DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
+-- Copied one source month at a time, resumable after a crash (migrate.ts @backfill): no month twice.
+-- @backfill: source=flows_raw chunk=toYYYYMM(received_at) target_chunk=toYYYYMM(day)
 INSERT INTO member_exporters_1d (day, asn, exporter, flows)
 SELECT toDate(received_at, 'UTC') AS day, src_asn AS asn, exporter, count() AS flows
 FROM flows_raw

@@ -26,7 +26,9 @@ TTL bucket + INTERVAL {{ROLLUP_RETENTION_DAYS}} DAY
 -- As for member_traffic_5m: a block deduplicated upstream (spool replay) is dropped here too.
 SETTINGS non_replicated_deduplication_window = 10000;
 
--- Backfill from the rows stored so far, only into an empty table (row by row: no GROUP BY memory).
+-- Backfill from the rows stored so far (row by row: no GROUP BY memory).
+-- Copied one source month at a time, resumable after a crash (migrate.ts @backfill): no month twice.
+-- @backfill: source=member_traffic_5m chunk=toYYYYMM(bucket) target_chunk=toYYYYMM(bucket)
 INSERT INTO member_traffic_1d (bucket, src_asn, dst_asn, ip_version, bytes, l3_bytes, packets, samples)
 SELECT toStartOfDay(bucket), src_asn, dst_asn, ip_version, bytes, l3_bytes, packets, samples
 FROM member_traffic_5m

@@ -20,6 +20,8 @@ ORDER BY (bucket, ip_version)
 TTL bucket + INTERVAL {{ROLLUP_RETENTION_DAYS}} DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
+-- Copied one source month at a time, resumable after a crash (migrate.ts @backfill): no month twice.
+-- @backfill: source=member_traffic_5m chunk=toYYYYMM(bucket) target_chunk=toYYYYMM(bucket)
 INSERT INTO fabric_traffic_5m (bucket, ip_version, bytes, l3_bytes, packets, samples)
 SELECT bucket, ip_version, bytes, l3_bytes, packets, samples
 FROM member_traffic_5m
