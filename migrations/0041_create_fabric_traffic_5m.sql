@@ -5,7 +5,7 @@
 -- Kept by a materialized view on member_traffic_5m (a cascade from flows_raw), so anything stored there lands
 -- here exactly once, a replayed (deduplicated) flow batch included.
 -- Cost: negligible (two rows per 5 minutes), kept as long as the member rollups (IXMETER_ROLLUP_RETENTION_DAYS).
--- The existing rows are copied once below, only while this table is empty, and checked.
+-- The existing rows are copied once below, month by month with a ledger (resumable), and checked.
 -- @shard_key: cityHash64(bucket)
 CREATE TABLE IF NOT EXISTS fabric_traffic_5m (
   bucket DateTime('UTC'),
