@@ -4,8 +4,8 @@
 -- member and exporter. Kept by a materialized view on flows_raw, so a replayed (deduplicated) flow batch is
 -- counted once.
 -- Cost: at most one row per (day, member, exporter) after merges: a few thousand rows a day. The existing
--- flows_raw rows (raw retention) are copied once below, only while this table is empty, so repeating the
--- migration never counts twice, and a check refuses to go on if an interrupted copy left it incomplete.
+-- flows_raw rows (raw retention) are copied once below, month by month with a ledger, so repeating the
+-- migration or resuming it after a crash never counts twice, and a check compares the copy with flows_raw.
 -- Migrations run before any collector starts: nothing is written to flows_raw meanwhile.
 -- @shard_key: cityHash64(asn)
 CREATE TABLE IF NOT EXISTS member_exporters_1d (
@@ -19,6 +19,8 @@ ORDER BY (day, asn, exporter)
 TTL day + INTERVAL {{ROLLUP_RETENTION_DAYS}} DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
+-- Copied one source month at a time, resumable after a crash (migrate.ts @backfill): no month twice.
+-- @backfill: source=flows_raw chunk=toYYYYMM(received_at) target_chunk=toYYYYMM(day)
 INSERT INTO member_exporters_1d (day, asn, exporter, flows)
 SELECT toDate(received_at, 'UTC') AS day, src_asn AS asn, exporter, count() AS flows
 FROM flows_raw

@@ -6,9 +6,9 @@
 -- attributable. Kept by a materialized view on member_traffic_5m (a cascade from flows_raw), so anything
 -- stored there lands here exactly once, a replayed (deduplicated) flow batch included.
 -- Cost: 1/24 of member_traffic_1h's rows when pairs talk every hour, kept as long
--- (IXMETER_ROLLUP_RETENTION_DAYS). The existing rows are copied once below; the copy runs only while this
--- table is empty, so repeating the migration never counts twice, and a check refuses to go on if an
--- interrupted copy left it incomplete. Migrations run before any collector starts.
+-- (IXMETER_ROLLUP_RETENTION_DAYS). The existing rows are copied once below, month by month with a ledger,
+-- so repeating the migration or resuming it after a crash never counts twice, and a check compares the
+-- copy with member_traffic_5m. Migrations run before any collector starts.
 -- @shard_key: cityHash64(src_asn, dst_asn)
 CREATE TABLE IF NOT EXISTS member_traffic_1d (
   bucket DateTime('UTC'),
@@ -26,7 +26,9 @@ TTL bucket + INTERVAL {{ROLLUP_RETENTION_DAYS}} DAY
 -- As for member_traffic_5m: a block deduplicated upstream (spool replay) is dropped here too.
 SETTINGS non_replicated_deduplication_window = 10000;
 
--- Backfill from the rows stored so far, only into an empty table (row by row: no GROUP BY memory).
+-- Backfill from the rows stored so far (row by row: no GROUP BY memory).
+-- Copied one source month at a time, resumable after a crash (migrate.ts @backfill): no month twice.
+-- @backfill: source=member_traffic_5m chunk=toYYYYMM(bucket) target_chunk=toYYYYMM(bucket)
 INSERT INTO member_traffic_1d (bucket, src_asn, dst_asn, ip_version, bytes, l3_bytes, packets, samples)
 SELECT toStartOfDay(bucket), src_asn, dst_asn, ip_version, bytes, l3_bytes, packets, samples
 FROM member_traffic_5m

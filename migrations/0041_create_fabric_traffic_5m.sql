@@ -5,7 +5,7 @@
 -- Kept by a materialized view on member_traffic_5m (a cascade from flows_raw), so anything stored there lands
 -- here exactly once, a replayed (deduplicated) flow batch included.
 -- Cost: negligible (two rows per 5 minutes), kept as long as the member rollups (IXMETER_ROLLUP_RETENTION_DAYS).
--- The existing rows are copied once below, only while this table is empty, and checked.
+-- The existing rows are copied once below, month by month with a ledger (resumable), and checked.
 -- @shard_key: cityHash64(bucket)
 CREATE TABLE IF NOT EXISTS fabric_traffic_5m (
   bucket DateTime('UTC'),
@@ -20,6 +20,8 @@ ORDER BY (bucket, ip_version)
 TTL bucket + INTERVAL {{ROLLUP_RETENTION_DAYS}} DAY
 SETTINGS non_replicated_deduplication_window = 10000;
 
+-- Copied one source month at a time, resumable after a crash (migrate.ts @backfill): no month twice.
+-- @backfill: source=member_traffic_5m chunk=toYYYYMM(bucket) target_chunk=toYYYYMM(bucket)
 INSERT INTO fabric_traffic_5m (bucket, ip_version, bytes, l3_bytes, packets, samples)
 SELECT bucket, ip_version, bytes, l3_bytes, packets, samples
 FROM member_traffic_5m

@@ -2,12 +2,14 @@
  * Harness for a migration that backfills a new rollup (0011, 0012): real embedded ClickHouse with every
  * migration before FILE applied from a private copy of migrations/, then FILE added, "forgotten" and re-applied,
  * so a test can check that the copy is made once, that a repeat adds nothing, and that an incomplete copy is
- * refused until the table is emptied. `describeBackfill` is the whole test suite such a migration gets.
+ * refused until the table is emptied, and which chunks (source months) each run reported copied or skipped.
+ * `describeBackfill` is the whole test suite such a migration gets.
  */
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStorage, type Storage } from '../../src/storage/clickhouse/client.js';
+import type { BackfillProgress } from '../../src/storage/clickhouse/backfill.js';
 import { defaultMigrationsDir, migrate, type MigrateResult } from '../../src/storage/clickhouse/migrate.js';
 import { silentLog, tempDir, testConfig } from './env.js';
 
@@ -17,6 +19,8 @@ export interface BackfillHarness {
   storage: Storage;
   /** Apply whatever the private migrations folder holds. */
   migrate(): Promise<MigrateResult>;
+  /** The chunk states (copied / skipped / redone) the last migrate reported, in order. */
+  states(): Array<BackfillProgress['state']>;
   /** Put FILE into the private folder (its backfill then runs on the next migrate). */
   addFile(): void;
   /** Re-apply FILE as if it had never run: the same statements, on the table as it is. */
@@ -33,11 +37,16 @@ export async function backfillHarness(file: string): Promise<BackfillHarness> {
   mkdirSync(mdir);
   for (const f of readdirSync(defaultMigrationsDir())) if (f < file) copyFileSync(join(defaultMigrationsDir(), f), join(mdir, f));
   const version = Number(file.slice(0, 4));
-  const run = () => migrate(storage, { vars, dir: mdir });
+  let progress: BackfillProgress[] = [];
+  const run = () => {
+    progress = [];
+    return migrate(storage, { vars, dir: mdir, onProgress: (p) => progress.push(p) });
+  };
   const forget = () => storage.client.command({ query: `ALTER TABLE schema_migrations DELETE WHERE version = ${version} SETTINGS mutations_sync = 2` });
   return {
     storage,
     migrate: run,
+    states: () => progress.map((p) => p.state),
     addFile: () => copyFileSync(join(defaultMigrationsDir(), file), join(mdir, file)),
     async rerun() {
       await forget();
@@ -49,6 +58,9 @@ export async function backfillHarness(file: string): Promise<BackfillHarness> {
       await expect(run()).rejects.toMatchObject({ code: 'IXMETER_ERR_STORAGE_QUERY', message: expect.stringMatching(/interrupted backfill/) });
       await storage.client.command({ query: `TRUNCATE TABLE ${table}` });
       expect((await run()).applied).toEqual([file]);
+      // An emptied table starts from scratch: every month copied again, none skipped from the earlier ledger.
+      expect(progress.length).toBeGreaterThan(0);
+      expect(new Set(progress.map((p) => p.state))).toEqual(new Set(['copied']));
     },
     async close() {
       await storage.close();
@@ -111,6 +123,8 @@ export function describeBackfill(s: BackfillSuite): void {
       await insert5m(rows);
       h.addFile();
       expect((await h.migrate()).applied).toEqual([s.file]);
+      expect(h.states().length).toBeGreaterThan(0);
+      expect(new Set(h.states())).toEqual(new Set(['copied'])); // one progress report per source month
       expect(await stored()).toEqual(s.expected(rows));
       s.afterCopy?.(await stored());
     });
@@ -124,6 +138,7 @@ export function describeBackfill(s: BackfillSuite): void {
 
     it('never counts twice when the migration runs again', async () => {
       expect((await h.rerun()).applied).toEqual([s.file]);
+      expect(new Set(h.states())).toEqual(new Set(['skipped'])); // every month is in the ledger
       expect(await stored()).toEqual(s.expected(rows));
     });
 

@@ -49,6 +49,7 @@ export function rollupBackfillSuite(opts: { file: string; table: string; key: (r
       await insert(rows);
       h.addFile();
       expect((await h.migrate()).applied).toEqual([opts.file]);
+      expect(h.states()).toEqual(['copied', 'copied']); // November and December 2025, one progress report each
       expect(await stored()).toEqual(expected(rows));
     });
     it('feeds new rows through the view, every insert counted', async () => {
@@ -59,6 +60,7 @@ export function rollupBackfillSuite(opts: { file: string; table: string; key: (r
     });
     it('never counts twice when the migration runs again', async () => {
       expect((await h.rerun()).applied).toEqual([opts.file]);
+      expect(h.states()).toEqual(['skipped', 'skipped']);
       expect(await stored()).toEqual(expected(rows));
     });
     it('refuses an incomplete copy, and copies again into an emptied table', async () => {

@@ -1,7 +1,8 @@
 /**
  * Forward-only migrations: `migrations/NNNN_verb_object.sql`, applied in order, recorded with a
  * SHA-256 checksum in `schema_migrations`. An edited applied file is an error; a second run applies
- * nothing. Statements use IF NOT EXISTS, so a run interrupted half-way is safe to repeat.
+ * nothing. Statements use IF NOT EXISTS, so a run interrupted half-way is safe to repeat; a backfill
+ * (`-- @backfill`) copies chunk by chunk, reports progress and resumes where a crash left it (backfill.ts).
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -10,7 +11,8 @@ import { AppError } from '../../shared/errors.js';
 import { packageRoot } from '../../shared/paths.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Storage } from './client.js';
-import { renderStatements, splitStatements, type RenderContext } from './render.js';
+import { LEDGER_DDL, parseBackfillDirective, RELEASED_BACKFILLS, runBackfill, type ProgressSink } from './backfill.js';
+import { renderStatements, splitStatements, type ParsedStatement, type RenderContext } from './render.js';
 
 export interface MigrationFile {
   version: number;
@@ -56,11 +58,11 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 
 export async function migrate(
   storage: Storage,
-  opts: { dir?: string; vars: RenderContext['vars']; log?: Logger },
+  opts: { dir?: string; vars: RenderContext['vars']; log?: Logger; onProgress?: ProgressSink },
 ): Promise<MigrateResult> {
   const ctx: RenderContext = { cluster: storage.cluster, vars: opts.vars };
   const sharded = new Set<string>();
-  for (const sql of renderStatements(splitStatements(BOOKKEEPING), ctx, sharded)) {
+  for (const sql of renderStatements(splitStatements(BOOKKEEPING + LEDGER_DDL), ctx, sharded)) {
     await storage.client.command({ query: sql });
   }
   const rs = await storage.client.query({
@@ -71,7 +73,8 @@ export async function migrate(
   const files = readMigrations(opts.dir ?? defaultMigrationsDir());
   const result: MigrateResult = { applied: [], alreadyApplied: 0 };
   for (const file of files) {
-    const statements = renderStatements(splitStatements(file.text), ctx, sharded);
+    const parsed = withReleasedBackfill(file.name, splitStatements(file.text));
+    const statements = parsed.map((st) => ({ st, sqls: renderStatements([st], ctx, sharded) }));
     const prior = applied.get(file.version);
     if (prior) {
       if (prior.checksum !== file.checksum) {
@@ -84,11 +87,15 @@ export async function migrate(
       result.alreadyApplied++;
       continue;
     }
-    for (const sql of statements) {
+    for (const sql of statements.flatMap(({ st, sqls }) => sqls.map((q) => ({ q, backfill: st.backfill })))) {
+      if (sql.backfill) {
+        await runBackfill({ storage, render: ctx, sharded, log: opts.log, onProgress: opts.onProgress }, file, sql.q, parseBackfillDirective(sql.backfill));
+        continue;
+      }
       try {
-        await storage.client.command({ query: sql });
+        await storage.client.command({ query: sql.q });
       } catch (e) {
-        throw new AppError('IXMETER_ERR_STORAGE_QUERY', `migration ${file.name} failed: ${String((e as Error).message).split('\n')[0]}\n  statement: ${sql.slice(0, 200)}`, { cause: e });
+        throw new AppError('IXMETER_ERR_STORAGE_QUERY', `migration ${file.name} failed: ${String((e as Error).message).split('\n')[0]}\n  statement: ${sql.q.slice(0, 200)}`, { cause: e });
       }
     }
     await storage.client.insert({
@@ -100,6 +107,14 @@ export async function migrate(
     result.applied.push(file.name);
   }
   return result;
+}
+
+/** The released files cannot gain a `-- @backfill` comment (checksum): their INSERT gets it from RELEASED_BACKFILLS. */
+function withReleasedBackfill(name: string, stmts: ParsedStatement[]): ParsedStatement[] {
+  const directive = RELEASED_BACKFILLS[name];
+  if (!directive) return stmts;
+  const i = stmts.findIndex((st) => /^INSERT\s+INTO\b/i.test(st.sql));
+  return stmts.map((st, j) => (j === i ? { ...st, backfill: directive } : st));
 }
 
 /** Placeholder values the migrations may use, from the config. */

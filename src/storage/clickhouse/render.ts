@@ -10,7 +10,8 @@
  *                                                   sharded by t's key), synchronously: INSERT INTO t SETTINGS insert_distributed_sync = 1 …
  *   SELECT … (a check, e.g. throwIf)             →  unchanged, once, through the Distributed tables
  *   anything else                               →  ON CLUSTER added after the object name
- * Directives are SQL comments on the lines before a statement: `-- @shard_key: expr`, `-- @replicated`.
+ * Directives are SQL comments on the lines before a statement: `-- @shard_key: expr`, `-- @replicated`,
+ * `-- @backfill: source=… chunk=… target_chunk=…` (a chunked, resumable INSERT; backfill.ts).
  */
 import { AppError } from '../../shared/errors.js';
 
@@ -24,6 +25,8 @@ export interface ParsedStatement {
   sql: string;
   shardKey: string | undefined;
   replicated: boolean;
+  /** `-- @backfill: …` (see backfill.ts): run this INSERT chunk by chunk, resumable. */
+  backfill?: string;
 }
 
 /** Split a migration file into statements (`;` at end of line), keeping directives. */
@@ -32,12 +35,14 @@ export function splitStatements(text: string): ParsedStatement[] {
   let lines: string[] = [];
   let shardKey: string | undefined;
   let replicated = false;
+  let backfill: string | undefined;
   for (const raw of text.replace(/\r\n/g, '\n').split('\n')) {
     const line = raw.trimEnd();
     const dir = /^\s*--\s*@(\w+)(?::\s*(.+))?$/.exec(line);
     if (dir) {
       if (dir[1] === 'shard_key') shardKey = dir[2]?.trim();
       else if (dir[1] === 'replicated') replicated = true;
+      else if (dir[1] === 'backfill') backfill = dir[2]?.trim();
       else throw new AppError('IXMETER_ERR_MIGRATION_INVALID', `unknown migration directive @${dir[1]}`);
       continue;
     }
@@ -45,10 +50,11 @@ export function splitStatements(text: string): ParsedStatement[] {
     lines.push(line);
     if (/;\s*$/.test(line)) {
       const sql = lines.join('\n').replace(/;\s*$/, '').trim();
-      if (sql) out.push({ sql, shardKey, replicated });
+      if (sql) out.push({ sql, shardKey, replicated, ...(backfill ? { backfill } : {}) });
       lines = [];
       shardKey = undefined;
       replicated = false;
+      backfill = undefined;
     }
   }
   if (lines.join('').trim() !== '') throw new AppError('IXMETER_ERR_MIGRATION_INVALID', 'the last statement does not end with ";"');
