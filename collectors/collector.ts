@@ -17,10 +17,24 @@ import type { ExporterStats } from './pipeline/exporter-stats.js';
 import type { AssignmentInterval } from './pipeline/attribution.js';
 import type { AlertCandidate } from '../src/security/types.js';
 import { createDatagramRing } from './udp/datagram-ring.js';
-import type { DecodeThreadOptions, DecodeToMain, ListenerState, MainToDecode, MainToSocket, SocketThreadOptions, SocketToMain } from './udp/protocol.js';
+import type {
+  DecodeThreadOptions,
+  DecodeToMain,
+  ListenerState,
+  MainToDecode,
+  MainToSocket,
+  SocketThreadOptions,
+  SocketToMain,
+} from './udp/protocol.js';
 
 export interface BatchSink {
-  enqueue(b: { id: string; table: string; format: 'JSONCompactEachRow' | 'RowBinary'; body: string | Uint8Array; rows: number }): void;
+  enqueue(b: {
+    id: string;
+    table: string;
+    format: 'JSONCompactEachRow' | 'RowBinary';
+    body: string | Uint8Array;
+    rows: number;
+  }): void;
 }
 
 export interface CollectorHandle {
@@ -42,7 +56,9 @@ export function collectorId(dataDir: string): string {
   try {
     const id = readFileSync(file, 'utf8').trim();
     if (/^c[0-9a-f]{8}$/.test(id)) return id;
-  } catch { /* first start */ }
+  } catch {
+    /* first start */
+  }
   const id = `c${randomBytes(4).toString('hex')}`;
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${id}\n`);
@@ -66,7 +82,14 @@ export interface CollectorHooks {
   seedStats?: ExporterStats[];
 }
 
-export async function startCollector(config: Config, log: Logger, metrics: CollectorMetrics, sink: BatchSink, assignments: AssignmentInterval[] = [], hooks: CollectorHooks = {}): Promise<CollectorHandle> {
+export async function startCollector(
+  config: Config,
+  log: Logger,
+  metrics: CollectorMetrics,
+  sink: BatchSink,
+  assignments: AssignmentInterval[] = [],
+  hooks: CollectorHooks = {},
+): Promise<CollectorHandle> {
   const id = collectorId(config.dataDir);
   const ring = createDatagramRing(config.IXMETER_UDP_QUEUE_BYTES);
   const socketOptions: SocketThreadOptions = {
@@ -100,7 +123,11 @@ export async function startCollector(config: Config, log: Logger, metrics: Colle
     seedStats: hooks.seedStats ?? [],
   };
   let listeners: ListenerState[] = [];
-  let last: { stats: ExporterStats[]; templates: Record<string, number>; atMs: number } = { stats: hooks.seedStats ?? [], templates: {}, atMs: 0 };
+  let last: { stats: ExporterStats[]; templates: Record<string, number>; atMs: number } = {
+    stats: hooks.seedStats ?? [],
+    templates: {},
+    atMs: 0,
+  };
   if (hooks.seedStats?.length) metrics.primeExporterStats(hooks.seedStats);
   let stopping = false;
   const crashed = { socket: false, decode: false };
@@ -110,66 +137,117 @@ export async function startCollector(config: Config, log: Logger, metrics: Colle
   let lastSocketDrops = 0; // the socket thread's running total (restarts at 0 with the thread)
 
   /** Starts a thread; restarts it 1 s after an unexpected exit (the ring and the decoder state outlive it). */
-  function supervise<M>(name: 'socket' | 'decode', spawn: () => Worker, onMessage: (m: M) => void, started: (m: M) => boolean): { current: () => Worker; ready: Promise<void> } {
+  function supervise<M>(
+    name: 'socket' | 'decode',
+    spawn: () => Worker,
+    onMessage: (m: M) => void,
+    started: (m: M) => boolean,
+  ): { current: () => Worker; ready: Promise<void> } {
     let worker: Worker;
     let resolveReady!: () => void;
-    const ready = new Promise<void>((r) => { resolveReady = r; });
+    const ready = new Promise<void>((r) => {
+      resolveReady = r;
+    });
     const launch = (): void => {
       worker = spawn();
-      worker.on('message', (m: M) => { if (started(m)) { crashed[name] = false; resolveReady(); } onMessage(m); });
-      worker.once('error', (err) => { log.error({ err, thread: name }, 'collector thread crashed'); crashed[name] = true; });
+      worker.on('message', (m: M) => {
+        if (started(m)) {
+          crashed[name] = false;
+          resolveReady();
+        }
+        onMessage(m);
+      });
+      worker.once('error', (err) => {
+        log.error({ err, thread: name }, 'collector thread crashed');
+        crashed[name] = true;
+      });
       worker.once('exit', (code) => {
         if (stopping) return;
         crashed[name] = true;
         log.error({ code, thread: name }, 'collector thread exited; restarting in 1 s');
-        setTimeout(() => { if (!stopping) launch(); }, 1000).unref();
+        setTimeout(() => {
+          if (!stopping) launch();
+        }, 1000).unref();
       });
     };
     launch();
     return { current: () => worker, ready };
   }
 
-  const decode = supervise<DecodeToMain>('decode', () => createThread('decode-entry', decodeOptions), (m) => {
-    switch (m.type) {
-      case 'batch': sink.enqueue(m.batch); break;
-      case 'stats':
-        last = { stats: m.exporters, templates: m.templates, atMs: m.atMs };
-        metrics.applyExporterStats(m.exporters, m.templates);
-        break;
-      case 'log': log[m.level]({ component: 'collector', thread: 'decode', ...m.data }, m.msg); break;
-      case 'alerts': hooks.onAlerts?.(m.candidates); break;
-      case 'stopped': onStopped?.(); break;
-      case 'ready': break;
-    }
-  }, (m) => m.type === 'ready');
+  const decode = supervise<DecodeToMain>(
+    'decode',
+    () => createThread('decode-entry', decodeOptions),
+    (m) => {
+      switch (m.type) {
+        case 'batch':
+          sink.enqueue(m.batch);
+          break;
+        case 'stats':
+          last = { stats: m.exporters, templates: m.templates, atMs: m.atMs };
+          metrics.applyExporterStats(m.exporters, m.templates);
+          break;
+        case 'log':
+          log[m.level]({ component: 'collector', thread: 'decode', ...m.data }, m.msg);
+          break;
+        case 'alerts':
+          hooks.onAlerts?.(m.candidates);
+          break;
+        case 'stopped':
+          onStopped?.();
+          break;
+        case 'ready':
+          break;
+      }
+    },
+    (m) => m.type === 'ready',
+  );
   await decode.ready;
 
   let resolveListening!: (l: ListenerState[]) => void;
-  const listening = new Promise<ListenerState[]>((r) => { resolveListening = r; });
-  const socket = supervise<SocketToMain>('socket', () => createThread('socket-entry', socketOptions), (m) => {
-    switch (m.type) {
-      case 'listening': listeners = m.listeners; resolveListening(m.listeners); break;
-      case 'socket-stats': {
-        // Running totals since the thread started: a smaller total means a restarted thread counting from 0.
-        const newDrops = m.queueDrops >= lastSocketDrops ? m.queueDrops - lastSocketDrops : m.queueDrops;
-        lastSocketDrops = m.queueDrops;
-        queue = { drops: queue.drops + newDrops, bytes: m.queueBytes, capacity: m.queueCapacity };
-        metrics.applySocketStats(m, newDrops);
-        break;
+  const listening = new Promise<ListenerState[]>((r) => {
+    resolveListening = r;
+  });
+  const socket = supervise<SocketToMain>(
+    'socket',
+    () => createThread('socket-entry', socketOptions),
+    (m) => {
+      switch (m.type) {
+        case 'listening':
+          listeners = m.listeners;
+          resolveListening(m.listeners);
+          break;
+        case 'socket-stats': {
+          // Running totals since the thread started: a smaller total means a restarted thread counting from 0.
+          const newDrops = m.queueDrops >= lastSocketDrops ? m.queueDrops - lastSocketDrops : m.queueDrops;
+          lastSocketDrops = m.queueDrops;
+          queue = { drops: queue.drops + newDrops, bytes: m.queueBytes, capacity: m.queueCapacity };
+          metrics.applySocketStats(m, newDrops);
+          break;
+        }
+        case 'log':
+          log[m.level]({ component: 'collector', thread: 'socket', ...m.data }, m.msg);
+          break;
+        case 'closed':
+          onClosed?.();
+          break;
       }
-      case 'log': log[m.level]({ component: 'collector', thread: 'socket', ...m.data }, m.msg); break;
-      case 'closed': onClosed?.(); break;
-    }
-  }, (m) => m.type === 'listening');
+    },
+    (m) => m.type === 'listening',
+  );
   listeners = await listening;
   for (const l of listeners) {
     if (!l.bound) log.error({ listener: l.name, port: l.port, error: l.error }, 'collector port not bound');
     else if ((l.recvBufferBytes ?? 0) < config.IXMETER_UDP_RECV_BUFFER_BYTES) {
-      log.warn({ listener: l.name, asked: config.IXMETER_UDP_RECV_BUFFER_BYTES, got: l.recvBufferBytes },
-        'UDP receive buffer capped by the kernel: raise net.core.rmem_max (sysctl -w net.core.rmem_max=67108864)');
+      log.warn(
+        { listener: l.name, asked: config.IXMETER_UDP_RECV_BUFFER_BYTES, got: l.recvBufferBytes },
+        'UDP receive buffer capped by the kernel: raise net.core.rmem_max (sysctl -w net.core.rmem_max=67108864)',
+      );
     }
   }
-  log.info({ listeners: listeners.map((l) => `${l.name}:${l.port}${l.bound ? '' : ' (not bound)'}`) }, 'collectors listening');
+  log.info(
+    { listeners: listeners.map((l) => `${l.name}:${l.port}${l.bound ? '' : ' (not bound)'}`) },
+    'collectors listening',
+  );
 
   const boundPorts = () => new Set(listeners.filter((l) => l.bound).map((l) => l.port));
   let drops: Record<number, number> = {};
@@ -180,7 +258,11 @@ export async function startCollector(config: Config, log: Logger, metrics: Colle
   dropTimer.unref();
 
   /** Posts `message` to a thread and waits until `set`'s callback is called (its reply), the thread exits, or 15 s. */
-  function until(w: Worker, set: (f: (() => void) | null) => void, message: MainToSocket | MainToDecode): Promise<void> {
+  function until(
+    w: Worker,
+    set: (f: (() => void) | null) => void,
+    message: MainToSocket | MainToDecode,
+  ): Promise<void> {
     return new Promise<void>((resolve) => {
       set(resolve);
       w.once('exit', () => resolve());
@@ -204,9 +286,21 @@ export async function startCollector(config: Config, log: Logger, metrics: Colle
       stopping = true;
       clearInterval(dropTimer);
       // Sockets first; then the decode thread consumes everything they queued, flushes and saves its state.
-      await until(socket.current(), (f) => { onClosed = f; }, { type: 'stop' });
+      await until(
+        socket.current(),
+        (f) => {
+          onClosed = f;
+        },
+        { type: 'stop' },
+      );
       await socket.current().terminate();
-      await until(decode.current(), (f) => { onStopped = f; }, { type: 'stop' });
+      await until(
+        decode.current(),
+        (f) => {
+          onStopped = f;
+        },
+        { type: 'stop' },
+      );
       await decode.current().terminate();
     },
   };

@@ -20,23 +20,56 @@ function freeBytes(dir: string): number | null {
   }
 }
 
-export interface DiskFullWatch { since: number; droppedAtStart: number }
+export interface DiskFullWatch {
+  since: number;
+  droppedAtStart: number;
+}
 
 /** Called every second with the writer's stats; returns the watch state. */
-export function watchDiskFull(s: WriterStats, w: DiskFullWatch, dataDir: string, log: Logger, onAlerts?: (c: AlertCandidate[]) => void): DiskFullWatch {
+export function watchDiskFull(
+  s: WriterStats,
+  w: DiskFullWatch,
+  dataDir: string,
+  log: Logger,
+  onAlerts?: (c: AlertCandidate[]) => void,
+): DiskFullWatch {
   const now = Date.now();
   if (s.diskFull) {
     if (w.since) return w;
-    log.error({ dataDir, freeBytes: freeBytes(dataDir), lastError: s.lastError }, 'DATA DISK FULL: inserts and the spool fail; flows beyond the memory queue are dropped (reason disk_full) until space is freed');
+    log.error(
+      { dataDir, freeBytes: freeBytes(dataDir), lastError: s.lastError },
+      'DATA DISK FULL: inserts and the spool fail; flows beyond the memory queue are dropped (reason disk_full) until space is freed',
+    );
     return { since: now, droppedAtStart: s.droppedFlowRows };
   }
   if (!w.since) return w;
   const dropped = s.droppedFlowRows - w.droppedAtStart;
-  log.warn({ dataDir, droppedRows: dropped, fullForMs: now - w.since, freeBytes: freeBytes(dataDir) }, 'data disk has space again: writing and replaying resume');
-  onAlerts?.([{
-    type: 'STORAGE_DISK_FULL', severity: 'critical', target: `disk:${dataDir}@${new Date(w.since).toISOString()}`, sourceAsn: null, victimAsn: null, firstSeenMs: w.since, lastSeenMs: now,
-    ruleId: 'STORAGE_DISK_FULL@1', thresholds: {}, metrics: { droppedRows: dropped, fullForMs: now - w.since },
-    evidence: { topSources: [], topSrcPorts: [], topDstPorts: [], protocols: [], sampleFlows: [], samplingRates: [], details: { dataDir, lastError: s.lastError ?? '' } },
-  }]);
+  log.warn(
+    { dataDir, droppedRows: dropped, fullForMs: now - w.since, freeBytes: freeBytes(dataDir) },
+    'data disk has space again: writing and replaying resume',
+  );
+  onAlerts?.([
+    {
+      type: 'STORAGE_DISK_FULL',
+      severity: 'critical',
+      target: `disk:${dataDir}@${new Date(w.since).toISOString()}`,
+      sourceAsn: null,
+      victimAsn: null,
+      firstSeenMs: w.since,
+      lastSeenMs: now,
+      ruleId: 'STORAGE_DISK_FULL@1',
+      thresholds: {},
+      metrics: { droppedRows: dropped, fullForMs: now - w.since },
+      evidence: {
+        topSources: [],
+        topSrcPorts: [],
+        topDstPorts: [],
+        protocols: [],
+        sampleFlows: [],
+        samplingRates: [],
+        details: { dataDir, lastError: s.lastError ?? '' },
+      },
+    },
+  ]);
   return { since: 0, droppedAtStart: 0 };
 }

@@ -7,7 +7,11 @@ import type { ExportersRepository } from '../src/exporters/exporters.repository.
 import type { Logger } from '../src/shared/logger.js';
 import type { ExporterStats } from './pipeline/exporter-stats.js';
 
-export async function loadStoredExporterStats(repo: ExportersRepository, collectorId: string, log: Logger): Promise<ExporterStats[]> {
+export async function loadStoredExporterStats(
+  repo: ExportersRepository,
+  collectorId: string,
+  log: Logger,
+): Promise<ExporterStats[]> {
   try {
     const out: ExporterStats[] = [];
     for (const r of await repo.latest()) {
@@ -15,7 +19,8 @@ export async function loadStoredExporterStats(repo: ExportersRepository, collect
       const parsed = JSON.parse(r.stats) as { counters?: ExporterStats };
       if (parsed.counters && typeof parsed.counters.exporter === 'string') out.push(parsed.counters);
     }
-    if (out.length) log.info({ exporters: out.length, collector: collectorId }, 'exporter health restored from exporter_status');
+    if (out.length)
+      log.info({ exporters: out.length, collector: collectorId }, 'exporter health restored from exporter_status');
     return out;
   } catch (err) {
     log.warn({ err }, 'exporter health could not be restored (starting empty)');

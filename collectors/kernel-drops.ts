@@ -18,7 +18,11 @@ export function readKernelDrops(ports: ReadonlySet<number>): Map<number, number>
   const total = new Map<number, number>();
   for (const f of ['/proc/net/udp', '/proc/net/udp6']) {
     let text = '';
-    try { text = readFileSync(f, 'utf8'); } catch { continue; }
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
     for (const [p, n] of parseProcNetUdp(text, ports)) total.set(p, (total.get(p) ?? 0) + n);
   }
   return total;

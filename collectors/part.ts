@@ -25,7 +25,11 @@ export interface CollectorPart {
   /** Reload attribution keys now (after an import in this process). */
   reloadAssignments(): Promise<void>;
   writer: BatchWriter;
-  status(): { status: 'ok' | 'degraded'; listeners: Array<{ protocol: string; port: number; bound: boolean }>; [k: string]: unknown };
+  status(): {
+    status: 'ok' | 'degraded';
+    listeners: Array<{ protocol: string; port: number; bound: boolean }>;
+    [k: string]: unknown;
+  };
   stop(): Promise<void>;
 }
 
@@ -34,30 +38,78 @@ export function loadSecuritySettings(config: Config): unknown {
   return config.IXMETER_SECURITY_FAST_PATH ? readSecuritySettings(config).input : null;
 }
 
-export async function startCollectorPart(config: Config, log: Logger, registry: Registry, client: ClickHouseClient, mode: 'embedded' | 'server',
-  onAlerts?: (c: AlertCandidate[]) => void): Promise<CollectorPart> {
+export async function startCollectorPart(
+  config: Config,
+  log: Logger,
+  registry: Registry,
+  client: ClickHouseClient,
+  mode: 'embedded' | 'server',
+  onAlerts?: (c: AlertCandidate[]) => void,
+): Promise<CollectorPart> {
   const metrics = createCollectorMetrics(registry);
   const onEvent = (e: WriterEvent) => {
     switch (e.type) {
-      case 'inserted': metrics.writerRows.inc({ table: e.table }, e.rows); if (e.replayed) metrics.writerReplayedRows.inc(e.rows); break;
-      case 'retried': metrics.writerRetries.inc(); break;
-      case 'spooled': metrics.writerSpooledRows.inc(e.rows); log.warn({ table: e.table, rows: e.rows, reason: e.reason }, 'batch spooled to disk'); break;
-      case 'rejected': metrics.writerRejectedRows.inc(e.rows); log.error({ table: e.table, rows: e.rows, error: e.error }, 'ClickHouse rejected a batch (kept in spool/rejected)'); break;
-      case 'bad_file': log.error({ file: e.file, reason: e.reason }, 'unreadable spool file moved to spool/bad'); break;
-      case 'degraded': metrics.writerDegraded.set(1); log.error({ error: e.error }, 'ClickHouse inserts failing: spooling to disk'); break;
-      case 'recovered': metrics.writerDegraded.set(0); log.info('ClickHouse inserts recovered: spool replayed'); break;
-      case 'dropped': metrics.writerDroppedRows.inc({ reason: e.reason, table: e.table }, e.rows); break;
-      default: break;
+      case 'inserted':
+        metrics.writerRows.inc({ table: e.table }, e.rows);
+        if (e.replayed) metrics.writerReplayedRows.inc(e.rows);
+        break;
+      case 'retried':
+        metrics.writerRetries.inc();
+        break;
+      case 'spooled':
+        metrics.writerSpooledRows.inc(e.rows);
+        log.warn({ table: e.table, rows: e.rows, reason: e.reason }, 'batch spooled to disk');
+        break;
+      case 'rejected':
+        metrics.writerRejectedRows.inc(e.rows);
+        log.error(
+          { table: e.table, rows: e.rows, error: e.error },
+          'ClickHouse rejected a batch (kept in spool/rejected)',
+        );
+        break;
+      case 'bad_file':
+        log.error({ file: e.file, reason: e.reason }, 'unreadable spool file moved to spool/bad');
+        break;
+      case 'degraded':
+        metrics.writerDegraded.set(1);
+        log.error({ error: e.error }, 'ClickHouse inserts failing: spooling to disk');
+        break;
+      case 'recovered':
+        metrics.writerDegraded.set(0);
+        log.info('ClickHouse inserts recovered: spool replayed');
+        break;
+      case 'dropped':
+        metrics.writerDroppedRows.inc({ reason: e.reason, table: e.table }, e.rows);
+        break;
+      default:
+        break;
     }
   };
-  const writer = createBatchWriter({ insert: clickHouseInsert(client, mode), spoolDir: join(config.dataDir, 'spool'), log, onEvent, writeAhead: config.IXMETER_WRITE_AHEAD, maxQueuedRows: config.IXMETER_WRITER_MEMORY_ROWS });
+  const writer = createBatchWriter({
+    insert: clickHouseInsert(client, mode),
+    spoolDir: join(config.dataDir, 'spool'),
+    log,
+    onEvent,
+    writeAhead: config.IXMETER_WRITE_AHEAD,
+    maxQueuedRows: config.IXMETER_WRITER_MEMORY_ROWS,
+  });
   await writer.start();
   const members = createMembersRepository(client);
   const loadAssignments = async (): Promise<AssignmentInterval[]> =>
-    (await members.assignments(Date.now() - 24 * 3600_000)).map((a) => ({ kind: a.kind, key: a.key, asn: a.asn, fromMs: a.valid_from, toMs: a.valid_to }));
+    (await members.assignments(Date.now() - 24 * 3600_000)).map((a) => ({
+      kind: a.kind,
+      key: a.key,
+      asn: a.asn,
+      fromMs: a.valid_from,
+      toMs: a.valid_to,
+    }));
   const repo = createExportersRepository(client);
   const seedStats = await loadStoredExporterStats(repo, collectorId(config.dataDir), log);
-  const collector = await startCollector(config, log, metrics, writer, await loadAssignments(), { security: loadSecuritySettings(config), onAlerts, seedStats });
+  const collector = await startCollector(config, log, metrics, writer, await loadAssignments(), {
+    security: loadSecuritySettings(config),
+    onAlerts,
+    seedStats,
+  });
   let fingerprint = await members.assignmentsFingerprint();
   async function reloadAssignments(): Promise<void> {
     fingerprint = await members.assignmentsFingerprint();
@@ -65,14 +117,24 @@ export async function startCollectorPart(config: Config, log: Logger, registry: 
   }
   // Other processes (server mode) may import members: poll for changes.
   const pollTimer = setInterval(() => {
-    void members.assignmentsFingerprint().then((f) => (f !== fingerprint ? reloadAssignments() : undefined)).catch((err) => log.warn({ err }, 'attribution keys reload failed'));
+    void members
+      .assignmentsFingerprint()
+      .then((f) => (f !== fingerprint ? reloadAssignments() : undefined))
+      .catch((err) => log.warn({ err }, 'attribution keys reload failed'));
   }, 15_000);
   pollTimer.unref();
 
   async function snapshot(): Promise<void> {
     const { stats, templates, atMs } = collector.exporters();
     if (!atMs) return;
-    await repo.upsert(stats.map((s) => ({ exporter: s.exporter, collector_id: collector.id, updated_at: atMs, stats: JSON.stringify({ counters: s, templates: templates[s.exporter] ?? 0 }) })));
+    await repo.upsert(
+      stats.map((s) => ({
+        exporter: s.exporter,
+        collector_id: collector.id,
+        updated_at: atMs,
+        stats: JSON.stringify({ counters: s, templates: templates[s.exporter] ?? 0 }),
+      })),
+    );
   }
   let diskFull = { since: 0, droppedAtStart: 0 };
   const gaugeTimer = setInterval(() => {
@@ -81,7 +143,10 @@ export async function startCollectorPart(config: Config, log: Logger, registry: 
     metrics.writerQueuedRows.set(s.queuedRows);
     metrics.writerSpoolRows.set(s.spooledRows);
   }, 1000);
-  const snapTimer = setInterval(() => void snapshot().catch((err) => log.warn({ err }, 'exporter status snapshot failed')), 10_000);
+  const snapTimer = setInterval(
+    () => void snapshot().catch((err) => log.warn({ err }, 'exporter status snapshot failed')),
+    10_000,
+  );
   gaugeTimer.unref();
   snapTimer.unref();
 
@@ -96,7 +161,15 @@ export async function startCollectorPart(config: Config, log: Logger, registry: 
         status: ok ? 'ok' : 'degraded',
         listeners: collector.listeners().map((l) => ({ protocol: l.name, port: l.port, bound: l.bound })),
         exporters: collector.exporters().stats.length,
-        writer: { queued_rows: w.queuedRows, spooled_rows: w.spooledRows, degraded: w.degraded, inserted_rows: w.insertedRows, last_error: w.lastError ?? null, disk_full: w.diskFull, dropped_rows: { disk_full: w.droppedFlowRows, disk_full_all_tables: w.droppedRows } },
+        writer: {
+          queued_rows: w.queuedRows,
+          spooled_rows: w.spooledRows,
+          degraded: w.degraded,
+          inserted_rows: w.insertedRows,
+          last_error: w.lastError ?? null,
+          disk_full: w.diskFull,
+          dropped_rows: { disk_full: w.droppedFlowRows, disk_full_all_tables: w.droppedRows },
+        },
         kernel_drops: collector.kernelDrops(),
         decode_queue: collector.queue(),
       };

@@ -19,6 +19,8 @@ describe('sampling policy from configuration', () => {
     expect(() => parseSamplingRules('192.0.2.0=1', 'K')).toThrow(/K: '192.0.2.0=1' is not CIDR=rate/);
     expect(() => parseSamplingRules('192.0.2.0/33=1', 'K')).toThrow(/invalid prefix/);
     expect(() => parseSamplingRules('192.0.2.0/24=0', 'K')).toThrow(/rate/);
-    expect(() => loadConfig({ IXMETER_SAMPLING_OVERRIDES: '10.0.0.0/8=x' })).toThrow(/IXMETER_SAMPLING_OVERRIDES="10.0.0.0\/8=x"/);
+    expect(() => loadConfig({ IXMETER_SAMPLING_OVERRIDES: '10.0.0.0/8=x' })).toThrow(
+      /IXMETER_SAMPLING_OVERRIDES="10.0.0.0\/8=x"/,
+    );
   });
 });

@@ -21,7 +21,9 @@ for (const [name, version] of Object.entries(chdb?.optionalDependencies ?? {})) 
   changed = true;
 }
 if (changed) {
-  lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0)));
+  lock.packages = Object.fromEntries(
+    Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0)),
+  );
   writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
   console.log('package-lock.json: added chdb platform entries for npm ci');
 }

@@ -3,11 +3,32 @@
  * (NetFlow v1/v5/v9 and IPFIX start with a 16-bit version 1/5/9/10; sFlow with a 32-bit 5).
  */
 import {
-  createNetflowState, decodeNetflow, describeNetflowState, expireNetflowState, restoreNetflowState, serializeNetflowState,
-  type NetflowState, type NetflowStateOptions,
+  createNetflowState,
+  decodeNetflow,
+  describeNetflowState,
+  expireNetflowState,
+  restoreNetflowState,
+  serializeNetflowState,
+  type NetflowState,
+  type NetflowStateOptions,
 } from './netflow/index.js';
-import { createSflowState, decodeSflow, describeSflowState, restoreSflowState, serializeSflowState, type SflowState } from './sflow/index.js';
-import { countError, emptyStats, type DecodeCounters, type DecodeResult, type FlowProtocol, type RawDatagram, type SamplingPolicy } from './types.js';
+import {
+  createSflowState,
+  decodeSflow,
+  describeSflowState,
+  restoreSflowState,
+  serializeSflowState,
+  type SflowState,
+} from './sflow/index.js';
+import {
+  countError,
+  emptyStats,
+  type DecodeCounters,
+  type DecodeResult,
+  type FlowProtocol,
+  type RawDatagram,
+  type SamplingPolicy,
+} from './types.js';
 
 export interface DecoderState {
   netflow: NetflowState;
@@ -50,13 +71,21 @@ export interface SerializedDecoderState {
 }
 
 export function serializeDecoderState(state: DecoderState): SerializedDecoderState {
-  return { format: 'ixmeter-decoder-state/1', savedAt: new Date().toISOString(), netflow: serializeNetflowState(state.netflow), sflow: serializeSflowState(state.sflow) };
+  return {
+    format: 'ixmeter-decoder-state/1',
+    savedAt: new Date().toISOString(),
+    netflow: serializeNetflowState(state.netflow),
+    sflow: serializeSflowState(state.sflow),
+  };
 }
 
 export function restoreDecoderState(json: unknown, opts?: Partial<NetflowStateOptions>): DecoderState {
   const j = json as Partial<SerializedDecoderState> | null;
   if (!j || j.format !== 'ixmeter-decoder-state/1') return createDecoderState(opts);
-  return { netflow: restoreNetflowState(j.netflow, opts), sflow: typeof j.sflow === 'string' ? restoreSflowState(j.sflow) : createSflowState() };
+  return {
+    netflow: restoreNetflowState(j.netflow, opts),
+    sflow: typeof j.sflow === 'string' ? restoreSflowState(j.sflow) : createSflowState(),
+  };
 }
 
 export function describeDecoderState(state: DecoderState) {

@@ -98,18 +98,18 @@ export interface InterfaceCounters {
 
 /** Stable reason codes for everything a decoder refuses or skips. Each becomes a metric label. */
 export type DecodeErrorReason =
-  | 'truncated'            // datagram or structure shorter than its header says
-  | 'bad_version'          // unknown protocol version
-  | 'bad_length'           // set/record length inconsistent (0, < header, past end)
-  | 'bad_template'         // template definition invalid (0-length field in v9, length overflow...)
-  | 'template_missing'     // data for an unknown template (held as pending, or dropped when pending is full/expired)
-  | 'pending_expired'      // pending data dropped after the hold time
-  | 'pending_overflow'     // pending data dropped because the hold buffer is full
-  | 'enterprise_field'     // IPFIX enterprise-specific IE skipped (counted, not an error of the datagram)
-  | 'unknown_sample'       // sFlow sample format (or enterprise) not decoded: the sample is skipped by its length
-  | 'unknown_record'       // sFlow flow/counter record format not decoded inside a known sample (skipped by its length)
-  | 'bad_header'           // raw packet header could not be parsed (record kept with what was parsed)
-  | 'bad_address';         // unsupported agent/exporter address type
+  | 'truncated' // datagram or structure shorter than its header says
+  | 'bad_version' // unknown protocol version
+  | 'bad_length' // set/record length inconsistent (0, < header, past end)
+  | 'bad_template' // template definition invalid (0-length field in v9, length overflow...)
+  | 'template_missing' // data for an unknown template (held as pending, or dropped when pending is full/expired)
+  | 'pending_expired' // pending data dropped after the hold time
+  | 'pending_overflow' // pending data dropped because the hold buffer is full
+  | 'enterprise_field' // IPFIX enterprise-specific IE skipped (counted, not an error of the datagram)
+  | 'unknown_sample' // sFlow sample format (or enterprise) not decoded: the sample is skipped by its length
+  | 'unknown_record' // sFlow flow/counter record format not decoded inside a known sample (skipped by its length)
+  | 'bad_header' // raw packet header could not be parsed (record kept with what was parsed)
+  | 'bad_address'; // unsupported agent/exporter address type
 
 export interface DecodeCounters {
   /** Reason -> count for this datagram. */
@@ -141,7 +141,15 @@ export interface RawDatagram {
 }
 
 export function emptyStats(): DecodeCounters {
-  return { errors: {}, templatesLearned: 0, templatesWithdrawn: 0, pendingHeld: 0, lostDatagrams: 0, lostSamples: 0, agentDrops: 0 };
+  return {
+    errors: {},
+    templatesLearned: 0,
+    templatesWithdrawn: 0,
+    pendingHeld: 0,
+    lostDatagrams: 0,
+    lostSamples: 0,
+    agentDrops: 0,
+  };
 }
 
 export function countError(stats: DecodeCounters, reason: DecodeErrorReason, n = 1): void {

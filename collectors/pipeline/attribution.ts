@@ -18,9 +18,16 @@ export interface AssignmentInterval {
 
 export type { AttrMethod } from '../decoders/types.js';
 
-interface Interval { asn: number; fromMs: number; toMs: number }
+interface Interval {
+  asn: number;
+  fromMs: number;
+  toMs: number;
+}
 /** A MAC's intervals on one VLAN (0 = any VLAN). */
-interface MacIntervals { vlan: number; list: Interval[] }
+interface MacIntervals {
+  vlan: number;
+  list: Interval[];
+}
 
 function find(arr: readonly Interval[] | undefined, t: number): number {
   if (arr === undefined) return 0;
@@ -76,8 +83,10 @@ export class Attributor {
     let any = 0;
     for (let i = 0; i < byVlan.length; i++) {
       const e = byVlan[i]!;
-      if (vlan !== 0 && e.vlan === vlan) { const a = find(e.list, t); if (a) return a; }
-      else if (e.vlan === 0 && any === 0) any = find(e.list, t);
+      if (vlan !== 0 && e.vlan === vlan) {
+        const a = find(e.list, t);
+        if (a) return a;
+      } else if (e.vlan === 0 && any === 0) any = find(e.list, t);
     }
     return any;
   }
@@ -93,16 +102,34 @@ export class Attributor {
 
   /** Sets f.srcAsn/srcAttr and f.dstAsn/dstAttr (0 / 'none' when nothing matches). */
   attribute(f: FlowRecord): void {
-    f.srcAsn = 0; f.srcAttr = 'none'; f.dstAsn = 0; f.dstAttr = 'none';
+    f.srcAsn = 0;
+    f.srcAttr = 'none';
+    f.dstAsn = 0;
+    f.dstAttr = 'none';
     if (this.size === 0) return;
     const t = f.receivedAtMs;
     let a = 0;
-    if (f.srcMac !== 0 && (a = this.byMac(f.srcMac, f.vlan, t)) !== 0) { f.srcAsn = a; f.srcAttr = 'mac'; }
+    if (f.srcMac !== 0 && (a = this.byMac(f.srcMac, f.vlan, t)) !== 0) {
+      f.srcAsn = a;
+      f.srcAttr = 'mac';
+    }
     // 0x3FFFFFFF is sFlow's "internal/no interface" (pmacct sfprobe sends it): never a member port.
-    else if (f.inIf !== 0 && f.inIf !== SFLOW_INTERNAL_IF && (a = this.byPort(f.exporter, f.inIf, t)) !== 0) { f.srcAsn = a; f.srcAttr = 'port'; }
-    else if (f.srcAddr !== '' && (a = this.byIp(f.srcAddr, t)) !== 0) { f.srcAsn = a; f.srcAttr = 'ip'; }
-    if (f.dstMac !== 0 && (a = this.byMac(f.dstMac, f.vlan, t)) !== 0) { f.dstAsn = a; f.dstAttr = 'mac'; }
-    else if (f.outIf !== 0 && f.outIf !== SFLOW_INTERNAL_IF && (a = this.byPort(f.exporter, f.outIf, t)) !== 0) { f.dstAsn = a; f.dstAttr = 'port'; }
-    else if (f.dstAddr !== '' && (a = this.byIp(f.dstAddr, t)) !== 0) { f.dstAsn = a; f.dstAttr = 'ip'; }
+    else if (f.inIf !== 0 && f.inIf !== SFLOW_INTERNAL_IF && (a = this.byPort(f.exporter, f.inIf, t)) !== 0) {
+      f.srcAsn = a;
+      f.srcAttr = 'port';
+    } else if (f.srcAddr !== '' && (a = this.byIp(f.srcAddr, t)) !== 0) {
+      f.srcAsn = a;
+      f.srcAttr = 'ip';
+    }
+    if (f.dstMac !== 0 && (a = this.byMac(f.dstMac, f.vlan, t)) !== 0) {
+      f.dstAsn = a;
+      f.dstAttr = 'mac';
+    } else if (f.outIf !== 0 && f.outIf !== SFLOW_INTERNAL_IF && (a = this.byPort(f.exporter, f.outIf, t)) !== 0) {
+      f.dstAsn = a;
+      f.dstAttr = 'port';
+    } else if (f.dstAddr !== '' && (a = this.byIp(f.dstAddr, t)) !== 0) {
+      f.dstAsn = a;
+      f.dstAttr = 'ip';
+    }
   }
 }

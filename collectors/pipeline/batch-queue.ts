@@ -6,7 +6,11 @@ import { canMerge, mergeBatches } from './coalesce.js';
 import type { InsertBatch } from './spool.js';
 
 /** One enqueued batch, or several consecutive ones inserted as one (`parts`, oldest first; seq = the first's). */
-export interface QueuedBatch { seq: number; batch: InsertBatch; parts?: QueuedBatch[] }
+export interface QueuedBatch {
+  seq: number;
+  batch: InsertBatch;
+  parts?: QueuedBatch[];
+}
 
 const canCoalesce = (it: QueuedBatch, like?: InsertBatch) => !it.parts && canMerge(it.batch, like);
 
@@ -46,7 +50,11 @@ export class BatchQueue {
     if (!first || !canCoalesce(first)) return first;
     const parts = [first];
     let rows = first.batch.rows;
-    for (let next = this.items[0]; next && canCoalesce(next, first.batch) && rows + next.batch.rows <= this.maxCoalesceRows; next = this.items[0]) {
+    for (
+      let next = this.items[0];
+      next && canCoalesce(next, first.batch) && rows + next.batch.rows <= this.maxCoalesceRows;
+      next = this.items[0]
+    ) {
       parts.push(this.take()!);
       rows += next.batch.rows;
     }

@@ -21,9 +21,11 @@ export function mergeBatches(list: readonly InsertBatch[]): InsertBatch {
   if (list.length === 0) throw new RangeError('mergeBatches: nothing to merge');
   if (list.length === 1) return list[0]!;
   const first = list[0]!;
-  let bytes = 0, rows = 0;
+  let bytes = 0,
+    rows = 0;
   for (const b of list) {
-    if (!canMerge(b, first)) throw new RangeError(`mergeBatches: ${b.id} (${b.table}, ${b.format}) cannot join ${first.id}`);
+    if (!canMerge(b, first))
+      throw new RangeError(`mergeBatches: ${b.id} (${b.table}, ${b.format}) cannot join ${first.id}`);
     bytes += (b.body as Uint8Array).length;
     rows += b.rows;
   }

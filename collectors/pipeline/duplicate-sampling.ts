@@ -16,10 +16,24 @@ const SIMILAR = 0.5;
 const MIN_PAIRS = 3;
 const MIN_SHARE = 0.2;
 
-interface Side { exporter: string; bytes: number; inIf: number }
-interface Pair { a: Side; b: Side | null }
+interface Side {
+  exporter: string;
+  bytes: number;
+  inIf: number;
+}
+interface Pair {
+  a: Side;
+  b: Side | null;
+}
 
-export interface DuplicateFinding { exporter: string; peer: string; inIf: number; pairs: number; sampledPairs: number; atMs: number }
+export interface DuplicateFinding {
+  exporter: string;
+  peer: string;
+  inIf: number;
+  pairs: number;
+  sampledPairs: number;
+  atMs: number;
+}
 
 export class DuplicateSamplingDetector {
   private pairs = new Map<string, Pair>();
@@ -28,7 +42,12 @@ export class DuplicateSamplingDetector {
   /** Looks at one kept flow (call for every flow; returns at once for ≈ 63 of 64 MAC pairs). */
   observe(f: FlowRecord, nowMs: number, onFindings: (list: DuplicateFinding[]) => void): void {
     // Low 32 bits of each MAC (ToInt32), mixed (murmur-style constants): MACs of one vendor differ in few bits.
-    if (Math.imul((f.srcMac | 0) ^ Math.imul(f.dstMac | 0, 0x9e3779b1), 0x85ebca6b) >>> SAMPLE_SHIFT !== 0 || f.srcMac === 0 || f.dstMac === 0) return;
+    if (
+      Math.imul((f.srcMac | 0) ^ Math.imul(f.dstMac | 0, 0x9e3779b1), 0x85ebca6b) >>> SAMPLE_SHIFT !== 0 ||
+      f.srcMac === 0 ||
+      f.dstMac === 0
+    )
+      return;
     if (nowMs - this.windowStart >= DUP_WINDOW_MS) {
       const found = this.evaluate(nowMs);
       if (found.length) onFindings(found);
@@ -38,7 +57,8 @@ export class DuplicateSamplingDetector {
     const bytes = f.frameOctets * f.samplingRate;
     const p = this.pairs.get(key);
     if (p === undefined) {
-      if (this.pairs.size < MAX_PAIRS) this.pairs.set(key, { a: { exporter: f.exporter, bytes, inIf: f.inIf }, b: null });
+      if (this.pairs.size < MAX_PAIRS)
+        this.pairs.set(key, { a: { exporter: f.exporter, bytes, inIf: f.inIf }, b: null });
       return;
     }
     if (p.a.exporter === f.exporter) p.a.bytes += bytes;
@@ -54,9 +74,13 @@ export class DuplicateSamplingDetector {
       sampled.set(p.a.exporter, (sampled.get(p.a.exporter) ?? 0) + 1);
       if (p.b === null) continue;
       sampled.set(p.b.exporter, (sampled.get(p.b.exporter) ?? 0) + 1);
-      const lo = Math.min(p.a.bytes, p.b.bytes), hi = Math.max(p.a.bytes, p.b.bytes);
+      const lo = Math.min(p.a.bytes, p.b.bytes),
+        hi = Math.max(p.a.bytes, p.b.bytes);
       if (hi === 0 || lo / hi < SIMILAR) continue;
-      for (const [x, y] of [[p.a, p.b], [p.b, p.a]] as const) {
+      for (const [x, y] of [
+        [p.a, p.b],
+        [p.b, p.a],
+      ] as const) {
         const k = `${x.exporter}\t${y.exporter}`;
         let d = dup.get(k);
         if (!d) dup.set(k, (d = { pairs: 0, ifs: new Map() }));

@@ -11,7 +11,9 @@ describe('exporter activity (liveness per 5-minute bucket)', () => {
     a.count('192.0.2.1', t0 + ACTIVITY_BUCKET_MS);
     expect(a.size).toBe(3);
     expect(a.take().map((l) => JSON.parse(l))).toEqual([
-      [t0 / 1000, '192.0.2.1', 2], [t0 / 1000, '2001:db8::1', 1], [(t0 + ACTIVITY_BUCKET_MS) / 1000, '192.0.2.1', 1],
+      [t0 / 1000, '192.0.2.1', 2],
+      [t0 / 1000, '2001:db8::1', 1],
+      [(t0 + ACTIVITY_BUCKET_MS) / 1000, '192.0.2.1', 1],
     ]);
     expect(a.take()).toEqual([]);
   });

@@ -14,9 +14,27 @@ export type ExporterStats = ExporterCounters;
 
 function fresh(exporter: string, now: number): ExporterStats {
   return {
-    exporter, firstSeenMs: now, lastSeenMs: now, datagrams: 0, bytes: 0, datagramsByProtocol: {}, flows: 0, counterSamples: 0, errors: {},
-    lostDatagrams: 0, lostSamples: 0, agentDrops: 0, pendingHeld: 0, templatesLearned: 0, templatesWithdrawn: 0,
-    unknownSamplingFlows: 0, samplingRates: {}, samplingSources: {}, ignored: {}, lastGapFromMs: 0, lastGapToMs: 0,
+    exporter,
+    firstSeenMs: now,
+    lastSeenMs: now,
+    datagrams: 0,
+    bytes: 0,
+    datagramsByProtocol: {},
+    flows: 0,
+    counterSamples: 0,
+    errors: {},
+    lostDatagrams: 0,
+    lostSamples: 0,
+    agentDrops: 0,
+    pendingHeld: 0,
+    templatesLearned: 0,
+    templatesWithdrawn: 0,
+    unknownSamplingFlows: 0,
+    samplingRates: {},
+    samplingSources: {},
+    ignored: {},
+    lastGapFromMs: 0,
+    lastGapToMs: 0,
   };
 }
 
@@ -45,9 +63,18 @@ export class ExporterStatsTable {
   }
 
   /** `source`: the UDP source address when it differs from the identity (sFlow agent behind NAT/relay). */
-  recordDatagram(exporter: string, protocol: FlowProtocol | null, bytes: number, now: number, source?: string): ExporterStats {
+  recordDatagram(
+    exporter: string,
+    protocol: FlowProtocol | null,
+    bytes: number,
+    now: number,
+    source?: string,
+  ): ExporterStats {
     const s = this.get(exporter, now);
-    if (now - s.lastSeenMs >= GAP_MIN_MS) { s.lastGapFromMs = s.lastSeenMs; s.lastGapToMs = now; }
+    if (now - s.lastSeenMs >= GAP_MIN_MS) {
+      s.lastGapFromMs = s.lastSeenMs;
+      s.lastGapToMs = now;
+    }
     if (source !== undefined && source !== exporter && s.udpSource !== source) s.udpSource = source;
     s.lastSeenMs = now;
     s.datagrams++;
@@ -71,7 +98,8 @@ export class ExporterStatsTable {
     // Per run of equal (rate, source): one key string per run, not per flow (a datagram has one or two).
     const flows = r.flows;
     for (let i = 0; i < flows.length;) {
-      const rate = flows[i]!.samplingRate, source = flows[i]!.samplingSource;
+      const rate = flows[i]!.samplingRate,
+        source = flows[i]!.samplingSource;
       let j = i + 1;
       while (j < flows.length && flows[j]!.samplingRate === rate && flows[j]!.samplingSource === source) j++;
       const n = j - i;

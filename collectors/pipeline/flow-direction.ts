@@ -15,7 +15,12 @@
  * IXMETER_FLOW_DIRECTION_OVERRIDES forces `ingress` (drop every egress record) or `all` (drop none).
  */
 import type { FlowRecord } from '../decoders/types.js';
-import { directionModeFor, parseDirectionRules, type DirectionMode, type DirectionRule } from '../../src/shared/exporter-rules.js';
+import {
+  directionModeFor,
+  parseDirectionRules,
+  type DirectionMode,
+  type DirectionRule,
+} from '../../src/shared/exporter-rules.js';
 
 export const DIRECTION_WINDOW_MS = 10 * 60_000;
 const MAX_KEYS = 8192;
@@ -26,13 +31,33 @@ const MATCH_SHARE = 0.9;
 
 /** Per exporter+domain. */
 export interface DirectionState {
-  lastIngressMs: number; lastEgressMs: number; both: boolean; forced: boolean; domain: number;
+  lastIngressMs: number;
+  lastEgressMs: number;
+  both: boolean;
+  forced: boolean;
+  domain: number;
   /** Keys of ingress records of the last KEY_GENERATION_MS (while egress records arrive), and of the one before. */
-  keys: Set<number>; prevKeys: Set<number>; keysAt: number;
-  matched: number; unmatched: number; windowStart: number;
+  keys: Set<number>;
+  prevKeys: Set<number>;
+  keysAt: number;
+  matched: number;
+  unmatched: number;
+  windowStart: number;
 }
 
-const FORCED: DirectionState = { lastIngressMs: 0, lastEgressMs: 0, both: true, forced: true, domain: -1, keys: new Set(), prevKeys: new Set(), keysAt: 0, matched: 0, unmatched: 0, windowStart: 0 };
+const FORCED: DirectionState = {
+  lastIngressMs: 0,
+  lastEgressMs: 0,
+  both: true,
+  forced: true,
+  domain: -1,
+  keys: new Set(),
+  prevKeys: new Set(),
+  keysAt: 0,
+  matched: 0,
+  unmatched: 0,
+  windowStart: 0,
+};
 
 /** Rotates the key generations of `st` at `nowMs`. */
 function rotate(st: DirectionState, nowMs: number): void {
@@ -72,7 +97,19 @@ export class FlowDirectionFilter {
   }
 
   private fresh(domain: number, nowMs: number): DirectionState {
-    return { lastIngressMs: 0, lastEgressMs: 0, both: false, forced: false, domain, keys: new Set(), prevKeys: new Set(), keysAt: nowMs, matched: 0, unmatched: 0, windowStart: nowMs };
+    return {
+      lastIngressMs: 0,
+      lastEgressMs: 0,
+      both: false,
+      forced: false,
+      domain,
+      keys: new Set(),
+      prevKeys: new Set(),
+      keysAt: nowMs,
+      matched: 0,
+      unmatched: 0,
+      windowStart: nowMs,
+    };
   }
 
   /** The state the flows of one datagram are judged by, or null when directions do not matter (sFlow, v5, `all`). */
@@ -103,7 +140,14 @@ export class FlowDirectionFilter {
    * Drops the egress copies among `flows[0..n)` (one datagram that carries egress records) in place;
    * returns the new length. `sawIn`: the datagram carried ingress records too.
    */
-  dropCopies(st: DirectionState, flows: FlowRecord[], n: number, sawIn: boolean, nowMs: number, modes: { directionModes?: Record<string, 'both' | 'single'> }): number {
+  dropCopies(
+    st: DirectionState,
+    flows: FlowRecord[],
+    n: number,
+    sawIn: boolean,
+    nowMs: number,
+    modes: { directionModes?: Record<string, 'both' | 'single'> },
+  ): number {
     if (st.forced) return compact(flows, n, () => true);
     st.lastEgressMs = nowMs;
     if (sawIn) st.lastIngressMs = nowMs;
@@ -114,12 +158,18 @@ export class FlowDirectionFilter {
       if (wasBoth) return true;
       const key = trafficKey(f);
       const copy = st.keys.has(key) || st.prevKeys.has(key);
-      if (copy) st.matched++; else st.unmatched++;
+      if (copy) st.matched++;
+      else st.unmatched++;
       return copy;
     });
-    if (nowMs - st.windowStart >= DIRECTION_WINDOW_MS) { st.matched = 0; st.unmatched = 0; st.windowStart = nowMs; }
+    if (nowMs - st.windowStart >= DIRECTION_WINDOW_MS) {
+      st.matched = 0;
+      st.unmatched = 0;
+      st.windowStart = nowMs;
+    }
     // The verdict is reached on evidence and lapses only when a direction stops (noEgress, wasBoth above).
-    if (!wasBoth) this.judge(st, st.matched >= MIN_MATCHED && st.matched >= MATCH_SHARE * (st.matched + st.unmatched), modes);
+    if (!wasBoth)
+      this.judge(st, st.matched >= MIN_MATCHED && st.matched >= MATCH_SHARE * (st.matched + st.unmatched), modes);
     return m;
   }
 
@@ -127,7 +177,14 @@ export class FlowDirectionFilter {
    * A datagram without egress records: ingress seen; while egress records are arriving its ingress keys are
    * kept (their copies may come in a later datagram); a verdict lapses once no egress record came for a window.
    */
-  noEgress(st: DirectionState, flows: readonly FlowRecord[], n: number, sawIn: boolean, nowMs: number, modes: { directionModes?: Record<string, 'both' | 'single'> }): void {
+  noEgress(
+    st: DirectionState,
+    flows: readonly FlowRecord[],
+    n: number,
+    sawIn: boolean,
+    nowMs: number,
+    modes: { directionModes?: Record<string, 'both' | 'single'> },
+  ): void {
     if (st.forced || !sawIn) return;
     st.lastIngressMs = nowMs;
     if (nowMs - st.lastEgressMs >= DIRECTION_WINDOW_MS) {
@@ -138,7 +195,11 @@ export class FlowDirectionFilter {
     for (let i = 0; i < n; i++) if (flows[i]!.direction === 0) st.keys.add(trafficKey(flows[i]!));
   }
 
-  private judge(st: DirectionState, both: boolean, modes: { directionModes?: Record<string, 'both' | 'single'> }): void {
+  private judge(
+    st: DirectionState,
+    both: boolean,
+    modes: { directionModes?: Record<string, 'both' | 'single'> },
+  ): void {
     if (both === st.both) return;
     st.both = both;
     (modes.directionModes ??= {})[String(st.domain)] = both ? 'both' : 'single';

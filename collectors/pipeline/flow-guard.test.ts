@@ -9,18 +9,53 @@ import { FlowGuard } from './flow-guard.js';
 
 function flow(o: Partial<FlowRecord>): FlowRecord {
   return {
-    receivedAtMs: 0, flowStartMs: 0, flowEndMs: 0, protocol: 'ipfix', exporter: '192.0.2.1', observationDomain: 1, samplerId: 0, inIf: 1, outIf: 2,
-    srcMac: 0x020000000001, dstMac: 0x020000000002, vlan: 0, innerVlan: 0, etherType: 0x800, ipVersion: 4, srcAddr: '10.0.0.1', dstAddr: '10.0.0.2',
-    ipProto: 6, srcPort: 1, dstPort: 2, tcpFlags: 0, tos: 0, fragment: 0, direction: 255, packets: 1, l3Octets: 100, frameOctets: 118,
-    samplingRate: 1, samplingSource: 'record', srcAsn: 0, dstAsn: 0, srcAttr: 'none', dstAttr: 'none', ...o,
+    receivedAtMs: 0,
+    flowStartMs: 0,
+    flowEndMs: 0,
+    protocol: 'ipfix',
+    exporter: '192.0.2.1',
+    observationDomain: 1,
+    samplerId: 0,
+    inIf: 1,
+    outIf: 2,
+    srcMac: 0x020000000001,
+    dstMac: 0x020000000002,
+    vlan: 0,
+    innerVlan: 0,
+    etherType: 0x800,
+    ipVersion: 4,
+    srcAddr: '10.0.0.1',
+    dstAddr: '10.0.0.2',
+    ipProto: 6,
+    srcPort: 1,
+    dstPort: 2,
+    tcpFlags: 0,
+    tos: 0,
+    fragment: 0,
+    direction: 255,
+    packets: 1,
+    l3Octets: 100,
+    frameOctets: 118,
+    samplingRate: 1,
+    samplingSource: 'record',
+    srcAsn: 0,
+    dstAsn: 0,
+    srcAttr: 'none',
+    dstAttr: 'none',
+    ...o,
   };
 }
 
 /** Frame i of a conversation: A→B records differ by ports and counts; `reverse` is the B→A half. */
-const frame = (i: number, direction: number, reverse = false) => flow({
-  direction, srcPort: reverse ? 80 : 1000 + i, dstPort: reverse ? 1000 + i : 80, packets: 1 + (i % 5), l3Octets: 100 + i,
-  ...(reverse ? { srcMac: 0x020000000002, dstMac: 0x020000000001 } : {}),
-});
+const frame = (i: number, direction: number, reverse = false) =>
+  flow({
+    direction,
+    srcPort: reverse ? 80 : 1000 + i,
+    dstPort: reverse ? 1000 + i : 80,
+    packets: 1 + (i % 5),
+    l3Octets: 100 + i,
+    ...(reverse ? { srcMac: 0x020000000002, dstMac: 0x020000000001 } : {}),
+  });
 
 describe('both directions', () => {
   it('an exporter+domain sending ingress and egress copies of the same traffic is counted on ingress only, from its first datagram', () => {
@@ -78,7 +113,10 @@ describe('both directions', () => {
     const forcedIngress = [flow({ exporter: '198.51.100.9', direction: 1 })];
     g.apply(forcedIngress, table.recordDatagram('198.51.100.9', 'ipfix', 1, 1), 1);
     expect(forcedIngress).toHaveLength(0);
-    const sflow = [flow({ exporter: '203.0.113.7', protocol: 'sflow-v5', direction: 0 }), flow({ exporter: '203.0.113.7', protocol: 'sflow-v5', direction: 1 })];
+    const sflow = [
+      flow({ exporter: '203.0.113.7', protocol: 'sflow-v5', direction: 0 }),
+      flow({ exporter: '203.0.113.7', protocol: 'sflow-v5', direction: 1 }),
+    ];
     g.apply(sflow, table.recordDatagram('203.0.113.7', 'sflow-v5', 1, 1), 1);
     expect(sflow).toHaveLength(2);
   });
@@ -89,7 +127,11 @@ describe('core ports', () => {
     const table = new ExporterStatsTable();
     const g = new FlowGuard({ corePorts: '192.0.2.1:7,[2001:DB8:0::1]:9' }, table);
     const s = table.recordDatagram('192.0.2.1', 'sflow-v5', 1, 1);
-    const d = [flow({ protocol: 'sflow-v5', inIf: 7 }), flow({ protocol: 'sflow-v5', inIf: 3 }), flow({ protocol: 'sflow-v5', inIf: 7, direction: 1 })];
+    const d = [
+      flow({ protocol: 'sflow-v5', inIf: 7 }),
+      flow({ protocol: 'sflow-v5', inIf: 3 }),
+      flow({ protocol: 'sflow-v5', inIf: 7, direction: 1 }),
+    ];
     g.apply(d, s, 1);
     expect(d.map((f) => f.inIf)).toEqual([3]);
     expect(s.ignored).toEqual({ core_port: 2 });
@@ -100,28 +142,53 @@ describe('core ports', () => {
   });
 
   it('parses and refuses IXMETER_CORE_PORTS / IXMETER_FLOW_DIRECTION_OVERRIDES with clear messages', () => {
-    expect([...parseCorePorts('192.0.2.1:7, 192.0.2.1:8,[2001:db8::1]:7,[::ffff:192.0.2.9]:1')].map(([e, s]) => [e, [...s]])).toEqual([
-      ['192.0.2.1', [7, 8]], ['2001:db8::1', [7]], ['192.0.2.9', [1]],
+    expect(
+      [...parseCorePorts('192.0.2.1:7, 192.0.2.1:8,[2001:db8::1]:7,[::ffff:192.0.2.9]:1')].map(([e, s]) => [e, [...s]]),
+    ).toEqual([
+      ['192.0.2.1', [7, 8]],
+      ['2001:db8::1', [7]],
+      ['192.0.2.9', [1]],
     ]);
-    expect(() => parseCorePorts('2001:db8::1:7')).toThrow(/'2001:db8::1:7' is not exporter:ifIndex .*\[2001:db8::1\]:7/);
+    expect(() => parseCorePorts('2001:db8::1:7')).toThrow(
+      /'2001:db8::1:7' is not exporter:ifIndex .*\[2001:db8::1\]:7/,
+    );
     expect(() => parseCorePorts('192.0.2.1:0')).toThrow(/ifIndex in '192.0.2.1:0' must be/);
     expect(() => parseCorePorts('300.0.2.1:3')).toThrow(/invalid exporter address/);
-    expect(() => parseDirectionRules('192.0.2.0/24=egress')).toThrow(/mode 'egress' .* must be one of auto, ingress, all \(both = all\)/);
+    expect(() => parseDirectionRules('192.0.2.0/24=egress')).toThrow(
+      /mode 'egress' .* must be one of auto, ingress, all \(both = all\)/,
+    );
     expect(parseDirectionRules('192.0.2.0/24=both')[0]!.mode).toBe('all');
     expect(() => parseDirectionRules('192.0.2.0=all')).toThrow(/is not CIDR=mode/);
     expect(canonicalExporter('2001:0DB8::0:1')).toBe('2001:db8::1');
     // Validated by the config schema: the error names the key, the value and the expected form.
-    expect(() => loadConfig({ IXMETER_CORE_PORTS: '2001:db8::1:7' })).toThrow(/IXMETER_CORE_PORTS="2001:db8::1:7": '2001:db8::1:7' is not exporter:ifIndex/);
-    expect(() => loadConfig({ IXMETER_FLOW_DIRECTION_OVERRIDES: '10.0.0.0/8=egress' })).toThrow(/IXMETER_FLOW_DIRECTION_OVERRIDES="10.0.0.0\/8=egress": mode 'egress'/);
-    expect(loadConfig({ IXMETER_CORE_PORTS: '[2001:db8::1]:7', IXMETER_FLOW_DIRECTION_OVERRIDES: '10.0.0.0/8=ingress' }).IXMETER_CORE_PORTS).toBe('[2001:db8::1]:7');
+    expect(() => loadConfig({ IXMETER_CORE_PORTS: '2001:db8::1:7' })).toThrow(
+      /IXMETER_CORE_PORTS="2001:db8::1:7": '2001:db8::1:7' is not exporter:ifIndex/,
+    );
+    expect(() => loadConfig({ IXMETER_FLOW_DIRECTION_OVERRIDES: '10.0.0.0/8=egress' })).toThrow(
+      /IXMETER_FLOW_DIRECTION_OVERRIDES="10.0.0.0\/8=egress": mode 'egress'/,
+    );
+    expect(
+      loadConfig({ IXMETER_CORE_PORTS: '[2001:db8::1]:7', IXMETER_FLOW_DIRECTION_OVERRIDES: '10.0.0.0/8=ingress' })
+        .IXMETER_CORE_PORTS,
+    ).toBe('[2001:db8::1]:7');
   });
 });
 
 /** Two exporters, 64 × 64 MAC pairs over two 10-s windows; `each` sends what both see of pair (srcMac, dstMac). */
-function twoExporters(each: (send: (e: 'a' | 'b', f: Partial<FlowRecord>) => FlowRecord[], srcMac: number, dstMac: number, i: number) => void) {
+function twoExporters(
+  each: (
+    send: (e: 'a' | 'b', f: Partial<FlowRecord>) => FlowRecord[],
+    srcMac: number,
+    dstMac: number,
+    i: number,
+  ) => void,
+) {
   const table = new ExporterStatsTable();
   const g = new FlowGuard({}, table);
-  const s = { a: table.recordDatagram('192.0.2.1', 'sflow-v5', 1, 1), b: table.recordDatagram('192.0.2.2', 'sflow-v5', 1, 1) };
+  const s = {
+    a: table.recordDatagram('192.0.2.1', 'sflow-v5', 1, 1),
+    b: table.recordDatagram('192.0.2.2', 'sflow-v5', 1, 1),
+  };
   let now = 0;
   const send = (e: 'a' | 'b', f: Partial<FlowRecord>) => {
     const list = [flow({ protocol: 'sflow-v5', exporter: s[e].exporter, samplingRate: 1000, ...f })];
@@ -148,7 +215,9 @@ describe('duplicate sampling (undeclared core ports)', () => {
     expect(b.duplicateSampling).toMatchObject({ peer: '192.0.2.1', inIf: 49 });
     expect(b.duplicateSampling!.pairs).toBeGreaterThanOrEqual(32);
     const p = exporterProblems(b, 20_000).find((x) => x.code === 'DUPLICATE_SAMPLING');
-    expect(p?.message).toMatch(/also arrive from 192\.0\.2\.1 .*ifIndex 49.*IXMETER_CORE_PORTS \(e\.g\. 192\.0\.2\.2:49/);
+    expect(p?.message).toMatch(
+      /also arrive from 192\.0\.2\.1 .*ifIndex 49.*IXMETER_CORE_PORTS \(e\.g\. 192\.0\.2\.2:49/,
+    );
   });
 
   it('pairs seen by one exporter only, or at very different volumes, are not reported', () => {

@@ -26,19 +26,30 @@ export class FlowGuard {
   private readonly dup: DuplicateSamplingDetector | null;
   private readonly onFindings: (list: DuplicateFinding[]) => void;
 
-  constructor(opts: FlowGuardOptions, private readonly table: ExporterStatsTable) {
+  constructor(
+    opts: FlowGuardOptions,
+    private readonly table: ExporterStatsTable,
+  ) {
     this.direction = new FlowDirectionFilter(opts.directionOverrides);
     // Exporters seeded from before a restart keep their both-directions verdict (no egress copy slips in
     // while the window refills).
     for (const s of table.byExporter.values()) {
-      for (const [d, m] of Object.entries(s.directionModes ?? {})) if (m === 'both') this.direction.prime(s.exporter, Number(d), s.lastSeenMs);
+      for (const [d, m] of Object.entries(s.directionModes ?? {}))
+        if (m === 'both') this.direction.prime(s.exporter, Number(d), s.lastSeenMs);
     }
     this.core = parseCorePorts(opts.corePorts);
     this.dup = opts.duplicateDetector === false ? null : new DuplicateSamplingDetector();
     this.onFindings = (list) => {
       for (const d of list) {
         const s = this.table.byExporter.get(d.exporter);
-        if (s) s.duplicateSampling = { peer: d.peer, inIf: d.inIf, pairs: d.pairs, sampledPairs: d.sampledPairs, atMs: d.atMs };
+        if (s)
+          s.duplicateSampling = {
+            peer: d.peer,
+            inIf: d.inIf,
+            pairs: d.pairs,
+            sampledPairs: d.sampledPairs,
+            atMs: d.atMs,
+          };
       }
     };
   }
@@ -54,13 +65,20 @@ export class FlowGuard {
     const f0 = flows[0]!;
     const core = this.core.size ? this.core.get(f0.exporter) : undefined;
     const dup = this.dup;
-    let j = 0, egress = 0, corePort = 0, sawIn = false, sawOut = false;
+    let j = 0,
+      egress = 0,
+      corePort = 0,
+      sawIn = false,
+      sawOut = false;
     for (let i = 0; i < n; i++) {
       const f = flows[i]!;
       const d = f.direction;
       if (d === 0) sawIn = true;
       else if (d === 1) sawOut = true;
-      if (core !== undefined && core.has(f.inIf)) { corePort++; continue; }
+      if (core !== undefined && core.has(f.inIf)) {
+        corePort++;
+        continue;
+      }
       if (dup !== null) dup.observe(f, nowMs, this.onFindings);
       if (j !== i) flows[j] = f;
       j++;

@@ -31,7 +31,11 @@ export function clickHouseInsert(client: ClickHouseClient, mode: 'embedded' | 's
   // optimize_on_insert = 0: the rollup views already GROUP BY their block, so collapsing it again on insert
   // (Summing/Replacing engines) is a redundant sort; every query sums the rollups anyway (rows from different
   // inserts are only ever collapsed by merges).
-  const settings = (id: string) => ({ insert_deduplication_token: id, deduplicate_blocks_in_dependent_materialized_views: 1 as const, optimize_on_insert: 0 as const });
+  const settings = (id: string) => ({
+    insert_deduplication_token: id,
+    deduplicate_blocks_in_dependent_materialized_views: 1 as const,
+    optimize_on_insert: 0 as const,
+  });
   // Embedded: statements that carry data (rows after FORMAT, INFILE … FORMAT) get their SETTINGS clause written in
   // before FORMAT; the file() form has no FORMAT clause and goes through the embedded client's own per-statement
   // settings (src/storage/clickhouse/query-settings.ts: chDB would otherwise keep a token for the whole session).
@@ -40,8 +44,17 @@ export function clickHouseInsert(client: ClickHouseClient, mode: 'embedded' | 's
     const cols = COLUMNS[b.table];
     const target = `${b.table}${cols ? ` (${cols.join(', ')})` : ''}`;
     if (mode === 'server') {
-      if (typeof b.body === 'string') await client.command({ query: `INSERT INTO ${target} FORMAT ${b.format}\n${b.body}`, clickhouse_settings: settings(b.id) });
-      else await client.exec({ query: `INSERT INTO ${target} FORMAT ${b.format}`, values: Readable.from([Buffer.from(b.body)]), clickhouse_settings: settings(b.id) });
+      if (typeof b.body === 'string')
+        await client.command({
+          query: `INSERT INTO ${target} FORMAT ${b.format}\n${b.body}`,
+          clickhouse_settings: settings(b.id),
+        });
+      else
+        await client.exec({
+          query: `INSERT INTO ${target} FORMAT ${b.format}`,
+          values: Readable.from([Buffer.from(b.body)]),
+          clickhouse_settings: settings(b.id),
+        });
       return;
     }
     if (typeof b.body === 'string') {
@@ -53,9 +66,14 @@ export function clickHouseInsert(client: ClickHouseClient, mode: 'embedded' | 's
     try {
       const structure = STRUCTURES[b.table];
       if (structure !== undefined && b.format === 'RowBinary') {
-        await client.command({ query: `INSERT INTO ${target} SELECT * FROM file('${file}', 'RowBinary', '${structure.replace(/'/g, "\\'")}')`, clickhouse_settings: settings(b.id) });
+        await client.command({
+          query: `INSERT INTO ${target} SELECT * FROM file('${file}', 'RowBinary', '${structure.replace(/'/g, "\\'")}')`,
+          clickhouse_settings: settings(b.id),
+        });
       } else {
-        await client.command({ query: `INSERT INTO ${target} FROM INFILE '${file}' ${clause(b.id)} FORMAT ${b.format}` });
+        await client.command({
+          query: `INSERT INTO ${target} FROM INFILE '${file}' ${clause(b.id)} FORMAT ${b.format}`,
+        });
       }
     } finally {
       rmSync(file, { force: true });
@@ -64,7 +82,9 @@ export function clickHouseInsert(client: ClickHouseClient, mode: 'embedded' | 's
 }
 
 /** ClickHouse error codes no retry can fix (parse, type, schema, syntax): the batch or statement is wrong. */
-const PERMANENT_CODES = new Set([6, 15, 16, 20, 25, 26, 27, 33, 38, 41, 53, 60, 62, 69, 70, 72, 73, 81, 108, 117, 130, 131, 321, 349, 376, 441]);
+const PERMANENT_CODES = new Set([
+  6, 15, 16, 20, 25, 26, 27, 33, 38, 41, 53, 60, 62, 69, 70, 72, 73, 81, 108, 117, 130, 131, 321, 349, 376, 441,
+]);
 
 /** True for a ClickHouse (server or chDB) error about the data or statement; connection/timeout/resource errors are retryable. */
 export function isPermanentInsertError(e: unknown): boolean {

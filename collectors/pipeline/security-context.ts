@@ -3,7 +3,13 @@ import type { SecurityContext } from '../../src/security/types.js';
 import type { AssignmentInterval } from './attribution.js';
 
 export function securityContext(list: readonly AssignmentInterval[], nowMs: number): SecurityContext {
-  const ctx: SecurityContext = { knownMacs: new Set(), macOwner: new Map(), lanIpOwner: new Map(), allowedMacsPerPort: new Map(), lagPorts: new Set() };
+  const ctx: SecurityContext = {
+    knownMacs: new Set(),
+    macOwner: new Map(),
+    lanIpOwner: new Map(),
+    allowedMacsPerPort: new Map(),
+    lagPorts: new Set(),
+  };
   const macsOf = new Map<number, Set<number>>();
   const ports: Array<[string, number]> = [];
   for (const a of list) {

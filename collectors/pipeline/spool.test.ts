@@ -53,12 +53,18 @@ describe('spool', () => {
   it('detects truncation, bit flips and garbage headers', () => {
     const good = encodeBatch(batch('g'));
     expect(decodeBatch(good).ok).toBe(true);
-    expect(decodeBatch(good.subarray(0, good.length - 1))).toMatchObject({ ok: false, reason: expect.stringMatching(/truncated/) });
+    expect(decodeBatch(good.subarray(0, good.length - 1))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/truncated/),
+    });
     const flipped = Buffer.from(good);
     flipped[flipped.length - 2] ^= 1;
     expect(decodeBatch(flipped)).toEqual({ ok: false, reason: 'body checksum mismatch' });
     expect(decodeBatch(Buffer.from('{"v":1}\n[1]'))).toMatchObject({ ok: false });
-    expect(decodeBatch(Buffer.from('not json\n[1]'))).toMatchObject({ ok: false, reason: expect.stringMatching(/not JSON/) });
+    expect(decodeBatch(Buffer.from('not json\n[1]'))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not JSON/),
+    });
     expect(decodeBatch(Buffer.from('no newline'))).toEqual({ ok: false, reason: 'no header line' });
   });
 
@@ -97,7 +103,10 @@ describe('spool', () => {
     await spool.reject(g.seq, batch('spooled'), 'TYPE_MISMATCH', g.name);
     const p = await spool.reject(spool.nextSeq(), batch('memory'), 'CANNOT_PARSE');
     expect(existsSync(join(dir.path, g.name))).toBe(false);
-    expect(decodeBatch(readFileSync(join(dir.path, 'rejected', g.name)))).toEqual({ ok: true, batch: batch('spooled') });
+    expect(decodeBatch(readFileSync(join(dir.path, 'rejected', g.name)))).toEqual({
+      ok: true,
+      batch: batch('spooled'),
+    });
     expect(decodeBatch(readFileSync(p))).toEqual({ ok: true, batch: batch('memory') });
     expect(readFileSync(p + '.error.txt', 'utf8')).toMatch(/flows_raw rows=3 id=memory\nCANNOT_PARSE/);
     expect(batchFiles(dir.path)).toEqual([]);

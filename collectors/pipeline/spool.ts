@@ -68,13 +68,31 @@ export function spoolFileName(seq: number, id: string): string {
 }
 
 export function encodeBatch(b: InsertBatch): Buffer {
-  const body = typeof b.body === 'string' ? Buffer.from(b.body, 'utf8') : Buffer.from(b.body.buffer, b.body.byteOffset, b.body.byteLength);
+  const body =
+    typeof b.body === 'string'
+      ? Buffer.from(b.body, 'utf8')
+      : Buffer.from(b.body.buffer, b.body.byteOffset, b.body.byteLength);
   const sha256 = createHash('sha256').update(body).digest('hex');
-  const header = JSON.stringify({ v: 1, id: b.id, table: b.table, format: b.format, rows: b.rows, bytes: body.length, sha256 });
+  const header = JSON.stringify({
+    v: 1,
+    id: b.id,
+    table: b.table,
+    format: b.format,
+    rows: b.rows,
+    bytes: body.length,
+    sha256,
+  });
   return Buffer.concat([Buffer.from(header + '\n', 'utf8'), body]);
 }
 
-interface Header { id: string; table: string; format: InsertBatch['format']; rows: number; bytes: number; sha256: string }
+interface Header {
+  id: string;
+  table: string;
+  format: InsertBatch['format'];
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
 
 function parseHeader(line: string): Header | string {
   let h: unknown;
@@ -85,8 +103,14 @@ function parseHeader(line: string): Header | string {
   }
   const o = h as Partial<Record<keyof Header | 'v', unknown>>;
   if (typeof h !== 'object' || h === null || o.v !== 1) return 'header is not a version 1 spool header';
-  if (typeof o.id !== 'string' || typeof o.table !== 'string' || (o.format !== 'JSONCompactEachRow' && o.format !== 'RowBinary')) return 'header lacks id/table/format';
-  if (!Number.isInteger(o.rows) || !Number.isInteger(o.bytes) || typeof o.sha256 !== 'string') return 'header lacks rows/bytes/sha256';
+  if (
+    typeof o.id !== 'string' ||
+    typeof o.table !== 'string' ||
+    (o.format !== 'JSONCompactEachRow' && o.format !== 'RowBinary')
+  )
+    return 'header lacks id/table/format';
+  if (!Number.isInteger(o.rows) || !Number.isInteger(o.bytes) || typeof o.sha256 !== 'string')
+    return 'header lacks rows/bytes/sha256';
   return o as Header;
 }
 
@@ -96,9 +120,20 @@ export function decodeBatch(buf: Buffer): ReadResult {
   const h = parseHeader(buf.subarray(0, nl).toString('utf8'));
   if (typeof h === 'string') return { ok: false, reason: h };
   const body = buf.subarray(nl + 1);
-  if (body.length !== h.bytes) return { ok: false, reason: `body has ${body.length} bytes, header says ${h.bytes} (truncated?)` };
-  if (createHash('sha256').update(body).digest('hex') !== h.sha256) return { ok: false, reason: 'body checksum mismatch' };
-  return { ok: true, batch: { id: h.id, table: h.table, format: h.format, rows: h.rows, body: h.format === 'RowBinary' ? new Uint8Array(body) : body.toString('utf8') } };
+  if (body.length !== h.bytes)
+    return { ok: false, reason: `body has ${body.length} bytes, header says ${h.bytes} (truncated?)` };
+  if (createHash('sha256').update(body).digest('hex') !== h.sha256)
+    return { ok: false, reason: 'body checksum mismatch' };
+  return {
+    ok: true,
+    batch: {
+      id: h.id,
+      table: h.table,
+      format: h.format,
+      rows: h.rows,
+      body: h.format === 'RowBinary' ? new Uint8Array(body) : body.toString('utf8'),
+    },
+  };
 }
 
 function seqOf(name: string): number {
@@ -136,7 +171,9 @@ export function createSpool(dir: string, log: Logger): Spool {
       await rename(tmp, join(d, name));
     } catch (e) {
       // The batch is still held by the caller: an incomplete temp file is worthless, remove it.
-      await unlink(tmp).catch((u: unknown) => log.debug({ err: errorMessage(u), tmp }, 'spool: no temp file to remove'));
+      await unlink(tmp).catch((u: unknown) =>
+        log.debug({ err: errorMessage(u), tmp }, 'spool: no temp file to remove'),
+      );
       throw e;
     }
     if (sync) await syncDir(d);
@@ -155,7 +192,10 @@ export function createSpool(dir: string, log: Logger): Spool {
       log.error({ file: name, reason, dir: badDir }, 'spool: corrupt or incomplete batch file moved to bad/');
       return 1;
     } catch (e) {
-      log.error({ file: name, reason, err: errorMessage(e) }, 'spool: corrupt batch file could not be moved to bad/; left in place');
+      log.error(
+        { file: name, reason, err: errorMessage(e) },
+        'spool: corrupt batch file could not be moved to bad/; left in place',
+      );
       return 0;
     }
   }
@@ -187,15 +227,24 @@ export function createSpool(dir: string, log: Logger): Spool {
       for (const tmp of names.filter((n) => n.endsWith(EXT + TMP))) {
         // A crash between write and rename: keep the batch if it is provably complete, else bad/.
         const name = tmp.slice(0, -TMP.length);
-        const r: ReadResult = await readFile(join(dir, tmp)).then(decodeBatch, (e: unknown) => ({ ok: false, reason: errorMessage(e) }));
-        const exists = await access(join(dir, name)).then(() => true, () => false);
+        const r: ReadResult = await readFile(join(dir, tmp)).then(decodeBatch, (e: unknown) => ({
+          ok: false,
+          reason: errorMessage(e),
+        }));
+        const exists = await access(join(dir, name)).then(
+          () => true,
+          () => false,
+        );
         if (r.ok && !exists) {
           await rename(join(dir, tmp), join(dir, name));
           names.push(name);
           promoted++;
           log.warn({ file: tmp }, 'spool: complete batch left in a temp file by a crash; kept for replay');
         } else {
-          bad += await tryQuarantine(tmp, r.ok ? 'duplicate of a complete spool file' : `incomplete temp file: ${r.reason}`);
+          bad += await tryQuarantine(
+            tmp,
+            r.ok ? 'duplicate of a complete spool file' : `incomplete temp file: ${r.reason}`,
+          );
         }
       }
       const files: SpoolFile[] = [];
@@ -256,7 +305,10 @@ export function createSpool(dir: string, log: Logger): Spool {
       const name = spooledName ?? spoolFileName(s, b.id);
       if (spooledName) await rename(join(dir, name), join(rejectedDir, name));
       else await writeAtomic(rejectedDir, name, encodeBatch(b));
-      await writeFile(join(rejectedDir, `${name}.error.txt`), `${new Date().toISOString()} ${b.table} rows=${b.rows} id=${b.id}\n${error}\n`);
+      await writeFile(
+        join(rejectedDir, `${name}.error.txt`),
+        `${new Date().toISOString()} ${b.table} rows=${b.rows} id=${b.id}\n${error}\n`,
+      );
       await syncDir(rejectedDir);
       return join(rejectedDir, name);
     },

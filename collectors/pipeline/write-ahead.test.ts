@@ -11,11 +11,22 @@ import { createBatchWriter } from './writer.js';
 import { resolveGroups } from './write-ahead.js';
 
 let dir: ReturnType<typeof tempDir>;
-beforeEach(() => { dir = tempDir('ixmeter-wal-'); });
+beforeEach(() => {
+  dir = tempDir('ixmeter-wal-');
+});
 afterEach(() => dir.cleanup());
 
-const bin = (i: number, rows = 4): InsertBatch => ({ id: `b${i}`, table: 'flows_raw', format: 'RowBinary', rows, body: new Uint8Array(rows * 4).fill(i) });
-const files = (ext = '.batch') => readdirSync(dir.path).filter((n) => n.endsWith(ext)).sort();
+const bin = (i: number, rows = 4): InsertBatch => ({
+  id: `b${i}`,
+  table: 'flows_raw',
+  format: 'RowBinary',
+  rows,
+  body: new Uint8Array(rows * 4).fill(i),
+});
+const files = (ext = '.batch') =>
+  readdirSync(dir.path)
+    .filter((n) => n.endsWith(ext))
+    .sort();
 async function until(cond: () => boolean, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
@@ -25,9 +36,15 @@ async function until(cond: () => boolean, ms = 5000): Promise<void> {
 }
 
 describe('write-ahead', () => {
-  it('keeps every unsettled batch on disk, deletes it once inserted, and a crashed writer\'s batches replay in order', async () => {
+  it("keeps every unsettled batch on disk, deletes it once inserted, and a crashed writer's batches replay in order", async () => {
     const release: Array<() => void> = [];
-    const first = createBatchWriter({ insert: () => new Promise<void>((r) => release.push(r)), spoolDir: dir.path, log: silentLog, writeAhead: true, maxCoalesceRows: 1 });
+    const first = createBatchWriter({
+      insert: () => new Promise<void>((r) => release.push(r)),
+      spoolDir: dir.path,
+      log: silentLog,
+      writeAhead: true,
+      maxCoalesceRows: 1,
+    });
     await first.start();
     for (let i = 0; i < 5; i++) first.enqueue(bin(i));
     await until(() => files().length === 5 && release.length === 1);
@@ -35,7 +52,12 @@ describe('write-ahead', () => {
     await until(() => files().length === 4 && release.length === 1);
     // kill -9 here: b1 is being inserted (ambiguous), b2..b4 only queued. Nothing of this writer runs any more.
     const replayed: string[] = [];
-    const second = createBatchWriter({ insert: async (b) => void replayed.push(b.id), spoolDir: dir.path, log: silentLog, writeAhead: true });
+    const second = createBatchWriter({
+      insert: async (b) => void replayed.push(b.id),
+      spoolDir: dir.path,
+      log: silentLog,
+      writeAhead: true,
+    });
     await second.start();
     await second.drain();
     expect(replayed).toEqual(['b1', 'b2', 'b3', 'b4']); // b1 again with its own id: deduplicated by ClickHouse if it had landed
@@ -49,17 +71,28 @@ describe('write-ahead', () => {
     const spool = createSpool(dir.path, silentLog);
     const parts = [];
     for (let i = 0; i < 3; i++) parts.push(await spool.write(i, bin(i)));
-    writeFileSync(join(dir.path, '0000000000000000-b0..b2.group'), JSON.stringify({ id: 'b0..b2', parts: parts.map((p) => p.name) }));
+    writeFileSync(
+      join(dir.path, '0000000000000000-b0..b2.group'),
+      JSON.stringify({ id: 'b0..b2', parts: parts.map((p) => p.name) }),
+    );
     const b3 = await spool.write(3, bin(3));
     const b4 = await spool.write(4, bin(4));
     // b3..b4 were inserted merged; b3's file was already deleted when the process died.
-    writeFileSync(join(dir.path, '0000000000000003-b3..b4.group'), JSON.stringify({ id: 'b3..b4', parts: [b3.name, b4.name] }));
+    writeFileSync(
+      join(dir.path, '0000000000000003-b3..b4.group'),
+      JSON.stringify({ id: 'b3..b4', parts: [b3.name, b4.name] }),
+    );
     await spool.remove(b3.name);
     expect(await resolveGroups(createSpool(dir.path, silentLog), silentLog)).toBe(2);
     expect(files()).toEqual(['0000000000000000-b0..b2.batch']);
     expect(files('.group')).toEqual([]);
     const replayed: InsertBatch[] = [];
-    const w = createBatchWriter({ insert: async (b) => void replayed.push(b), spoolDir: dir.path, log: silentLog, writeAhead: true });
+    const w = createBatchWriter({
+      insert: async (b) => void replayed.push(b),
+      spoolDir: dir.path,
+      log: silentLog,
+      writeAhead: true,
+    });
     await w.start();
     await w.close();
     expect(replayed.map((b) => [b.id, b.rows])).toEqual([['b0..b2', 12]]);
@@ -71,8 +104,17 @@ describe('write-ahead', () => {
     const ids: string[] = [];
     const gate: Array<() => void> = [];
     const w = createBatchWriter({
-      insert: async (b) => { if (!ids.length && !gate.length) await new Promise<void>((r) => gate.push(r)); if (down && b.id.includes('..')) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }); ids.push(b.id); },
-      spoolDir: dir.path, log: silentLog, writeAhead: true, retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, probeIntervalMs: 20,
+      insert: async (b) => {
+        if (!ids.length && !gate.length) await new Promise<void>((r) => gate.push(r));
+        if (down && b.id.includes('..'))
+          throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+        ids.push(b.id);
+      },
+      spoolDir: dir.path,
+      log: silentLog,
+      writeAhead: true,
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      probeIntervalMs: 20,
     });
     await w.start();
     w.enqueue(bin(0));
@@ -80,7 +122,12 @@ describe('write-ahead', () => {
     for (let i = 1; i < 4; i++) w.enqueue(bin(i));
     await until(() => files().length === 4);
     gate.shift()!(); // b0 lands, then b1..b3 go merged, fail, and are spooled as one
-    await until(() => w.stats().spooledFiles >= 1 && files().includes('0000000000000001-b1..b3.batch') && !files().includes('0000000000000002-b2.batch'));
+    await until(
+      () =>
+        w.stats().spooledFiles >= 1 &&
+        files().includes('0000000000000001-b1..b3.batch') &&
+        !files().includes('0000000000000002-b2.batch'),
+    );
     down = false;
     await until(() => ids.length === 2); // replayed from the spool by the probe
     await w.close();

@@ -58,21 +58,47 @@ export function createWriteAhead(spool: Spool, log: Logger, fsync = false): Writ
     void p.finally(() => inflight.delete(p)).catch(() => undefined);
     return p;
   };
-  const remove = (name: string) => spool.remove(name).catch((e: unknown) => log.warn({ file: name, err: errorMessage(e) }, 'write-ahead: file not deleted (a replay is deduplicated by its id)'));
+  const remove = (name: string) =>
+    spool
+      .remove(name)
+      .catch((e: unknown) =>
+        log.warn(
+          { file: name, err: errorMessage(e) },
+          'write-ahead: file not deleted (a replay is deduplicated by its id)',
+        ),
+      );
 
   return {
     add(seq, b) {
-      files.set(seq, track(spool.write(seq, b, { sync: fsync }).then((f) => { st.writes++; st.lastError = undefined; return f; }, (e: unknown) => {
-        st.failed++;
-        if (st.lastError === undefined) log.warn({ err: errorMessage(e), id: b.id, rows: b.rows }, 'write-ahead: batch not written to disk; batches are in memory only until inserted (logged once until a write works)');
-        st.lastError = errorMessage(e);
-        return null;
-      })));
+      files.set(
+        seq,
+        track(
+          spool.write(seq, b, { sync: fsync }).then(
+            (f) => {
+              st.writes++;
+              st.lastError = undefined;
+              return f;
+            },
+            (e: unknown) => {
+              st.failed++;
+              if (st.lastError === undefined)
+                log.warn(
+                  { err: errorMessage(e), id: b.id, rows: b.rows },
+                  'write-ahead: batch not written to disk; batches are in memory only until inserted (logged once until a write works)',
+                );
+              st.lastError = errorMessage(e);
+              return null;
+            },
+          ),
+        ),
+      );
     },
     file: (seq) => files.get(seq) ?? Promise.resolve(null),
     handOver: (seq) => void files.delete(seq),
     async group(it) {
-      const parts = (await Promise.all((it.parts ?? []).map((p) => files.get(p.seq) ?? null))).filter((f): f is SpoolFile => !!f).map((f) => f.name);
+      const parts = (await Promise.all((it.parts ?? []).map((p) => files.get(p.seq) ?? null)))
+        .filter((f): f is SpoolFile => !!f)
+        .map((f) => f.name);
       const name = groupFileName(it);
       const fh = await open(join(spool.dir, name), 'w');
       try {
@@ -87,13 +113,15 @@ export function createWriteAhead(spool: Spool, log: Logger, fsync = false): Writ
       const own = (it.parts ?? [it]).map((p) => ({ seq: p.seq, f: files.get(p.seq) }));
       for (const o of own) files.delete(o.seq);
       const marker = it.parts ? groupFileName(it) : undefined;
-      const del = track((async () => {
-        for (const o of own) {
-          const f = await (o.f ?? null);
-          if (f) await remove(f.name);
-        }
-        if (marker && groups.delete(marker)) await remove(marker);
-      })());
+      const del = track(
+        (async () => {
+          for (const o of own) {
+            const f = await (o.f ?? null);
+            if (f) await remove(f.name);
+          }
+          if (marker && groups.delete(marker)) await remove(marker);
+        })(),
+      );
       deleting.add(del);
       void del.finally(() => deleting.delete(del));
     },
@@ -130,7 +158,10 @@ export async function resolveGroups(spool: Spool, log: Logger): Promise<number> 
         }
         const seq = Number(/^(\d+)-/.exec(marker)![1]);
         await spool.write(seq, { ...mergeBatches(batches), id: g.id });
-        log.warn({ marker, parts: g.parts.length }, 'write-ahead: merged insert interrupted by a crash; its parts will be replayed as one (deduplicated)');
+        log.warn(
+          { marker, parts: g.parts.length },
+          'write-ahead: merged insert interrupted by a crash; its parts will be replayed as one (deduplicated)',
+        );
       }
       for (const p of present) await unlink(join(spool.dir, p));
     }

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStorage } from '../../src/storage/clickhouse/client.js';
 import { silentLog, tempDir, testConfig } from '../../tests/helpers/env.js';
-import { clickHouseInsert, createBatchWriter, isPermanentInsertError, type BatchWriter, type InsertBatch, type WriterEvent } from './writer.js';
+import {
+  clickHouseInsert,
+  createBatchWriter,
+  isPermanentInsertError,
+  type BatchWriter,
+  type InsertBatch,
+  type WriterEvent,
+} from './writer.js';
 
 let dir: ReturnType<typeof tempDir>;
 const writers: BatchWriter[] = [];
@@ -17,7 +24,8 @@ afterEach(async () => {
 });
 
 const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' });
-const parseError = () => Object.assign(new Error('Cannot parse input'), { code: '27', type: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED' });
+const parseError = () =>
+  Object.assign(new Error('Cannot parse input'), { code: '27', type: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED' });
 const batch = (i: number, rows = 10): InsertBatch => ({
   id: `b${i}`,
   table: 't',
@@ -36,7 +44,12 @@ async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
 
 /** A fake ClickHouse: records inserted ids; `down` makes every call fail like a refused connection. */
 function fakeClickHouse() {
-  const s = { down: false, ids: [] as string[], calls: [] as { id: string; at: number }[], fail: new Map<string, () => Error>() };
+  const s = {
+    down: false,
+    ids: [] as string[],
+    calls: [] as { id: string; at: number }[],
+    fail: new Map<string, () => Error>(),
+  };
   const insert = async (b: InsertBatch) => {
     s.calls.push({ id: b.id, at: Date.now() });
     const f = s.fail.get(b.id);
@@ -46,11 +59,19 @@ function fakeClickHouse() {
   };
   return { s, insert };
 }
-function writer(insert: (b: InsertBatch) => Promise<void>, extra: Partial<Parameters<typeof createBatchWriter>[0]> = {}) {
+function writer(
+  insert: (b: InsertBatch) => Promise<void>,
+  extra: Partial<Parameters<typeof createBatchWriter>[0]> = {},
+) {
   const events: WriterEvent[] = [];
   const w = createBatchWriter({
-    insert, spoolDir: dir.path, log: silentLog, retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 }, probeIntervalMs: 30,
-    onEvent: (e) => events.push(e), ...extra,
+    insert,
+    spoolDir: dir.path,
+    log: silentLog,
+    retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 },
+    probeIntervalMs: 30,
+    onEvent: (e) => events.push(e),
+    ...extra,
   });
   writers.push(w);
   return { w, events };
@@ -66,7 +87,14 @@ describe('batch writer', () => {
     for (let i = 20; i < 50; i++) w.enqueue(batch(i));
     await w.drain();
     expect(ch.s.ids).toEqual(ids(0, 50));
-    expect(w.stats()).toMatchObject({ insertedRows: 500, insertedBatches: 50, queuedRows: 0, queuedBatches: 0, spooledFiles: 0, degraded: false });
+    expect(w.stats()).toMatchObject({
+      insertedRows: 500,
+      insertedBatches: 50,
+      queuedRows: 0,
+      queuedBatches: 0,
+      spooledFiles: 0,
+      degraded: false,
+    });
     expect(events.filter((e) => e.type === 'inserted')).toHaveLength(50);
   });
 
@@ -91,7 +119,12 @@ describe('batch writer', () => {
     expect(gaps[2]).toBeLessThan(150);
     expect(ch.s.ids).toEqual(['b0']);
     expect(events.filter((e) => e.type === 'retried').map((e) => e.type === 'retried' && e.attempt)).toEqual([1, 2, 3]);
-    expect(w.stats()).toMatchObject({ retries: 3, degraded: false, spooledFiles: 0, lastError: expect.stringMatching(/ECONNREFUSED/) });
+    expect(w.stats()).toMatchObject({
+      retries: 3,
+      degraded: false,
+      spooledFiles: 0,
+      lastError: expect.stringMatching(/ECONNREFUSED/),
+    });
   });
 
   it('spools during an outage, keeps order, probes, replays oldest first, then resumes', async () => {
@@ -115,7 +148,10 @@ describe('batch writer', () => {
     expect(batchFiles()).toEqual([]);
     expect(w.stats()).toMatchObject({ degraded: false, insertedRows: 160 });
     expect(w.stats().replayedRows).toBeGreaterThanOrEqual(100); // 13..15 too, unless the probe won the race
-    expect(events.map((e) => e.type).filter((t) => t === 'degraded' || t === 'recovered')).toEqual(['degraded', 'recovered']);
+    expect(events.map((e) => e.type).filter((t) => t === 'degraded' || t === 'recovered')).toEqual([
+      'degraded',
+      'recovered',
+    ]);
   });
 
   it('moves a batch ClickHouse refuses for good to rejected/ and carries on', async () => {
@@ -127,7 +163,10 @@ describe('batch writer', () => {
     await w.drain();
     expect(ch.s.ids).toEqual(['b0', 'b2', 'b3']);
     expect(ch.s.calls.filter((c) => c.id === 'b1')).toHaveLength(1); // not retried
-    expect(readdirSync(join(dir.path, 'rejected'))).toEqual(['0000000000000001-b1.batch', '0000000000000001-b1.batch.error.txt']);
+    expect(readdirSync(join(dir.path, 'rejected'))).toEqual([
+      '0000000000000001-b1.batch',
+      '0000000000000001-b1.batch.error.txt',
+    ]);
     expect(w.stats()).toMatchObject({ rejectedBatches: 1, rejectedRows: 10, degraded: false });
     expect(events).toContainEqual({ type: 'rejected', table: 't', rows: 10, error: 'Cannot parse input' });
     // The same refusal during a replay from the spool.
@@ -142,8 +181,10 @@ describe('batch writer', () => {
   });
 
   it('classifies errors: parse/type/schema are permanent, connection and resource errors retryable', () => {
-    for (const code of ['62', '27', '60', '53', '117', '6', '26', '33', 72]) expect(isPermanentInsertError({ code })).toBe(true);
-    for (const code of ['241', '159', '202', '252', '210', 'ECONNREFUSED', 'ETIMEDOUT', undefined]) expect(isPermanentInsertError({ code })).toBe(false);
+    for (const code of ['62', '27', '60', '53', '117', '6', '26', '33', 72])
+      expect(isPermanentInsertError({ code })).toBe(true);
+    for (const code of ['241', '159', '202', '252', '210', 'ECONNREFUSED', 'ETIMEDOUT', undefined])
+      expect(isPermanentInsertError({ code })).toBe(false);
     expect(isPermanentInsertError(refused())).toBe(false);
     expect(isPermanentInsertError(null)).toBe(false);
   });
@@ -197,7 +238,10 @@ describe('batch writer', () => {
     await next.w.drain();
     expect(ch.s.ids).toEqual(['b0', 'b1', 'b3', 'b4', 'b5', 'b6']);
     expect(next.w.stats()).toMatchObject({ badFiles: 1, spooledFiles: 0, replayedRows: 50 });
-    expect(readdirSync(join(dir.path, 'bad'))).toEqual(['0000000000000002-b2.batch', '0000000000000002-b2.batch.error.txt']);
+    expect(readdirSync(join(dir.path, 'bad'))).toEqual([
+      '0000000000000002-b2.batch',
+      '0000000000000002-b2.batch.error.txt',
+    ]);
   });
 
   it('keeps batches in memory while the spool cannot be written, and loses none', async () => {
@@ -232,15 +276,28 @@ describe('batch writer', () => {
 });
 
 describe('batch writer: coalescing binary batches that queue up', () => {
-  const bin = (i: number, rows = 10): InsertBatch => ({ id: `b${i}`, table: 't', format: 'RowBinary', rows, body: new Uint8Array(rows).fill(i) });
+  const bin = (i: number, rows = 10): InsertBatch => ({
+    id: `b${i}`,
+    table: 't',
+    format: 'RowBinary',
+    rows,
+    body: new Uint8Array(rows).fill(i),
+  });
   /** Holds the first insert until `release()`, so that later batches queue behind it. */
   function gatedClickHouse() {
     const ch = fakeClickHouse();
     const bodies = new Map<string, Uint8Array>();
     let release!: () => void;
-    const gate = new Promise<void>((r) => { release = r; });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     const insert = async (b: InsertBatch) => {
-      if (ch.s.calls.length === 0) { ch.s.calls.push({ id: b.id, at: Date.now() }); await gate; ch.s.ids.push(b.id); return; }
+      if (ch.s.calls.length === 0) {
+        ch.s.calls.push({ id: b.id, at: Date.now() });
+        await gate;
+        ch.s.ids.push(b.id);
+        return;
+      }
       bodies.set(b.id, b.body as Uint8Array);
       await ch.insert(b);
     };
@@ -259,9 +316,15 @@ describe('batch writer: coalescing binary batches that queue up', () => {
     ch.release();
     await w.drain();
     expect(ch.s.ids).toEqual(['b0', 'b1..b3', 'b4..b5', 'b6', 'b7']);
-    expect(Array.from(ch.bodies.get('b1..b3')!)).toEqual([...Array(10).fill(1), ...Array(10).fill(2), ...Array(10).fill(3)]);
+    expect(Array.from(ch.bodies.get('b1..b3')!)).toEqual([
+      ...Array(10).fill(1),
+      ...Array(10).fill(2),
+      ...Array(10).fill(3),
+    ]);
     expect(w.stats()).toMatchObject({ insertedRows: 80, insertedBatches: 5, queuedRows: 0, queuedBatches: 0 });
-    expect(events.filter((e) => e.type === 'inserted').map((e) => (e as { rows: number }).rows)).toEqual([10, 30, 20, 10, 10]);
+    expect(events.filter((e) => e.type === 'inserted').map((e) => (e as { rows: number }).rows)).toEqual([
+      10, 30, 20, 10, 10,
+    ]);
   });
 
   it('spools a merged batch that fails as one file and replays it under the same id', async () => {
@@ -292,7 +355,8 @@ describe('batch writer on real chDB', () => {
     const storage = await openStorage(testConfig(join(data.path, 'data')), silentLog);
     try {
       await storage.client.command({
-        query: 'CREATE TABLE w (k UInt64) ENGINE = MergeTree ORDER BY k SETTINGS non_replicated_deduplication_window = 1000',
+        query:
+          'CREATE TABLE w (k UInt64) ENGINE = MergeTree ORDER BY k SETTINGS non_replicated_deduplication_window = 1000',
       });
       const { w, events } = writer(clickHouseInsert(storage.client));
       await w.start();
@@ -300,15 +364,23 @@ describe('batch writer on real chDB', () => {
       w.enqueue({ ...batch(3, 100), table: 'w' }); // same id again: a replay
       w.enqueue({ id: 'bad', table: 'w', format: 'JSONCompactEachRow', rows: 1, body: '["not a number"]' });
       await w.drain();
-      const rs = await storage.client.query({ query: 'SELECT count() AS n, uniqExact(k) AS u FROM w', format: 'JSONEachRow' });
-      expect((await rs.json<{ n: unknown; u: unknown }>()).map((r) => [Number(r.n), Number(r.u)])).toEqual([[1000, 1000]]);
+      const rs = await storage.client.query({
+        query: 'SELECT count() AS n, uniqExact(k) AS u FROM w',
+        format: 'JSONEachRow',
+      });
+      expect((await rs.json<{ n: unknown; u: unknown }>()).map((r) => [Number(r.n), Number(r.u)])).toEqual([
+        [1000, 1000],
+      ]);
       expect(w.stats()).toMatchObject({ rejectedBatches: 1, degraded: false, retries: 0 });
       expect(events.find((e) => e.type === 'rejected')).toMatchObject({ error: expect.stringMatching(/parse/i) });
       expect(readdirSync(join(dir.path, 'rejected'))).toHaveLength(2);
       await w.close();
       // The token belongs to its insert only: chDB must not keep it for the session (a later token-less
       // insert into a deduplicated table would be dropped as a repeat).
-      const tok = await storage.client.query({ query: "SELECT getSetting('insert_deduplication_token') AS t", format: 'JSONEachRow' });
+      const tok = await storage.client.query({
+        query: "SELECT getSetting('insert_deduplication_token') AS t",
+        format: 'JSONEachRow',
+      });
       expect(await tok.json()).toEqual([{ t: '' }]);
       await storage.client.command({ query: 'INSERT INTO w FORMAT JSONCompactEachRow\n[5000]' });
       await storage.client.command({ query: 'INSERT INTO w FORMAT JSONCompactEachRow\n[5001]' });

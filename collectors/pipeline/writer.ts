@@ -27,7 +27,13 @@ export type WriterEvent =
   /** Rows now in ClickHouse (`replayed`: from the spool). */
   | { type: 'inserted'; table: string; rows: number; replayed: boolean }
   | { type: 'retried'; table: string; attempt: number; error: string }
-  | { type: 'spooled'; table: string; rows: number; bytes: number; reason: 'failed' | 'degraded' | 'overflow' | 'closed' }
+  | {
+      type: 'spooled';
+      table: string;
+      rows: number;
+      bytes: number;
+      reason: 'failed' | 'degraded' | 'overflow' | 'closed';
+    }
   | { type: 'replayed'; table: string; rows: number }
   | { type: 'rejected'; table: string; rows: number; error: string }
   | { type: 'bad_file'; file: string; reason: string }
@@ -37,18 +43,30 @@ export type WriterEvent =
   | { type: 'dropped'; table: string; rows: number; reason: 'disk_full' };
 
 export interface WriterStats {
-  queuedBatches: number; queuedRows: number; // in memory (incl. the batch being inserted)
-  spooledFiles: number; spooledRows: number; spooledBytes: number; // on disk, waiting for replay
+  queuedBatches: number;
+  queuedRows: number; // in memory (incl. the batch being inserted)
+  spooledFiles: number;
+  spooledRows: number;
+  spooledBytes: number; // on disk, waiting for replay
   overflowBatches: number; // spilled to disk because of maxQueuedRows
-  insertedBatches: number; insertedRows: number; replayedRows: number; retries: number;
-  rejectedBatches: number; rejectedRows: number; badFiles: number;
-  degraded: boolean; lastError: string | undefined;
+  insertedBatches: number;
+  insertedRows: number;
+  replayedRows: number;
+  retries: number;
+  rejectedBatches: number;
+  rejectedRows: number;
+  badFiles: number;
+  degraded: boolean;
+  lastError: string | undefined;
   /**
    * The last spool write failed with ENOSPC; `droppedRows`: rows refused at enqueue meanwhile (reason disk_full),
    * of every table; `droppedFlowRows`: those of flows_raw alone (sent = stored + dropped counts flows, not the
    * liveness or counter rows that travel through the same writer).
    */
-  diskFull: boolean; droppedBatches: number; droppedRows: number; droppedFlowRows: number;
+  diskFull: boolean;
+  droppedBatches: number;
+  droppedRows: number;
+  droppedFlowRows: number;
 }
 
 export interface BatchWriter {
@@ -97,13 +115,32 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
   const queue = new BatchQueue(opts.maxCoalesceRows ?? 500_000); // memory, oldest first
   const pending: SpoolFile[] = []; // spool files, oldest first; always older than `queue`
   const outstanding = new Outstanding(); // batches neither inserted, spooled nor rejected
-  const st = { droppedBatches: 0, droppedRows: 0, droppedFlowRows: 0, overflowBatches: 0, insertedBatches: 0, insertedRows: 0, replayedRows: 0, retries: 0, rejectedBatches: 0, rejectedRows: 0, badFiles: 0 };
-  let lastSeq = -1, nextProbeAt = 0;
-  let degraded = false, kicked = false, spillScheduled = false, diskFull = false;
-  const noSpace = (e: unknown) => (e as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC' || /ENOSPC|NOT_ENOUGH_SPACE|No space left/i.test(errorMessage(e));
+  const st = {
+    droppedBatches: 0,
+    droppedRows: 0,
+    droppedFlowRows: 0,
+    overflowBatches: 0,
+    insertedBatches: 0,
+    insertedRows: 0,
+    replayedRows: 0,
+    retries: 0,
+    rejectedBatches: 0,
+    rejectedRows: 0,
+    badFiles: 0,
+  };
+  let lastSeq = -1,
+    nextProbeAt = 0;
+  let degraded = false,
+    kicked = false,
+    spillScheduled = false,
+    diskFull = false;
+  const noSpace = (e: unknown) =>
+    (e as NodeJS.ErrnoException | undefined)?.code === 'ENOSPC' ||
+    /ENOSPC|NOT_ENOUGH_SPACE|No space left/i.test(errorMessage(e));
   let lastError: string | undefined;
   let state: 'new' | 'running' | 'closing' | 'closed' = 'new';
-  let loopDone = Promise.resolve(), spillChain = Promise.resolve();
+  let loopDone = Promise.resolve(),
+    spillChain = Promise.resolve();
   let closeDone: Promise<void> | undefined;
   let wakeUp: (() => void) | undefined;
   let startWaiter: (() => void) | undefined;
@@ -159,7 +196,10 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
     } catch (e) {
       if (noSpace(e)) diskFull = true;
       lastError = `spool write failed: ${errorMessage(e)}`;
-      log.error({ err: errorMessage(e), id: it.batch.id, rows: it.batch.rows, dir: opts.spoolDir }, 'writer: cannot write batch to the spool; keeping it in memory');
+      log.error(
+        { err: errorMessage(e), id: it.batch.id, rows: it.batch.rows, dir: opts.spoolDir },
+        'writer: cannot write batch to the spool; keeping it in memory',
+      );
       return false;
     }
   }
@@ -216,11 +256,17 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
       st.rejectedBatches++;
       st.rejectedRows += b.rows;
       emit({ type: 'rejected', table: b.table, rows: b.rows, error });
-      log.error({ err: error, id: b.id, table: b.table, rows: b.rows, path }, 'writer: ClickHouse REJECTED a batch for good; moved to rejected/ (fix and move it back into the spool to replay)');
+      log.error(
+        { err: error, id: b.id, table: b.table, rows: b.rows, path },
+        'writer: ClickHouse REJECTED a batch for good; moved to rejected/ (fix and move it back into the spool to replay)',
+      );
       return true;
     } catch (e) {
       lastError = `cannot write rejected batch: ${errorMessage(e)}`;
-      log.error({ err: errorMessage(e), id: b.id, rejection: error }, 'writer: cannot move a rejected batch to rejected/');
+      log.error(
+        { err: errorMessage(e), id: b.id, rejection: error },
+        'writer: cannot move a rejected batch to rejected/',
+      );
       return false;
     }
   }
@@ -229,7 +275,10 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
     if (degraded) return;
     degraded = true;
     emit({ type: 'degraded', error });
-    log.error({ err: error, dir: opts.spoolDir }, 'writer: ClickHouse unavailable; spooling batches to disk until it is back');
+    log.error(
+      { err: error, dir: opts.spoolDir },
+      'writer: ClickHouse unavailable; spooling batches to disk until it is back',
+    );
   }
 
   /** Insert the oldest spool file. 'failed' = retryable failure (or disk error), the file stays. */
@@ -242,7 +291,11 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
       emit({ type: 'bad_file', file: f.name, reason: r.reason });
       await spool.quarantine(f.name, r.reason).then(
         () => log.error({ file: f.name, reason: r.reason }, 'writer: corrupt spool file moved to bad/'),
-        (e: unknown) => log.error({ file: f.name, reason: r.reason, err: errorMessage(e) }, 'writer: corrupt spool file could not be moved to bad/'),
+        (e: unknown) =>
+          log.error(
+            { file: f.name, reason: r.reason, err: errorMessage(e) },
+            'writer: corrupt spool file could not be moved to bad/',
+          ),
       );
       return 'skipped';
     }
@@ -251,9 +304,14 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
     pending.shift();
     if (!res.ok) return 'skipped';
     inserted(r.batch, true);
-    await spool.remove(f.name).catch((e: unknown) =>
-      log.error({ file: f.name, err: errorMessage(e) }, 'writer: replayed spool file could not be deleted; a later replay is deduplicated by its id'),
-    );
+    await spool
+      .remove(f.name)
+      .catch((e: unknown) =>
+        log.error(
+          { file: f.name, err: errorMessage(e) },
+          'writer: replayed spool file could not be deleted; a later replay is deduplicated by its id',
+        ),
+      );
     return 'inserted';
   }
 
@@ -281,14 +339,20 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
         continue;
       }
       if (pending.length) {
-        if ((await withIo(() => replayOldest(retry.attempts))) === 'failed') enterDegraded(lastError ?? 'replay failed');
+        if ((await withIo(() => replayOldest(retry.attempts))) === 'failed')
+          enterDegraded(lastError ?? 'replay failed');
         continue;
       }
       const it = queue.takeCoalesced();
       if (!it) await idle();
       if (!it) continue;
       await withIo(async () => {
-        if (wal && it.parts) await wal.group(it).catch((e: unknown) => log.warn({ err: errorMessage(e), id: it.batch.id }, 'write-ahead: group marker not written'));
+        if (wal && it.parts)
+          await wal
+            .group(it)
+            .catch((e: unknown) =>
+              log.warn({ err: errorMessage(e), id: it.batch.id }, 'write-ahead: group marker not written'),
+            );
         const res = await insertWithRetry(it.batch, retry.attempts);
         if (res.ok) {
           inserted(it.batch, false);
@@ -312,7 +376,11 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
       emit({ type: 'spooled', table: b.table, rows: b.rows, bytes: f.bytes, reason: 'closed' });
       log.warn({ id: b.id, file: f.name }, 'writer: batch written to the spool after close; the next start replays it');
     } catch (e) {
-      throw new AppError('IXMETER_ERR_SERVICE_UNAVAILABLE', `writer is closed and batch ${b.id} could not be spooled: ${errorMessage(e)}`, { cause: e });
+      throw new AppError(
+        'IXMETER_ERR_SERVICE_UNAVAILABLE',
+        `writer is closed and batch ${b.id} could not be spooled: ${errorMessage(e)}`,
+        { cause: e },
+      );
     }
   }
 
@@ -343,14 +411,24 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
     async start() {
       if (state !== 'new') return;
       state = 'running';
-      if (wal) await resolveGroups(spool, log).catch((e: unknown) => log.error({ err: errorMessage(e) }, 'write-ahead: merged-insert markers not resolved; their parts replay alone'));
+      if (wal)
+        await resolveGroups(spool, log).catch((e: unknown) =>
+          log.error(
+            { err: errorMessage(e) },
+            'write-ahead: merged-insert markers not resolved; their parts replay alone',
+          ),
+        );
       const found = await spool.recover().catch((e: unknown) => {
         state = 'new';
         throw e;
       });
       for (const f of found.files) addPending(f);
       st.badFiles += found.bad;
-      if (found.files.length) log.info({ files: found.files.length, promoted: found.promoted }, 'writer: replaying the spool of a previous run');
+      if (found.files.length)
+        log.info(
+          { files: found.files.length, promoted: found.promoted },
+          'writer: replaying the spool of a previous run',
+        );
       const started = new Promise<void>((resolve) => {
         startWaiter = () => {
           startWaiter = undefined;
@@ -366,7 +444,11 @@ export function createBatchWriter(opts: BatchWriterOptions): BatchWriter {
 
     drain,
     // Write-ahead files of inserted batches are gone before fn runs: a backup's spool copy holds only batches not in ClickHouse.
-    exclusive: (fn) => withIo(async () => { await wal?.deletesDone(); return fn(); }),
+    exclusive: (fn) =>
+      withIo(async () => {
+        await wal?.deletesDone();
+        return fn();
+      }),
 
     close() {
       closeDone ??= (async () => {

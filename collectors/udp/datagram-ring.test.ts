@@ -3,13 +3,24 @@ import { describe, expect, it } from 'vitest';
 import { createDatagramRing, RecordKind, RingReader, RingWriter, type RingRecord } from './datagram-ring.js';
 
 const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (seed + i) & 0xff);
-const copy = (r: RingRecord) => ({ kind: r.kind, exporterId: r.exporterId, port: r.port, listener: r.listener, length: r.length, at: r.receivedAtMs, payload: [...r.payload] });
+const copy = (r: RingRecord) => ({
+  kind: r.kind,
+  exporterId: r.exporterId,
+  port: r.port,
+  listener: r.listener,
+  length: r.length,
+  at: r.receivedAtMs,
+  payload: [...r.payload],
+});
 
 describe('datagram ring', () => {
   it('keeps records whole and in order across many wrap-arounds', () => {
     const sab = createDatagramRing(1 << 16);
-    const w = new RingWriter(sab), r = new RingReader(sab);
-    let written = 0, read = 0, refused = 0;
+    const w = new RingWriter(sab),
+      r = new RingReader(sab);
+    let written = 0,
+      read = 0,
+      refused = 0;
     for (let round = 0; round < 2000; round++) {
       const len = (round * 131) % 1400;
       if (w.write(RecordKind.DATAGRAM, round & 0xffff, 2055, 1, round + 0.5, bytes(len, round))) written++;
@@ -33,7 +44,8 @@ describe('datagram ring', () => {
 
   it('refuses a record that does not fit, then takes it once there is room; DROPPED carries a count', () => {
     const sab = createDatagramRing(1 << 16);
-    const w = new RingWriter(sab), r = new RingReader(sab);
+    const w = new RingWriter(sab),
+      r = new RingReader(sab);
     const big = bytes(20_000, 1);
     expect(w.write(RecordKind.DATAGRAM, 1, 1, 0, 1, big)).toBe(true);
     expect(w.write(RecordKind.DATAGRAM, 2, 1, 0, 2, big)).toBe(true);
@@ -51,7 +63,11 @@ describe('datagram ring', () => {
     const sab = createDatagramRing(1 << 16);
     const w = new RingWriter(sab);
     for (let i = 0; i < 3; i++) w.write(RecordKind.DATAGRAM, i, 1, 0, i, bytes(10, i));
-    expect(() => new RingReader(sab).drain(10, (rec) => { if (rec.exporterId === 1) throw new Error('decoder bug'); })).toThrow('decoder bug');
+    expect(() =>
+      new RingReader(sab).drain(10, (rec) => {
+        if (rec.exporterId === 1) throw new Error('decoder bug');
+      }),
+    ).toThrow('decoder bug');
     const next = new RingReader(sab);
     expect(next.skipCrashed()).toBe(true);
     const ids: number[] = [];
@@ -66,14 +82,25 @@ describe('datagram ring', () => {
     const entry = new URL('./testing/ring-producer.ts', import.meta.url).href;
     const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
     const worker = new Worker(boot, { eval: true, workerData: { ring: sab, count } });
-    const done = new Promise<{ full: number }>((resolve, reject) => { worker.once('message', resolve); worker.once('error', reject); });
+    const done = new Promise<{ full: number }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
     const r = new RingReader(sab);
-    let next = 0, bad = 0;
+    let next = 0,
+      bad = 0;
     while (next < count) {
       const n = r.drain(4096, (rec) => {
         const i = new DataView(rec.payload.buffer, rec.payload.byteOffset, 4).getUint32(0, true);
-        const len = 4 + (i * 7919) % 1500;
-        if (i !== next || rec.length !== len || rec.receivedAtMs !== i || rec.port !== 1000 + (i % 100) || (len > 4 && rec.payload[len - 1] !== ((i + len - 1) & 0xff))) bad++;
+        const len = 4 + ((i * 7919) % 1500);
+        if (
+          i !== next ||
+          rec.length !== len ||
+          rec.receivedAtMs !== i ||
+          rec.port !== 1000 + (i % 100) ||
+          (len > 4 && rec.payload[len - 1] !== ((i + len - 1) & 0xff))
+        )
+          bad++;
         next++;
       });
       if (n === 0) await r.waitForData(50);

@@ -31,9 +31,16 @@ const HEADER = 24;
 const WRAP = 0xffffffff;
 
 /** Atomics.waitAsync (V8, Node ≥ 16); typed here because the project's TypeScript lib predates ES2024. */
-const waitAsync = (Atomics as unknown as {
-  waitAsync(a: Int32Array, index: number, value: number, timeoutMs: number): { async: boolean; value: Promise<string> | string };
-}).waitAsync.bind(Atomics);
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      a: Int32Array,
+      index: number,
+      value: number,
+      timeoutMs: number,
+    ): { async: boolean; value: Promise<string> | string };
+  }
+).waitAsync.bind(Atomics);
 
 export function createDatagramRing(dataBytes: number): SharedArrayBuffer {
   const size = Math.max(1 << 16, Math.floor(dataBytes / 8) * 8);
@@ -55,7 +62,8 @@ abstract class RingView {
 
   /** Bytes in use (records not yet consumed). */
   usedBytes(): number {
-    const w = Atomics.load(this.ctrl, W), r = Atomics.load(this.ctrl, R);
+    const w = Atomics.load(this.ctrl, W),
+      r = Atomics.load(this.ctrl, R);
     return w >= r ? w - r : this.capacity - r + w;
   }
 }
@@ -65,7 +73,15 @@ export class RingWriter extends RingView {
    * Appends one record; false when it does not fit (the ring is full: the caller counts the drop).
    * One byte is always left free so that "write offset = read offset" only ever means empty.
    */
-  write(kind: number, exporterId: number, port: number, listener: number, receivedAtMs: number, payload: Uint8Array | null, count = 0): boolean {
+  write(
+    kind: number,
+    exporterId: number,
+    port: number,
+    listener: number,
+    receivedAtMs: number,
+    payload: Uint8Array | null,
+    count = 0,
+  ): boolean {
     const plen = payload === null ? 0 : payload.length;
     const n = (HEADER + plen + 7) & ~7;
     const w = Atomics.load(this.ctrl, W);
@@ -73,7 +89,10 @@ export class RingWriter extends RingView {
     let at: number;
     if (w >= r) {
       if (this.capacity - w > n) at = w;
-      else if (r > n) { this.view.setUint32(w, WRAP, true); at = 0; } // space only at the start
+      else if (r > n) {
+        this.view.setUint32(w, WRAP, true);
+        at = 0;
+      } // space only at the start
       else return false;
     } else if (r - w > n) at = w;
     else return false;
@@ -109,7 +128,15 @@ export interface RingRecord {
 }
 
 export class RingReader extends RingView {
-  private readonly rec: RingRecord = { kind: 0, exporterId: 0, port: 0, listener: 0, length: 0, receivedAtMs: 0, payload: new Uint8Array(0) };
+  private readonly rec: RingRecord = {
+    kind: 0,
+    exporterId: 0,
+    port: 0,
+    listener: 0,
+    length: 0,
+    receivedAtMs: 0,
+    payload: new Uint8Array(0),
+  };
 
   /**
    * After a crash of the previous consumer: true if it died inside a record. That record is skipped
@@ -126,7 +153,9 @@ export class RingReader extends RingView {
 
   /** Calls `each` for up to `max` records in order; returns how many were consumed. */
   drain(max: number, each: (r: RingRecord) => void): number {
-    const ctrl = this.ctrl, v = this.view, rec = this.rec;
+    const ctrl = this.ctrl,
+      v = this.view,
+      rec = this.rec;
     let r = Atomics.load(ctrl, R);
     let w = Atomics.load(ctrl, W);
     let done = 0;
@@ -136,7 +165,11 @@ export class RingReader extends RingView {
         if (r === w) break;
       }
       const n = v.getUint32(r, true);
-      if (n === WRAP) { r = 0; Atomics.store(ctrl, R, 0); continue; }
+      if (n === WRAP) {
+        r = 0;
+        Atomics.store(ctrl, R, 0);
+        continue;
+      }
       rec.kind = v.getUint16(r + 4, true);
       rec.exporterId = v.getUint16(r + 6, true);
       rec.port = v.getUint16(r + 8, true);
@@ -162,7 +195,10 @@ export class RingReader extends RingView {
     const ctrl = this.ctrl;
     Atomics.store(ctrl, SLEEPING, 1);
     const s = Atomics.load(ctrl, SIGNAL);
-    if (Atomics.load(ctrl, W) !== Atomics.load(ctrl, R)) { Atomics.store(ctrl, SLEEPING, 0); return; }
+    if (Atomics.load(ctrl, W) !== Atomics.load(ctrl, R)) {
+      Atomics.store(ctrl, SLEEPING, 0);
+      return;
+    }
     const res = waitAsync(ctrl, SIGNAL, s, timeoutMs);
     if (res.async) await res.value;
     Atomics.store(ctrl, SLEEPING, 0);

@@ -21,14 +21,30 @@ describe('decode thread', () => {
       for (let i = 0; i < 10; i++) w.write(RecordKind.DATAGRAM, 0, 6343, 2, now, pool.data[i]!.bytes);
       w.write(RecordKind.DROPPED, 0, 0, 0, now, null, 42);
       const out: DecodeToMain[] = [];
-      const t = createDecodeThread({
-        collectorId: 'ctest', nice: null, batchRows: 1_000, batchMaxWaitMs: 50, samplingOverrides: undefined, samplingDefaults: undefined,
-        templateHoldMs: 1_000, statePath: join(dir, 'state.json'), statsIntervalMs: 60_000, assignments: [], security: null, ring,
-      }, (m) => out.push(m));
+      const t = createDecodeThread(
+        {
+          collectorId: 'ctest',
+          nice: null,
+          batchRows: 1_000,
+          batchMaxWaitMs: 50,
+          samplingOverrides: undefined,
+          samplingDefaults: undefined,
+          templateHoldMs: 1_000,
+          statePath: join(dir, 'state.json'),
+          statsIntervalMs: 60_000,
+          assignments: [],
+          security: null,
+          ring,
+        },
+        (m) => out.push(m),
+      );
       t.start();
       await new Promise((r) => setTimeout(r, 100));
       expect((await t.stop()).statePersisted).toBe(true);
-      const rows = out.reduce((s, m) => s + (m.type === 'batch' && m.batch.table === 'flows_raw' ? m.batch.rows : 0), 0);
+      const rows = out.reduce(
+        (s, m) => s + (m.type === 'batch' && m.batch.table === 'flows_raw' ? m.batch.rows : 0),
+        0,
+      );
       expect(rows).toBe(80); // 8 flow samples per datagram
       const stats = out.filter((m) => m.type === 'stats').at(-1);
       // sFlow: the exporter is the agent in the datagram (10.255.0.1), not its UDP source; datagrams dropped
@@ -36,7 +52,13 @@ describe('decode thread', () => {
       const find = (a: string) => (stats?.type === 'stats' ? stats.exporters.find((x) => x.exporter === a) : undefined);
       expect(find('10.255.0.1')).toMatchObject({ datagrams: 10, flows: 80, udpSource: '192.0.2.7' });
       expect(find('192.0.2.7')).toMatchObject({ datagrams: 0, errors: { queue_full: 42 } });
-      const activity = out.flatMap((m) => (m.type === 'batch' && m.batch.table === 'exporter_activity_5m' ? String(m.batch.body).split('\n').map((l) => JSON.parse(l) as unknown[]) : []));
+      const activity = out.flatMap((m) =>
+        m.type === 'batch' && m.batch.table === 'exporter_activity_5m'
+          ? String(m.batch.body)
+              .split('\n')
+              .map((l) => JSON.parse(l) as unknown[])
+          : [],
+      );
       expect(activity.map((r) => [r[1], r[2]])).toEqual([['10.255.0.1', 10]]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

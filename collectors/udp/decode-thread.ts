@@ -4,7 +4,13 @@
  * runs here (chDB stays on the main thread). State (templates, samplers, sequences) is restored at
  * start and saved periodically and on stop.
  */
-import { decodeDatagram, describeDecoderState, expireDecoderState, sniffProtocol, type DecoderState } from '../decoders/decode.js';
+import {
+  decodeDatagram,
+  describeDecoderState,
+  expireDecoderState,
+  sniffProtocol,
+  type DecoderState,
+} from '../decoders/decode.js';
 import { createSamplingPolicy } from '../sampling-policy.js';
 import { ExporterStatsTable } from '../pipeline/exporter-stats.js';
 import { ExporterActivity } from '../pipeline/exporter-activity.js';
@@ -33,11 +39,20 @@ const STATE_SAVE_INTERVAL_MS = 30_000;
 const SLICE = 1024;
 const dec = new TextDecoder();
 
-export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeToMain, transfer?: ArrayBuffer[]) => void): DecodeThread {
+export function createDecodeThread(
+  opts: DecodeThreadOptions,
+  post: (m: DecodeToMain, transfer?: ArrayBuffer[]) => void,
+): DecodeThread {
   const loaded = loadDecoderState(opts.statePath, { pendingHoldMs: opts.templateHoldMs });
   const state: DecoderState = loaded.state;
   if (loaded.error) post({ type: 'log', level: 'warn', msg: loaded.error });
-  if (loaded.restored) post({ type: 'log', level: 'info', msg: 'decoder state restored (templates, samplers, sequences)', data: { path: opts.statePath } });
+  if (loaded.restored)
+    post({
+      type: 'log',
+      level: 'info',
+      msg: 'decoder state restored (templates, samplers, sequences)',
+      data: { path: opts.statePath },
+    });
   const sampling = createSamplingPolicy(opts.samplingOverrides, opts.samplingDefaults);
   const stats = new ExporterStatsTable(opts.seedStats);
   const activity = new ExporterActivity();
@@ -52,20 +67,45 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
   let batchSeq = 0;
   // Batch ids are ClickHouse deduplication tokens: unique per thread start, or a restarted collector's
   // first batches (same collector id, seq from 0) would be dropped as duplicates of the previous run's.
-  const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36).padStart(2, '0')}`;
+  const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296)
+    .toString(36)
+    .padStart(2, '0')}`;
   let stopping = false;
   let pumping: Promise<void> = Promise.resolve();
   let attributor = new Attributor(opts.assignments);
-  const engine = opts.security ? createFastPathEngine(parseSecuritySettings(opts.security), securityContext(opts.assignments, Date.now())) : null;
+  const engine = opts.security
+    ? createFastPathEngine(parseSecuritySettings(opts.security), securityContext(opts.assignments, Date.now()))
+    : null;
 
   function flushRows(): void {
     if (flows.rows) {
       const rows = flows.rows;
       const body = flows.take();
-      post({ type: 'batch', batch: { id: `${opts.collectorId}-${runId}-${batchSeq++}`, table: 'flows_raw', format: 'RowBinary', body, rows } }, [body.buffer as ArrayBuffer]);
+      post(
+        {
+          type: 'batch',
+          batch: {
+            id: `${opts.collectorId}-${runId}-${batchSeq++}`,
+            table: 'flows_raw',
+            format: 'RowBinary',
+            body,
+            rows,
+          },
+        },
+        [body.buffer as ArrayBuffer],
+      );
     }
     if (counters.length) {
-      post({ type: 'batch', batch: { id: `${opts.collectorId}-${runId}-${batchSeq++}`, table: 'interface_counters_raw', format: 'JSONCompactEachRow', body: counters.join('\n'), rows: counters.length } });
+      post({
+        type: 'batch',
+        batch: {
+          id: `${opts.collectorId}-${runId}-${batchSeq++}`,
+          table: 'interface_counters_raw',
+          format: 'JSONCompactEachRow',
+          body: counters.join('\n'),
+          rows: counters.length,
+        },
+      });
       counters = [];
     }
   }
@@ -73,7 +113,16 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
   function flushActivity(): void {
     if (!activity.size) return;
     const rows = activity.take();
-    post({ type: 'batch', batch: { id: `${opts.collectorId}-${runId}-${batchSeq++}`, table: 'exporter_activity_5m', format: 'JSONCompactEachRow', body: rows.join('\n'), rows: rows.length } });
+    post({
+      type: 'batch',
+      batch: {
+        id: `${opts.collectorId}-${runId}-${batchSeq++}`,
+        table: 'exporter_activity_5m',
+        format: 'JSONCompactEachRow',
+        body: rows.join('\n'),
+        rows: rows.length,
+      },
+    });
   }
 
   function onDatagram(source: string, port: number, now: number, payload: Uint8Array): void {
@@ -94,7 +143,8 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
   }
 
   function onRecord(r: RingRecord): void {
-    if (r.kind === RecordKind.DATAGRAM) onDatagram(exporters[r.exporterId] ?? 'unknown', r.port, r.receivedAtMs, r.payload);
+    if (r.kind === RecordKind.DATAGRAM)
+      onDatagram(exporters[r.exporterId] ?? 'unknown', r.port, r.receivedAtMs, r.payload);
     else if (r.kind === RecordKind.EXPORTER) {
       const a = dec.decode(r.payload);
       exporters[r.exporterId] = a.startsWith('::ffff:') ? a.slice(7) : a;
@@ -113,7 +163,10 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
     let busyAt = 0;
     for (;;) {
       const n = ring.drain(SLICE, onRecord);
-      if (n === SLICE) { await new Promise<void>((r) => setImmediate(r)); continue; }
+      if (n === SLICE) {
+        await new Promise<void>((r) => setImmediate(r));
+        continue;
+      }
       if (stopping) return;
       const now = Date.now();
       if (n > 0) busyAt = now;
@@ -153,10 +206,13 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
         post({ type: 'log', level: 'error', msg: 'skipped the datagram the previous decode thread crashed on' });
       }
       timers.push(setInterval(flushRows, opts.batchMaxWaitMs));
-      timers.push(setInterval(() => {
-        const exp = expireDecoderState(state, Date.now());
-        for (const [reason, n] of Object.entries(exp.errors)) if (n) stats.recordErrors('pending', reason, n, Date.now());
-      }, 1000));
+      timers.push(
+        setInterval(() => {
+          const exp = expireDecoderState(state, Date.now());
+          for (const [reason, n] of Object.entries(exp.errors))
+            if (n) stats.recordErrors('pending', reason, n, Date.now());
+        }, 1000),
+      );
       timers.push(setInterval(postStats, opts.statsIntervalMs));
       timers.push(setInterval(flushActivity, opts.activityFlushMs ?? 5000));
       if (engine) {
@@ -175,7 +231,9 @@ export function createDecodeThread(opts: DecodeThreadOptions, post: (m: DecodeTo
     async stop() {
       stopping = true;
       await pumping;
-      while (ring.drain(SLICE, onRecord) > 0) { /* the rest the socket thread wrote before it closed */ }
+      while (ring.drain(SLICE, onRecord) > 0) {
+        /* the rest the socket thread wrote before it closed */
+      }
       for (const t of timers) clearInterval(t);
       clearTimeout(tickTimer);
       flushRows();

@@ -45,10 +45,22 @@ export interface DecodeThreadOptions {
 
 export interface BatchMessage {
   type: 'batch';
-  batch: { id: string; table: 'flows_raw' | 'interface_counters_raw' | 'exporter_activity_5m'; format: 'JSONCompactEachRow' | 'RowBinary'; body: string | Uint8Array; rows: number };
+  batch: {
+    id: string;
+    table: 'flows_raw' | 'interface_counters_raw' | 'exporter_activity_5m';
+    format: 'JSONCompactEachRow' | 'RowBinary';
+    body: string | Uint8Array;
+    rows: number;
+  };
 }
 
-export interface ListenerState { name: string; port: number; bound: boolean; error?: string; recvBufferBytes?: number }
+export interface ListenerState {
+  name: string;
+  port: number;
+  bound: boolean;
+  error?: string;
+  recvBufferBytes?: number;
+}
 
 export type LogMessage = { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string; data?: Record<string, unknown> };
 
@@ -64,7 +76,8 @@ export interface SocketStats {
   socketErrors: number;
 }
 
-export type SocketToMain = { type: 'listening'; listeners: ListenerState[] } | SocketStats | LogMessage | { type: 'closed' };
+export type SocketToMain =
+  { type: 'listening'; listeners: ListenerState[] } | SocketStats | LogMessage | { type: 'closed' };
 
 export type DecodeToMain =
   | { type: 'ready' }

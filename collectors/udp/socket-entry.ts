@@ -17,7 +17,10 @@ port.on('message', (m: MainToSocket) => {
   }
 });
 
-reader.start().then((listeners) => post({ type: 'listening', listeners }), (e: unknown) => {
-  post({ type: 'log', level: 'error', msg: `collector sockets failed: ${(e as Error).message}` });
-  post({ type: 'listening', listeners: [] });
-});
+reader.start().then(
+  (listeners) => post({ type: 'listening', listeners }),
+  (e: unknown) => {
+    post({ type: 'log', level: 'error', msg: `collector sockets failed: ${(e as Error).message}` });
+    post({ type: 'listening', listeners: [] });
+  },
+);

@@ -29,13 +29,20 @@ export function createSocketReader(opts: SocketThreadOptions, post: (m: SocketTo
   const ids = new Map<string, number>();
   /** Drops not yet announced in the ring, by exporter id. */
   const unannounced = new Map<number, number>();
-  let datagrams = 0, bytes = 0, dropped = 0, socketErrors = 0;
+  let datagrams = 0,
+    bytes = 0,
+    dropped = 0,
+    socketErrors = 0;
   let statsTimer: NodeJS.Timeout | null = null;
 
   function exporterId(address: string, now: number): number {
     const known = ids.get(address);
     if (known !== undefined) return known;
-    if (ids.size >= MAX_EXPORTER_IDS) { announceDrops(now); ids.clear(); unannounced.clear(); }
+    if (ids.size >= MAX_EXPORTER_IDS) {
+      announceDrops(now);
+      ids.clear();
+      unannounced.clear();
+    }
     const id = ids.size;
     if (!ring.write(RecordKind.EXPORTER, id, 0, 0, now, enc.encode(address))) return -1;
     ids.set(address, id);
@@ -74,10 +81,20 @@ export function createSocketReader(opts: SocketThreadOptions, post: (m: SocketTo
       sock.once('error', (e) => resolve({ name: l.name, port: l.port, bound: false, error: e.message }));
       sock.bind({ port: l.port, address: opts.host, exclusive: true }, () => {
         sock.removeAllListeners('error');
-        sock.on('error', () => { socketErrors++; });
+        sock.on('error', () => {
+          socketErrors++;
+        });
         let rcv = 0;
-        try { sock.setRecvBufferSize(opts.recvBufferBytes); } catch { /* capped by net.core.rmem_max; reported below */ }
-        try { rcv = sock.getRecvBufferSize(); } catch { rcv = 0; }
+        try {
+          sock.setRecvBufferSize(opts.recvBufferBytes);
+        } catch {
+          /* capped by net.core.rmem_max; reported below */
+        }
+        try {
+          rcv = sock.getRecvBufferSize();
+        } catch {
+          rcv = 0;
+        }
         sockets.push(sock);
         resolve({ name: l.name, port: sock.address().port, bound: true, recvBufferBytes: rcv });
       });
@@ -86,7 +103,15 @@ export function createSocketReader(opts: SocketThreadOptions, post: (m: SocketTo
 
   function postStats(): void {
     if (unannounced.size > 0) announceDrops(Date.now());
-    post({ type: 'socket-stats', datagrams, bytes, queueDrops: dropped, queueBytes: ring.usedBytes(), queueCapacity: ring.capacity, socketErrors });
+    post({
+      type: 'socket-stats',
+      datagrams,
+      bytes,
+      queueDrops: dropped,
+      queueBytes: ring.usedBytes(),
+      queueCapacity: ring.capacity,
+      socketErrors,
+    });
   }
 
   return {

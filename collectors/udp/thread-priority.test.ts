@@ -12,7 +12,10 @@ describe('receive thread priority', () => {
       import(${JSON.stringify(mod)}).then((m) => parentPort.postMessage(m.setCurrentThreadNice(7)), (e) => parentPort.postMessage({ ok: false, reason: String(e) }));`;
     const before = getPriority();
     const w = new Worker(code, { eval: true });
-    const res = await new Promise<{ ok: boolean; nice?: number; tid?: number; reason?: string }>((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
+    const res = await new Promise<{ ok: boolean; nice?: number; tid?: number; reason?: string }>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
     await w.terminate();
     expect(res).toMatchObject({ ok: true, nice: 7 });
     expect(res.tid).not.toBe(process.pid);

@@ -23,7 +23,10 @@ export function setCurrentThreadNice(nice: number): PriorityResult {
     setPriority(tid, nice);
     return { ok: true, tid, nice: getPriority(tid) };
   } catch (e) {
-    return { ok: false, reason: `setpriority(${nice}) refused: ${(e as Error).message} (nice below 0 needs root or CAP_SYS_NICE)` };
+    return {
+      ok: false,
+      reason: `setpriority(${nice}) refused: ${(e as Error).message} (nice below 0 needs root or CAP_SYS_NICE)`,
+    };
   }
 }
 
@@ -31,6 +34,7 @@ export function setCurrentThreadNice(nice: number): PriorityResult {
 export function applyThreadNice(nice: number | null, thread: string, post: (m: LogMessage) => void): void {
   if (nice === null) return;
   const p = setCurrentThreadNice(nice);
-  if (p.ok) post({ type: 'log', level: 'info', msg: `${thread} thread priority set`, data: { tid: p.tid, nice: p.nice } });
+  if (p.ok)
+    post({ type: 'log', level: 'info', msg: `${thread} thread priority set`, data: { tid: p.tid, nice: p.nice } });
   else post({ type: 'log', level: 'warn', msg: `${thread} thread keeps its priority: ${p.reason}`, data: { nice } });
 }

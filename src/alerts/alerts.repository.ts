@@ -38,16 +38,33 @@ const LATEST = `SELECT alert_id, argMax(event, at) AS event, any(type) AS type, 
 
 function toRow(r: Record<string, unknown>): AlertEventRow {
   return {
-    alert_id: String(r.alert_id), at: Number(r.latest ?? r.at ?? 0), event: String(r.event), type: String(r.type), severity: String(r.severity), status: String(r.status),
-    target: String(r.target), source_asn: r.source_asn === null ? null : Number(r.source_asn), victim_asn: r.victim_asn === null ? null : Number(r.victim_asn),
-    first_seen: Number(r.fs ?? r.first_seen), last_seen: Number(r.ls ?? r.last_seen), rule_id: String(r.rule_id), evidence: String(r.evidence),
-    confirmed: Number(r.confirmed), actor: String(r.actor), note: String(r.note),
+    alert_id: String(r.alert_id),
+    at: Number(r.latest ?? r.at ?? 0),
+    event: String(r.event),
+    type: String(r.type),
+    severity: String(r.severity),
+    status: String(r.status),
+    target: String(r.target),
+    source_asn: r.source_asn === null ? null : Number(r.source_asn),
+    victim_asn: r.victim_asn === null ? null : Number(r.victim_asn),
+    first_seen: Number(r.fs ?? r.first_seen),
+    last_seen: Number(r.ls ?? r.last_seen),
+    rule_id: String(r.rule_id),
+    evidence: String(r.evidence),
+    confirmed: Number(r.confirmed),
+    actor: String(r.actor),
+    note: String(r.note),
   };
 }
 
 export function createAlertsRepository(client: ClickHouseClient) {
   async function rows(query: string, params: Record<string, unknown>): Promise<AlertEventRow[]> {
-    const rs = await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } });
+    const rs = await client.query({
+      query,
+      query_params: params,
+      format: 'JSONEachRow',
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+    });
     return (await rs.json<Record<string, unknown>>()).map(toRow);
   }
   return {
@@ -61,7 +78,15 @@ export function createAlertsRepository(client: ClickHouseClient) {
            AND ls >= {from:Int64} AND fs < {to:Int64}
            AND ({asn:UInt32} = 0 OR source_asn = {asn:UInt32} OR victim_asn = {asn:UInt32})
          ORDER BY ls DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-        { status: f.status ?? '', type: f.type ?? '', from: String(f.fromMs ?? 0), to: String(f.toMs ?? 4_102_444_800_000), asn: f.asn ?? 0, limit: f.limit, offset: f.offset },
+        {
+          status: f.status ?? '',
+          type: f.type ?? '',
+          from: String(f.fromMs ?? 0),
+          to: String(f.toMs ?? 4_102_444_800_000),
+          asn: f.asn ?? 0,
+          limit: f.limit,
+          offset: f.offset,
+        },
       );
     },
     async get(alertId: string): Promise<AlertEventRow | null> {
@@ -72,7 +97,9 @@ export function createAlertsRepository(client: ClickHouseClient) {
         query: `SELECT alert_id, toUnixTimestamp64Milli(at) AS at, event, type, severity, status, target, source_asn, victim_asn,
                   toUnixTimestamp64Milli(first_seen) AS fs, toUnixTimestamp64Milli(last_seen) AS ls, rule_id, evidence, confirmed, actor, note
                 FROM alert_events WHERE alert_id = {id:String} ORDER BY at`,
-        query_params: { id: alertId }, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+        query_params: { id: alertId },
+        format: 'JSONEachRow',
+        clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
       });
       return (await rs.json<Record<string, unknown>>()).map(toRow);
     },

@@ -17,7 +17,10 @@ const WEEK_MS = 7 * 86_400_000;
 const WEEKS = 4;
 
 /** Member rates (bps) at the given bucket starts, in and out. */
-async function memberRates(client: ClickHouseClient, buckets: number[]): Promise<Map<number, Map<number, { in: number; out: number }>>> {
+async function memberRates(
+  client: ClickHouseClient,
+  buckets: number[],
+): Promise<Map<number, Map<number, { in: number; out: number }>>> {
   const rs = await client.query({
     query: `SELECT asn, toUnixTimestamp(bucket) * 1000 AS t, sum(i) AS i, sum(o) AS o FROM (
               SELECT src_asn AS asn, bucket, bytes AS i, 0 AS o FROM member_traffic_5m WHERE bucket IN {b:Array(DateTime('UTC'))} AND src_asn != 0
@@ -37,20 +40,37 @@ async function memberRates(client: ClickHouseClient, buckets: number[]): Promise
   return out;
 }
 
-export function createSecurityScan(deps: { client: ClickHouseClient; exporters: ExportersService; reconciliation: ReconciliationService; alerts: AlertsService; settings: SecuritySettings }) {
+export function createSecurityScan(deps: {
+  client: ClickHouseClient;
+  exporters: ExportersService;
+  reconciliation: ReconciliationService;
+  alerts: AlertsService;
+  settings: SecuritySettings;
+}) {
   const checker = new ExporterChecker(deps.settings.detectors.exporter);
   return async function run(nowMs = Date.now()): Promise<{ candidates: number }> {
     const found: AlertCandidate[] = [];
     const views = await deps.exporters.list(nowMs);
     const entries = views.map((v) => ({
-      exporter: v.address, lastSeenMs: Date.parse(v.last_seen), datagrams: v.packets, samplingRates: v.sampling_rates,
-      lastGapFromMs: v.last_silence ? Date.parse(v.last_silence.from) : 0, lastGapToMs: v.last_silence ? Date.parse(v.last_silence.to) : 0,
+      exporter: v.address,
+      lastSeenMs: Date.parse(v.last_seen),
+      datagrams: v.packets,
+      samplingRates: v.sampling_rates,
+      lastGapFromMs: v.last_silence ? Date.parse(v.last_silence.from) : 0,
+      lastGapToMs: v.last_silence ? Date.parse(v.last_silence.to) : 0,
     }));
     found.push(...checker.check(entries, nowMs));
     // An exporter that sends again ends its EXPORTER_SILENT alert (if one is open) with the silent interval.
     for (const e of entries) {
       const ended = silenceEnded(e, deps.settings.detectors.exporter, nowMs);
-      if (ended) await deps.alerts.end('EXPORTER_SILENT', e.exporter, ended.toMs, { silentFromMs: ended.fromMs, silentToMs: ended.toMs, silentMs: ended.toMs - ended.fromMs }, nowMs);
+      if (ended)
+        await deps.alerts.end(
+          'EXPORTER_SILENT',
+          e.exporter,
+          ended.toMs,
+          { silentFromMs: ended.fromMs, silentToMs: ended.toMs, silentMs: ended.toMs - ended.fromMs },
+          nowMs,
+        );
     }
     for (const row of await deps.reconciliation.ports(nowMs - 2 * 86_400_000, nowMs)) {
       const c = counterMismatch(row, deps.settings.detectors.exporter, nowMs);
@@ -61,18 +81,33 @@ export function createSecurityScan(deps: { client: ClickHouseClient; exporters: 
       // The last complete slots, and the same slots in each of the previous weeks.
       const last = Math.floor(nowMs / SLOT_MS) * SLOT_MS - SLOT_MS;
       const current = Array.from({ length: b.dropSlots }, (_, i) => last - (b.dropSlots - 1 - i) * SLOT_MS);
-      const all = [...current, ...Array.from({ length: WEEKS }, (_, w) => current.map((t) => t - (w + 1) * WEEK_MS)).flat()];
+      const all = [
+        ...current,
+        ...Array.from({ length: WEEKS }, (_, w) => current.map((t) => t - (w + 1) * WEEK_MS)).flat(),
+      ];
       const rates = await memberRates(deps.client, all);
       for (const [asn, m] of rates) {
         for (const dir of ['in', 'out'] as const) {
           const series = (ts: number[]) => ts.map((t) => m.get(t)?.[dir] ?? 0);
-          const history = Array.from({ length: WEEKS }, (_, w) => current.map((t) => t - (w + 1) * WEEK_MS)).filter((ts) => ts.some((t) => m.has(t))).map(series);
+          const history = Array.from({ length: WEEKS }, (_, w) => current.map((t) => t - (w + 1) * WEEK_MS))
+            .filter((ts) => ts.some((t) => m.has(t)))
+            .map(series);
           const r = baselineAnomaly({ history, current: series(current), settings: b });
           if (r.verdict === 'none' || !r.type) continue;
           found.push({
-            type: r.type, severity: r.verdict === 'spike' ? 'warning' : 'major', target: `AS${asn} ${dir}`, sourceAsn: dir === 'in' ? asn : null, victimAsn: dir === 'out' ? asn : null,
-            firstSeenMs: current[0]!, lastSeenMs: last + SLOT_MS, ruleId: `${r.type}@1`,
-            thresholds: { spikeAbove: r.thresholds.spikeAbove ?? 0, dropBelow: r.thresholds.dropBelow ?? 0, minDeltaBps: r.thresholds.minDeltaBps },
+            type: r.type,
+            severity: r.verdict === 'spike' ? 'warning' : 'major',
+            target: `AS${asn} ${dir}`,
+            sourceAsn: dir === 'in' ? asn : null,
+            victimAsn: dir === 'out' ? asn : null,
+            firstSeenMs: current[0]!,
+            lastSeenMs: last + SLOT_MS,
+            ruleId: `${r.type}@1`,
+            thresholds: {
+              spikeAbove: r.thresholds.spikeAbove ?? 0,
+              dropBelow: r.thresholds.dropBelow ?? 0,
+              minDeltaBps: r.thresholds.minDeltaBps,
+            },
             metrics: { currentBps: r.current ?? 0, medianBps: r.median ?? 0, mad: r.mad ?? 0, weeks: r.weeksUsed },
             evidence: { ...emptyEvidence(), details: { reason: r.reason, direction: dir } },
           });

@@ -11,12 +11,18 @@ export function readSecuritySettings(config: Config): { input: unknown; settings
     try {
       input = parseYaml(readFileSync(config.IXMETER_SECURITY_FILE, 'utf8')) ?? {};
     } catch (e) {
-      throw new AppError('IXMETER_ERR_CONFIG_INVALID', `IXMETER_SECURITY_FILE=${config.IXMETER_SECURITY_FILE}: ${errorMessage(e)}`);
+      throw new AppError(
+        'IXMETER_ERR_CONFIG_INVALID',
+        `IXMETER_SECURITY_FILE=${config.IXMETER_SECURITY_FILE}: ${errorMessage(e)}`,
+      );
     }
   }
   try {
     return { input, settings: parseSecuritySettings(input) };
   } catch (e) {
-    throw new AppError('IXMETER_ERR_CONFIG_INVALID', `IXMETER_SECURITY_FILE=${config.IXMETER_SECURITY_FILE ?? '(defaults)'}: ${errorMessage(e)}`);
+    throw new AppError(
+      'IXMETER_ERR_CONFIG_INVALID',
+      `IXMETER_SECURITY_FILE=${config.IXMETER_SECURITY_FILE ?? '(defaults)'}: ${errorMessage(e)}`,
+    );
   }
 }

@@ -13,16 +13,28 @@ export function sign(secret: string, timestamp: string, body: string): string {
 }
 
 /** For receivers: constant-time check of a delivery, refusing timestamps older than `toleranceS`. */
-export function verifySignature(secret: string, timestamp: string, body: string, signature: string, nowMs = Date.now(), toleranceS = 300): boolean {
+export function verifySignature(
+  secret: string,
+  timestamp: string,
+  body: string,
+  signature: string,
+  nowMs = Date.now(),
+  toleranceS = 300,
+): boolean {
   if (!/^\d+$/.test(timestamp) || Math.abs(nowMs / 1000 - Number(timestamp)) > toleranceS) return false;
   const want = Buffer.from(sign(secret, timestamp, body));
   const got = Buffer.from(signature);
   return want.length === got.length && timingSafeEqual(want, got);
 }
 
-export function hookMatches(h: Pick<Webhook, 'min_severity' | 'types'>, a: { type: string; severity: string }): boolean {
+export function hookMatches(
+  h: Pick<Webhook, 'min_severity' | 'types'>,
+  a: { type: string; severity: string },
+): boolean {
   if (SEVERITIES.indexOf(a.severity as never) < SEVERITIES.indexOf(h.min_severity)) return false;
-  return h.types.length === 0 || h.types.some((t) => (t.endsWith('*') ? a.type.startsWith(t.slice(0, -1)) : a.type === t));
+  return (
+    h.types.length === 0 || h.types.some((t) => (t.endsWith('*') ? a.type.startsWith(t.slice(0, -1)) : a.type === t))
+  );
 }
 
 export interface Delivery {
@@ -38,12 +50,23 @@ export async function deliver(hooks: readonly Webhook[], d: Delivery, nowMs = Da
 }
 
 /** POST a JSON body signed for a webhook channel (alerts: {event, alert}; notices: {event, notice}). */
-export async function postSigned(h: WebhookChannel, event: string, payload: Record<string, unknown>, nowMs = Date.now()): Promise<number> {
+export async function postSigned(
+  h: WebhookChannel,
+  event: string,
+  payload: Record<string, unknown>,
+  nowMs = Date.now(),
+): Promise<number> {
   const body = JSON.stringify(payload);
   const ts = String(Math.floor(nowMs / 1000));
   const res = await fetch(h.url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-ixmeter-event': event, 'x-ixmeter-timestamp': ts, 'x-ixmeter-signature': sign(h.secret, ts, body), 'user-agent': 'ixmeter-webhook/1' },
+    headers: {
+      'content-type': 'application/json',
+      'x-ixmeter-event': event,
+      'x-ixmeter-timestamp': ts,
+      'x-ixmeter-signature': sign(h.secret, ts, body),
+      'user-agent': 'ixmeter-webhook/1',
+    },
     body,
     signal: AbortSignal.timeout(10_000),
   });

@@ -5,7 +5,12 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { hashToken } from '../auth/tokens.service.js';
 import { AppError } from '../shared/errors.js';
 import type { ApiDeps } from './deps.js';
@@ -60,7 +65,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.setValidatorCompiler(validatorCompiler);
   // Policy documents are YAML (or JSON sent as text).
-  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(
+    ['application/yaml', 'application/x-yaml', 'text/yaml'],
+    { parseAs: 'string' },
+    (_req, body, done) => done(null, body),
+  );
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
   // Every route's declared access (tests check the whole table against expectations and enforcement).
@@ -76,7 +85,13 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
 
   await app.register(helmet, {
-    contentSecurityPolicy: { directives: { 'script-src': ["'self'", ...webCspScriptHashes()], 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] } },
+    contentSecurityPolicy: {
+      directives: {
+        'script-src': ["'self'", ...webCspScriptHashes()],
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'img-src': ["'self'", 'data:'],
+      },
+    },
   });
   await app.register(rateLimit, {
     max: deps.config.IXMETER_RATE_LIMIT_PER_MINUTE,
@@ -85,12 +100,21 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       const auth = req.headers.authorization;
       return auth ? `t:${hashToken(auth).slice(0, 24)}` : `ip:${req.ip}`;
     },
-    errorResponseBuilder: (_req, ctx) => new AppError('IXMETER_ERR_RATE_LIMITED', `rate limit of ${ctx.max} requests per minute exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`),
+    errorResponseBuilder: (_req, ctx) =>
+      new AppError(
+        'IXMETER_ERR_RATE_LIMITED',
+        `rate limit of ${ctx.max} requests per minute exceeded; retry in ${Math.ceil(ctx.ttl / 1000)} s`,
+      ),
   });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'ixmeter API', version: '1', description: 'Traffic accounting, flow subsidy and security monitoring for the National (Zhongwei) New-type Internet Exchange Center. Units: bytes are layer-2 frame octets incl. FCS; rates are bits/s; times ISO 8601 with offset.' },
+      info: {
+        title: 'ixmeter API',
+        version: '1',
+        description:
+          'Traffic accounting, flow subsidy and security monitoring for the National (Zhongwei) New-type Internet Exchange Center. Units: bytes are layer-2 frame octets incl. FCS; rates are bits/s; times ISO 8601 with offset.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
@@ -116,7 +140,18 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     const url = req.routeOptions.url ?? '';
     if (!p || p.role === 'member' || req.method !== 'GET' || reply.statusCode >= 400) return;
     if (!url.includes('/members/:asn') && url !== '/api/v1/traffic/matrix') return;
-    deps.audit.append({ actor: p.tokenId, role: p.role, action: 'read', object: req.url.split('?')[0]!, outcome: 'ok', sourceIp: req.ip }, 'batched')
+    deps.audit
+      .append(
+        {
+          actor: p.tokenId,
+          role: p.role,
+          action: 'read',
+          object: req.url.split('?')[0]!,
+          outcome: 'ok',
+          sourceIp: req.ip,
+        },
+        'batched',
+      )
       .catch((err: unknown) => req.log.error({ err }, 'audit entry for a read not written yet (kept and retried)'));
   });
 
@@ -128,12 +163,18 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(alertsRoutes(deps.alerts, deps.statementsRepo, deps.audit), { prefix: '/api/v1' });
   await app.register(auditRoutes(createAuditRepository(deps.storage.client), deps.audit), { prefix: '/api/v1' });
 
-  await app.register(portsRoutes(deps.reconciliation, deps.config.IXMETER_RECONCILE_THRESHOLD_PCT), { prefix: '/api/v1' });
+  await app.register(portsRoutes(deps.reconciliation, deps.config.IXMETER_RECONCILE_THRESHOLD_PCT), {
+    prefix: '/api/v1',
+  });
   await app.register(meRoutes(), { prefix: '/api/v1' });
   await app.register(noticesRoutes(deps.notices, deps.channels), { prefix: '/api/v1' });
   await app.register(supervisionRoutes(deps.securityReports, deps.channels, deps.alerts), { prefix: '/api/v1' });
-  await app.register(overviewRoutes(deps.overview, deps.utilization, deps.config.IXMETER_ROLLUP_RETENTION_DAYS), { prefix: '/api/v1' });
-  await app.register(portalRoutes(deps.portal, deps.utilization, deps.config.IXMETER_ROLLUP_RETENTION_DAYS), { prefix: '/api/v1' });
+  await app.register(overviewRoutes(deps.overview, deps.utilization, deps.config.IXMETER_ROLLUP_RETENTION_DAYS), {
+    prefix: '/api/v1',
+  });
+  await app.register(portalRoutes(deps.portal, deps.utilization, deps.config.IXMETER_ROLLUP_RETENTION_DAYS), {
+    prefix: '/api/v1',
+  });
   await app.register(publicStatsRoutes(deps.overview, deps.config.IXMETER_PUBLIC_STATS), { prefix: '/api/v1' });
   await app.register(webPlugin((web) => publicStatsPage(web, deps.config.IXMETER_PUBLIC_STATS)));
   registerTrafficGauges(deps.metrics.registry, deps.storage.client, deps.config.IXMETER_METRICS_TOP_MEMBERS);

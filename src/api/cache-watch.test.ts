@@ -3,7 +3,14 @@ import { detectChanges, type PartRow } from './cache-watch.js';
 
 const NOW = Date.UTC(2026, 10, 26, 12, 7, 30);
 const s = (iso: string) => Date.parse(iso) / 1000;
-const part = (table: string, partition: string, lo: number, hi: number, minTime: number, h = 'node1'): PartRow => ({ h, table, partition_id: partition, lo, hi, min_time: minTime });
+const part = (table: string, partition: string, lo: number, hi: number, minTime: number, h = 'node1'): PartRow => ({
+  h,
+  table,
+  partition_id: partition,
+  lo,
+  hi,
+  min_time: minTime,
+});
 
 describe('cache watch: detectChanges', () => {
   const base = [
@@ -25,8 +32,12 @@ describe('cache watch: detectChanges', () => {
   it('any new statement block invalidates statements', () => {
     const seen = new Map<string, number>();
     detectChanges(base, seen, NOW, true);
-    expect(detectChanges([...base, part('statement_events', '2026-10', 10, 10, 0)], seen, NOW, false)).toEqual(new Set(['statements']));
-    expect(detectChanges([...base, part('statement_events', '2026-10', 10, 10, 0)], seen, NOW, false)).toEqual(new Set());
+    expect(detectChanges([...base, part('statement_events', '2026-10', 10, 10, 0)], seen, NOW, false)).toEqual(
+      new Set(['statements']),
+    );
+    expect(detectChanges([...base, part('statement_events', '2026-10', 10, 10, 0)], seen, NOW, false)).toEqual(
+      new Set(),
+    );
   });
 
   it('live rollup parts leave traffic alone; a part reaching into settled buckets invalidates it', () => {
@@ -46,12 +57,16 @@ describe('cache watch: detectChanges', () => {
     const seen = new Map<string, number>();
     detectChanges(base, seen, NOW, true);
     expect(detectChanges(base.slice(1), seen, NOW, false)).toEqual(new Set(['traffic']));
-    expect(detectChanges([...base.slice(1), part('audit_log', 'all', 1, 1000, 0)], seen, NOW, false)).toEqual(new Set());
+    expect(detectChanges([...base.slice(1), part('audit_log', 'all', 1, 1000, 0)], seen, NOW, false)).toEqual(
+      new Set(),
+    );
   });
 
   it('keys by host: the same block numbers on another shard are new parts', () => {
     const seen = new Map<string, number>();
     detectChanges(base, seen, NOW, true);
-    expect(detectChanges([...base, part('statements', '2026-10', 1, 5, 0, 'node2')], seen, NOW, false)).toEqual(new Set(['statements']));
+    expect(detectChanges([...base, part('statements', '2026-10', 1, 5, 0, 'node2')], seen, NOW, false)).toEqual(
+      new Set(['statements']),
+    );
   });
 });

@@ -40,12 +40,18 @@ export interface CacheWatchOptions {
 }
 
 /** Pure step: what changed since `seen` (updated in place). The first call only learns. */
-export function detectChanges(rows: PartRow[], seen: Map<string, number>, nowMs: number, first: boolean): Set<CacheNamespace> {
+export function detectChanges(
+  rows: PartRow[],
+  seen: Map<string, number>,
+  nowMs: number,
+  first: boolean,
+): Set<CacheNamespace> {
   const out = new Set<CacheNamespace>();
   const horizonS = settledBeforeMs(nowMs) / 1000;
   const nsOf = (table: string): CacheNamespace | null => {
     const base = table.endsWith('_local') ? table.slice(0, -6) : table;
-    for (const [ns, tables] of Object.entries(WATCHED_TABLES) as Array<[CacheNamespace, readonly string[]]>) if (tables.includes(base)) return ns;
+    for (const [ns, tables] of Object.entries(WATCHED_TABLES) as Array<[CacheNamespace, readonly string[]]>)
+      if (tables.includes(base)) return ns;
     return null;
   };
   const maxSeen = new Map<string, number>();
@@ -71,10 +77,17 @@ export function detectChanges(rows: PartRow[], seen: Map<string, number>, nowMs:
   return out;
 }
 
-export function createCacheWatch(client: ClickHouseClient, cache: ResponseCache, log: Logger, opts: CacheWatchOptions = {}) {
+export function createCacheWatch(
+  client: ClickHouseClient,
+  cache: ResponseCache,
+  log: Logger,
+  opts: CacheWatchOptions = {},
+) {
   const intervalMs = opts.intervalMs ?? 2000;
   const now = opts.now ?? Date.now;
-  const tables = Object.values(WATCHED_TABLES).flat().flatMap((t) => [t, `${t}_local`]);
+  const tables = Object.values(WATCHED_TABLES)
+    .flat()
+    .flatMap((t) => [t, `${t}_local`]);
   const source = opts.cluster ? `clusterAllReplicas('${opts.cluster}', system.parts)` : 'system.parts';
   const seen = new Map<string, number>();
   let first = true;
@@ -97,7 +110,11 @@ export function createCacheWatch(client: ClickHouseClient, cache: ResponseCache,
       if (failing) log.info('response cache: change watch reads system.parts again');
       failing = false;
     } catch (err) {
-      if (!failing) log.warn({ err: errorMessage(err) }, 'response cache: change watch failed; caching nothing until it works again');
+      if (!failing)
+        log.warn(
+          { err: errorMessage(err) },
+          'response cache: change watch failed; caching nothing until it works again',
+        );
       failing = true;
       first = true;
       seen.clear();

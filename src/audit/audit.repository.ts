@@ -4,13 +4,27 @@ import type { AuditRow } from './audit.service.js';
 
 export function createAuditRepository(client: ClickHouseClient) {
   return {
-    async list(f: { fromMs: number; toMs: number; actor?: string; action?: string; limit: number; offset: number }): Promise<AuditRow[]> {
+    async list(f: {
+      fromMs: number;
+      toMs: number;
+      actor?: string;
+      action?: string;
+      limit: number;
+      offset: number;
+    }): Promise<AuditRow[]> {
       const rs = await client.query({
         query: `SELECT ts, chain_id, seq, actor, role, action, object, outcome, source_ip, details, prev_hash, hash FROM audit_log
                 WHERE ts >= fromUnixTimestamp64Milli({f:Int64}) AND ts < fromUnixTimestamp64Milli({t:Int64})
                   AND ({actor:String} = '' OR actor = {actor:String}) AND ({action:String} = '' OR action = {action:String})
                 ORDER BY ts DESC, chain_id, seq DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-        query_params: { f: String(f.fromMs), t: String(f.toMs), actor: f.actor ?? '', action: f.action ?? '', limit: f.limit, offset: f.offset },
+        query_params: {
+          f: String(f.fromMs),
+          t: String(f.toMs),
+          actor: f.actor ?? '',
+          action: f.action ?? '',
+          limit: f.limit,
+          offset: f.offset,
+        },
         format: 'JSONEachRow',
       });
       return rs.json<AuditRow>();

@@ -4,21 +4,33 @@ import { createLogger } from '../shared/logger.js';
 import { createAuditLog, verifyChain, type AuditEvent, type AuditRow } from './audit.service.js';
 
 const log = createLogger('silent');
-const ev = (i: number, action = 'read'): AuditEvent => ({ actor: `tok_${i}`, role: 'finance', action, object: `/api/v1/members/${64500 + i}/traffic`, outcome: 'ok', sourceIp: '127.0.0.1' });
+const ev = (i: number, action = 'read'): AuditEvent => ({
+  actor: `tok_${i}`,
+  role: 'finance',
+  action,
+  object: `/api/v1/members/${64500 + i}/traffic`,
+  outcome: 'ok',
+  sourceIp: '127.0.0.1',
+});
 
 function fakeClient(opts: { failFirst?: number } = {}) {
   const inserts: AuditRow[][] = [];
   let failures = opts.failFirst ?? 0;
   const client = {
     insert: vi.fn(async (p: { values: AuditRow[] }) => {
-      if (failures > 0) { failures--; throw new Error('ClickHouse unavailable'); }
+      if (failures > 0) {
+        failures--;
+        throw new Error('ClickHouse unavailable');
+      }
       inserts.push([...p.values]);
     }),
   } as unknown as ClickHouseClient;
   return { client, inserts, rows: () => inserts.flat() };
 }
 
-afterEach(() => { vi.useRealTimers(); });
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('audit log batching', () => {
   it('writes batched reads in one insert within the flush interval, chained in call order', async () => {
@@ -54,7 +66,7 @@ describe('audit log batching', () => {
     expect(verifyChain(f.rows())).toBeNull();
   });
 
-  it('flush() writes everything buffered (shutdown, auditors\' reads)', async () => {
+  it("flush() writes everything buffered (shutdown, auditors' reads)", async () => {
     const f = fakeClient();
     const audit = createAuditLog(f.client, log, { flushIntervalMs: 60_000 });
     for (let i = 0; i < 7; i++) void audit.append(ev(i), 'batched');

@@ -40,7 +40,18 @@ export interface AuditRow {
 export const GENESIS_HASH = '0'.repeat(64);
 
 export function rowHash(prev: string, r: Omit<AuditRow, 'prev_hash' | 'hash'>): string {
-  const canonical = JSON.stringify([r.ts, r.chain_id, r.seq, r.actor, r.role, r.action, r.object, r.outcome, r.source_ip, r.details]);
+  const canonical = JSON.stringify([
+    r.ts,
+    r.chain_id,
+    r.seq,
+    r.actor,
+    r.role,
+    r.action,
+    r.object,
+    r.outcome,
+    r.source_ip,
+    r.details,
+  ]);
   return createHash('sha256').update(prev).update('|').update(canonical).digest('hex');
 }
 
@@ -49,7 +60,8 @@ export function verifyChain(rows: AuditRow[]): number | null {
   let prev = GENESIS_HASH;
   let expectSeq = 0;
   for (const r of [...rows].sort((a, b) => Number(a.seq) - Number(b.seq))) {
-    if (Number(r.seq) !== expectSeq || r.prev_hash !== prev || rowHash(prev, { ...r, seq: Number(r.seq) }) !== r.hash) return Number(r.seq);
+    if (Number(r.seq) !== expectSeq || r.prev_hash !== prev || rowHash(prev, { ...r, seq: Number(r.seq) }) !== r.hash)
+      return Number(r.seq);
     prev = r.hash;
     expectSeq++;
   }
@@ -63,7 +75,12 @@ export interface AuditLogOptions {
   maxBatch?: number;
 }
 
-interface Pending { row: AuditRow; resolve: () => void; reject: (e: unknown) => void; done: Promise<void> }
+interface Pending {
+  row: AuditRow;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+  done: Promise<void>;
+}
 
 export function createAuditLog(client: ClickHouseClient, log: Logger, opts: AuditLogOptions = {}) {
   const flushIntervalMs = opts.flushIntervalMs ?? 250;
@@ -100,8 +117,14 @@ export function createAuditLog(client: ClickHouseClient, log: Logger, opts: Audi
       } catch (e) {
         // The rows stay first in the buffer and are written again later (a lost row would break the
         // chain for every later row); whoever waits for them learns of the failure now.
-        log.error({ err: e, rows: batch.length, firstSeq: batch[0]!.row.seq }, 'audit log write failed; rows kept in memory and retried');
-        for (const p of batch) { p.reject(e); p.resolve = p.reject = () => undefined; }
+        log.error(
+          { err: e, rows: batch.length, firstSeq: batch[0]!.row.seq },
+          'audit log write failed; rows kept in memory and retried',
+        );
+        for (const p of batch) {
+          p.reject(e);
+          p.resolve = p.reject = () => undefined;
+        }
         backoffMs = Math.min(Math.max(backoffMs * 2, 1000), 30_000);
         blocked = true;
         schedule(backoffMs);
@@ -156,7 +179,10 @@ export function createAuditLog(client: ClickHouseClient, log: Logger, opts: Audi
     prev = hash;
     let resolve!: () => void;
     let reject!: (e: unknown) => void;
-    const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
     done.catch(() => undefined); // a failure nobody waits for is logged, not an unhandled rejection
     buffer.push({ row, resolve, reject, done });
     if (mode === 'now' || flushIntervalMs === 0) dueSeq = row.seq;

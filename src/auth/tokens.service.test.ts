@@ -5,7 +5,9 @@ import { CACHE_TTL_MS, createTokensService, hashToken } from './tokens.service.j
 function fakeRepo() {
   const rows = new Map<string, TokenRow>();
   const repo = {
-    insert: vi.fn(async (r: TokenRow) => { rows.set(r.token_hash, r); }),
+    insert: vi.fn(async (r: TokenRow) => {
+      rows.set(r.token_hash, r);
+    }),
     findByHash: vi.fn(async (h: string) => {
       const row = rows.get(h) ?? null; // read now, answered later (a query in flight)
       await new Promise((r) => setImmediate(r));
@@ -19,7 +21,9 @@ function fakeRepo() {
   return { repo: repo as unknown as TokensRepository, spy: repo };
 }
 
-afterEach(() => { vi.useRealTimers(); });
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('token lookups', () => {
   it('share one lookup among concurrent requests and cache it for CACHE_TTL_MS (≤ 5 s)', async () => {

@@ -50,16 +50,19 @@ export function createTokensService(repo: TokensRepository) {
     let p = lookups.get(hash);
     if (!p) {
       const started = epoch;
-      p = repo.findByHash(hash).then((row) => {
-        if (epoch === started) {
-          cache.delete(hash);
-          cache.set(hash, { row, at: Date.now() });
-          if (cache.size > CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-        }
-        return row;
-      }).finally(() => {
-        if (lookups.get(hash) === p) lookups.delete(hash);
-      });
+      p = repo
+        .findByHash(hash)
+        .then((row) => {
+          if (epoch === started) {
+            cache.delete(hash);
+            cache.set(hash, { row, at: Date.now() });
+            if (cache.size > CACHE_MAX_ENTRIES) cache.delete(cache.keys().next().value!);
+          }
+          return row;
+        })
+        .finally(() => {
+          if (lookups.get(hash) === p) lookups.delete(hash);
+        });
       lookups.set(hash, p);
     }
     return p;
@@ -71,11 +74,18 @@ export function createTokensService(repo: TokensRepository) {
       throw new AppError('IXMETER_ERR_VALIDATION', "a 'member' token must be bound to an ASN (--asn N)");
     }
     if (input.role !== 'member' && input.asn !== undefined && input.asn !== null) {
-      throw new AppError('IXMETER_ERR_VALIDATION', `only 'member' tokens carry an ASN; role '${input.role}' sees all members`);
+      throw new AppError(
+        'IXMETER_ERR_VALIDATION',
+        `only 'member' tokens carry an ASN; role '${input.role}' sees all members`,
+      );
     }
   }
 
-  async function insertWithSecret(input: CreateTokenInput, secret: string, id: string): Promise<{ id: string; token: string }> {
+  async function insertWithSecret(
+    input: CreateTokenInput,
+    secret: string,
+    id: string,
+  ): Promise<{ id: string; token: string }> {
     await repo.insert({
       id,
       token_hash: hashToken(secret),
@@ -132,18 +142,28 @@ export function createTokensService(repo: TokensRepository) {
      * First start: register IXMETER_ADMIN_TOKEN when given; otherwise, if no admin token exists,
      * create one and return its secret so the caller prints it once.
      */
-    async bootstrapAdmin(envToken: string | undefined): Promise<{ created: boolean; token?: string; envTokenRevoked?: boolean }> {
+    async bootstrapAdmin(
+      envToken: string | undefined,
+    ): Promise<{ created: boolean; token?: string; envTokenRevoked?: boolean }> {
       if (envToken) {
         const existing = await repo.findByHash(hashToken(envToken));
         // A revoked IXMETER_ADMIN_TOKEN stays revoked: the operator must set a new one.
         if (existing?.revoked_at) return { created: false, envTokenRevoked: true };
         if (!existing) {
-          await insertWithSecret({ role: 'admin', name: 'IXMETER_ADMIN_TOKEN', createdBy: 'bootstrap' }, envToken, `${ENV_ADMIN_ID}_${hashToken(envToken).slice(0, 8)}`);
+          await insertWithSecret(
+            { role: 'admin', name: 'IXMETER_ADMIN_TOKEN', createdBy: 'bootstrap' },
+            envToken,
+            `${ENV_ADMIN_ID}_${hashToken(envToken).slice(0, 8)}`,
+          );
         }
         return { created: false };
       }
       if ((await repo.countActiveAdmins()) > 0) return { created: false };
-      const { token } = await insertWithSecret({ role: 'admin', name: 'first admin (bootstrap)', createdBy: 'bootstrap' }, newTokenSecret(), `tok_${randomBytes(8).toString('hex')}`);
+      const { token } = await insertWithSecret(
+        { role: 'admin', name: 'first admin (bootstrap)', createdBy: 'bootstrap' },
+        newTokenSecret(),
+        `tok_${randomBytes(8).toString('hex')}`,
+      );
       return { created: true, token };
     },
   };

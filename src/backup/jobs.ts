@@ -29,19 +29,39 @@ export function createBackupJobs(deps: { storage: Storage; dataDir: string; hold
   let running: BackupJobView | undefined;
   return {
     start(dir) {
-      if (running) throw new AppError('IXMETER_ERR_CONFLICT', `backup ${running.id} to ${running.dir} is still running; one backup at a time`);
+      if (running)
+        throw new AppError(
+          'IXMETER_ERR_CONFLICT',
+          `backup ${running.id} to ${running.dir} is still running; one backup at a time`,
+        );
       const job: BackupJobView = {
-        id: randomUUID(), dir, state: 'running', progress: { phase: 'freeze', doneBytes: 0, totalBytes: 0 },
-        started_at: new Date().toISOString(), finished_at: null, summary: null, error: null,
+        id: randomUUID(),
+        dir,
+        state: 'running',
+        progress: { phase: 'freeze', doneBytes: 0, totalBytes: 0 },
+        started_at: new Date().toISOString(),
+        finished_at: null,
+        summary: null,
+        error: null,
       };
       jobs.set(job.id, job);
       running = job;
-      void createEmbeddedBackup({ storage: deps.storage, dataDir: deps.dataDir, target: dir, hold: deps.hold, onProgress: (p) => (job.progress = { ...p }) })
+      void createEmbeddedBackup({
+        storage: deps.storage,
+        dataDir: deps.dataDir,
+        target: dir,
+        hold: deps.hold,
+        onProgress: (p) => (job.progress = { ...p }),
+      })
         .then((m) => {
           job.state = 'done';
           job.summary = {
-            tables: m.tables.length, rows: m.tables.reduce((n, t) => n + t.rows, 0), files: m.files.length,
-            bytes: m.files.reduce((n, f) => n + f.bytes, 0), backup_point: m.backup_point, hold_ms: m.hold_ms,
+            tables: m.tables.length,
+            rows: m.tables.reduce((n, t) => n + t.rows, 0),
+            files: m.files.length,
+            bytes: m.files.reduce((n, f) => n + f.bytes, 0),
+            backup_point: m.backup_point,
+            hold_ms: m.hold_ms,
           };
           deps.log.info({ dir, ...job.summary }, 'backup written');
         })

@@ -5,7 +5,15 @@
  * manifest itself. Files are hashed while they are copied, so a backup is read once.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
@@ -80,12 +88,17 @@ export function writeManifest(dir: string, m: Manifest): void {
 /** Read and check the manifest itself (not yet the files): IXMETER_ERR_BACKUP_INVALID when it is missing, edited or foreign. */
 export function readManifest(dir: string): Manifest {
   const mf = join(dir, 'manifest.json');
-  if (!existsSync(mf)) throw new AppError('IXMETER_ERR_BACKUP_INVALID', `${dir} is not an ixmeter backup: manifest.json is missing`);
+  if (!existsSync(mf))
+    throw new AppError('IXMETER_ERR_BACKUP_INVALID', `${dir} is not an ixmeter backup: manifest.json is missing`);
   const text = readFileSync(mf, 'utf8');
   const sumFile = join(dir, 'manifest.sha256');
   const want = existsSync(sumFile) ? readFileSync(sumFile, 'utf8').split(/\s+/)[0] : undefined;
   const got = createHash('sha256').update(text).digest('hex');
-  if (want !== got) throw new AppError('IXMETER_ERR_BACKUP_INVALID', `backup ${dir}: manifest.json does not match manifest.sha256 (edited or truncated)`);
+  if (want !== got)
+    throw new AppError(
+      'IXMETER_ERR_BACKUP_INVALID',
+      `backup ${dir}: manifest.json does not match manifest.sha256 (edited or truncated)`,
+    );
   let m: Manifest;
   try {
     m = JSON.parse(text) as Manifest;
@@ -93,7 +106,10 @@ export function readManifest(dir: string): Manifest {
     throw new AppError('IXMETER_ERR_BACKUP_INVALID', `backup ${dir}: manifest.json is not JSON`, { cause: e });
   }
   if (m.format !== MANIFEST_FORMAT || m.version !== MANIFEST_VERSION) {
-    throw new AppError('IXMETER_ERR_BACKUP_INVALID', `backup ${dir}: manifest format ${String(m.format)} v${String(m.version)} is not ${MANIFEST_FORMAT} v${MANIFEST_VERSION}`);
+    throw new AppError(
+      'IXMETER_ERR_BACKUP_INVALID',
+      `backup ${dir}: manifest format ${String(m.format)} v${String(m.version)} is not ${MANIFEST_FORMAT} v${MANIFEST_VERSION}`,
+    );
   }
   return m;
 }
@@ -107,14 +123,19 @@ export interface VerifyReport {
 }
 
 /** Re-hash every file the manifest lists; check each table's part row counts (count.txt) against the manifest. */
-export async function verifyBackup(dir: string, onFile?: (done: number, total: number) => void): Promise<VerifyReport & { manifest: Manifest }> {
+export async function verifyBackup(
+  dir: string,
+  onFile?: (done: number, total: number) => void,
+): Promise<VerifyReport & { manifest: Manifest }> {
   const m = readManifest(dir);
   const problems: string[] = [];
-  let bytes = 0, done = 0;
+  let bytes = 0,
+    done = 0;
   for (const f of m.files) {
     const p = join(dir, f.path);
     if (!existsSync(p)) problems.push(`missing file ${f.path}`);
-    else if (statSync(p).size !== f.bytes) problems.push(`${f.path}: ${statSync(p).size} bytes, manifest says ${f.bytes}`);
+    else if (statSync(p).size !== f.bytes)
+      problems.push(`${f.path}: ${statSync(p).size} bytes, manifest says ${f.bytes}`);
     else if ((await hashFile(p)) !== f.sha256) problems.push(`${f.path}: checksum differs from the manifest`);
     bytes += f.bytes;
     onFile?.(++done, m.files.length);

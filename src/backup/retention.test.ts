@@ -18,8 +18,18 @@ describe('scheduled backup retention', () => {
     mk('ixmeter-20261203T030000Z', false); // a failed run
     mk('ixmeter-20261206T020000Z', false); // running now (newer than every complete one)
     mk('my-notes', false);
-    expect(pruneBackups(dir.path, 3)).toEqual(['ixmeter-20261201T020000Z', 'ixmeter-20261202T020000Z', 'ixmeter-20261203T030000Z']);
-    expect(readdirSync(dir.path).sort()).toEqual(['ixmeter-20261203T020000Z', 'ixmeter-20261204T020000Z', 'ixmeter-20261205T020000Z', 'ixmeter-20261206T020000Z', 'my-notes']);
+    expect(pruneBackups(dir.path, 3)).toEqual([
+      'ixmeter-20261201T020000Z',
+      'ixmeter-20261202T020000Z',
+      'ixmeter-20261203T030000Z',
+    ]);
+    expect(readdirSync(dir.path).sort()).toEqual([
+      'ixmeter-20261203T020000Z',
+      'ixmeter-20261204T020000Z',
+      'ixmeter-20261205T020000Z',
+      'ixmeter-20261206T020000Z',
+      'my-notes',
+    ]);
     expect(existsSync(join(dir.path, 'my-notes'))).toBe(true);
   });
 });

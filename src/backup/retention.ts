@@ -10,13 +10,18 @@ const PREFIX = 'ixmeter-';
 const NAME = /^ixmeter-\d{8}T\d{6}Z$/;
 
 export function scheduledBackupName(at = new Date()): string {
-  return `${PREFIX}${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  return `${PREFIX}${at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}`;
 }
 
 /** Remove old backups beyond `keep` (and incomplete ones older than the newest complete one); returns the removed names. */
 export function pruneBackups(parent: string, keep: number): string[] {
   if (!existsSync(parent)) return [];
-  const names = readdirSync(parent).filter((n) => NAME.test(n)).sort();
+  const names = readdirSync(parent)
+    .filter((n) => NAME.test(n))
+    .sort();
   const complete = names.filter((n) => existsSync(join(parent, n, 'manifest.json')));
   const newest = complete[complete.length - 1];
   const removed = [

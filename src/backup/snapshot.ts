@@ -11,7 +11,15 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { join, relative } from 'node:path';
 import type { Storage } from '../storage/clickhouse/client.js';
 import { AppError, errorMessage } from '../shared/errors.js';
-import { copyHashed, MANIFEST_FORMAT, MANIFEST_VERSION, writeManifest, type Manifest, type ManifestFile, type ManifestTable } from './manifest.js';
+import {
+  copyHashed,
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  writeManifest,
+  type Manifest,
+  type ManifestFile,
+  type ManifestTable,
+} from './manifest.js';
 
 export type Hold = <T>(fn: () => Promise<T>) => Promise<T>;
 
@@ -32,7 +40,12 @@ export interface BackupOptions {
   onProgress?: (p: BackupProgress) => void;
 }
 
-interface TableRow { name: string; engine: string; create_table_query: string; data_paths: string[] }
+interface TableRow {
+  name: string;
+  engine: string;
+  create_table_query: string;
+  data_paths: string[];
+}
 
 /** Directories and files of the data directory that are not local state. */
 const SKIP_TOP = new Set(['clickhouse', 'spool']);
@@ -40,12 +53,19 @@ const skipFile = (name: string): boolean => name.endsWith('.tmp') || name.endsWi
 
 export function assertEmptyTarget(target: string): void {
   if (existsSync(target) && (!statSync(target).isDirectory() || readdirSync(target).length)) {
-    throw new AppError('IXMETER_ERR_BACKUP_TARGET_EXISTS', `backup target ${target} exists and is not an empty directory: give a new directory (or use --keep N with a parent directory)`);
+    throw new AppError(
+      'IXMETER_ERR_BACKUP_TARGET_EXISTS',
+      `backup target ${target} exists and is not an empty directory: give a new directory (or use --keep N with a parent directory)`,
+    );
   }
 }
 
 /** Every regular file under `dir` (relative paths), skipping what `skip` refuses. */
-export function walk(dir: string, skip: (rel: string, name: string, isDir: boolean) => boolean = () => false, base = dir): string[] {
+export function walk(
+  dir: string,
+  skip: (rel: string, name: string, isDir: boolean) => boolean = () => false,
+  base = dir,
+): string[] {
   if (!existsSync(dir)) return [];
   const out: string[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -60,14 +80,18 @@ export function walk(dir: string, skip: (rel: string, name: string, isDir: boole
 
 export async function createEmbeddedBackup(o: BackupOptions): Promise<Manifest> {
   if (o.storage.mode !== 'embedded') {
-    throw new AppError('IXMETER_ERR_NOT_AVAILABLE', "'ixmeter backup' copies an embedded data directory; with a ClickHouse server use the server's BACKUP DATABASE (operator guide, 'Backup and restore')");
+    throw new AppError(
+      'IXMETER_ERR_NOT_AVAILABLE',
+      "'ixmeter backup' copies an embedded data directory; with a ClickHouse server use the server's BACKUP DATABASE (operator guide, 'Backup and restore')",
+    );
   }
   assertEmptyTarget(o.target);
   mkdirSync(o.target, { recursive: true });
   const { client, database } = o.storage;
   const chDir = join(o.dataDir, 'clickhouse');
   const rs = await client.query({
-    query: 'SELECT name, engine, create_table_query, data_paths FROM system.tables WHERE database = {db:String} AND NOT is_temporary ORDER BY name',
+    query:
+      'SELECT name, engine, create_table_query, data_paths FROM system.tables WHERE database = {db:String} AND NOT is_temporary ORDER BY name',
     query_params: { db: database },
     format: 'JSONEachRow',
   });
@@ -83,10 +107,15 @@ export async function createEmbeddedBackup(o: BackupOptions): Promise<Manifest> 
   let holdMs = 0;
   try {
     await hold(async () => {
-      for (const t of mergeTrees) await client.command({ query: `ALTER TABLE \`${t.name}\` FREEZE WITH NAME '${name}'` });
+      for (const t of mergeTrees)
+        await client.command({ query: `ALTER TABLE \`${t.name}\` FREEZE WITH NAME '${name}'` });
       // Inside the hold: a spooled batch is not in any frozen part, and nothing replays it meanwhile.
       const spoolDir = join(o.dataDir, 'spool');
-      for (const rel of walk(spoolDir, (_r, n) => skipFile(n))) files.push({ path: join('state', 'spool', rel), ...(await copyHashed(join(spoolDir, rel), join(o.target, 'state', 'spool', rel))) });
+      for (const rel of walk(spoolDir, (_r, n) => skipFile(n)))
+        files.push({
+          path: join('state', 'spool', rel),
+          ...(await copyHashed(join(spoolDir, rel), join(o.target, 'state', 'spool', rel))),
+        });
       backupPoint = new Date().toISOString();
       holdMs = Date.now() - t0;
     });
@@ -94,7 +123,14 @@ export async function createEmbeddedBackup(o: BackupOptions): Promise<Manifest> 
     const plan: Array<{ table: ManifestTable; src: string; rel: string }> = [];
     const out: ManifestTable[] = [];
     for (const t of tables) {
-      const entry: ManifestTable = { name: t.name, engine: t.engine, kind: t.engine.endsWith('MergeTree') ? 'table' : 'view', create: t.create_table_query, parts: [], rows: 0 };
+      const entry: ManifestTable = {
+        name: t.name,
+        engine: t.engine,
+        kind: t.engine.endsWith('MergeTree') ? 'table' : 'view',
+        create: t.create_table_query,
+        parts: [],
+        rows: 0,
+      };
       out.push(entry);
       if (entry.kind === 'view') continue;
       const frozen = join(shadow, relative(chDir, t.data_paths[0]!));
@@ -102,7 +138,8 @@ export async function createEmbeddedBackup(o: BackupOptions): Promise<Manifest> 
         if (!statSync(join(frozen, part)).isDirectory()) continue;
         entry.parts.push(part);
         entry.rows += Number(readFileSync(join(frozen, part, 'count.txt'), 'utf8').trim());
-        for (const f of walk(join(frozen, part))) plan.push({ table: entry, src: join(frozen, part, f), rel: join('clickhouse', t.name, part, f) });
+        for (const f of walk(join(frozen, part)))
+          plan.push({ table: entry, src: join(frozen, part, f), rel: join('clickhouse', t.name, part, f) });
       }
     }
     const state = walk(o.dataDir, (rel, n, isDir) => (isDir && SKIP_TOP.has(rel)) || (!isDir && skipFile(n)));
@@ -130,23 +167,49 @@ export async function createEmbeddedBackup(o: BackupOptions): Promise<Manifest> 
     progress.phase = 'manifest';
     o.onProgress?.(progress);
     const migrations = mergeTrees.some((t) => t.name === 'schema_migrations')
-      ? (await (await client.query({ query: 'SELECT DISTINCT version FROM schema_migrations ORDER BY version', format: 'JSONEachRow' })).json<{ version: number }>()).map((r) => Number(r.version))
+      ? (
+          await (
+            await client.query({
+              query: 'SELECT DISTINCT version FROM schema_migrations ORDER BY version',
+              format: 'JSONEachRow',
+            })
+          ).json<{ version: number }>()
+        ).map((r) => Number(r.version))
       : [];
     const manifest: Manifest = {
-      format: MANIFEST_FORMAT, version: MANIFEST_VERSION, created_at: new Date(t0).toISOString(), backup_point: backupPoint,
-      mode: 'embedded', clickhouse_version: o.storage.serverVersion, database, migrations, tables: out, files, hold_ms: holdMs,
+      format: MANIFEST_FORMAT,
+      version: MANIFEST_VERSION,
+      created_at: new Date(t0).toISOString(),
+      backup_point: backupPoint,
+      mode: 'embedded',
+      clickhouse_version: o.storage.serverVersion,
+      database,
+      migrations,
+      tables: out,
+      files,
+      hold_ms: holdMs,
     };
     writeManifest(o.target, manifest);
     progress.phase = 'done';
     o.onProgress?.(progress);
     return manifest;
   } catch (e) {
-    throw e instanceof AppError ? e : new AppError('IXMETER_ERR_BACKUP_FAILED', `backup to ${o.target} failed (no manifest written, it is not a backup): ${errorMessage(e)}`, { cause: e });
+    throw e instanceof AppError
+      ? e
+      : new AppError(
+          'IXMETER_ERR_BACKUP_FAILED',
+          `backup to ${o.target} failed (no manifest written, it is not a backup): ${errorMessage(e)}`,
+          { cause: e },
+        );
   } finally {
     rmSync(join(chDir, 'shadow', name), { recursive: true, force: true });
   }
 }
 
 function sizeOrZero(p: string): number {
-  try { return statSync(p).size; } catch { return 0; }
+  try {
+    return statSync(p).size;
+  } catch {
+    return 0;
+  }
 }

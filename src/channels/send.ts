@@ -27,12 +27,26 @@ export function dingtalkUrl(url: string, secret: string, nowMs: number): string 
   return `${url}${url.includes('?') ? '&' : '?'}timestamp=${ts}&sign=${encodeURIComponent(dingtalkSign(secret, ts))}`;
 }
 
-async function postJson(url: string, body: unknown, what: string, ok: (j: Record<string, unknown>) => boolean): Promise<number> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'ixmeter-notify/1' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+async function postJson(
+  url: string,
+  body: unknown,
+  what: string,
+  ok: (j: Record<string, unknown>) => boolean,
+): Promise<number> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'ixmeter-notify/1' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`${what} answered HTTP ${res.status}: ${text.slice(0, 200)}`);
   let j: Record<string, unknown> = {};
-  try { j = JSON.parse(text) as Record<string, unknown>; } catch { throw new Error(`${what} answered a body that is not JSON: ${text.slice(0, 200)}`); }
+  try {
+    j = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    throw new Error(`${what} answered a body that is not JSON: ${text.slice(0, 200)}`);
+  }
   if (!ok(j)) throw new Error(`${what} refused the message: ${text.slice(0, 200)}`);
   return res.status;
 }
@@ -51,19 +65,49 @@ export interface SendContext {
 }
 
 /** Send; `payload` is the signed JSON of webhook channels, `to` the recipient of an email. Resolves with a short status. */
-export async function sendToChannel(c: Channel, m: Message, payload: { event: string; body: Record<string, unknown> }, to: string | undefined, ctx: SendContext): Promise<string> {
+export async function sendToChannel(
+  c: Channel,
+  m: Message,
+  payload: { event: string; body: Record<string, unknown> },
+  to: string | undefined,
+  ctx: SendContext,
+): Promise<string> {
   const now = ctx.nowMs ?? Date.now();
   switch (c.kind) {
     case 'webhook':
       return String(await postSigned(c, payload.event, payload.body, now));
     case 'dingtalk':
-      return String(await postJson(dingtalkUrl(c.url, c.secret, now), { msgtype: 'markdown', markdown: { title: m.title, text: m.markdown } }, 'DingTalk robot', (j) => j.errcode === 0));
+      return String(
+        await postJson(
+          dingtalkUrl(c.url, c.secret, now),
+          { msgtype: 'markdown', markdown: { title: m.title, text: m.markdown } },
+          'DingTalk robot',
+          (j) => j.errcode === 0,
+        ),
+      );
     case 'wecom':
-      return String(await postJson(c.url, { msgtype: 'markdown', markdown: { content: `**${m.title}**\n${m.markdown}` } }, 'WeCom robot', (j) => j.errcode === 0));
+      return String(
+        await postJson(
+          c.url,
+          { msgtype: 'markdown', markdown: { content: `**${m.title}**\n${m.markdown}` } },
+          'WeCom robot',
+          (j) => j.errcode === 0,
+        ),
+      );
     case 'feishu': {
       const ts = String(Math.floor(now / 1000));
-      const card = { header: { title: { tag: 'plain_text', content: m.title }, template: 'red' }, elements: [{ tag: 'div', text: { tag: 'lark_md', content: m.markdown } }] };
-      return String(await postJson(c.url, { timestamp: ts, sign: feishuSign(c.secret, ts), msg_type: 'interactive', card }, 'Feishu bot', (j) => j.code === 0 || j.StatusCode === 0));
+      const card = {
+        header: { title: { tag: 'plain_text', content: m.title }, template: 'red' },
+        elements: [{ tag: 'div', text: { tag: 'lark_md', content: m.markdown } }],
+      };
+      return String(
+        await postJson(
+          c.url,
+          { timestamp: ts, sign: feishuSign(c.secret, ts), msg_type: 'interactive', card },
+          'Feishu bot',
+          (j) => j.code === 0 || j.StatusCode === 0,
+        ),
+      );
     }
     case 'email': {
       if (!ctx.smtpUrl) throw new Error('email channel without IXMETER_SMTP_URL');

@@ -45,7 +45,10 @@ export function apiCaller(config: Config): ApiCall {
       'a running ixmeter service holds the data directory; set IXMETER_ADMIN_TOKEN to the admin token it printed at first start so this command can go through its API',
     );
   }
-  const host = config.IXMETER_HTTP_HOST === '0.0.0.0' || config.IXMETER_HTTP_HOST === '::' ? '127.0.0.1' : config.IXMETER_HTTP_HOST;
+  const host =
+    config.IXMETER_HTTP_HOST === '0.0.0.0' || config.IXMETER_HTTP_HOST === '::'
+      ? '127.0.0.1'
+      : config.IXMETER_HTTP_HOST;
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.IXMETER_HTTP_PORT}/api/v1`;
   return async (method: string, path: string, body?: unknown): Promise<unknown> => {
     let res: Response;
@@ -56,11 +59,18 @@ export function apiCaller(config: Config): ApiCall {
         body: body ? JSON.stringify(body) : undefined,
       });
     } catch (e) {
-      throw new AppError('IXMETER_ERR_SERVICE_UNAVAILABLE', `the data directory is locked but the service API at ${base} does not answer`, { cause: e });
+      throw new AppError(
+        'IXMETER_ERR_SERVICE_UNAVAILABLE',
+        `the data directory is locked but the service API at ${base} does not answer`,
+        { cause: e },
+      );
     }
     const json = (await res.json()) as { code?: string; message?: string };
-    if (!res.ok) throw new AppError((json.code as never) ?? 'IXMETER_ERR_INTERNAL', `API ${method} ${path}: ${json.message ?? res.status}`);
+    if (!res.ok)
+      throw new AppError(
+        (json.code as never) ?? 'IXMETER_ERR_INTERNAL',
+        `API ${method} ${path}: ${json.message ?? res.status}`,
+      );
     return json;
   };
 }
-

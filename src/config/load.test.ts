@@ -24,10 +24,14 @@ describe('configuration', () => {
 
   it('names the bad key and value', () => {
     expect(() => loadConfig({ IXMETER_HTTP_PORT: 'eighty' })).toThrow(/IXMETER_HTTP_PORT="eighty"/);
-    expect(() => loadConfig({ IXMETER_TIMEZONE: 'Mars/Olympus' })).toThrow(/IXMETER_TIMEZONE="Mars\/Olympus": must be an IANA time zone/);
+    expect(() => loadConfig({ IXMETER_TIMEZONE: 'Mars/Olympus' })).toThrow(
+      /IXMETER_TIMEZONE="Mars\/Olympus": must be an IANA time zone/,
+    );
     expect(() => loadConfig({ IXMETER_CLICKHOUSE_URL: 'ftp://x' })).toThrow(/IXMETER_CLICKHOUSE_URL/);
     expect(() => loadConfig({ IXMETER_CLICKHOUSE_DATABASE: 'a-b' })).toThrow(/IXMETER_CLICKHOUSE_DATABASE="a-b"/);
-    expect(() => loadConfig({ IXMETER_ADMIN_TOKEN: 'short' })).toThrow(/IXMETER_ADMIN_TOKEN=\[redacted\]: must be at least 16/);
+    expect(() => loadConfig({ IXMETER_ADMIN_TOKEN: 'short' })).toThrow(
+      /IXMETER_ADMIN_TOKEN=\[redacted\]: must be at least 16/,
+    );
   });
 
   it('rejects unknown IXMETER_ variables, equal collector ports and a cluster without a server', () => {

@@ -21,16 +21,25 @@ function readConfigFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new AppError('IXMETER_ERR_CONFIG_INVALID', `IXMETER_CONFIG_FILE=${path}: cannot read (${errorMessage(e)})`, { cause: e });
+    throw new AppError('IXMETER_ERR_CONFIG_INVALID', `IXMETER_CONFIG_FILE=${path}: cannot read (${errorMessage(e)})`, {
+      cause: e,
+    });
   }
   let doc: unknown;
   try {
     doc = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
-    throw new AppError('IXMETER_ERR_CONFIG_INVALID', `IXMETER_CONFIG_FILE=${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'} (${errorMessage(e)})`, { cause: e });
+    throw new AppError(
+      'IXMETER_ERR_CONFIG_INVALID',
+      `IXMETER_CONFIG_FILE=${path}: not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'} (${errorMessage(e)})`,
+      { cause: e },
+    );
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new AppError('IXMETER_ERR_CONFIG_INVALID', `IXMETER_CONFIG_FILE=${path}: must be a mapping of setting names to values`);
+    throw new AppError(
+      'IXMETER_ERR_CONFIG_INVALID',
+      `IXMETER_CONFIG_FILE=${path}: must be a mapping of setting names to values`,
+    );
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc)) {
@@ -49,7 +58,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const fromEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
     if (!k.startsWith('IXMETER_') || v === undefined || v === '') continue;
-    if (!KNOWN.has(k)) throw new AppError('IXMETER_ERR_CONFIG_INVALID', `unknown environment variable ${k} (see 'ixmeter config --help' or docs/configuration.md)`);
+    if (!KNOWN.has(k))
+      throw new AppError(
+        'IXMETER_ERR_CONFIG_INVALID',
+        `unknown environment variable ${k} (see 'ixmeter config --help' or docs/configuration.md)`,
+      );
     fromEnv[k] = v;
   }
   const file = fromEnv.IXMETER_CONFIG_FILE;
@@ -67,20 +80,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const v = parsed.data;
   const ports = [v.IXMETER_NETFLOW_PORT, v.IXMETER_IPFIX_PORT, v.IXMETER_SFLOW_PORT].filter((p) => p !== 0);
   if (new Set(ports).size !== ports.length) {
-    throw new AppError('IXMETER_ERR_CONFIG_INVALID', `collector ports must differ: NETFLOW=${v.IXMETER_NETFLOW_PORT} IPFIX=${v.IXMETER_IPFIX_PORT} SFLOW=${v.IXMETER_SFLOW_PORT}`);
+    throw new AppError(
+      'IXMETER_ERR_CONFIG_INVALID',
+      `collector ports must differ: NETFLOW=${v.IXMETER_NETFLOW_PORT} IPFIX=${v.IXMETER_IPFIX_PORT} SFLOW=${v.IXMETER_SFLOW_PORT}`,
+    );
   }
   if (v.IXMETER_CLICKHOUSE_CLUSTER && !v.IXMETER_CLICKHOUSE_URL) {
-    throw new AppError('IXMETER_ERR_CONFIG_INVALID', `IXMETER_CLICKHOUSE_CLUSTER=${v.IXMETER_CLICKHOUSE_CLUSTER} needs IXMETER_CLICKHOUSE_URL (embedded chDB has no cluster)`);
+    throw new AppError(
+      'IXMETER_ERR_CONFIG_INVALID',
+      `IXMETER_CLICKHOUSE_CLUSTER=${v.IXMETER_CLICKHOUSE_CLUSTER} needs IXMETER_CLICKHOUSE_URL (embedded chDB has no cluster)`,
+    );
   }
   const email = v.IXMETER_WEBHOOKS.findIndex((c) => c.kind === 'email');
   if (email >= 0 && !v.IXMETER_SMTP_URL) {
-    throw new AppError('IXMETER_ERR_CONFIG_INVALID', `IXMETER_WEBHOOKS[${email}] (kind email) needs IXMETER_SMTP_URL (e.g. smtp://mail.example:587)`);
+    throw new AppError(
+      'IXMETER_ERR_CONFIG_INVALID',
+      `IXMETER_WEBHOOKS[${email}] (kind email) needs IXMETER_SMTP_URL (e.g. smtp://mail.example:587)`,
+    );
   }
   for (const key of ['IXMETER_SAMPLING_OVERRIDES', 'IXMETER_SAMPLING_DEFAULTS'] as const) {
     try {
       parseSamplingRules(v[key], key);
     } catch (e) {
-      throw new AppError('IXMETER_ERR_CONFIG_INVALID', `${key}=${JSON.stringify(v[key])}: ${errorMessage(e).replace(`${key}: `, '')}`);
+      throw new AppError(
+        'IXMETER_ERR_CONFIG_INVALID',
+        `${key}=${JSON.stringify(v[key])}: ${errorMessage(e).replace(`${key}: `, '')}`,
+      );
     }
   }
   return Object.freeze({ ...v, dataDir: resolve(v.IXMETER_DATA_DIR), embedded: !v.IXMETER_CLICKHOUSE_URL });
@@ -91,8 +116,14 @@ export function redactedConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(ConfigSchema.shape)) {
     const value = (config as Record<string, unknown>)[key];
-    if (value === undefined) { out[key] = null; continue; }
-    if (SECRET_KEYS.has(key)) { out[key] = value === '' ? '' : '[redacted]'; continue; }
+    if (value === undefined) {
+      out[key] = null;
+      continue;
+    }
+    if (SECRET_KEYS.has(key)) {
+      out[key] = value === '' ? '' : '[redacted]';
+      continue;
+    }
     out[key] = typeof value === 'string' ? redactUrlPassword(value) : value;
   }
   return out;

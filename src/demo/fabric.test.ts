@@ -2,7 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseRegistry } from '../members/registry.js';
 import { parsePolicyText } from '../subsidies/policy.loader.js';
-import { buildFabric, diurnal, DEMO_PREFIX, ixfDocument, localParts, previousMonthRange, trafficPairs } from './fabric.js';
+import {
+  buildFabric,
+  diurnal,
+  DEMO_PREFIX,
+  ixfDocument,
+  localParts,
+  previousMonthRange,
+  trafficPairs,
+} from './fabric.js';
 import { demoPolicyText, DEMO_POLICY_ID } from './policy.js';
 import { historyBucket } from './traffic.js';
 import { prng } from './fabric.js';
@@ -37,7 +45,10 @@ describe('demo fabric', () => {
     const r = prng(1);
     const before = historyBucket(f, pairs, f.late.joinsAtMs - 3_600_000, r);
     const after = historyBucket(f, pairs, f.late.joinsAtMs + 3 * 86_400_000, r);
-    const touches = (x: typeof before) => Object.values(x).flat().some((w) => w.srcMac === f.late.mac || w.dstMac === f.late.mac);
+    const touches = (x: typeof before) =>
+      Object.values(x)
+        .flat()
+        .some((w) => w.srcMac === f.late.mac || w.dstMac === f.late.mac);
     expect(touches(before)).toBe(false);
     expect(touches(after)).toBe(true);
   });

@@ -45,38 +45,127 @@ export interface DemoMember {
   joinsAtMs: number;
 }
 
-interface Spec { name: string; zh: string; type: MemberType; out: number; in: number; sw: SwitchKind; speed: number; vlan20?: boolean; enrolled?: boolean }
+interface Spec {
+  name: string;
+  zh: string;
+  type: MemberType;
+  out: number;
+  in: number;
+  sw: SwitchKind;
+  speed: number;
+  vlan20?: boolean;
+  enrolled?: boolean;
+}
 
 const G = 1e9;
 /** Order matters: any prefix of this list is a plausible fabric with every switch kind and the late joiner last. */
 const CATALOG: Spec[] = [
-  { name: 'Telecom Ningxia', zh: '电信宁夏', type: 'basic_telecom', out: 8 * G, in: 30 * G, sw: 'v9', speed: 100_000, vlan20: true },
+  {
+    name: 'Telecom Ningxia',
+    zh: '电信宁夏',
+    type: 'basic_telecom',
+    out: 8 * G,
+    in: 30 * G,
+    sw: 'v9',
+    speed: 100_000,
+    vlan20: true,
+  },
   { name: 'CDN Alpha', zh: '阿尔法CDN', type: 'cdn', out: 30 * G, in: 2 * G, sw: 'ipfix', speed: 100_000 },
-  { name: 'University Net', zh: '高校网络', type: 'research_edu', out: 0.4 * G, in: 1.2 * G, sw: 'sflow', speed: 10_000, enrolled: false },
+  {
+    name: 'University Net',
+    zh: '高校网络',
+    type: 'research_edu',
+    out: 0.4 * G,
+    in: 1.2 * G,
+    sw: 'sflow',
+    speed: 10_000,
+    enrolled: false,
+  },
   { name: 'Cloud West', zh: '西部云', type: 'cloud', out: 20 * G, in: 5 * G, sw: 'v9', speed: 100_000, vlan20: true },
   { name: 'IDC Zhongwei', zh: '中卫数据中心', type: 'idc', out: 6 * G, in: 4 * G, sw: 'ipfix', speed: 40_000 },
-  { name: 'Fintech Pay', zh: '金融支付', type: 'internet_enterprise', out: 0.3 * G, in: 0.25 * G, sw: 'sflow', speed: 10_000 },
+  {
+    name: 'Fintech Pay',
+    zh: '金融支付',
+    type: 'internet_enterprise',
+    out: 0.3 * G,
+    in: 0.25 * G,
+    sw: 'sflow',
+    speed: 10_000,
+  },
   { name: 'Unicom Ningxia', zh: '联通宁夏', type: 'basic_telecom', out: 6 * G, in: 20 * G, sw: 'v9', speed: 100_000 },
-  { name: 'Video Platform', zh: '视频平台', type: 'internet_enterprise', out: 12 * G, in: 1 * G, sw: 'ipfix', speed: 40_000 },
-  { name: 'Mobile Ningxia', zh: '移动宁夏', type: 'basic_telecom', out: 6 * G, in: 22 * G, sw: 'v9', speed: 100_000, vlan20: true },
+  {
+    name: 'Video Platform',
+    zh: '视频平台',
+    type: 'internet_enterprise',
+    out: 12 * G,
+    in: 1 * G,
+    sw: 'ipfix',
+    speed: 40_000,
+  },
+  {
+    name: 'Mobile Ningxia',
+    zh: '移动宁夏',
+    type: 'basic_telecom',
+    out: 6 * G,
+    in: 22 * G,
+    sw: 'v9',
+    speed: 100_000,
+    vlan20: true,
+  },
   { name: 'CDN Beta', zh: '贝塔CDN', type: 'cdn', out: 18 * G, in: 1.5 * G, sw: 'ipfix', speed: 100_000 },
   { name: 'Broadcast TV', zh: '广电网络', type: 'broadcast', out: 0.6 * G, in: 0.3 * G, sw: 'sflow', speed: 10_000 },
   { name: 'Cloud East', zh: '东部云', type: 'cloud', out: 15 * G, in: 4 * G, sw: 'v9', speed: 100_000 },
-  { name: 'Gaming Online', zh: '在线游戏', type: 'internet_enterprise', out: 3 * G, in: 2 * G, sw: 'ipfix', speed: 10_000 },
-  { name: 'Enterprise WAN', zh: '企业专网', type: 'internet_enterprise', out: 0.2 * G, in: 0.5 * G, sw: 'sflow', speed: 10_000, enrolled: false },
+  {
+    name: 'Gaming Online',
+    zh: '在线游戏',
+    type: 'internet_enterprise',
+    out: 3 * G,
+    in: 2 * G,
+    sw: 'ipfix',
+    speed: 10_000,
+  },
+  {
+    name: 'Enterprise WAN',
+    zh: '企业专网',
+    type: 'internet_enterprise',
+    out: 0.2 * G,
+    in: 0.5 * G,
+    sw: 'sflow',
+    speed: 10_000,
+    enrolled: false,
+  },
   { name: 'IDC Shapotou', zh: '沙坡头数据中心', type: 'idc', out: 4 * G, in: 3 * G, sw: 'v9', speed: 40_000 },
-  { name: 'E-Commerce', zh: '电商平台', type: 'internet_enterprise', out: 5 * G, in: 2 * G, sw: 'ipfix', speed: 40_000 },
+  {
+    name: 'E-Commerce',
+    zh: '电商平台',
+    type: 'internet_enterprise',
+    out: 5 * G,
+    in: 2 * G,
+    sw: 'ipfix',
+    speed: 40_000,
+  },
   { name: 'Regional ISP', zh: '区域运营商', type: 'other', out: 0.5 * G, in: 1.5 * G, sw: 'sflow', speed: 10_000 },
   { name: 'SaaS Works', zh: '软件服务', type: 'cloud', out: 3 * G, in: 1 * G, sw: 'v9', speed: 10_000 },
   { name: 'CDN Gamma', zh: '伽马CDN', type: 'cdn', out: 6 * G, in: 0.5 * G, sw: 'ipfix', speed: 40_000 },
 ];
 /** Always the last member of a demo fabric: joins in the middle of the seeded month. */
-const LATE: Spec = { name: 'Newcomer Cloud', zh: '新入云', type: 'cloud', out: 4 * G, in: 1 * G, sw: 'ipfix', speed: 40_000 };
+const LATE: Spec = {
+  name: 'Newcomer Cloud',
+  zh: '新入云',
+  type: 'cloud',
+  out: 4 * G,
+  in: 1 * G,
+  sw: 'ipfix',
+  speed: 40_000,
+};
 
 export const DEMO_ASN_BASE = 64600;
 
 function macText(n: number): string {
-  return n.toString(16).padStart(12, '0').replace(/(..)(?=.)/g, '$1:');
+  return n
+    .toString(16)
+    .padStart(12, '0')
+    .replace(/(..)(?=.)/g, '$1:');
 }
 
 export interface Fabric {
@@ -92,7 +181,15 @@ export interface Fabric {
 
 /** Local calendar fields of `ms` in `tz`. */
 export function localParts(ms: number, tz: string): { y: number; m: number; d: number; h: number; min: number } {
-  const p = new Intl.DateTimeFormat('en-CA', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(ms));
+  const p = new Intl.DateTimeFormat('en-CA', {
+    timeZone: tz,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(new Date(ms));
   const g = (t: string) => Number(p.find((x) => x.type === t)!.value);
   return { y: g('year'), m: g('month'), d: g('day'), h: g('hour'), min: g('minute') };
 }
@@ -113,7 +210,11 @@ export function previousMonthRange(nowMs: number, tz: string): { month: string; 
   const p = localParts(nowMs, tz);
   const y = p.m === 1 ? p.y - 1 : p.y;
   const m = p.m === 1 ? 12 : p.m - 1;
-  return { month: `${y}-${String(m).padStart(2, '0')}`, startMs: localMidnightMs(y, m, 1, tz), endMs: localMidnightMs(p.y, p.m, 1, tz) };
+  return {
+    month: `${y}-${String(m).padStart(2, '0')}`,
+    startMs: localMidnightMs(y, m, 1, tz),
+    endMs: localMidnightMs(p.y, p.m, 1, tz),
+  };
 }
 
 export function buildFabric(n: number, nowMs: number, tz: string): Fabric {
@@ -121,7 +222,10 @@ export function buildFabric(n: number, nowMs: number, tz: string): Fabric {
   const { month, startMs, endMs } = previousMonthRange(nowMs, tz);
   const [y, m] = month.split('-').map(Number) as [number, number];
   const lateJoinMs = localMidnightMs(y, m, 15, tz);
-  const iso = (ms: number) => { const p = localParts(ms, tz); return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`; };
+  const iso = (ms: number) => {
+    const p = localParts(ms, tz);
+    return `${p.y}-${String(p.m).padStart(2, '0')}-${String(p.d).padStart(2, '0')}`;
+  };
   const specs: Spec[] = [];
   for (let i = 0; i < n - 1; i++) {
     const s = CATALOG[i % CATALOG.length]!;
@@ -136,11 +240,24 @@ export function buildFabric(n: number, nowMs: number, tz: string): Fabric {
     // First production dates spread over the past ~4 years (subsidy eligibility windows differ).
     const firstMs = late ? lateJoinMs : startMs - (40 + ((i * 97) % 1400)) * 86_400_000;
     return {
-      index: i, asn, name: `${DEMO_PREFIX} ${s.name}`, nameZh: `演示·${s.zh}`, type: s.type, mac, macText: macText(mac),
+      index: i,
+      asn,
+      name: `${DEMO_PREFIX} ${s.name}`,
+      nameZh: `演示·${s.zh}`,
+      type: s.type,
+      mac,
+      macText: macText(mac),
       vlans: s.vlan20 ? [PEERING_VLAN, SECOND_VLAN] : [PEERING_VLAN],
-      lanIpv4: `203.119.${Math.floor((i + 1) / 250)}.${((i + 1) % 250) + 1}`, lanIpv6: `2001:7fa:0:1::${(i + 1).toString(16)}`,
-      switch: s.sw, ifIndex: 100 + i + 1, speedMbps: s.speed, outPeakBps: s.out, inPeakBps: s.in,
-      firstProductionDate: iso(firstMs), enrolled: late || (s.enrolled ?? i % 7 !== 5), joinsAtMs: late ? lateJoinMs : 0,
+      lanIpv4: `203.119.${Math.floor((i + 1) / 250)}.${((i + 1) % 250) + 1}`,
+      lanIpv6: `2001:7fa:0:1::${(i + 1).toString(16)}`,
+      switch: s.sw,
+      ifIndex: 100 + i + 1,
+      speedMbps: s.speed,
+      outPeakBps: s.out,
+      inPeakBps: s.in,
+      firstProductionDate: iso(firstMs),
+      enrolled: late || (s.enrolled ?? i % 7 !== 5),
+      joinsAtMs: late ? lateJoinMs : 0,
     };
   });
   return { members, late: members[n - 1]!, month, monthStartMs: startMs, monthEndMs: endMs, tz };
@@ -148,7 +265,7 @@ export function buildFabric(n: number, nowMs: number, tz: string): Fabric {
 
 /** Customer (not peering-LAN) addresses of a member: synthetic global unicast space. */
 export function customerV4(m: DemoMember, host: number): string {
-  return `${36 + Math.floor(m.index / 200)}.${(m.index % 200) + 40}.${(host >> 8) & 0xff}.${(host & 0xff) || 1}`;
+  return `${36 + Math.floor(m.index / 200)}.${(m.index % 200) + 40}.${(host >> 8) & 0xff}.${host & 0xff || 1}`;
 }
 export function customerV6(m: DemoMember, host: number): string {
   return `2408:8000:${(m.index + 1).toString(16)}::${(host & 0xffff).toString(16)}`;
@@ -160,22 +277,37 @@ export function ixfDocument(f: Fabric, includeLate: boolean): Record<string, unk
   return {
     version: '1.0',
     timestamp: new Date().toISOString(),
-    ixp_list: [{ ixp_id: 1, shortname: 'DEMO-ZW-IX', name: 'DEMO exchange (synthetic data, ixmeter demo)', vlan: [{ id: PEERING_VLAN, name: 'peering' }, { id: SECOND_VLAN, name: 'peering-2' }] }],
+    ixp_list: [
+      {
+        ixp_id: 1,
+        shortname: 'DEMO-ZW-IX',
+        name: 'DEMO exchange (synthetic data, ixmeter demo)',
+        vlan: [
+          { id: PEERING_VLAN, name: 'peering' },
+          { id: SECOND_VLAN, name: 'peering-2' },
+        ],
+      },
+    ],
     member_list: list.map((m) => ({
       asnum: m.asn,
       name: m.name,
       url: `https://as${m.asn}.demo.invalid`,
       peering_policy: 'open',
-      connection_list: [{
-        ixp_id: 1,
-        state: 'active',
-        if_list: [{ switch_id: m.switch === 'v9' ? 1 : m.switch === 'ipfix' ? 2 : 3, if_speed: m.speedMbps }],
-        vlan_list: m.vlans.map((v) => ({
-          vlan_id: v,
-          ipv4: { address: v === PEERING_VLAN ? m.lanIpv4 : m.lanIpv4.replace(/^203\.119\./, '203.120.'), mac_addresses: [m.macText] },
-          ...(v === PEERING_VLAN ? { ipv6: { address: m.lanIpv6, mac_addresses: [m.macText] } } : {}),
-        })),
-      }],
+      connection_list: [
+        {
+          ixp_id: 1,
+          state: 'active',
+          if_list: [{ switch_id: m.switch === 'v9' ? 1 : m.switch === 'ipfix' ? 2 : 3, if_speed: m.speedMbps }],
+          vlan_list: m.vlans.map((v) => ({
+            vlan_id: v,
+            ipv4: {
+              address: v === PEERING_VLAN ? m.lanIpv4 : m.lanIpv4.replace(/^203\.119\./, '203.120.'),
+              mac_addresses: [m.macText],
+            },
+            ...(v === PEERING_VLAN ? { ipv6: { address: m.lanIpv6, mac_addresses: [m.macText] } } : {}),
+          })),
+        },
+      ],
       ixmeter: {
         member_type: m.type,
         name_zh: m.nameZh,
@@ -205,10 +337,23 @@ const hourCache = new Map<string, Intl.DateTimeFormat>();
 /** Local fractional hour and weekday (0 = Sunday) of `ms` in tz. */
 export function localClock(ms: number, tz: string): { hour: number; weekday: number } {
   let fmt = hourCache.get(tz);
-  if (!fmt) hourCache.set(tz, (fmt = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', weekday: 'short', hour: '2-digit', minute: '2-digit' })));
+  if (!fmt)
+    hourCache.set(
+      tz,
+      (fmt = new Intl.DateTimeFormat('en-US', {
+        timeZone: tz,
+        hourCycle: 'h23',
+        weekday: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+      })),
+    );
   const p = fmt.formatToParts(new Date(ms));
   const wd = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(p.find((x) => x.type === 'weekday')!.value);
-  return { hour: Number(p.find((x) => x.type === 'hour')!.value) + Number(p.find((x) => x.type === 'minute')!.value) / 60, weekday: wd };
+  return {
+    hour: Number(p.find((x) => x.type === 'hour')!.value) + Number(p.find((x) => x.type === 'minute')!.value) / 60,
+    weekday: wd,
+  };
 }
 
 export function diurnalAt(ms: number, tz: string): number {
@@ -216,7 +361,12 @@ export function diurnalAt(ms: number, tz: string): number {
   return diurnal(c.hour, c.weekday);
 }
 
-export interface Pair { src: DemoMember; dst: DemoMember; /** share of src's egress */ share: number; v6: boolean }
+export interface Pair {
+  src: DemoMember;
+  dst: DemoMember;
+  /** share of src's egress */ share: number;
+  v6: boolean;
+}
 
 /**
  * Gravity model: src sends to dst ∝ dst's ingress peak; each member keeps its `maxPartners` largest
@@ -225,12 +375,16 @@ export interface Pair { src: DemoMember; dst: DemoMember; /** share of src's egr
 export function trafficPairs(f: Fabric, maxPartners = 8): Pair[] {
   const out: Pair[] = [];
   for (const s of f.members) {
-    const cands = f.members.filter((d) => d !== s).sort((a, b) => b.inPeakBps - a.inPeakBps || a.index - b.index).slice(0, maxPartners);
+    const cands = f.members
+      .filter((d) => d !== s)
+      .sort((a, b) => b.inPeakBps - a.inPeakBps || a.index - b.index)
+      .slice(0, maxPartners);
     // Always peer with the late joiner and a neighbour, so every member has some traffic both ways.
     const extra = [f.late, f.members[(s.index + 1) % f.members.length]!].filter((d) => d !== s && !cands.includes(d));
     const dsts = [...cands, ...extra];
     const total = dsts.reduce((a, d) => a + d.inPeakBps, 0);
-    for (const d of dsts) out.push({ src: s, dst: d, share: d.inPeakBps / total, v6: (s.index * 7 + d.index * 3) % 10 < 3 });
+    for (const d of dsts)
+      out.push({ src: s, dst: d, share: d.inPeakBps / total, v6: (s.index * 7 + d.index * 3) % 10 < 3 });
   }
   return out;
 }

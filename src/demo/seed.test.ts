@@ -29,14 +29,30 @@ describe('seedHistory', () => {
     const f = buildFabric(5, Date.UTC(2026, 10, 26, 9), 'Asia/Shanghai');
     const pairs = trafficPairs(f);
     const members = createMembersService(createMembersRepository(storage.client));
-    await members.importRegistry(JSON.stringify(ixfDocument(f, false)), { source: 't', actor: 't', effectiveAtMs: f.monthStartMs - 86_400_000 });
-    await members.importRegistry(JSON.stringify(ixfDocument(f, true)), { source: 't', actor: 't', effectiveAtMs: f.late.joinsAtMs });
+    await members.importRegistry(JSON.stringify(ixfDocument(f, false)), {
+      source: 't',
+      actor: 't',
+      effectiveAtMs: f.monthStartMs - 86_400_000,
+    });
+    await members.importRegistry(JSON.stringify(ixfDocument(f, true)), {
+      source: 't',
+      actor: 't',
+      effectiveAtMs: f.late.joinsAtMs,
+    });
     // One day around the newcomer's join: before it, it has no traffic and no keys.
     const fromMs = f.late.joinsAtMs - 12 * 3_600_000;
     const toMs = f.late.joinsAtMs + 12 * 3_600_000;
     expect(await seededFlows(storage.client, fromMs, toMs)).toBe(0);
     const res = await seedHistory({
-      client: storage.client, mode: storage.mode, fabric: f, pairs, assignments: await members.assignments(0), sampling: NO_SAMPLING_POLICY, fromMs, toMs, batchRows: 5000,
+      client: storage.client,
+      mode: storage.mode,
+      fabric: f,
+      pairs,
+      assignments: await members.assignments(0),
+      sampling: NO_SAMPLING_POLICY,
+      fromMs,
+      toMs,
+      batchRows: 5000,
     });
     expect(res.decodeErrors).toBe(0);
     expect(res.buckets).toBe(288);
@@ -56,12 +72,17 @@ describe('seedHistory', () => {
         truth.set(k, t);
       }
     }
-    const rows = await (await storage.client.query({
-      query: `SELECT src_asn, dst_asn, toString(sum(packets)) AS p, toString(sum(l3_bytes)) AS l, toString(sum(bytes)) AS b FROM member_traffic_5m
+    const rows = await (
+      await storage.client.query({
+        query: `SELECT src_asn, dst_asn, toString(sum(packets)) AS p, toString(sum(l3_bytes)) AS l, toString(sum(bytes)) AS b FROM member_traffic_5m
               WHERE bucket >= toDateTime({f:UInt32}, 'UTC') AND bucket < toDateTime({t:UInt32}, 'UTC') GROUP BY src_asn, dst_asn`,
-      query_params: { f: Math.floor(fromMs / 1000), t: Math.floor(toMs / 1000) }, format: 'JSONEachRow',
-    })).json<{ src_asn: number; dst_asn: number; p: string; l: string; b: string }>();
-    const got = new Map(rows.map((x) => [`${x.src_asn}>${x.dst_asn}`, { packets: Number(x.p), l3: Number(x.l), bytes: Number(x.b) }]));
+        query_params: { f: Math.floor(fromMs / 1000), t: Math.floor(toMs / 1000) },
+        format: 'JSONEachRow',
+      })
+    ).json<{ src_asn: number; dst_asn: number; p: string; l: string; b: string }>();
+    const got = new Map(
+      rows.map((x) => [`${x.src_asn}>${x.dst_asn}`, { packets: Number(x.p), l3: Number(x.l), bytes: Number(x.b) }]),
+    );
     expect(Object.fromEntries(got)).toEqual(Object.fromEntries(truth));
     expect([...got.keys()].some((k) => k.startsWith(`${f.late.asn}>`))).toBe(true);
     expect(await seededFlows(storage.client, fromMs, toMs)).toBe(res.flows);

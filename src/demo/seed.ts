@@ -16,14 +16,26 @@ import { DEMO_SWITCHES, prng, type Fabric, type Pair, type SwitchKind } from './
 import { BUCKET_MS, historyBucket, NETFLOW_SAMPLING } from './traffic.js';
 import { NetflowExporter } from './wire.js';
 
-export interface SeedResult { flows: number; datagrams: number; buckets: number; ms: number; decodeErrors: number }
+export interface SeedResult {
+  flows: number;
+  datagrams: number;
+  buckets: number;
+  ms: number;
+  decodeErrors: number;
+}
 
 export interface SeedOptions {
   client: ClickHouseClient;
   mode: 'embedded' | 'server';
   fabric: Fabric;
   pairs: readonly Pair[];
-  assignments: ReadonlyArray<{ kind: 'mac' | 'port' | 'ip'; key: string; asn: number; valid_from: number; valid_to: number }>;
+  assignments: ReadonlyArray<{
+    kind: 'mac' | 'port' | 'ip';
+    key: string;
+    asn: number;
+    valid_from: number;
+    valid_to: number;
+  }>;
   sampling: SamplingPolicy;
   fromMs: number;
   toMs: number;
@@ -41,25 +53,54 @@ export function toIntervals(rows: SeedOptions['assignments']): AssignmentInterva
 export function historyExporters(fromMs: number): Record<SwitchKind, NetflowExporter> {
   const bootMs = fromMs - 7 * 86_400_000;
   return {
-    v9: new NetflowExporter({ version: 9, sourceId: DEMO_SWITCHES.v9.sourceId, samplingRate: NETFLOW_SAMPLING, templateEveryMs: 3_600_000, bootMs }),
-    ipfix: new NetflowExporter({ version: 10, sourceId: DEMO_SWITCHES.ipfix.sourceId, samplingRate: NETFLOW_SAMPLING, templateEveryMs: 3_600_000, bootMs }),
-    sflow: new NetflowExporter({ version: 10, sourceId: DEMO_SWITCHES.sflow.sourceId, samplingRate: NETFLOW_SAMPLING, templateEveryMs: 3_600_000, bootMs }),
+    v9: new NetflowExporter({
+      version: 9,
+      sourceId: DEMO_SWITCHES.v9.sourceId,
+      samplingRate: NETFLOW_SAMPLING,
+      templateEveryMs: 3_600_000,
+      bootMs,
+    }),
+    ipfix: new NetflowExporter({
+      version: 10,
+      sourceId: DEMO_SWITCHES.ipfix.sourceId,
+      samplingRate: NETFLOW_SAMPLING,
+      templateEveryMs: 3_600_000,
+      bootMs,
+    }),
+    sflow: new NetflowExporter({
+      version: 10,
+      sourceId: DEMO_SWITCHES.sflow.sourceId,
+      samplingRate: NETFLOW_SAMPLING,
+      templateEveryMs: 3_600_000,
+      bootMs,
+    }),
   };
 }
 
 /** Encode one bucket and decode it back (the collector's decoders), returning the decoded flows. */
 export function encodeDecodeBucket(
-  f: Fabric, pairs: readonly Pair[], bucketMs: number, r: () => number, ex: Record<SwitchKind, NetflowExporter>, state: DecoderState, sampling: SamplingPolicy,
+  f: Fabric,
+  pairs: readonly Pair[],
+  bucketMs: number,
+  r: () => number,
+  ex: Record<SwitchKind, NetflowExporter>,
+  state: DecoderState,
+  sampling: SamplingPolicy,
 ): { flows: FlowRecord[]; datagrams: number; errors: number } {
   const recs = historyBucket(f, pairs, bucketMs, r);
   const exportAt = bucketMs + BUCKET_MS - 500;
   const flows: FlowRecord[] = [];
-  let datagrams = 0, errors = 0;
+  let datagrams = 0,
+    errors = 0;
   for (const kind of ['v9', 'ipfix', 'sflow'] as const) {
     if (!recs[kind].length) continue;
     for (const payload of ex[kind].datagrams(recs[kind], exportAt)) {
       datagrams++;
-      const res = decodeDatagram({ receivedAtMs: exportAt, exporter: DEMO_SWITCHES[kind].exporter, exporterPort: 2055, payload }, state, sampling);
+      const res = decodeDatagram(
+        { receivedAtMs: exportAt, exporter: DEMO_SWITCHES[kind].exporter, exporterPort: 2055, payload },
+        state,
+        sampling,
+      );
       for (const [reason, n] of Object.entries(res.stats.errors)) if (reason !== 'enterprise_field') errors += n ?? 0;
       for (const fl of res.flows) flows.push(fl);
     }
@@ -78,11 +119,21 @@ export async function seedHistory(o: SeedOptions): Promise<SeedResult> {
   const batchRows = o.batchRows ?? 200_000;
   const first = Math.ceil(o.fromMs / BUCKET_MS) * BUCKET_MS;
   const total = Math.max(0, Math.floor((o.toMs - first) / BUCKET_MS));
-  let flows = 0, datagrams = 0, errors = 0, batch = 0, done = 0;
+  let flows = 0,
+    datagrams = 0,
+    errors = 0,
+    batch = 0,
+    done = 0;
   const flush = async () => {
     if (!w.rows) return;
     const rows = w.rows;
-    await insert({ id: `demo-seed-${o.fromMs}-${batch++}`, table: 'flows_raw', format: 'RowBinary', body: w.take(), rows });
+    await insert({
+      id: `demo-seed-${o.fromMs}-${batch++}`,
+      table: 'flows_raw',
+      format: 'RowBinary',
+      body: w.take(),
+      rows,
+    });
   };
   for (let b = first; b + BUCKET_MS <= o.toMs; b += BUCKET_MS) {
     const res = encodeDecodeBucket(o.fabric, o.pairs, b, r, ex, state, o.sampling);

@@ -13,7 +13,16 @@ import { createDecoderState, decodeDatagram } from '../../collectors/decoders/de
 import { NO_SAMPLING_POLICY, type FlowRecord } from '../../collectors/decoders/types.js';
 import { udpDatagramsToPcap } from '../../tests/helpers/traffic-pcap.js';
 import { buildFabric, DEMO_SWITCHES, prng, trafficPairs } from './fabric.js';
-import { attackRecords, BUCKET_MS, historyBucket, liveTick, lldpSample, NETFLOW_SAMPLING, SFLOW_SAMPLING, unknownMacSample } from './traffic.js';
+import {
+  attackRecords,
+  BUCKET_MS,
+  historyBucket,
+  liveTick,
+  lldpSample,
+  NETFLOW_SAMPLING,
+  SFLOW_SAMPLING,
+  unknownMacSample,
+} from './traffic.js';
 import { NetflowExporter, SflowAgent, sflowFrameLength, type SampledPacket, type WireFlow } from './wire.js';
 
 const NOW = Date.UTC(2026, 10, 26, 13, 0, 0); // 21:00 in Asia/Shanghai: peak hour
@@ -21,10 +30,16 @@ const fabric = buildFabric(8, NOW, 'Asia/Shanghai');
 const pairs = trafficPairs(fabric);
 const pairKey = (src: number, dst: number) => `${src.toString(16)}>${dst.toString(16)}`;
 
-interface Truth { packets: number; octets: number; records: number }
+interface Truth {
+  packets: number;
+  octets: number;
+  records: number;
+}
 function addTruth(m: Map<string, Truth>, k: string, packets: number, octets: number): void {
   const t = m.get(k) ?? { packets: 0, octets: 0, records: 0 };
-  t.packets += packets; t.octets += octets; t.records += 1;
+  t.packets += packets;
+  t.octets += octets;
+  t.records += 1;
   m.set(k, t);
 }
 
@@ -51,7 +66,9 @@ function generate() {
   for (let s = 0; s < 50; s++) {
     const t = NOW + s * 200;
     const tk = liveTick(fabric, pairs, t, 200, 1000, r);
-    tk.netflow.v9.push(...attackRecords({ attacker, victim, victimIp: '36.42.16.146', startMs: NOW, endMs: NOW + 30_000 }, t, 200, r));
+    tk.netflow.v9.push(
+      ...attackRecords({ attacker, victim, victimIp: '36.42.16.146', startMs: NOW, endMs: NOW + 30_000 }, t, 200, r),
+    );
     if (s === 10) tk.sflow.push(lldpSample(sflowMember));
     if (s === 20) tk.sflow.push(unknownMacSample(sflowMember, victim, r));
     for (const k of ['v9', 'ipfix'] as const) {
@@ -76,7 +93,11 @@ describe('demo encoders round-trip through our decoders', () => {
       const flows: FlowRecord[] = [];
       let lost = 0;
       for (const payload of gen.dgrams[kind]) {
-        const res = decodeDatagram({ receivedAtMs: NOW, exporter: DEMO_SWITCHES[kind].exporter, exporterPort: 2055, payload }, state, NO_SAMPLING_POLICY);
+        const res = decodeDatagram(
+          { receivedAtMs: NOW, exporter: DEMO_SWITCHES[kind].exporter, exporterPort: 2055, payload },
+          state,
+          NO_SAMPLING_POLICY,
+        );
         expect(res.stats.errors).toEqual({});
         lost += res.stats.lostDatagrams;
         flows.push(...res.flows);
@@ -85,7 +106,9 @@ describe('demo encoders round-trip through our decoders', () => {
       for (const f of flows) addTruth(got, pairKey(f.srcMac, f.dstMac), f.packets, f.l3Octets);
       expect(flows.length).toBe(gen.nf[kind].length);
       expect(Object.fromEntries(got)).toEqual(Object.fromEntries(truth));
-      expect(new Set(flows.map((f) => `${f.samplingRate}/${f.samplingSource}`))).toEqual(new Set([`${NETFLOW_SAMPLING}/options`]));
+      expect(new Set(flows.map((f) => `${f.samplingRate}/${f.samplingSource}`))).toEqual(
+        new Set([`${NETFLOW_SAMPLING}/options`]),
+      );
       expect(new Set(flows.map((f) => f.ipVersion))).toEqual(new Set([4, 6]));
       // VLAN tags travel in the record: frame octets = IP octets + 22 per packet.
       for (const f of flows) expect(f.frameOctets).toBe(f.l3Octets + 22 * f.packets);
@@ -94,13 +117,18 @@ describe('demo encoders round-trip through our decoders', () => {
 
   it('sFlow v5: one flow per sample, frame lengths and 1:1024 exactly, no lost samples', () => {
     const truth = new Map<string, Truth>();
-    for (const p of gen.samples) addTruth(truth, pairKey(p.srcMac, p.dstMac), SFLOW_SAMPLING, sflowFrameLength(p) * SFLOW_SAMPLING);
+    for (const p of gen.samples)
+      addTruth(truth, pairKey(p.srcMac, p.dstMac), SFLOW_SAMPLING, sflowFrameLength(p) * SFLOW_SAMPLING);
     const state = createDecoderState();
     const got = new Map<string, Truth>();
     let lost = 0;
     let n = 0;
     for (const payload of gen.dgrams.sflow) {
-      const res = decodeDatagram({ receivedAtMs: NOW, exporter: '127.0.0.1', exporterPort: 6343, payload }, state, NO_SAMPLING_POLICY);
+      const res = decodeDatagram(
+        { receivedAtMs: NOW, exporter: '127.0.0.1', exporterPort: 6343, payload },
+        state,
+        NO_SAMPLING_POLICY,
+      );
       expect(res.stats.errors).toEqual({});
       lost += res.stats.lostSamples;
       for (const f of res.flows) {
@@ -125,24 +153,61 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function pcapOf(dgrams: Uint8Array[], dstPort: number): string {
   const path = join(work, `d-${dstPort}.pcap`);
-  writeFileSync(path, udpDatagramsToPcap(dgrams.map((payload, i) => ({ tsMs: NOW + i, srcAddr: '198.18.0.9', srcPort: 40000, dstAddr: '127.0.0.1', dstPort, payload }))));
+  writeFileSync(
+    path,
+    udpDatagramsToPcap(
+      dgrams.map((payload, i) => ({
+        tsMs: NOW + i,
+        srcAddr: '198.18.0.9',
+        srcPort: 40000,
+        dstAddr: '127.0.0.1',
+        dstPort,
+        payload,
+      })),
+    ),
+  );
   return path;
 }
 
 function tsharkFields(pcap: string, port: number, proto: 'cflow' | 'sflow', fields: string[]): string[][] {
-  const args = ['-n', '-r', pcap, '-d', `udp.port==${port},${proto}`, '-T', 'fields', '-E', 'separator=\t', '-E', 'aggregator=,', '-E', 'occurrence=a'];
+  const args = [
+    '-n',
+    '-r',
+    pcap,
+    '-d',
+    `udp.port==${port},${proto}`,
+    '-T',
+    'fields',
+    '-E',
+    'separator=\t',
+    '-E',
+    'aggregator=,',
+    '-E',
+    'occurrence=a',
+  ];
   for (const f of fields) args.push('-e', f);
   const out = execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 60_000 });
-  return out.split('\n').filter((l) => l.trim()).map((l) => l.split('\t'));
+  return out
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => l.split('\t'));
 }
-const nums = (s: string | undefined) => (s ? s.split(',').filter((x) => x !== '').map(Number) : []);
+const nums = (s: string | undefined) =>
+  s
+    ? s
+        .split(',')
+        .filter((x) => x !== '')
+        .map(Number)
+    : [];
 
 describe.runIf(have('tshark'))('tshark reads the same datagrams', () => {
   it('NetFlow v9 and IPFIX: record counts and packet/octet totals agree', () => {
     for (const kind of ['v9', 'ipfix'] as const) {
       const port = kind === 'v9' ? 2055 : 4739;
       const rows = tsharkFields(pcapOf(gen.dgrams[kind], port), port, 'cflow', ['cflow.octets', 'cflow.packets']);
-      let records = 0, packets = 0, octets = 0;
+      let records = 0,
+        packets = 0,
+        octets = 0;
       for (const c of rows) {
         const oc = nums(c[0]);
         const pk = nums(c[1]);
@@ -152,13 +217,19 @@ describe.runIf(have('tshark'))('tshark reads the same datagrams', () => {
       }
       const truth = gen.nf[kind];
       expect({ kind, records, packets, octets }).toEqual({
-        kind, records: truth.length, packets: truth.reduce((a, f) => a + f.packets, 0), octets: truth.reduce((a, f) => a + f.octets, 0),
+        kind,
+        records: truth.length,
+        packets: truth.reduce((a, f) => a + f.packets, 0),
+        octets: truth.reduce((a, f) => a + f.octets, 0),
       });
     }
   });
 
   it('sFlow v5: sample count, frame lengths and sampling rates agree', () => {
-    const rows = tsharkFields(pcapOf(gen.dgrams.sflow, 6343), 6343, 'sflow', ['sflow.flow_sample.sampling_rate', 'sflow_245.header.frame_length']);
+    const rows = tsharkFields(pcapOf(gen.dgrams.sflow, 6343), 6343, 'sflow', [
+      'sflow.flow_sample.sampling_rate',
+      'sflow_245.header.frame_length',
+    ]);
     const rates = rows.flatMap((c) => nums(c[0]));
     const frames = rows.flatMap((c) => nums(c[1]));
     expect(frames.length).toBe(gen.samples.length);
@@ -182,7 +253,9 @@ describe.runIf(have('nfcapd') && have('nfdump'))('nfdump (nfcapd over UDP) reads
       rmSync(dir, { recursive: true, force: true });
       execFileSync('mkdir', ['-p', dir]);
       const port = await freeUdpPort();
-      const p = spawn('nfcapd', ['-b', '127.0.0.1', '-p', String(port), '-w', dir, '-t', '60', '-B', String(8 << 20)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn('nfcapd', ['-b', '127.0.0.1', '-p', String(port), '-w', dir, '-t', '60', '-B', String(8 << 20)], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let log = '';
       p.stdout.on('data', (d: Buffer) => (log += d.toString()));
       p.stderr.on('data', (d: Buffer) => (log += d.toString()));

@@ -29,9 +29,22 @@ const COLS = `id, asn, month, version, status, note, raised_by, raised_by_name, 
 
 function toRow(r: Record<string, unknown>): DisputeRow {
   return {
-    id: String(r.id), asn: Number(r.asn), month: String(r.month), version: Number(r.version), status: r.status as DisputeStatus, note: String(r.note),
-    raised_by: String(r.raised_by), raised_by_name: String(r.raised_by_name), raised_role: String(r.raised_role), raised_at: Number(r.raised_at), resolution_note: String(r.resolution_note),
-    resolved_by: String(r.resolved_by), resolved_by_name: String(r.resolved_by_name), resolved_at: r.resolved_at === null ? null : Number(r.resolved_at), new_version: Number(r.new_version), updated_at: Number(r.updated_at),
+    id: String(r.id),
+    asn: Number(r.asn),
+    month: String(r.month),
+    version: Number(r.version),
+    status: r.status as DisputeStatus,
+    note: String(r.note),
+    raised_by: String(r.raised_by),
+    raised_by_name: String(r.raised_by_name),
+    raised_role: String(r.raised_role),
+    raised_at: Number(r.raised_at),
+    resolution_note: String(r.resolution_note),
+    resolved_by: String(r.resolved_by),
+    resolved_by_name: String(r.resolved_by_name),
+    resolved_at: r.resolved_at === null ? null : Number(r.resolved_at),
+    new_version: Number(r.new_version),
+    updated_at: Number(r.updated_at),
   };
 }
 

@@ -34,10 +34,21 @@ export interface DisputeView {
 
 export function disputeView(r: DisputeRow): DisputeView {
   return {
-    id: r.id, asn: r.asn, month: r.month, version: r.version, status: r.status, note: r.note, raised_by: r.raised_by, raised_by_name: r.raised_by_name || r.raised_by, raised_role: r.raised_role,
-    raised_at: new Date(r.raised_at).toISOString(), resolution_note: r.resolution_note || null, resolved_by: r.resolved_by || null,
+    id: r.id,
+    asn: r.asn,
+    month: r.month,
+    version: r.version,
+    status: r.status,
+    note: r.note,
+    raised_by: r.raised_by,
+    raised_by_name: r.raised_by_name || r.raised_by,
+    raised_role: r.raised_role,
+    raised_at: new Date(r.raised_at).toISOString(),
+    resolution_note: r.resolution_note || null,
+    resolved_by: r.resolved_by || null,
     resolved_by_name: r.resolved_by ? r.resolved_by_name || r.resolved_by : null,
-    resolved_at: r.resolved_at === null ? null : new Date(r.resolved_at).toISOString(), new_version: r.new_version || null,
+    resolved_at: r.resolved_at === null ? null : new Date(r.resolved_at).toISOString(),
+    new_version: r.new_version || null,
   };
 }
 
@@ -46,12 +57,29 @@ interface StatementsForDisputes {
   compute(asn: number, month: string, actor: string, runId: string): Promise<{ version: number; changed: boolean }>;
 }
 
-export function createDisputesService(repo: DisputesRepository, statementsRepo: StatementsRepository, statements: StatementsForDisputes, policies: PoliciesService, timezone: string) {
+export function createDisputesService(
+  repo: DisputesRepository,
+  statementsRepo: StatementsRepository,
+  statements: StatementsForDisputes,
+  policies: PoliciesService,
+  timezone: string,
+) {
   async function openFor(asn: number, month: string): Promise<DisputeRow | null> {
     return (await repo.list({ status: 'open', asn, month }))[0] ?? null;
   }
   const event = (r: DisputeRow, action: string, actor: string, role: string, note: string) =>
-    statementsRepo.insertEvent({ asn: r.asn, month: r.month, version: r.version, at: Date.now(), action, from_status: '', to_status: '', actor, role, note: `${r.id}: ${note}`.slice(0, 2000) });
+    statementsRepo.insertEvent({
+      asn: r.asn,
+      month: r.month,
+      version: r.version,
+      at: Date.now(),
+      action,
+      from_status: '',
+      to_status: '',
+      actor,
+      role,
+      note: `${r.id}: ${note}`.slice(0, 2000),
+    });
 
   return {
     openFor,
@@ -62,29 +90,74 @@ export function createDisputesService(repo: DisputesRepository, statementsRepo: 
       return { version: s.document.version, ...disputeDeadline(Date.parse(s.document.computed_at), n, timezone) };
     },
 
-    async raise(asn: number, month: string, note: string, actor: string, role: string, now = Date.now(), actorName = actor): Promise<DisputeView> {
+    async raise(
+      asn: number,
+      month: string,
+      note: string,
+      actor: string,
+      role: string,
+      now = Date.now(),
+      actorName = actor,
+    ): Promise<DisputeView> {
       const w = await this.window(asn, month);
       if (now >= w.closes_at) {
-        throw new AppError('IXMETER_ERR_DISPUTE_WINDOW_CLOSED', `the dispute window of AS${asn} ${month} v${w.version} closed at the end of ${w.last_day} (${w.working_days} working days after it was issued)`);
+        throw new AppError(
+          'IXMETER_ERR_DISPUTE_WINDOW_CLOSED',
+          `the dispute window of AS${asn} ${month} v${w.version} closed at the end of ${w.last_day} (${w.working_days} working days after it was issued)`,
+        );
       }
       const open = await openFor(asn, month);
-      if (open) throw new AppError('IXMETER_ERR_CONFLICT', `AS${asn} ${month} already has an open dispute (${open.id}); add to it with finance or wait for its resolution`);
+      if (open)
+        throw new AppError(
+          'IXMETER_ERR_CONFLICT',
+          `AS${asn} ${month} already has an open dispute (${open.id}); add to it with finance or wait for its resolution`,
+        );
       const row: DisputeRow = {
-        id: `dsp_${randomUUID()}`, asn, month, version: w.version, status: 'open', note, raised_by: actor, raised_by_name: actorName, raised_role: role, raised_at: now,
-        resolution_note: '', resolved_by: '', resolved_by_name: '', resolved_at: null, new_version: 0, updated_at: now,
+        id: `dsp_${randomUUID()}`,
+        asn,
+        month,
+        version: w.version,
+        status: 'open',
+        note,
+        raised_by: actor,
+        raised_by_name: actorName,
+        raised_role: role,
+        raised_at: now,
+        resolution_note: '',
+        resolved_by: '',
+        resolved_by_name: '',
+        resolved_at: null,
+        new_version: 0,
+        updated_at: now,
       };
       await repo.insert(row);
       await event(row, 'dispute_opened', actor, role, note);
       return disputeView(row);
     },
 
-    async resolve(id: string, outcome: 'upheld' | 'rejected', note: string, actor: string, role: string, actorName = actor): Promise<DisputeView> {
+    async resolve(
+      id: string,
+      outcome: 'upheld' | 'rejected',
+      note: string,
+      actor: string,
+      role: string,
+      actorName = actor,
+    ): Promise<DisputeView> {
       const row = await repo.get(id);
       if (!row) throw new AppError('IXMETER_ERR_NOT_FOUND', `no dispute ${id}`);
       if (row.status !== 'open') throw new AppError('IXMETER_ERR_CONFLICT', `dispute ${id} is already ${row.status}`);
-      if (outcome === 'rejected' && !note.trim()) throw new AppError('IXMETER_ERR_VALIDATION', 'a rejected dispute needs a note saying why (note)');
+      if (outcome === 'rejected' && !note.trim())
+        throw new AppError('IXMETER_ERR_VALIDATION', 'a rejected dispute needs a note saying why (note)');
       const now = Date.now();
-      let next: DisputeRow = { ...row, status: outcome, resolution_note: note, resolved_by: actor, resolved_by_name: actorName, resolved_at: now, updated_at: Math.max(now, row.updated_at + 1) };
+      let next: DisputeRow = {
+        ...row,
+        status: outcome,
+        resolution_note: note,
+        resolved_by: actor,
+        resolved_by_name: actorName,
+        resolved_at: now,
+        updated_at: Math.max(now, row.updated_at + 1),
+      };
       await repo.insert(next);
       await event(next, `dispute_${outcome}`, actor, role, note);
       if (outcome === 'upheld') {

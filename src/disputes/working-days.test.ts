@@ -16,7 +16,8 @@ describe('working days (China)', () => {
     for (const [y, c] of Object.entries(CN_CALENDAR)) {
       for (const d of [...c.holidays, ...c.workdays]) expect(d.slice(0, 4), d).toBe(y);
       expect(c.holidays.filter((d) => c.workdays.includes(d))).toEqual([]);
-      for (const d of c.workdays) expect([0, 6], `${d} is a weekend day made a working day`).toContain(new Date(`${d}T00:00:00Z`).getUTCDay());
+      for (const d of c.workdays)
+        expect([0, 6], `${d} is a weekend day made a working day`).toContain(new Date(`${d}T00:00:00Z`).getUTCDay());
     }
   });
 
@@ -26,7 +27,12 @@ describe('working days (China)', () => {
     expect(nthWorkingDayAfter('2025-09-30', 3)).toBe('2025-10-11');
     expect(nthWorkingDayAfter('2025-09-30', 14)).toBe('2025-10-27');
     const d = disputeDeadline(Date.parse('2025-09-30T10:00:00+08:00'), 14, 'Asia/Shanghai');
-    expect(d).toEqual({ last_day: '2025-10-27', closes_at: Date.parse('2025-10-28T00:00:00+08:00'), working_days: 14, calendar: 'official' });
+    expect(d).toEqual({
+      last_day: '2025-10-27',
+      closes_at: Date.parse('2025-10-28T00:00:00+08:00'),
+      working_days: 14,
+      calendar: 'official',
+    });
     expect(disputeDeadline(Date.parse('2029-03-01T10:00:00+08:00'), 1, 'Asia/Shanghai').calendar).toBe('weekends_only');
   });
 });

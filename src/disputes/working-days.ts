@@ -26,7 +26,7 @@ export function calendarStatus(date: string): 'official' | 'provisional' | 'week
 /** The N-th working day after `date` (not counting `date`). */
 export function nthWorkingDayAfter(date: string, n: number): string {
   let d = date;
-  for (let k = 0; k < n; ) {
+  for (let k = 0; k < n;) {
     d = addDays(d, 1);
     if (isWorkingDay(d)) k++;
   }
@@ -43,5 +43,10 @@ export interface DisputeDeadline {
 
 export function disputeDeadline(issuedAtMs: number, workingDays: number, timeZone: string): DisputeDeadline {
   const last = nthWorkingDayAfter(zonedDate(issuedAtMs, timeZone), workingDays);
-  return { last_day: last, closes_at: startOfDay(addDays(last, 1), timeZone), working_days: workingDays, calendar: calendarStatus(last) };
+  return {
+    last_day: last,
+    closes_at: startOfDay(addDays(last, 1), timeZone),
+    working_days: workingDays,
+    calendar: calendarStatus(last),
+  };
 }

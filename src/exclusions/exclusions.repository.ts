@@ -29,9 +29,20 @@ const COLS = `id, asn, toUnixTimestamp64Milli(from_ts) AS from_ts, toUnixTimesta
 function toRow(r: Record<string, unknown>): ExclusionRow {
   const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
-    id: String(r.id), asn: n(r.asn), from_ts: Number(r.from_ts), to_ts: Number(r.to_ts), reason: r.reason as FinanceExclusionReason, note: String(r.note),
-    status: r.status as ExclusionStatus, proposed_by: String(r.proposed_by), proposed_by_name: String(r.proposed_by_name), proposed_at: Number(r.proposed_at), approved_by: String(r.approved_by), approved_by_name: String(r.approved_by_name),
-    approved_at: n(r.approved_at), updated_at: Number(r.updated_at),
+    id: String(r.id),
+    asn: n(r.asn),
+    from_ts: Number(r.from_ts),
+    to_ts: Number(r.to_ts),
+    reason: r.reason as FinanceExclusionReason,
+    note: String(r.note),
+    status: r.status as ExclusionStatus,
+    proposed_by: String(r.proposed_by),
+    proposed_by_name: String(r.proposed_by_name),
+    proposed_at: Number(r.proposed_at),
+    approved_by: String(r.approved_by),
+    approved_by_name: String(r.approved_by_name),
+    approved_at: n(r.approved_at),
+    updated_at: Number(r.updated_at),
   };
 }
 
@@ -44,12 +55,21 @@ export function createExclusionsRepository(client: ClickHouseClient) {
       return (await select('id = {id:String}', { id }))[0] ?? null;
     },
     /** Exclusions overlapping [from, to), of one member (its own and the fabric-wide ones) or of all, optionally of one status. */
-    async overlapping(fromMs: number, toMs: number, opts: { asn?: number; status?: ExclusionStatus } = {}): Promise<ExclusionRow[]> {
+    async overlapping(
+      fromMs: number,
+      toMs: number,
+      opts: { asn?: number; status?: ExclusionStatus } = {},
+    ): Promise<ExclusionRow[]> {
       // from_ts / to_ts here are the selected aliases (epoch ms), not the DateTime64 columns.
       const where = ['to_ts > {f:Int64}', 'from_ts < {t:Int64}'];
       if (opts.asn !== undefined) where.push('(isNull(asn) OR asn = {asn:UInt32})');
       if (opts.status) where.push('status = {s:String}');
-      return select(where.join(' AND '), { f: String(fromMs), t: String(toMs), asn: opts.asn ?? 0, s: opts.status ?? '' });
+      return select(where.join(' AND '), {
+        f: String(fromMs),
+        t: String(toMs),
+        asn: opts.asn ?? 0,
+        s: opts.status ?? '',
+      });
     },
   };
 }

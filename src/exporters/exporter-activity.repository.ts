@@ -23,7 +23,11 @@ export function createExporterActivityRepository(client: ClickHouseClient) {
       if (!rows.length) return;
       await client.insert({
         table: 'exporter_activity_5m',
-        values: rows.map((r) => ({ bucket: Math.floor(r.bucketMs / 1000), exporter: r.exporter, datagrams: r.datagrams })),
+        values: rows.map((r) => ({
+          bucket: Math.floor(r.bucketMs / 1000),
+          exporter: r.exporter,
+          datagrams: r.datagrams,
+        })),
         format: 'JSONEachRow',
       });
     },
@@ -38,7 +42,11 @@ export function createExporterActivityRepository(client: ClickHouseClient) {
         query_params: { from: Math.floor(fromMs / 1000), to: Math.ceil(toMs / 1000), e: exporters ?? [] },
         format: 'JSONEachRow',
       });
-      return (await rs.json<{ bucketMs: number | string; exporter_text: string; n: string }>()).map((r) => ({ bucketMs: Number(r.bucketMs), exporter: r.exporter_text, datagrams: Number(r.n) }));
+      return (await rs.json<{ bucketMs: number | string; exporter_text: string; n: string }>()).map((r) => ({
+        bucketMs: Number(r.bucketMs),
+        exporter: r.exporter_text,
+        datagrams: Number(r.n),
+      }));
     },
     /** The last alive bucket start per exporter (ms), for exporters seen since `sinceMs`. */
     async lastAlive(sinceMs: number): Promise<Map<string, number>> {
@@ -48,7 +56,12 @@ export function createExporterActivityRepository(client: ClickHouseClient) {
         query_params: { since: Math.floor(sinceMs / 1000) },
         format: 'JSONEachRow',
       });
-      return new Map((await rs.json<{ exporter_text: string; last: number | string }>()).map((r) => [r.exporter_text, Number(r.last)]));
+      return new Map(
+        (await rs.json<{ exporter_text: string; last: number | string }>()).map((r) => [
+          r.exporter_text,
+          Number(r.last),
+        ]),
+      );
     },
   };
 }

@@ -10,7 +10,9 @@ export interface ExporterStatusRow {
 
 export function createExportersRepository(client: ClickHouseClient) {
   return {
-    async upsert(rows: Array<{ exporter: string; collector_id: string; updated_at: number; stats: string }>): Promise<void> {
+    async upsert(
+      rows: Array<{ exporter: string; collector_id: string; updated_at: number; stats: string }>,
+    ): Promise<void> {
       if (rows.length) await client.insert({ table: 'exporter_status', values: rows, format: 'JSONEachRow' });
     },
     async latest(maxAgeDays = 30): Promise<ExporterStatusRow[]> {

@@ -74,8 +74,12 @@ export const SILENT_AFTER_MS = 5 * 60_000;
 const DUPLICATE_SHOWN_MS = 15 * 60_000;
 
 /** Stable problem codes (contract.md: GET /exporters `problems: [{ code, message }]`). */
-export type ExporterProblemCode = 'SILENT' | 'SAMPLING_UNKNOWN' | 'DECODE_ERRORS' | 'SEQUENCE_GAPS' | 'BOTH_DIRECTIONS' | 'DUPLICATE_SAMPLING';
-export interface ExporterProblem { code: ExporterProblemCode; message: string }
+export type ExporterProblemCode =
+  'SILENT' | 'SAMPLING_UNKNOWN' | 'DECODE_ERRORS' | 'SEQUENCE_GAPS' | 'BOTH_DIRECTIONS' | 'DUPLICATE_SAMPLING';
+export interface ExporterProblem {
+  code: ExporterProblemCode;
+  message: string;
+}
 
 const pct = (n: number, d: number) => (d > 0 ? `${((100 * n) / d).toFixed(1)} %` : '0 %');
 
@@ -84,21 +88,46 @@ export function exporterProblems(c: ExporterCounters, nowMs: number): ExporterPr
   const faults = Object.entries(c.errors).filter(([r, n]) => !BENIGN.has(r) && n > 0);
   const problems: ExporterProblem[] = [];
   const both = c.ignored?.both_directions ?? 0;
-  const bothDomains = Object.entries(c.directionModes ?? {}).filter(([, m]) => m === 'both').map(([d]) => d);
+  const bothDomains = Object.entries(c.directionModes ?? {})
+    .filter(([, m]) => m === 'both')
+    .map(([d]) => d);
   if (both > 0 || bothDomains.length) {
-    problems.push({ code: 'BOTH_DIRECTIONS', message: `exports ingress and egress records of the same traffic${bothDomains.length ? ` (observation domain ${bothDomains.join(', ')})` : ''}: ${both} of ${c.flows} records (${pct(both, c.flows)}) ignored as egress copies, ingress counted; set IXMETER_FLOW_DIRECTION_OVERRIDES to force it` });
+    problems.push({
+      code: 'BOTH_DIRECTIONS',
+      message: `exports ingress and egress records of the same traffic${bothDomains.length ? ` (observation domain ${bothDomains.join(', ')})` : ''}: ${both} of ${c.flows} records (${pct(both, c.flows)}) ignored as egress copies, ingress counted; set IXMETER_FLOW_DIRECTION_OVERRIDES to force it`,
+    });
   }
   const dup = c.duplicateSampling;
   if (dup && nowMs - dup.atMs <= DUPLICATE_SHOWN_MS) {
-    problems.push({ code: 'DUPLICATE_SAMPLING', message: `the same (src MAC, dst MAC) pairs also arrive from ${dup.peer} within seconds at similar volumes (${dup.pairs} of ${dup.sampledPairs} sampled pairs): frames are likely sampled twice, on a member port and on an inter-switch port (most on ifIndex ${dup.inIf}); declare core ports in IXMETER_CORE_PORTS (e.g. ${c.exporter.includes(":") ? `[${c.exporter}]` : c.exporter}:${dup.inIf} if that is one)` });
+    problems.push({
+      code: 'DUPLICATE_SAMPLING',
+      message: `the same (src MAC, dst MAC) pairs also arrive from ${dup.peer} within seconds at similar volumes (${dup.pairs} of ${dup.sampledPairs} sampled pairs): frames are likely sampled twice, on a member port and on an inter-switch port (most on ifIndex ${dup.inIf}); declare core ports in IXMETER_CORE_PORTS (e.g. ${c.exporter.includes(':') ? `[${c.exporter}]` : c.exporter}:${dup.inIf} if that is one)`,
+    });
   }
-  if (c.unknownSamplingFlows > 0) problems.push({ code: 'SAMPLING_UNKNOWN', message: `${c.unknownSamplingFlows} flows without a sampling rate (stored at rate 1): export sampler options or set IXMETER_SAMPLING_DEFAULTS` });
-  if (faults.length) problems.push({ code: 'DECODE_ERRORS', message: `decode errors: ${faults.map(([r, n]) => `${r}=${n}`).join(', ')}` });
-  if (c.lostDatagrams + c.lostSamples > 0) problems.push({ code: 'SEQUENCE_GAPS', message: `sequence gaps: ${c.lostDatagrams} datagrams, ${c.lostSamples} records/samples lost in transit` });
+  if (c.unknownSamplingFlows > 0)
+    problems.push({
+      code: 'SAMPLING_UNKNOWN',
+      message: `${c.unknownSamplingFlows} flows without a sampling rate (stored at rate 1): export sampler options or set IXMETER_SAMPLING_DEFAULTS`,
+    });
+  if (faults.length)
+    problems.push({
+      code: 'DECODE_ERRORS',
+      message: `decode errors: ${faults.map(([r, n]) => `${r}=${n}`).join(', ')}`,
+    });
+  if (c.lostDatagrams + c.lostSamples > 0)
+    problems.push({
+      code: 'SEQUENCE_GAPS',
+      message: `sequence gaps: ${c.lostDatagrams} datagrams, ${c.lostSamples} records/samples lost in transit`,
+    });
   return problems;
 }
 
-export function toExporterView(c: ExporterCounters, collectorId: string, templates: number, nowMs: number): ExporterView {
+export function toExporterView(
+  c: ExporterCounters,
+  collectorId: string,
+  templates: number,
+  nowMs: number,
+): ExporterView {
   const faults = Object.entries(c.errors).filter(([r, n]) => !BENIGN.has(r) && n > 0);
   const problems = exporterProblems(c, nowMs);
   const silent = nowMs - c.lastSeenMs > SILENT_AFTER_MS;
@@ -124,14 +153,24 @@ export function toExporterView(c: ExporterCounters, collectorId: string, templat
     unknown_sampling_flows: c.unknownSamplingFlows,
     first_seen: new Date(c.firstSeenMs).toISOString(),
     last_seen: new Date(c.lastSeenMs).toISOString(),
-    last_silence: c.lastGapToMs ? { from: new Date(c.lastGapFromMs ?? 0).toISOString(), to: new Date(c.lastGapToMs).toISOString() } : null,
+    last_silence: c.lastGapToMs
+      ? { from: new Date(c.lastGapFromMs ?? 0).toISOString(), to: new Date(c.lastGapToMs).toISOString() }
+      : null,
     status: silent ? 'silent' : misconfigured ? 'misconfigured' : 'ok',
-    problems: silent ? [{ code: 'SILENT', message: `nothing received for ${Math.round((nowMs - c.lastSeenMs) / 60_000)} min` }, ...problems] : problems,
+    problems: silent
+      ? [
+          { code: 'SILENT', message: `nothing received for ${Math.round((nowMs - c.lastSeenMs) / 60_000)} min` },
+          ...problems,
+        ]
+      : problems,
   };
 }
 
 /** Live view from an in-process collector, else the latest snapshots stored by collector processes. */
-export function createExportersService(repo: ExportersRepository, live: (() => { id: string; stats: ExporterCounters[]; templates: Record<string, number> }) | null) {
+export function createExportersService(
+  repo: ExportersRepository,
+  live: (() => { id: string; stats: ExporterCounters[]; templates: Record<string, number> }) | null,
+) {
   return {
     async list(nowMs = Date.now()): Promise<ExporterView[]> {
       if (live) {

@@ -13,16 +13,37 @@ describe('fee files', () => {
   });
 
   it('lists every problem with its row and imports nothing', () => {
-    const r = csvRows(Buffer.from('asn,month,invoiced_cny,paid_cny\n64500,2026-01,1,1\n64500,2026-01,1,1\nx,2026-1,1e3,\n64502,2026-02,0.001,-0\n'));
+    const r = csvRows(
+      Buffer.from(
+        'asn,month,invoiced_cny,paid_cny\n64500,2026-01,1,1\n64500,2026-01,1,1\nx,2026-1,1e3,\n64502,2026-02,0.001,-0\n',
+      ),
+    );
     const v = validateFees(r.rows, known);
     expect(v.fees).toEqual([]);
-    expect(v.problems.map((p) => `${p.row} ${p.column}`)).toEqual(['3 month', '4 asn', '4 month', '4 invoiced_cny', '4 paid_cny', '5 asn', '5 invoiced_cny', '5 paid_cny']);
-    expect(csvRows(Buffer.from('asn,month\n1,2026-01\n')).problems.map((p) => p.column)).toEqual(['invoiced_cny', 'paid_cny']);
+    expect(v.problems.map((p) => `${p.row} ${p.column}`)).toEqual([
+      '3 month',
+      '4 asn',
+      '4 month',
+      '4 invoiced_cny',
+      '4 paid_cny',
+      '5 asn',
+      '5 invoiced_cny',
+      '5 paid_cny',
+    ]);
+    expect(csvRows(Buffer.from('asn,month\n1,2026-01\n')).problems.map((p) => p.column)).toEqual([
+      'invoiced_cny',
+      'paid_cny',
+    ]);
     expect(validateFees([], known).problems[0]!.message).toMatch(/no fee rows/);
   });
 
   it('finds the lines that are not UTF-8 (GBK bytes)', () => {
-    const gbk = Buffer.concat([Buffer.from('a\nb,'), Buffer.from([0xd6, 0xd0, 0xce, 0xc0]), Buffer.from('\nc\n'), Buffer.from([0xb2, 0xe2])]);
+    const gbk = Buffer.concat([
+      Buffer.from('a\nb,'),
+      Buffer.from([0xd6, 0xd0, 0xce, 0xc0]),
+      Buffer.from('\nc\n'),
+      Buffer.from([0xb2, 0xe2]),
+    ]);
     expect(nonUtf8Lines(gbk)).toEqual([2, 4]);
     expect(nonUtf8Lines(Buffer.from('中卫\n'))).toEqual([]);
   });
@@ -31,7 +52,10 @@ describe('fee files', () => {
 describe('payout periods', () => {
   it('monthly, the calendar quarter holding the month, the year', () => {
     expect(payoutMonths('2026-05', 'MONTHLY')).toEqual({ period: '2026-05', months: ['2026-05'] });
-    expect(payoutMonths('2026-05', 'QUARTERLY')).toEqual({ period: '2026-Q2', months: ['2026-04', '2026-05', '2026-06'] });
+    expect(payoutMonths('2026-05', 'QUARTERLY')).toEqual({
+      period: '2026-Q2',
+      months: ['2026-04', '2026-05', '2026-06'],
+    });
     expect(payoutMonths('2026-12', 'QUARTERLY').months).toEqual(['2026-10', '2026-11', '2026-12']);
     expect(payoutMonths('2026-03', 'ANNUAL').months).toHaveLength(12);
   });

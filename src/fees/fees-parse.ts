@@ -59,19 +59,35 @@ export function nonUtf8Lines(buf: Buffer): number[] {
   return bad;
 }
 
-function tableToRows(table: string[][], firstRow: number): { rows: Array<{ row: number; v: FeeInputRow }>; problems: FeeProblem[] } {
+function tableToRows(
+  table: string[][],
+  firstRow: number,
+): { rows: Array<{ row: number; v: FeeInputRow }>; problems: FeeProblem[] } {
   const problems: FeeProblem[] = [];
   const header = (table[0] ?? []).map((h) => h.trim().toLowerCase());
   const idx = {} as Record<keyof FeeInputRow, number>;
   for (const k of Object.keys(HEADERS) as (keyof FeeInputRow)[]) {
     idx[k] = header.findIndex((h) => HEADERS[k].includes(h));
-    if (idx[k] < 0) problems.push({ row: firstRow, column: k, message: `missing column ${k} (header one of: ${HEADERS[k].join(', ')})` });
+    if (idx[k] < 0)
+      problems.push({
+        row: firstRow,
+        column: k,
+        message: `missing column ${k} (header one of: ${HEADERS[k].join(', ')})`,
+      });
   }
   if (problems.length) return { rows: [], problems };
   const rows: Array<{ row: number; v: FeeInputRow }> = [];
   table.slice(1).forEach((cells, i) => {
     if (cells.every((c) => c.trim() === '')) return;
-    rows.push({ row: firstRow + 1 + i, v: { asn: cells[idx.asn], month: cells[idx.month], invoiced_cny: cells[idx.invoiced_cny], paid_cny: cells[idx.paid_cny] } });
+    rows.push({
+      row: firstRow + 1 + i,
+      v: {
+        asn: cells[idx.asn],
+        month: cells[idx.month],
+        invoiced_cny: cells[idx.invoiced_cny],
+        paid_cny: cells[idx.paid_cny],
+      },
+    });
   });
   return { rows, problems };
 }
@@ -79,12 +95,21 @@ function tableToRows(table: string[][], firstRow: number): { rows: Array<{ row: 
 export function csvRows(buf: Buffer): { rows: Array<{ row: number; v: FeeInputRow }>; problems: FeeProblem[] } {
   const bad = nonUtf8Lines(buf);
   if (bad.length) {
-    return { rows: [], problems: bad.map((row) => ({ row, column: null, message: 'bytes that are not UTF-8 (a GBK/GB18030 file? save it as "CSV UTF-8")' })) };
+    return {
+      rows: [],
+      problems: bad.map((row) => ({
+        row,
+        column: null,
+        message: 'bytes that are not UTF-8 (a GBK/GB18030 file? save it as "CSV UTF-8")',
+      })),
+    };
   }
   return tableToRows(parseCsv(buf.toString('utf8')), 1);
 }
 
-export async function xlsxRows(buf: Buffer): Promise<{ rows: Array<{ row: number; v: FeeInputRow }>; problems: FeeProblem[] }> {
+export async function xlsxRows(
+  buf: Buffer,
+): Promise<{ rows: Array<{ row: number; v: FeeInputRow }>; problems: FeeProblem[] }> {
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(buf as unknown as ArrayBuffer);
@@ -98,7 +123,15 @@ export async function xlsxRows(buf: Buffer): Promise<{ rows: Array<{ row: number
     const cells: string[] = [];
     for (let c = 1; c <= ws.columnCount; c++) {
       const v = r.getCell(c).value;
-      cells.push(v === null || v === undefined ? '' : typeof v === 'object' && 'text' in v ? String(v.text) : v instanceof Date ? v.toISOString().slice(0, 7) : String(v));
+      cells.push(
+        v === null || v === undefined
+          ? ''
+          : typeof v === 'object' && 'text' in v
+            ? String(v.text)
+            : v instanceof Date
+              ? v.toISOString().slice(0, 7)
+              : String(v),
+      );
     }
     table.push(cells);
   });
@@ -108,13 +141,18 @@ export async function xlsxRows(buf: Buffer): Promise<{ rows: Array<{ row: number
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 /** Validate rows against the registry; every problem, or the parsed fees. */
-export function validateFees(rows: ReadonlyArray<{ row: number; v: FeeInputRow }>, knownAsns: ReadonlySet<number>): { fees: ParsedFee[]; problems: FeeProblem[] } {
+export function validateFees(
+  rows: ReadonlyArray<{ row: number; v: FeeInputRow }>,
+  knownAsns: ReadonlySet<number>,
+): { fees: ParsedFee[]; problems: FeeProblem[] } {
   const problems: FeeProblem[] = [];
   const fees: ParsedFee[] = [];
   const seen = new Map<string, number>();
   for (const { row, v } of rows) {
     const p = (column: string | null, message: string) => problems.push({ row, column, message });
-    const asnText = String(v.asn ?? '').trim().replace(/^AS/i, '');
+    const asnText = String(v.asn ?? '')
+      .trim()
+      .replace(/^AS/i, '');
     const asn = /^\d{1,10}$/.test(asnText) ? Number(asnText) : NaN;
     if (!Number.isSafeInteger(asn) || asn < 1) p('asn', `not an ASN: "${String(v.asn ?? '')}"`);
     else if (!knownAsns.has(asn)) p('asn', `unknown ASN ${asn} (not in the member registry)`);
@@ -123,9 +161,10 @@ export function validateFees(rows: ReadonlyArray<{ row: number; v: FeeInputRow }
     const money = (col: 'invoiced_cny' | 'paid_cny'): bigint | null => {
       const raw = v[col];
       const t = typeof raw === 'number' ? String(raw) : String(raw ?? '').trim();
-      if (t === '') return p(col, `${col} is empty`), null;
-      if (/^-/.test(t)) return p(col, `${col} is negative: ${t}`), null;
-      if (!/^\d+(\.\d{1,2})?$/.test(t)) return p(col, `${col} is not an amount in CNY with at most 2 decimals: "${t}"`), null;
+      if (t === '') return (p(col, `${col} is empty`), null);
+      if (/^-/.test(t)) return (p(col, `${col} is negative: ${t}`), null);
+      if (!/^\d+(\.\d{1,2})?$/.test(t))
+        return (p(col, `${col} is not an amount in CNY with at most 2 decimals: "${t}"`), null);
       return parseFen(t);
     };
     const invoiced = money('invoiced_cny');
@@ -136,8 +175,10 @@ export function validateFees(rows: ReadonlyArray<{ row: number; v: FeeInputRow }
       if (first !== undefined) p('month', `AS${asn} ${month} appears twice (first on row ${first})`);
       else seen.set(key, row);
     }
-    if (invoiced !== null && paid !== null && knownAsns.has(asn) && MONTH.test(month)) fees.push({ asn, month, invoicedFen: invoiced, paidFen: paid });
+    if (invoiced !== null && paid !== null && knownAsns.has(asn) && MONTH.test(month))
+      fees.push({ asn, month, invoicedFen: invoiced, paidFen: paid });
   }
-  if (rows.length === 0 && problems.length === 0) problems.push({ row: 0, column: null, message: 'the file has no fee rows' });
+  if (rows.length === 0 && problems.length === 0)
+    problems.push({ row: 0, column: null, message: 'the file has no fee rows' });
   return { fees: problems.length ? [] : fees, problems };
 }

@@ -7,13 +7,34 @@ import { z } from 'zod';
 
 export const QUEUES = {
   statements: {
-    payload: z.object({ asn: z.number().int().positive(), month: z.string().regex(/^\d{4}-\d{2}$/), runId: z.string(), actor: z.string() }),
-    defaults: { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: { age: 7 * 86_400 } } satisfies JobsOptions,
+    payload: z.object({
+      asn: z.number().int().positive(),
+      month: z.string().regex(/^\d{4}-\d{2}$/),
+      runId: z.string(),
+      actor: z.string(),
+    }),
+    defaults: {
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: true,
+      removeOnFail: { age: 7 * 86_400 },
+    } satisfies JobsOptions,
   },
   webhooks: {
     // one delivery to one channel (and one email recipient): an alert or a notice event (src/channels/dispatch.ts)
-    payload: z.object({ hook: z.number().int().min(0), event: z.string(), alert: z.record(z.string(), z.unknown()).optional(), notice: z.record(z.string(), z.unknown()).optional(), to: z.string().optional() }),
-    defaults: { attempts: 8, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 86_400, count: 1000 }, removeOnFail: { age: 30 * 86_400 } } satisfies JobsOptions,
+    payload: z.object({
+      hook: z.number().int().min(0),
+      event: z.string(),
+      alert: z.record(z.string(), z.unknown()).optional(),
+      notice: z.record(z.string(), z.unknown()).optional(),
+      to: z.string().optional(),
+    }),
+    defaults: {
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: { age: 86_400, count: 1000 },
+      removeOnFail: { age: 30 * 86_400 },
+    } satisfies JobsOptions,
   },
   maintenance: {
     payload: z.discriminatedUnion('type', [
@@ -23,7 +44,12 @@ export const QUEUES = {
       z.object({ type: z.literal('notices-overdue') }),
       z.object({ type: z.literal('utilization-scan') }),
     ]),
-    defaults: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: { age: 86_400, count: 100 }, removeOnFail: { age: 7 * 86_400 } } satisfies JobsOptions,
+    defaults: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 5000 },
+      removeOnComplete: { age: 86_400, count: 100 },
+      removeOnFail: { age: 7 * 86_400 },
+    } satisfies JobsOptions,
   },
 } as const;
 

@@ -19,7 +19,9 @@ export interface RunStatus {
 }
 
 export function previousMonth(nowMs: number, tz: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit' }).formatToParts(new Date(nowMs));
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit' }).formatToParts(
+    new Date(nowMs),
+  );
   const y = Number(parts.find((p) => p.type === 'year')!.value);
   const m = Number(parts.find((p) => p.type === 'month')!.value);
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
@@ -28,7 +30,13 @@ export function previousMonth(nowMs: number, tz: string): string {
 export function createStatementRuns(repo: StatementsRepository, members: MembersService, queues: QueueSet) {
   async function enqueue(month: string, runId: string, asns: number[], actor: string): Promise<void> {
     const q = queues.get('statements');
-    await q.addBulk(asns.map((asn) => ({ name: 'member-month', data: { asn, month, runId, actor }, opts: { jobId: statementJobId(month, asn) } })));
+    await q.addBulk(
+      asns.map((asn) => ({
+        name: 'member-month',
+        data: { asn, month, runId, actor },
+        opts: { jobId: statementJobId(month, asn) },
+      })),
+    );
   }
 
   async function status(runId: string): Promise<RunStatus> {
@@ -39,16 +47,24 @@ export function createStatementRuns(repo: StatementsRepository, members: Members
     const missing = asns.filter((a) => !done.has(a));
     const total = asns.length;
     return {
-      id: runId, month: run.month, state: missing.length === 0 ? 'completed' : 'active',
-      progress: { done: total - missing.length, total, percent: total ? Math.floor(((total - missing.length) * 100) / total) : 100 },
-      requested_by: run.requested_by, missing,
+      id: runId,
+      month: run.month,
+      state: missing.length === 0 ? 'completed' : 'active',
+      progress: {
+        done: total - missing.length,
+        total,
+        percent: total ? Math.floor(((total - missing.length) * 100) / total) : 100,
+      },
+      requested_by: run.requested_by,
+      missing,
     };
   }
 
   return {
     status,
     async start(month: string, actor: string): Promise<string> {
-      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new AppError('IXMETER_ERR_VALIDATION', `month must be YYYY-MM, got ${month}`);
+      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month))
+        throw new AppError('IXMETER_ERR_VALIDATION', `month must be YYYY-MM, got ${month}`);
       const asns = (await members.list()).map((m) => m.asn);
       const runId = `run-${month}-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
       await repo.insertRun({ run_id: runId, month, asns, requested_at: Date.now(), requested_by: actor });

@@ -32,7 +32,8 @@ export function schedules(tz: string) {
 
 function parse<Q extends QueueName>(queue: Q, job: Job): Payload<Q> {
   const r = QUEUES[queue].payload.safeParse(job.data);
-  if (!r.success) throw new UnrecoverableError(`invalid ${queue} payload: ${r.error.issues.map((i) => i.message).join('; ')}`);
+  if (!r.success)
+    throw new UnrecoverableError(`invalid ${queue} payload: ${r.error.issues.map((i) => i.message).join('; ')}`);
   return r.data as Payload<Q>;
 }
 
@@ -41,7 +42,11 @@ export interface Workers {
 }
 
 export async function startWorkers(deps: {
-  config: Config; log: Logger; queues: QueueSet; statements: StatementsService; runs: StatementRuns;
+  config: Config;
+  log: Logger;
+  queues: QueueSet;
+  statements: StatementsService;
+  runs: StatementRuns;
   /** Window/baseline detectors (every minute). */
   securityScan?: () => Promise<unknown>;
   /** Notification channels (src/channels/dispatch.ts): one delivery attempt. */
@@ -56,50 +61,80 @@ export async function startWorkers(deps: {
   const prefix = config.IXMETER_REDIS_PREFIX;
   const workers: Worker[] = [];
 
-  workers.push(new Worker('statements', async (job) => {
-    const p = parse('statements', job);
-    return deps.statements.compute(p.asn, p.month, p.actor, p.runId);
-  }, { connection, prefix, concurrency: STATEMENT_JOB_CONCURRENCY }));
+  workers.push(
+    new Worker(
+      'statements',
+      async (job) => {
+        const p = parse('statements', job);
+        return deps.statements.compute(p.asn, p.month, p.actor, p.runId);
+      },
+      { connection, prefix, concurrency: STATEMENT_JOB_CONCURRENCY },
+    ),
+  );
 
-  workers.push(new Worker('webhooks', async (job) => {
-    const p = parse('webhooks', job);
-    if (deps.deliverChannel) return deps.deliverChannel(p, job.attemptsMade + 1, job.opts.attempts ?? 1);
-    return { status: await deliver(config.IXMETER_WEBHOOKS, { hook: p.hook, event: p.event, alert: p.alert as unknown as AlertView }) };
-  }, { connection, prefix, concurrency: 4 }));
+  workers.push(
+    new Worker(
+      'webhooks',
+      async (job) => {
+        const p = parse('webhooks', job);
+        if (deps.deliverChannel) return deps.deliverChannel(p, job.attemptsMade + 1, job.opts.attempts ?? 1);
+        return {
+          status: await deliver(config.IXMETER_WEBHOOKS, {
+            hook: p.hook,
+            event: p.event,
+            alert: p.alert as unknown as AlertView,
+          }),
+        };
+      },
+      { connection, prefix, concurrency: 4 },
+    ),
+  );
 
-  workers.push(new Worker('maintenance', async (job) => {
-    const p = parse('maintenance', job);
-    switch (p.type) {
-      case 'monthly-statements': {
-        const month = previousMonth(Date.now(), config.IXMETER_TIMEZONE);
-        return { runId: await deps.runs.start(month, 'scheduler') };
-      }
-      case 'complete-runs':
-        return { requeued: await deps.runs.completeRuns() };
-      case 'security-scan':
-        return deps.securityScan ? deps.securityScan() : { skipped: true };
-      case 'notices-overdue':
-        return deps.noticesOverdue ? deps.noticesOverdue() : { skipped: true };
-      case 'utilization-scan':
-        return deps.utilizationScan ? deps.utilizationScan() : { skipped: true };
-      default: {
-        const never: never = p;
-        throw new UnrecoverableError(`unknown maintenance job ${JSON.stringify(never)}`);
-      }
-    }
-  }, { connection, prefix, concurrency: 1 }));
+  workers.push(
+    new Worker(
+      'maintenance',
+      async (job) => {
+        const p = parse('maintenance', job);
+        switch (p.type) {
+          case 'monthly-statements': {
+            const month = previousMonth(Date.now(), config.IXMETER_TIMEZONE);
+            return { runId: await deps.runs.start(month, 'scheduler') };
+          }
+          case 'complete-runs':
+            return { requeued: await deps.runs.completeRuns() };
+          case 'security-scan':
+            return deps.securityScan ? deps.securityScan() : { skipped: true };
+          case 'notices-overdue':
+            return deps.noticesOverdue ? deps.noticesOverdue() : { skipped: true };
+          case 'utilization-scan':
+            return deps.utilizationScan ? deps.utilizationScan() : { skipped: true };
+          default: {
+            const never: never = p;
+            throw new UnrecoverableError(`unknown maintenance job ${JSON.stringify(never)}`);
+          }
+        }
+      },
+      { connection, prefix, concurrency: 1 },
+    ),
+  );
 
   for (const w of workers) {
-    w.on('failed', (job, err) => log.warn({ queue: w.name, job: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
+    w.on('failed', (job, err) =>
+      log.warn({ queue: w.name, job: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'),
+    );
     w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
   }
   const maintenance = deps.queues.get('maintenance');
   const upsertSchedules = async () => {
-    for (const s of schedules(config.IXMETER_TIMEZONE)) await maintenance.upsertJobScheduler(s.id, s.repeat, { name: s.id, data: s.data });
+    for (const s of schedules(config.IXMETER_TIMEZONE))
+      await maintenance.upsertJobScheduler(s.id, s.repeat, { name: s.id, data: s.data });
   };
   await upsertSchedules();
   // A Redis that restarts without persistence forgets the schedulers: upserting is idempotent, so do it again every minute.
-  const timer = setInterval(() => void upsertSchedules().catch((err) => log.warn({ err: (err as Error).message }, 'scheduler upsert failed')), 60_000);
+  const timer = setInterval(
+    () => void upsertSchedules().catch((err) => log.warn({ err: (err as Error).message }, 'scheduler upsert failed')),
+    60_000,
+  );
   timer.unref();
   log.info({ queues: workers.map((w) => w.name) }, 'workers started');
   return {

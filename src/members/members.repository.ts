@@ -21,13 +21,24 @@ export interface AssignmentRow {
   version: number;
 }
 
-const MEMBER_COLS = 'asn, name, name_zh, url, member_type, first_production_date, subsidy_enrolled, port_capacity_mbps, peering_policy, extension, active, import_id, version';
+const MEMBER_COLS =
+  'asn, name, name_zh, url, member_type, first_production_date, subsidy_enrolled, port_capacity_mbps, peering_policy, extension, active, import_id, version';
 
 function toMember(r: Record<string, unknown>): MemberRow {
   return {
-    asn: Number(r.asn), name: String(r.name), name_zh: String(r.name_zh), url: String(r.url), member_type: r.member_type as MemberRow['member_type'],
-    first_production_date: (r.first_production_date as string | null) ?? null, subsidy_enrolled: Number(r.subsidy_enrolled) === 1,
-    port_capacity_mbps: Number(r.port_capacity_mbps), peering_policy: String(r.peering_policy), extension: parseExtension(r.extension), active: Number(r.active), import_id: String(r.import_id), version: Number(r.version),
+    asn: Number(r.asn),
+    name: String(r.name),
+    name_zh: String(r.name_zh),
+    url: String(r.url),
+    member_type: r.member_type as MemberRow['member_type'],
+    first_production_date: (r.first_production_date as string | null) ?? null,
+    subsidy_enrolled: Number(r.subsidy_enrolled) === 1,
+    port_capacity_mbps: Number(r.port_capacity_mbps),
+    peering_policy: String(r.peering_policy),
+    extension: parseExtension(r.extension),
+    active: Number(r.active),
+    import_id: String(r.import_id),
+    version: Number(r.version),
   };
 }
 
@@ -40,7 +51,15 @@ export function createMembersRepository(client: ClickHouseClient) {
   return {
     async insertMembers(rows: MemberRow[]): Promise<void> {
       if (!rows.length) return;
-      await client.insert({ table: 'members', values: rows.map((r) => ({ ...r, subsidy_enrolled: r.subsidy_enrolled ? 1 : 0, extension: JSON.stringify(r.extension ?? {}) })), format: 'JSONEachRow' });
+      await client.insert({
+        table: 'members',
+        values: rows.map((r) => ({
+          ...r,
+          subsidy_enrolled: r.subsidy_enrolled ? 1 : 0,
+          extension: JSON.stringify(r.extension ?? {}),
+        })),
+        format: 'JSONEachRow',
+      });
     },
     /** Latest version of every member (active or not). */
     async currentMembers(): Promise<MemberRow[]> {
@@ -71,20 +90,42 @@ export function createMembersRepository(client: ClickHouseClient) {
         format: 'JSONEachRow',
       });
       return (await rs.json<Record<string, unknown>>()).map((r) => ({
-        kind: r.kind as AssignmentKind, key: String(r.key), asn: Number(r.asn), valid_from: Number(r.valid_from), valid_to: Number(r.valid_to), import_id: String(r.import_id), version: Number(r.version),
+        kind: r.kind as AssignmentKind,
+        key: String(r.key),
+        asn: Number(r.asn),
+        valid_from: Number(r.valid_from),
+        valid_to: Number(r.valid_to),
+        import_id: String(r.import_id),
+        version: Number(r.version),
       }));
     },
     /** Cheap change detector for pollers: count and newest version of the assignments. */
     async assignmentsFingerprint(): Promise<string> {
-      const rs = await client.query({ query: 'SELECT toString(count()) AS n, toString(max(version)) AS v FROM member_assignments', format: 'JSONEachRow' });
+      const rs = await client.query({
+        query: 'SELECT toString(count()) AS n, toString(max(version)) AS v FROM member_assignments',
+        format: 'JSONEachRow',
+      });
       const r = (await rs.json<{ n: string; v: string }>())[0]!;
       return `${r.n}:${r.v}`;
     },
     async lastImportSha(): Promise<string | null> {
-      const rs = await client.query({ query: 'SELECT sha256 FROM member_imports ORDER BY imported_at DESC LIMIT 1', format: 'JSONEachRow' });
+      const rs = await client.query({
+        query: 'SELECT sha256 FROM member_imports ORDER BY imported_at DESC LIMIT 1',
+        format: 'JSONEachRow',
+      });
       return (await rs.json<{ sha256: string }>())[0]?.sha256 ?? null;
     },
-    async recordImport(row: { import_id: string; imported_at: number; effective_at: number; source: string; sha256: string; actor: string; members: number; opened: number; closed: number }): Promise<void> {
+    async recordImport(row: {
+      import_id: string;
+      imported_at: number;
+      effective_at: number;
+      source: string;
+      sha256: string;
+      actor: string;
+      members: number;
+      opened: number;
+      closed: number;
+    }): Promise<void> {
       await client.insert({ table: 'member_imports', values: [row], format: 'JSONEachRow' });
     },
   };

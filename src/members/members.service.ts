@@ -41,7 +41,15 @@ export function createMembersService(repo: MembersRepository, onAssignmentsChang
       const now = Date.now();
       const sha = createHash('sha256').update(text).digest('hex');
       if (opts.skipIfUnchanged && (await repo.lastImportSha()) === sha) {
-        return { import_id: '', members: reg.members.length, deactivated: 0, opened: 0, closed: 0, effective_at: new Date(now).toISOString(), unchanged: true };
+        return {
+          import_id: '',
+          members: reg.members.length,
+          deactivated: 0,
+          opened: 0,
+          closed: 0,
+          effective_at: new Date(now).toISOString(),
+          unchanged: true,
+        };
       }
       const eff = opts.effectiveAtMs ?? now;
       const importId = `imp_${new Date(now).toISOString().slice(0, 10).replace(/-/g, '')}_${randomBytes(4).toString('hex')}`;
@@ -55,7 +63,10 @@ export function createMembersService(repo: MembersRepository, onAssignmentsChang
       for (const [k, a] of open) {
         if (wanted.has(k)) continue;
         if (eff < a.valid_from) {
-          throw new AppError('IXMETER_ERR_MEMBERS_INVALID', `${opts.source}: effective time ${new Date(eff).toISOString()} is before ${a.kind} ${a.key} (AS${a.asn}) started on ${new Date(a.valid_from).toISOString()}; history is never rewritten`);
+          throw new AppError(
+            'IXMETER_ERR_MEMBERS_INVALID',
+            `${opts.source}: effective time ${new Date(eff).toISOString()} is before ${a.kind} ${a.key} (AS${a.asn}) started on ${new Date(a.valid_from).toISOString()}; history is never rewritten`,
+          );
         }
         rows.push({ ...a, valid_to: eff, import_id: importId, version });
         closed++;
@@ -63,7 +74,15 @@ export function createMembersService(repo: MembersRepository, onAssignmentsChang
       let opened = 0;
       for (const [k, a] of wanted) {
         if (open.has(k)) continue;
-        rows.push({ kind: a.kind, key: a.key, asn: a.asn, valid_from: eff, valid_to: OPEN_UNTIL_MS, import_id: importId, version });
+        rows.push({
+          kind: a.kind,
+          key: a.key,
+          asn: a.asn,
+          valid_from: eff,
+          valid_to: OPEN_UNTIL_MS,
+          import_id: importId,
+          version,
+        });
         opened++;
       }
 
@@ -81,11 +100,25 @@ export function createMembersService(repo: MembersRepository, onAssignmentsChang
       await repo.insertMembers(memberRows);
       await repo.insertAssignments(rows);
       await repo.recordImport({
-        import_id: importId, imported_at: now, effective_at: eff, source: opts.source, actor: opts.actor,
-        sha256: sha, members: reg.members.length, opened, closed,
+        import_id: importId,
+        imported_at: now,
+        effective_at: eff,
+        source: opts.source,
+        actor: opts.actor,
+        sha256: sha,
+        members: reg.members.length,
+        opened,
+        closed,
       });
       if (rows.length) onAssignmentsChanged?.();
-      return { import_id: importId, members: reg.members.length, deactivated, opened, closed, effective_at: new Date(eff).toISOString() };
+      return {
+        import_id: importId,
+        members: reg.members.length,
+        deactivated,
+        opened,
+        closed,
+        effective_at: new Date(eff).toISOString(),
+      };
     },
 
     async list(includeInactive = false): Promise<MemberRow[]> {

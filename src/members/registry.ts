@@ -21,7 +21,11 @@ export interface MemberRecord {
 }
 
 /** A switch port of the member file (ixmeter.ports[]), kept in the extension for its speed (port utilisation). */
-export interface MemberPortDecl { exporter: string; if_index: number; speed_mbps?: number }
+export interface MemberPortDecl {
+  exporter: string;
+  if_index: number;
+  speed_mbps?: number;
+}
 
 export type AssignmentKind = 'mac' | 'port' | 'ip';
 
@@ -55,7 +59,10 @@ export function parseRegistry(doc: unknown, source: string): Registry {
   const parsed = IxfExportSchema.safeParse(doc);
   if (!parsed.success) {
     const lines = parsed.error.issues.slice(0, 50).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new AppError('IXMETER_ERR_MEMBERS_INVALID', `${source}: not a valid IX-F member export:\n  ${lines.join('\n  ')}`);
+    throw new AppError(
+      'IXMETER_ERR_MEMBERS_INVALID',
+      `${source}: not a valid IX-F member export:\n  ${lines.join('\n  ')}`,
+    );
   }
   const problems: string[] = [];
   const members: MemberRecord[] = [];
@@ -66,7 +73,10 @@ export function parseRegistry(doc: unknown, source: string): Registry {
     const k = `${kind}:${key}`;
     const prev = owner.get(k);
     if (prev !== undefined && prev !== asn) problems.push(`${where}: ${kind} ${key} is already assigned to AS${prev}`);
-    else if (prev === undefined) { owner.set(k, asn); assignments.push({ kind, key, asn }); }
+    else if (prev === undefined) {
+      owner.set(k, asn);
+      assignments.push({ kind, key, asn });
+    }
   };
   parsed.data.member_list.forEach((m, i) => {
     const where = `member_list.${i} (AS${m.asnum})`;
@@ -91,10 +101,13 @@ export function parseRegistry(doc: unknown, source: string): Registry {
     for (const p of x?.ports ?? []) claim('port', portKey(p.exporter, p.if_index), m.asnum, where);
     const portMbps = (x?.ports ?? []).reduce((a, p) => a + (p.speed_mbps ?? 0), 0);
     for (const [j, b] of (x?.blacklist ?? []).entries()) {
-      if (b.to && b.to <= b.from) problems.push(`${where}: ixmeter.blacklist.${j}: to (${b.to}) must be after from (${b.from})`);
+      if (b.to && b.to <= b.from)
+        problems.push(`${where}: ixmeter.blacklist.${j}: to (${b.to}) must be after from (${b.from})`);
     }
-    if (x?.local_registration?.registered && !x.local_registration.date) problems.push(`${where}: ixmeter.local_registration needs a date when registered`);
-    if (x?.subsidy_enrolled && !x.first_production_date) problems.push(`${where}: subsidy_enrolled needs ixmeter.first_production_date`);
+    if (x?.local_registration?.registered && !x.local_registration.date)
+      problems.push(`${where}: ixmeter.local_registration needs a date when registered`);
+    if (x?.subsidy_enrolled && !x.first_production_date)
+      problems.push(`${where}: subsidy_enrolled needs ixmeter.first_production_date`);
     members.push({
       asn: m.asnum,
       name: m.name,
@@ -109,7 +122,10 @@ export function parseRegistry(doc: unknown, source: string): Registry {
     });
   });
   if (problems.length) {
-    throw new AppError('IXMETER_ERR_MEMBERS_INVALID', `${source}: ${problems.length} problem(s), nothing was changed:\n  ${problems.slice(0, 50).join('\n  ')}`);
+    throw new AppError(
+      'IXMETER_ERR_MEMBERS_INVALID',
+      `${source}: ${problems.length} problem(s), nothing was changed:\n  ${problems.slice(0, 50).join('\n  ')}`,
+    );
   }
   return { members, assignments };
 }

@@ -26,9 +26,20 @@ const COLS = `notice_id, toUnixTimestamp64Milli(at) AS at, event, status, asn, a
 
 function toRow(r: Record<string, unknown>): NoticeEventRow {
   return {
-    notice_id: String(r.notice_id), at: Number(r.at), event: String(r.event), status: String(r.status) as NoticeStatus, asn: Number(r.asn),
-    alert_id: String(r.alert_id), alert_type: String(r.alert_type), title: String(r.title), body: String(r.body), deadline: Number(r.deadline),
-    evidence: String(r.evidence), actor: String(r.actor), role: String(r.role), note: String(r.note),
+    notice_id: String(r.notice_id),
+    at: Number(r.at),
+    event: String(r.event),
+    status: String(r.status) as NoticeStatus,
+    asn: Number(r.asn),
+    alert_id: String(r.alert_id),
+    alert_type: String(r.alert_type),
+    title: String(r.title),
+    body: String(r.body),
+    deadline: Number(r.deadline),
+    evidence: String(r.evidence),
+    actor: String(r.actor),
+    role: String(r.role),
+    note: String(r.note),
   };
 }
 
@@ -41,7 +52,12 @@ export interface NoticeFilter {
 
 export function createNoticesRepository(client: ClickHouseClient) {
   async function rows(query: string, params: Record<string, unknown>): Promise<NoticeEventRow[]> {
-    const rs = await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 } });
+    const rs = await client.query({
+      query,
+      query_params: params,
+      format: 'JSONEachRow',
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+    });
     return (await rs.json<Record<string, unknown>>()).map(toRow);
   }
   return {
@@ -82,7 +98,9 @@ export function createNoticesRepository(client: ClickHouseClient) {
         query: `SELECT count() AS n, toUnixTimestamp64Milli(max(last_seen)) AS last FROM alert_events
                 WHERE type = {type:String} AND (source_asn = {asn:UInt32} OR victim_asn = {asn:UInt32})
                   AND event IN ('opened', 'updated') AND last_seen >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')`,
-        query_params: { type, asn, since: String(sinceMs) }, format: 'JSONEachRow', clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+        query_params: { type, asn, since: String(sinceMs) },
+        format: 'JSONEachRow',
+        clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
       });
       const r = (await rs.json<{ n: number; last: number }>())[0];
       const n = Number(r?.n ?? 0);

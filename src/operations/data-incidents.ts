@@ -11,8 +11,21 @@ import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '../shared/logger.js';
 
-export interface DetachedPart { table: string; partition_id: string; name: string; reason: string }
-export interface DataIncident { id: string; table: string; part: string; partition_id: string; reason: string; months: string[]; detail: string }
+export interface DetachedPart {
+  table: string;
+  partition_id: string;
+  name: string;
+  reason: string;
+}
+export interface DataIncident {
+  id: string;
+  table: string;
+  part: string;
+  partition_id: string;
+  reason: string;
+  months: string[];
+  detail: string;
+}
 
 /** Partition id → the months it covers: YYYYMMDD (flows_raw) and YYYYMM (rollups) are exact; anything else ('all', hashes) → every month (null). */
 export function monthsOfPartition(partitionId: string): string[] | null {
@@ -23,7 +36,8 @@ export function monthsOfPartition(partitionId: string): string[] | null {
 
 export async function detachedParts(client: ClickHouseClient, database: string): Promise<DetachedPart[]> {
   const rs = await client.query({
-    query: "SELECT table, ifNull(partition_id, '') AS partition_id, name, ifNull(reason, '') AS reason FROM system.detached_parts WHERE database = {db:String} AND ifNull(reason, '') != '' ORDER BY table, name",
+    query:
+      "SELECT table, ifNull(partition_id, '') AS partition_id, name, ifNull(reason, '') AS reason FROM system.detached_parts WHERE database = {db:String} AND ifNull(reason, '') != '' ORDER BY table, name",
     query_params: { db: database },
     format: 'JSONEachRow',
   });
@@ -42,28 +56,57 @@ export interface IncidentDeps {
 export async function checkDataIncidents(d: IncidentDeps): Promise<DataIncident[]> {
   const parts = await detachedParts(d.client, d.database);
   if (!parts.length) return [];
-  const known = new Set((await (await d.client.query({ query: 'SELECT table_name, part FROM data_incidents', format: 'JSONEachRow' })).json<{ table_name: string; part: string }>()).map((r) => `${r.table_name}/${r.part}`));
+  const known = new Set(
+    (
+      await (
+        await d.client.query({ query: 'SELECT table_name, part FROM data_incidents', format: 'JSONEachRow' })
+      ).json<{ table_name: string; part: string }>()
+    ).map((r) => `${r.table_name}/${r.part}`),
+  );
   const fresh = parts.filter((p) => !known.has(`${p.table}/${p.name}`));
   if (!fresh.length) return [];
   // A partition that names no month (e.g. 'all'): every month with statements is affected.
   const allMonths = async (): Promise<string[]> =>
-    (await (await d.client.query({ query: 'SELECT DISTINCT month FROM statements ORDER BY month', format: 'JSONEachRow' })).json<{ month: string }>()).map((r) => r.month);
+    (
+      await (
+        await d.client.query({ query: 'SELECT DISTINCT month FROM statements ORDER BY month', format: 'JSONEachRow' })
+      ).json<{ month: string }>()
+    ).map((r) => r.month);
   const incidents: DataIncident[] = [];
   for (const p of fresh) {
     const months = monthsOfPartition(p.partition_id) ?? (await allMonths());
-    const range = /^\d{8}$/.test(p.partition_id) ? `day ${p.partition_id.slice(0, 4)}-${p.partition_id.slice(4, 6)}-${p.partition_id.slice(6)} (UTC)` : months.length === 1 ? `month ${months[0]}` : 'unknown time range (whole table)';
+    const range = /^\d{8}$/.test(p.partition_id)
+      ? `day ${p.partition_id.slice(0, 4)}-${p.partition_id.slice(4, 6)}-${p.partition_id.slice(6)} (UTC)`
+      : months.length === 1
+        ? `month ${months[0]}`
+        : 'unknown time range (whole table)';
     incidents.push({
       id: `di_${createHash('sha256').update(`${p.table}/${p.name}`).digest('hex').slice(0, 16)}`,
-      table: p.table, part: p.name, partition_id: p.partition_id, reason: p.reason, months,
+      table: p.table,
+      part: p.name,
+      partition_id: p.partition_id,
+      reason: p.reason,
+      months,
       detail: `table ${p.table}: part ${p.name} was detached by ClickHouse (${p.reason}); rows of ${range} are missing from every query and statement until it is repaired`,
     });
   }
   await d.client.insert({
     table: 'data_incidents',
-    values: incidents.map((i) => ({ id: i.id, detected_at: Date.now(), kind: 'detached_part', table_name: i.table, part: i.part, partition_id: i.partition_id, reason: i.reason, months: i.months, detail: i.detail })),
+    values: incidents.map((i) => ({
+      id: i.id,
+      detected_at: Date.now(),
+      kind: 'detached_part',
+      table_name: i.table,
+      part: i.part,
+      partition_id: i.partition_id,
+      reason: i.reason,
+      months: i.months,
+      detail: i.detail,
+    })),
     format: 'JSONEachRow',
   });
-  for (const i of incidents) d.log.error({ table: i.table, part: i.part, reason: i.reason, months: i.months }, `DATA INCIDENT: ${i.detail}`);
+  for (const i of incidents)
+    d.log.error({ table: i.table, part: i.part, reason: i.reason, months: i.months }, `DATA INCIDENT: ${i.detail}`);
   await markStatements(d.client, incidents);
   await d.alert(incidents);
   return incidents;
@@ -74,7 +117,8 @@ async function markStatements(client: ClickHouseClient, incidents: DataIncident[
   const months = [...new Set(incidents.flatMap((i) => i.months))];
   if (!months.length) return;
   const rs = await client.query({
-    query: 'SELECT asn, month, max(version) AS version FROM statements WHERE month IN {months:Array(String)} GROUP BY asn, month',
+    query:
+      'SELECT asn, month, max(version) AS version FROM statements WHERE month IN {months:Array(String)} GROUP BY asn, month',
     query_params: { months },
     format: 'JSONEachRow',
   });
@@ -84,8 +128,19 @@ async function markStatements(client: ClickHouseClient, incidents: DataIncident[
   await client.insert({
     table: 'statement_events',
     values: latest.map((s) => ({
-      asn: s.asn, month: s.month, version: s.version, at: now, action: 'data_incident', from_status: '', to_status: '', actor: 'ixmeter', role: 'system',
-      note: `needs review: ${incidents.filter((i) => i.months.includes(s.month)).map((i) => `${i.id} ${i.table}/${i.part} (${i.reason})`).join('; ')}`,
+      asn: s.asn,
+      month: s.month,
+      version: s.version,
+      at: now,
+      action: 'data_incident',
+      from_status: '',
+      to_status: '',
+      actor: 'ixmeter',
+      role: 'system',
+      note: `needs review: ${incidents
+        .filter((i) => i.months.includes(s.month))
+        .map((i) => `${i.id} ${i.table}/${i.part} (${i.reason})`)
+        .join('; ')}`,
     })),
     format: 'JSONEachRow',
   });
@@ -94,8 +149,13 @@ async function markStatements(client: ClickHouseClient, incidents: DataIncident[
 /** For statement runs: ' data-incidents:<ids>' when the month has recorded incidents, else ''. */
 export function reviewNote(client: ClickHouseClient): (month: string) => Promise<string> {
   return async (month) => {
-    const rs = await client.query({ query: 'SELECT groupArray(id) AS ids FROM (SELECT DISTINCT id FROM data_incidents WHERE has(months, {m:String}) ORDER BY id)', query_params: { m: month }, format: 'JSONEachRow' });
-    const ids = ((await rs.json<{ ids: string[] }>())[0]?.ids ?? []);
+    const rs = await client.query({
+      query:
+        'SELECT groupArray(id) AS ids FROM (SELECT DISTINCT id FROM data_incidents WHERE has(months, {m:String}) ORDER BY id)',
+      query_params: { m: month },
+      format: 'JSONEachRow',
+    });
+    const ids = (await rs.json<{ ids: string[] }>())[0]?.ids ?? [];
     return ids.length ? ` needs-review data-incidents:${ids.join(',')}` : '';
   };
 }

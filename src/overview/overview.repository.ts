@@ -8,13 +8,23 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { compactRows } from '../storage/clickhouse/compact.js';
 import { pairsUnionSql, rangeParts } from '../traffic/range-parts.js';
 
-export interface FabricStep { ts: number; v4: string; v6: string; total: string }
-export interface PairBytes { src_asn: number; dst_asn: number; bytes: string }
+export interface FabricStep {
+  ts: number;
+  v4: string;
+  v6: string;
+  total: string;
+}
+export interface PairBytes {
+  src_asn: number;
+  dst_asn: number;
+  bytes: string;
+}
 
 const between = "bucket >= toDateTime({from:UInt32}, 'UTC') AND bucket < toDateTime({to:UInt32}, 'UTC')";
 
 export function createOverviewRepository(client: ClickHouseClient) {
-  const compact = <T extends unknown[]>(query: string, params: Record<string, unknown>) => compactRows<T>(client, query, params);
+  const compact = <T extends unknown[]>(query: string, params: Record<string, unknown>) =>
+    compactRows<T>(client, query, params);
   const secs = (fromMs: number, toMs: number) => ({ from: Math.floor(fromMs / 1000), to: Math.floor(toMs / 1000) });
   return {
     /** Per step: IPv4 bytes, IPv6 bytes, all bytes (any other ip_version counts in the total only). */
@@ -33,10 +43,17 @@ export function createOverviewRepository(client: ClickHouseClient) {
      * traffic count as 0): P95 = the ⌈0.95·N⌉-th smallest (statements/percentile.ts), found among the stored
      * buckets (the zeros are the smallest). Also the number of stored buckets.
      */
-    async fabricPeakP95(fromMs: number, toMs: number, expected: number): Promise<{ peakBytes: string; peakAt: number | null; p95Bytes: string }> {
+    async fabricPeakP95(
+      fromMs: number,
+      toMs: number,
+      expected: number,
+    ): Promise<{ peakBytes: string; peakAt: number | null; p95Bytes: string }> {
       const params = secs(fromMs, toMs);
       const perBucket = `SELECT toStartOfFiveMinutes(bucket) AS bucket_, sum(bytes) AS b FROM fabric_traffic_5m WHERE ${between} GROUP BY bucket_`;
-      const [r] = await compact<[number, string, number]>(`SELECT count(), toString(max(b)), toUnixTimestamp(argMax(bucket_, b)) FROM (${perBucket})`, params);
+      const [r] = await compact<[number, string, number]>(
+        `SELECT count(), toString(max(b)), toUnixTimestamp(argMax(bucket_, b)) FROM (${perBucket})`,
+        params,
+      );
       const stored = Number(r?.[0] ?? 0);
       if (stored === 0) return { peakBytes: '0', peakAt: null, p95Bytes: '0' };
       const n = Math.max(expected, stored);
@@ -44,7 +61,10 @@ export function createOverviewRepository(client: ClickHouseClient) {
       const rank = n - Math.floor(n / 20);
       let p95Bytes = '0';
       if (rank > zeros) {
-        const [p] = await compact<[string]>(`SELECT toString(b) FROM (${perBucket}) ORDER BY b LIMIT 1 OFFSET {k:UInt32}`, { ...params, k: rank - zeros - 1 });
+        const [p] = await compact<[string]>(
+          `SELECT toString(b) FROM (${perBucket}) ORDER BY b LIMIT 1 OFFSET {k:UInt32}`,
+          { ...params, k: rank - zeros - 1 },
+        );
         p95Bytes = p?.[0] ?? '0';
       }
       return { peakBytes: r![1], peakAt: Number(r![2]) * 1000, p95Bytes };

@@ -6,15 +6,38 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { compactRows } from '../storage/clickhouse/compact.js';
 
-export interface PeerBytes { peer_asn: number; in_bytes: string; out_bytes: string; ipv4_bytes: string; ipv6_bytes: string }
-export interface PeerStep { peer_asn: number; ts: number; in_bytes: string; out_bytes: string }
-export interface VersionStep { ts: number; ipv4_in: string; ipv4_out: string; ipv6_in: string; ipv6_out: string }
+export interface PeerBytes {
+  peer_asn: number;
+  in_bytes: string;
+  out_bytes: string;
+  ipv4_bytes: string;
+  ipv6_bytes: string;
+}
+export interface PeerStep {
+  peer_asn: number;
+  ts: number;
+  in_bytes: string;
+  out_bytes: string;
+}
+export interface VersionStep {
+  ts: number;
+  ipv4_in: string;
+  ipv4_out: string;
+  ipv6_in: string;
+  ipv6_out: string;
+}
 
-const where = "asn = {asn:UInt32} AND bucket >= toDateTime({from:UInt32}, 'UTC') AND bucket < toDateTime({to:UInt32}, 'UTC')";
+const where =
+  "asn = {asn:UInt32} AND bucket >= toDateTime({from:UInt32}, 'UTC') AND bucket < toDateTime({to:UInt32}, 'UTC')";
 
 export function createPortalRepository(client: ClickHouseClient) {
-  const compact = <T extends unknown[]>(query: string, params: Record<string, unknown>) => compactRows<T>(client, query, params);
-  const p = (asn: number, fromMs: number, toMs: number) => ({ asn, from: Math.floor(fromMs / 1000), to: Math.floor(toMs / 1000) });
+  const compact = <T extends unknown[]>(query: string, params: Record<string, unknown>) =>
+    compactRows<T>(client, query, params);
+  const p = (asn: number, fromMs: number, toMs: number) => ({
+    asn,
+    from: Math.floor(fromMs / 1000),
+    to: Math.floor(toMs / 1000),
+  });
   return {
     async peers(asn: number, fromMs: number, toMs: number): Promise<PeerBytes[]> {
       const out = await compact<[number, string, string, string, string]>(
@@ -23,7 +46,13 @@ export function createPortalRepository(client: ClickHouseClient) {
          FROM member_io_5m WHERE ${where} GROUP BY peer_asn ORDER BY sum(in_bytes) + sum(out_bytes) DESC, peer_asn`,
         p(asn, fromMs, toMs),
       );
-      return out.map((r) => ({ peer_asn: Number(r[0]), in_bytes: r[1], out_bytes: r[2], ipv4_bytes: r[3], ipv6_bytes: r[4] }));
+      return out.map((r) => ({
+        peer_asn: Number(r[0]),
+        in_bytes: r[1],
+        out_bytes: r[2],
+        ipv4_bytes: r[3],
+        ipv6_bytes: r[4],
+      }));
     },
 
     async peerSteps(asn: number, peers: number[], fromMs: number, toMs: number, step: number): Promise<PeerStep[]> {
@@ -44,11 +73,20 @@ export function createPortalRepository(client: ClickHouseClient) {
          FROM member_io_5m WHERE ${where} GROUP BY ts ORDER BY ts`,
         { ...p(asn, fromMs, toMs), step },
       );
-      return out.map((r) => ({ ts: Number(r[0]) * 1000, ipv4_in: r[1], ipv4_out: r[2], ipv6_in: r[3], ipv6_out: r[4] }));
+      return out.map((r) => ({
+        ts: Number(r[0]) * 1000,
+        ipv4_in: r[1],
+        ipv4_out: r[2],
+        ipv6_in: r[3],
+        ipv6_out: r[4],
+      }));
     },
 
     async totals(asn: number, fromMs: number, toMs: number): Promise<{ in_bytes: string; out_bytes: string }> {
-      const [r] = await compact<[string, string]>(`SELECT toString(sum(in_bytes)), toString(sum(out_bytes)) FROM member_io_5m WHERE ${where}`, p(asn, fromMs, toMs));
+      const [r] = await compact<[string, string]>(
+        `SELECT toString(sum(in_bytes)), toString(sum(out_bytes)) FROM member_io_5m WHERE ${where}`,
+        p(asn, fromMs, toMs),
+      );
       return { in_bytes: r?.[0] ?? '0', out_bytes: r?.[1] ?? '0' };
     },
   };

@@ -26,11 +26,19 @@ const BUCKET_MS = 300_000;
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const rate = (bytes: number) => (bytes * 8) / 300;
 
-export interface ScanSettings { thresholdPct: number; buckets: number }
+export interface ScanSettings {
+  thresholdPct: number;
+  buckets: number;
+}
 export type CapacitySource = 'member_file' | 'counters' | 'member' | 'none';
 
 /** A port's capacity (bit/s): its declared speed, else the speed its counters report, else the member's (one port only). */
-export function portCapacity(declaredMbps: number | undefined, countersBps: number, memberBps: number, memberPorts: number): { bps: number; source: CapacitySource } {
+export function portCapacity(
+  declaredMbps: number | undefined,
+  countersBps: number,
+  memberBps: number,
+  memberPorts: number,
+): { bps: number; source: CapacitySource } {
   if (declaredMbps && declaredMbps > 0) return { bps: declaredMbps * 1e6, source: 'member_file' };
   if (countersBps > 0) return { bps: countersBps, source: 'counters' };
   if (memberPorts === 1 && memberBps > 0) return { bps: memberBps, source: 'member' };
@@ -49,11 +57,23 @@ function verdict(shares: Array<number | null>, threshold: number): 'over' | 'bel
   return shares.every((x) => x! < threshold) ? 'below' : 'unknown';
 }
 
-export function createUtilizationScan(repo: UtilizationRepository, members: Pick<MembersService, 'list' | 'assignments'>, s: ScanSettings) {
-  return async function scan(alerts: Pick<AlertsService, 'ingest' | 'end'>, nowMs = Date.now()): Promise<{ candidates: number; ended: number }> {
+export function createUtilizationScan(
+  repo: UtilizationRepository,
+  members: Pick<MembersService, 'list' | 'assignments'>,
+  s: ScanSettings,
+) {
+  return async function scan(
+    alerts: Pick<AlertsService, 'ingest' | 'end'>,
+    nowMs = Date.now(),
+  ): Promise<{ candidates: number; ended: number }> {
     const last = Math.floor(nowMs / BUCKET_MS) * BUCKET_MS - BUCKET_MS;
     const buckets = Array.from({ length: s.buckets }, (_, i) => last - (s.buckets - 1 - i) * BUCKET_MS);
-    const [list, memberRates, portRates, assignments] = [await members.list(), await repo.memberBuckets(buckets), await repo.portBuckets(buckets), await members.assignments(nowMs)];
+    const [list, memberRates, portRates, assignments] = [
+      await members.list(),
+      await repo.memberBuckets(buckets),
+      await repo.portBuckets(buckets),
+      await members.assignments(nowMs),
+    ];
     const owner = new Map<string, number>();
     const portCount = new Map<number, number>();
     for (const a of assignments) {
@@ -68,14 +88,37 @@ export function createUtilizationScan(repo: UtilizationRepository, members: Pick
     }
     const found: AlertCandidateLike[] = [];
     let ended = 0;
-    const judge = async (target: string, shares: Array<number | null>, threshold: number, m: MemberRecord, metrics: Record<string, number>, details: Record<string, string | number>) => {
+    const judge = async (
+      target: string,
+      shares: Array<number | null>,
+      threshold: number,
+      m: MemberRecord,
+      metrics: Record<string, number>,
+      details: Record<string, string | number>,
+    ) => {
       const v = verdict(shares, threshold);
-      if (v === 'below' && (await alerts.end('PORT_UTILIZATION', target, buckets[0]!, { endedBelowPct: round1(Math.max(...(shares as number[]))) }, nowMs))) ended++;
+      if (
+        v === 'below' &&
+        (await alerts.end(
+          'PORT_UTILIZATION',
+          target,
+          buckets[0]!,
+          { endedBelowPct: round1(Math.max(...(shares as number[]))) },
+          nowMs,
+        ))
+      )
+        ended++;
       if (v !== 'over') return;
       const known = shares as number[];
       found.push({
-        type: 'PORT_UTILIZATION', severity: 'warning', target, sourceAsn: null, victimAsn: m.asn,
-        firstSeenMs: buckets[0]!, lastSeenMs: last + BUCKET_MS, ruleId: 'PORT_UTILIZATION@1',
+        type: 'PORT_UTILIZATION',
+        severity: 'warning',
+        target,
+        sourceAsn: null,
+        victimAsn: m.asn,
+        firstSeenMs: buckets[0]!,
+        lastSeenMs: last + BUCKET_MS,
+        ruleId: 'PORT_UTILIZATION@1',
         thresholds: { thresholdPct: threshold, buckets: s.buckets },
         metrics: { ...metrics, lastPct: round1(known[known.length - 1]!), minPct: round1(Math.min(...known)) },
         evidence: { ...emptyEvidence(), details: { category: 'capacity', member: m.name, asn: m.asn, ...details } },
@@ -87,7 +130,16 @@ export function createUtilizationScan(repo: UtilizationRepository, members: Pick
       const own = portsOf.get(m.asn);
       if (own) {
         // Per port; a member-level alert from before the counters came ends (the ports are the finer view).
-        if (await alerts.end('PORT_UTILIZATION', `AS${m.asn} port`, buckets[0]!, { endedReason: 'evaluated per port' }, nowMs)) ended++;
+        if (
+          await alerts.end(
+            'PORT_UTILIZATION',
+            `AS${m.asn} port`,
+            buckets[0]!,
+            { endedReason: 'evaluated per port' },
+            nowMs,
+          )
+        )
+          ended++;
         const speeds = declaredSpeeds(m);
         for (const p of own) {
           const key = portKey(p.exporter, p.if_index);
@@ -95,16 +147,34 @@ export function createUtilizationScan(repo: UtilizationRepository, members: Pick
           if (!(cap.bps > 0)) continue;
           const b = buckets.map((t) => p.bytes.get(t));
           const lastBytes = b[b.length - 1];
-          await judge(key, b.map((x) => (x === undefined ? null : (100 * rate(x)) / cap.bps)), threshold, m,
+          await judge(
+            key,
+            b.map((x) => (x === undefined ? null : (100 * rate(x)) / cap.bps)),
+            threshold,
+            m,
             { capacityBps: cap.bps, lastBps: lastBytes === undefined ? 0 : rate(lastBytes) },
-            { scope: 'port', port: key, exporter: canonicalIp(p.exporter), if_index: p.if_index, capacity_source: cap.source, rate_source: 'interface counters' });
+            {
+              scope: 'port',
+              port: key,
+              exporter: canonicalIp(p.exporter),
+              if_index: p.if_index,
+              capacity_source: cap.source,
+              rate_source: 'interface counters',
+            },
+          );
         }
         continue;
       }
       const r = memberRates.get(m.asn);
       if (!(memberCap > 0)) continue;
-      await judge(`AS${m.asn} port`, buckets.map((t) => (100 * rate(r?.get(t) ?? 0)) / memberCap), threshold, m,
-        { capacityBps: memberCap, lastBps: rate(r?.get(last) ?? 0) }, { scope: 'member', rate_source: 'flows' });
+      await judge(
+        `AS${m.asn} port`,
+        buckets.map((t) => (100 * rate(r?.get(t) ?? 0)) / memberCap),
+        threshold,
+        m,
+        { capacityBps: memberCap, lastBps: rate(r?.get(last) ?? 0) },
+        { scope: 'member', rate_source: 'flows' },
+      );
     }
     if (found.length) await alerts.ingest(found, nowMs);
     return { candidates: found.length, ended };

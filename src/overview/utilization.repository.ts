@@ -6,15 +6,30 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { compactRows } from '../storage/clickhouse/compact.js';
 
-export interface RateStats { peakBytes: number; peakAt: number; p95Bytes: number; buckets: number }
+export interface RateStats {
+  peakBytes: number;
+  peakAt: number;
+  p95Bytes: number;
+  buckets: number;
+}
 /** One port's bytes per bucket start (ms) where the counters give them; absent = unknown. */
-export interface PortBucketRates { exporter: string; if_index: number; if_speed_bps: number; bytes: Map<number, number> }
-export interface PortRateStats extends RateStats { exporter: string; if_index: number; if_speed_bps: number }
+export interface PortBucketRates {
+  exporter: string;
+  if_index: number;
+  if_speed_bps: number;
+  bytes: Map<number, number>;
+}
+export interface PortRateStats extends RateStats {
+  exporter: string;
+  if_index: number;
+  if_speed_bps: number;
+}
 
 const between = "bucket >= toDateTime({from:UInt32}, 'UTC') AND bucket < toDateTime({to:UInt32}, 'UTC')";
 
 export function createUtilizationRepository(client: ClickHouseClient) {
-  const compact = <T extends unknown[]>(query: string, params: Record<string, unknown>) => compactRows<T>(client, query, params);
+  const compact = <T extends unknown[]>(query: string, params: Record<string, unknown>) =>
+    compactRows<T>(client, query, params);
   const secs = (fromMs: number, toMs: number) => ({ from: Math.floor(fromMs / 1000), to: Math.floor(toMs / 1000) });
   return {
     /** Per member: peak 5-minute bytes (larger direction), its bucket, the P95 (nearest rank over stored buckets). */
@@ -26,7 +41,12 @@ export function createUtilizationRepository(client: ClickHouseClient) {
          GROUP BY asn`,
         { ...secs(fromMs, toMs), asn: asn ?? 0 },
       );
-      return new Map(out.map((r) => [Number(r[0]), { peakBytes: Number(r[1]), peakAt: Number(r[2]) * 1000, p95Bytes: Number(r[3]), buckets: Number(r[4]) }]));
+      return new Map(
+        out.map((r) => [
+          Number(r[0]),
+          { peakBytes: Number(r[1]), peakAt: Number(r[2]) * 1000, p95Bytes: Number(r[3]), buckets: Number(r[4]) },
+        ]),
+      );
     },
 
     /** Per member: the larger direction's bytes in each of the given 5-minute buckets (absent = no traffic). */
@@ -86,7 +106,15 @@ export function createUtilizationRepository(client: ClickHouseClient) {
          GROUP BY exporter, if_index ORDER BY exporter, if_index`,
         secs(fromMs, toMs),
       );
-      return out.map((r) => ({ exporter: r[0], if_index: Number(r[1]), peakBytes: Number(r[2]), peakAt: Number(r[3]) * 1000, p95Bytes: Number(r[4]), buckets: Number(r[5]), if_speed_bps: Number(r[6]) }));
+      return out.map((r) => ({
+        exporter: r[0],
+        if_index: Number(r[1]),
+        peakBytes: Number(r[2]),
+        peakAt: Number(r[3]) * 1000,
+        p95Bytes: Number(r[4]),
+        buckets: Number(r[5]),
+        if_speed_bps: Number(r[6]),
+      }));
     },
   };
 }

@@ -29,20 +29,40 @@ export function applyBudgetToDocument(doc: StatementDocument, d: BudgetDecision)
   const b = budgetLine(d, doc.asn, before);
   return {
     ...doc,
-    subsidy: { ...sub, amount_cny: formatFen(b.amountFen), status: b.held ? 'needs_review' : sub.status, lines: [...sub.lines, b.line] },
+    subsidy: {
+      ...sub,
+      amount_cny: formatFen(b.amountFen),
+      status: b.held ? 'needs_review' : sub.status,
+      lines: [...sub.lines, b.line],
+    },
   };
 }
 
 /** Inputs hash of the final statement: the staged inputs and the month's budget decision. */
 export function budgetInputsHash(stagedHash: string, d: BudgetDecision, asn: number): string {
-  return sha256Hex(canonicalJson({ staged: stagedHash, budget: { month: d.month, b: String(d.budgetFen), c: String(d.committedBeforeFen), u: String(d.unscaledTotalFen), on: d.on_exceed, a: String(d.amounts.get(asn) ?? '') } }));
+  return sha256Hex(
+    canonicalJson({
+      staged: stagedHash,
+      budget: {
+        month: d.month,
+        b: String(d.budgetFen),
+        c: String(d.committedBeforeFen),
+        u: String(d.unscaledTotalFen),
+        on: d.on_exceed,
+        a: String(d.amounts.get(asn) ?? ''),
+      },
+    }),
+  );
 }
 
 export function createBudgetPhase(repo: StatementsRepository, programme: ProgrammeRepository) {
   const chains = new Map<string, Promise<unknown>>();
   const serial = <T>(month: string, fn: () => Promise<T>): Promise<T> => {
     const next = (chains.get(month) ?? Promise.resolve()).then(fn, fn);
-    chains.set(month, next.catch(() => undefined));
+    chains.set(
+      month,
+      next.catch(() => undefined),
+    );
     return next;
   };
 
@@ -60,16 +80,51 @@ export function createBudgetPhase(repo: StatementsRepository, programme: Program
       const hash = budgetInputsHash(s.inputs_hash, decision, s.asn);
       const latest = latestOf.get(s.asn);
       if (latest && latest.inputs_hash === hash) {
-        events.push({ asn: s.asn, month, version: latest.version, at: now, action: 'unchanged', from_status: '', to_status: '', actor, role: 'system', note });
+        events.push({
+          asn: s.asn,
+          month,
+          version: latest.version,
+          at: now,
+          action: 'unchanged',
+          from_status: '',
+          to_status: '',
+          actor,
+          role: 'system',
+          note,
+        });
         continue;
       }
       const version = (latest?.version ?? 0) + 1;
-      const doc = applyBudgetToDocument({ ...(JSON.parse(s.document) as StatementDocument), version, inputs_hash: hash }, decision);
+      const doc = applyBudgetToDocument(
+        { ...(JSON.parse(s.document) as StatementDocument), version, inputs_hash: hash },
+        decision,
+      );
       statements.push({
-        asn: s.asn, month, version, run_id: s.run_id, inputs_hash: hash, samples_hash: doc.statement.samples_hash, policy_id: policy.policy_id, policy_version: policy.version,
-        amount_fen: parseFen(doc.subsidy.amount_cny).toString(), document: JSON.stringify(doc), created_at: now, created_by: actor,
+        asn: s.asn,
+        month,
+        version,
+        run_id: s.run_id,
+        inputs_hash: hash,
+        samples_hash: doc.statement.samples_hash,
+        policy_id: policy.policy_id,
+        policy_version: policy.version,
+        amount_fen: parseFen(doc.subsidy.amount_cny).toString(),
+        document: JSON.stringify(doc),
+        created_at: now,
+        created_by: actor,
       });
-      events.push({ asn: s.asn, month, version, at: now, action: 'computed', from_status: '', to_status: 'draft', actor, role: 'system', note });
+      events.push({
+        asn: s.asn,
+        month,
+        version,
+        at: now,
+        action: 'computed',
+        from_status: '',
+        to_status: 'draft',
+        actor,
+        role: 'system',
+        note,
+      });
     }
     await repo.insertStatements(statements);
     await repo.insertEvents(events);
@@ -82,7 +137,8 @@ export function createBudgetPhase(repo: StatementsRepository, programme: Program
   const runs = new Map<string, { members: Promise<number[] | null>; staged: Set<number>; inflight: number }>();
 
   return {
-    finish: (month: string, policy: SubsidyPolicy, actor: string, runId: string) => serial(month, () => finish(month, policy, actor, runId)),
+    finish: (month: string, policy: SubsidyPolicy, actor: string, runId: string) =>
+      serial(month, () => finish(month, policy, actor, runId)),
     /**
      * Stage one member's result; run the phase when it completes the run (at once outside a run). The run is
      * complete when this process staged all its members, or — several worker processes — when the staging
@@ -100,7 +156,15 @@ export function createBudgetPhase(repo: StatementsRepository, programme: Program
       }
       st.inflight++;
       try {
-        await stageWrite({ month: a.month, asn: a.asn, run_id: a.runId, inputs_hash: a.inputsHash, amount_fen: a.amountFen.toString(), document: JSON.stringify(a.document), staged_at: Date.now() });
+        await stageWrite({
+          month: a.month,
+          asn: a.asn,
+          run_id: a.runId,
+          inputs_hash: a.inputsHash,
+          amount_fen: a.amountFen.toString(),
+          document: JSON.stringify(a.document),
+          staged_at: Date.now(),
+        });
       } finally {
         st.inflight--;
       }

@@ -8,7 +8,10 @@ import type { ProgrammeRepository } from './programme.repository.js';
 
 export type { MemberFees, ProgrammeHooks, SimulationOverride } from '../statements/programme-port.js';
 
-export function createProgrammeHooks(programme: ProgrammeRepository, budget: BudgetPhase): ProgrammeHooks & { budget: BudgetPhase } {
+export function createProgrammeHooks(
+  programme: ProgrammeRepository,
+  budget: BudgetPhase,
+): ProgrammeHooks & { budget: BudgetPhase } {
   // Per run and month, like month-inputs.ts (a new run reads afresh); at most 16 entries.
   const cache = new Map<string, Promise<ReadonlyMap<number, MemberFees>>>();
   return {
@@ -18,7 +21,12 @@ export function createProgrammeHooks(programme: ProgrammeRepository, budget: Bud
       let hit = cache.get(key);
       if (!hit) {
         if (cache.size >= 16) cache.delete(cache.keys().next().value!);
-        hit = programme.fees(month, month).then((rows) => new Map(rows.map((r) => [r.asn, { paidFen: BigInt(r.paid_fen), invoicedFen: BigInt(r.invoiced_fen) }])));
+        hit = programme
+          .fees(month, month)
+          .then(
+            (rows) =>
+              new Map(rows.map((r) => [r.asn, { paidFen: BigInt(r.paid_fen), invoicedFen: BigInt(r.invoiced_fen) }])),
+          );
         hit.catch(() => cache.delete(key));
         cache.set(key, hit);
       }

@@ -33,7 +33,10 @@ export interface Payout {
   skipped: Array<{ asn: number; months: string[]; reason: string }>;
 }
 
-export function payoutMonths(month: string, mode: 'MONTHLY' | 'QUARTERLY' | 'ANNUAL'): { period: string; months: string[] } {
+export function payoutMonths(
+  month: string,
+  mode: 'MONTHLY' | 'QUARTERLY' | 'ANNUAL',
+): { period: string; months: string[] } {
   const y = month.slice(0, 4);
   const m = Number(month.slice(5));
   const mm = (k: number) => `${y}-${String(k).padStart(2, '0')}`;
@@ -43,7 +46,12 @@ export function payoutMonths(month: string, mode: 'MONTHLY' | 'QUARTERLY' | 'ANN
   return { period: `${y}-Q${q}`, months: [0, 1, 2].map((i) => mm(3 * q - 2 + i)) };
 }
 
-export function createPayouts(repo: ProgrammeRepository, statementsRepo: StatementsRepository, members: MembersService, policies: PoliciesService) {
+export function createPayouts(
+  repo: ProgrammeRepository,
+  statementsRepo: StatementsRepository,
+  members: MembersService,
+  policies: PoliciesService,
+) {
   return {
     async export(month: string, actor: { id: string; role: string }): Promise<Payout> {
       const policy = await policies.forMonth(month);
@@ -60,15 +68,46 @@ export function createPayouts(repo: ProgrammeRepository, statementsRepo: Stateme
         const m = registry.get(asn);
         const payee = m?.extension?.payee ?? null;
         if (!payee) {
-          skipped.push({ asn, months: list.map((r) => r.month), reason: 'no payee in the member file (ixmeter.payee)' });
+          skipped.push({
+            asn,
+            months: list.map((r) => r.month),
+            reason: 'no payee in the member file (ixmeter.payee)',
+          });
           continue;
         }
         for (const r of list) {
-          await transition(statementsRepo, { asn, month: r.month, version: r.version, action: 'export', actor: actor.id, role: actor.role, note: `payout:${payoutId}` });
+          await transition(statementsRepo, {
+            asn,
+            month: r.month,
+            version: r.version,
+            action: 'export',
+            actor: actor.id,
+            role: actor.role,
+            note: `payout:${payoutId}`,
+          });
         }
         const fen = list.reduce((s, r) => s + BigInt(r.amount_fen), 0n);
-        await repo.insertPayouts(list.map((r) => ({ payout_id: payoutId, period, asn, month: r.month, version: r.version, amount_fen: r.amount_fen, payee: JSON.stringify(payee), exported_at: now, exported_by: actor.id })));
-        lines.push({ asn, name: m?.name_zh || m?.name || `AS${asn}`, months: list.map((r) => r.month), versions: list.map((r) => r.version), amount_cny: formatFen(fen), payee });
+        await repo.insertPayouts(
+          list.map((r) => ({
+            payout_id: payoutId,
+            period,
+            asn,
+            month: r.month,
+            version: r.version,
+            amount_fen: r.amount_fen,
+            payee: JSON.stringify(payee),
+            exported_at: now,
+            exported_by: actor.id,
+          })),
+        );
+        lines.push({
+          asn,
+          name: m?.name_zh || m?.name || `AS${asn}`,
+          months: list.map((r) => r.month),
+          versions: list.map((r) => r.version),
+          amount_cny: formatFen(fen),
+          payee,
+        });
       }
       const total = lines.reduce((s, l) => s + parseFen(l.amount_cny), 0n);
       return { payout_id: payoutId, period, months, total_cny: formatFen(total), lines, skipped };
@@ -89,14 +128,41 @@ export function payoutDoc(p: Payout): Doc {
         id: 'payout',
         title: { zh: '支付明细', en: 'Payout lines' },
         columns: [
-          { zh: 'ASN', en: 'ASN' }, { zh: '会员', en: 'Member' }, { zh: '月份', en: 'Months' }, { zh: '版本', en: 'Versions' },
-          { zh: '金额（元）', en: 'Amount (CNY)', money: true }, { zh: '收款人', en: 'Payee' }, { zh: '开户行', en: 'Bank' },
-          { zh: '账号', en: 'Account' }, { zh: '统一社会信用代码', en: 'Tax id' },
+          { zh: 'ASN', en: 'ASN' },
+          { zh: '会员', en: 'Member' },
+          { zh: '月份', en: 'Months' },
+          { zh: '版本', en: 'Versions' },
+          { zh: '金额（元）', en: 'Amount (CNY)', money: true },
+          { zh: '收款人', en: 'Payee' },
+          { zh: '开户行', en: 'Bank' },
+          { zh: '账号', en: 'Account' },
+          { zh: '统一社会信用代码', en: 'Tax id' },
         ],
-        rows: p.lines.map((l) => [l.asn, l.name, l.months.join(' '), l.versions.join(' '), l.amount_cny, l.payee?.name ?? '', l.payee?.bank ?? '', l.payee?.account ?? '', l.payee?.tax_id ?? '']),
+        rows: p.lines.map((l) => [
+          l.asn,
+          l.name,
+          l.months.join(' '),
+          l.versions.join(' '),
+          l.amount_cny,
+          l.payee?.name ?? '',
+          l.payee?.bank ?? '',
+          l.payee?.account ?? '',
+          l.payee?.tax_id ?? '',
+        ]),
       },
       ...(p.skipped.length
-        ? [{ id: 'skipped', title: { zh: '未导出（缺少收款信息）', en: 'Not exported (no payee)' }, columns: [{ zh: 'ASN', en: 'ASN' }, { zh: '月份', en: 'Months' }, { zh: '原因', en: 'Reason' }], rows: p.skipped.map((s) => [s.asn, s.months.join(' '), s.reason]) }]
+        ? [
+            {
+              id: 'skipped',
+              title: { zh: '未导出（缺少收款信息）', en: 'Not exported (no payee)' },
+              columns: [
+                { zh: 'ASN', en: 'ASN' },
+                { zh: '月份', en: 'Months' },
+                { zh: '原因', en: 'Reason' },
+              ],
+              rows: p.skipped.map((s) => [s.asn, s.months.join(' '), s.reason]),
+            },
+          ]
         : []),
     ],
   };

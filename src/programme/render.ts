@@ -40,7 +40,8 @@ export function renderCsv(doc: Doc, lang: 'zh' | 'en' | 'both'): Buffer {
   for (const t of doc.tables) {
     out += line([`# ${t.id}`]);
     for (const l of lang === 'both' ? (['zh', 'en'] as const) : [lang]) out += line(t.columns.map((c) => c[l]));
-    for (const r of t.rows) out += r.map((v) => (typeof v === 'number' ? String(v) : csvField({ k: 'text', v: cell(v) }))).join(',') + '\r\n';
+    for (const r of t.rows)
+      out += r.map((v) => (typeof v === 'number' ? String(v) : csvField({ k: 'text', v: cell(v) }))).join(',') + '\r\n';
     out += '\r\n';
   }
   for (const n of doc.notes ?? []) out += line([`# ${pick(n, lang)}`]);
@@ -65,8 +66,14 @@ export async function renderXlsx(doc: Doc): Promise<Buffer> {
     }
     ws.views = [{ state: 'frozen', ySplit: 2 }];
     for (const r of t.rows) {
-      const row = ws.addRow(r.map((v, i) => (t.columns[i]?.money && typeof v === 'string' && /^-?\d{1,13}\.\d{2}$/.test(v) ? Number(v) : v)));
-      t.columns.forEach((c, i) => { if (c.money) row.getCell(i + 1).numFmt = '0.00'; });
+      const row = ws.addRow(
+        r.map((v, i) =>
+          t.columns[i]?.money && typeof v === 'string' && /^-?\d{1,13}\.\d{2}$/.test(v) ? Number(v) : v,
+        ),
+      );
+      t.columns.forEach((c, i) => {
+        if (c.money) row.getCell(i + 1).numFmt = '0.00';
+      });
     }
   }
   return Buffer.from(await wb.xlsx.writeBuffer());
@@ -74,7 +81,12 @@ export async function renderXlsx(doc: Doc): Promise<Buffer> {
 
 export async function renderPdf(doc: Doc, lang: 'zh' | 'en'): Promise<Buffer> {
   const font = locatePdfFont();
-  const pdf = new PDFDocument({ size: 'A4', layout: 'landscape', margin: 36, info: { Title: doc.title[lang], Creator: 'ixmeter' } });
+  const pdf = new PDFDocument({
+    size: 'A4',
+    layout: 'landscape',
+    margin: 36,
+    info: { Title: doc.title[lang], Creator: 'ixmeter' },
+  });
   pdf.registerFont('cjk', font.path, font.family);
   pdf.font('cjk');
   const chunks: Buffer[] = [];
@@ -97,9 +109,18 @@ export async function renderPdf(doc: Doc, lang: 'zh' | 'en'): Promise<Buffer> {
         h = Math.max(h, pdf.y - y);
       });
       pdf.y = y + h + 2;
-      if (bold) pdf.moveTo(36, pdf.y).lineTo(36 + width, pdf.y).lineWidth(0.5).stroke(), (pdf.y += 2);
+      if (bold)
+        (pdf
+          .moveTo(36, pdf.y)
+          .lineTo(36 + width, pdf.y)
+          .lineWidth(0.5)
+          .stroke(),
+          (pdf.y += 2));
     };
-    row(t.columns.map((c) => c[lang]), true);
+    row(
+      t.columns.map((c) => c[lang]),
+      true,
+    );
     for (const r of t.rows) row(r.map(cell));
   }
   pdf.moveDown(0.8).fontSize(8);

@@ -34,7 +34,13 @@ export interface SimulationResult {
     month: string;
     total_cny: string;
     policy: { id: string; version: number };
-    budget: { annual_cny: string; committed_before_cny: string; remaining_cny: string; factor: string; action: string } | null;
+    budget: {
+      annual_cny: string;
+      committed_before_cny: string;
+      remaining_cny: string;
+      factor: string;
+      action: string;
+    } | null;
     members: SimulatedMember[];
   }>;
 }
@@ -54,7 +60,7 @@ const memo = {
   get(key: string): MonthlyStatement | undefined {
     const e = memoEntries.get(key);
     if (!e) return undefined;
-    if (Date.now() - e.at > STATEMENT_MEMO_TTL_MS) return void memoEntries.delete(key), undefined;
+    if (Date.now() - e.at > STATEMENT_MEMO_TTL_MS) return (void memoEntries.delete(key), undefined);
     return e.s;
   },
   set(key: string, s: MonthlyStatement): void {
@@ -74,27 +80,46 @@ export function monthsBetween(from: string, to: string): string[] {
     const s = `${y}-${String(m).padStart(2, '0')}`;
     if (s > to) break;
     out.push(s);
-    if (++m > 12) (m = 1), y++;
+    if (++m > 12) ((m = 1), y++);
   }
   return out;
 }
 
 async function pool<T>(items: readonly T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
   let i = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
 }
 
-export function createSimulator(statements: StatementsService, members: MembersService, policies: PoliciesService, repo: ProgrammeRepository) {
-  return async function simulate(args: { policy?: SubsidyPolicy; from: string; to: string }): Promise<SimulationResult> {
-    if (args.to < args.from) throw new AppError('IXMETER_ERR_VALIDATION', `to (${args.to}) is before from (${args.from})`);
+export function createSimulator(
+  statements: StatementsService,
+  members: MembersService,
+  policies: PoliciesService,
+  repo: ProgrammeRepository,
+) {
+  return async function simulate(args: {
+    policy?: SubsidyPolicy;
+    from: string;
+    to: string;
+  }): Promise<SimulationResult> {
+    if (args.to < args.from)
+      throw new AppError('IXMETER_ERR_VALIDATION', `to (${args.to}) is before from (${args.from})`);
     const months = monthsBetween(args.from, args.to);
-    if (months.length > MAX_SIMULATION_MONTHS) throw new AppError('IXMETER_ERR_VALIDATION', `a simulation covers at most ${MAX_SIMULATION_MONTHS} months, not ${months.length}`);
+    if (months.length > MAX_SIMULATION_MONTHS)
+      throw new AppError(
+        'IXMETER_ERR_VALIDATION',
+        `a simulation covers at most ${MAX_SIMULATION_MONTHS} months, not ${months.length}`,
+      );
     const runId = `sim-${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
     const asns = (await members.list()).map((m) => m.asn);
     // Stored amounts of the year before `from` (year-to-date and committed), then the simulation's own.
-    const stored = await repo.latestAmounts(`${args.from.slice(0, 4)}-01`, months[0]! > `${args.from.slice(0, 4)}-01` ? prevMonth(args.from) : '0000-00');
+    const stored = await repo.latestAmounts(
+      `${args.from.slice(0, 4)}-01`,
+      months[0]! > `${args.from.slice(0, 4)}-01` ? prevMonth(args.from) : '0000-00',
+    );
     const ytd = new Map<number, bigint>();
     let committed = 0n;
     for (const r of stored) {
@@ -110,12 +135,23 @@ export function createSimulator(statements: StatementsService, members: MembersS
       await pool(asns, SIMULATION_CONCURRENCY, async (asn) => {
         const r = await statements.simulate(asn, month, runId, { policy, ytdFen: ytd.get(asn) ?? 0n, memo });
         const fen = r.subsidy?.amountFen ?? 0n;
-        rows.push({ asn, fen, amount_cny: formatFen(fen), status: r.subsidy?.status ?? 'not_enrolled', lines: r.subsidy?.lines ?? [] });
+        rows.push({
+          asn,
+          fen,
+          amount_cny: formatFen(fen),
+          status: r.subsidy?.status ?? 'not_enrolled',
+          lines: r.subsidy?.lines ?? [],
+        });
       });
       rows.sort((a, b) => a.asn - b.asn);
       let budget: SimulationResult['months'][number]['budget'] = null;
       if (policy.budget) {
-        const d = decideBudget(policy.budget, month, committed, rows.map((r) => ({ asn: r.asn, amountFen: r.fen })));
+        const d = decideBudget(
+          policy.budget,
+          month,
+          committed,
+          rows.map((r) => ({ asn: r.asn, amountFen: r.fen })),
+        );
         for (const r of rows) {
           if (r.status === 'not_enrolled') continue;
           const b = budgetLine(d, r.asn, r.fen);
@@ -124,7 +160,13 @@ export function createSimulator(statements: StatementsService, members: MembersS
           if (b.held) r.status = 'needs_review';
           r.lines = [...r.lines, b.line];
         }
-        budget = { annual_cny: formatFen(d.budgetFen), committed_before_cny: formatFen(d.committedBeforeFen), remaining_cny: formatFen(d.remainingBeforeFen), factor: d.factorText, action: d.action };
+        budget = {
+          annual_cny: formatFen(d.budgetFen),
+          committed_before_cny: formatFen(d.committedBeforeFen),
+          remaining_cny: formatFen(d.remainingBeforeFen),
+          factor: d.factorText,
+          action: d.action,
+        };
       }
       let monthFen = 0n;
       for (const r of rows) {
@@ -133,11 +175,20 @@ export function createSimulator(statements: StatementsService, members: MembersS
       }
       committed += monthFen;
       total += monthFen;
-      out.push({ month, total_cny: formatFen(monthFen), policy: { id: policy.policy_id, version: policy.version }, budget, members: rows.map(({ fen: _f, ...m }) => m) });
+      out.push({
+        month,
+        total_cny: formatFen(monthFen),
+        policy: { id: policy.policy_id, version: policy.version },
+        budget,
+        members: rows.map(({ fen: _f, ...m }) => m),
+      });
     }
     return {
       policy: args.policy ? { id: args.policy.policy_id, version: args.policy.version, candidate: true } : null,
-      from: args.from, to: args.to, total_cny: formatFen(total), months: out,
+      from: args.from,
+      to: args.to,
+      total_cny: formatFen(total),
+      months: out,
     };
   };
 }

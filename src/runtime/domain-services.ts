@@ -50,17 +50,34 @@ export interface DomainHooks {
   onAssignmentsChanged?: () => void;
 }
 
-export function createDomainServices(storage: Storage, config: Config, log: Logger, hooks: DomainHooks = {}, queues: QueueSet | null = null) {
+export function createDomainServices(
+  storage: Storage,
+  config: Config,
+  log: Logger,
+  hooks: DomainHooks = {},
+  queues: QueueSet | null = null,
+) {
   const c = storage.client;
   const members = createMembersService(createMembersRepository(c), hooks.onAssignmentsChanged);
   const statementsRepo = createStatementsRepository(c);
   const policies = createPoliciesService(statementsRepo);
   // API answers of settled traffic and of statements; served only once a change watch runs (service.ts).
   const cache = createResponseCache({ maxBytes: config.IXMETER_API_CACHE_MB * 1024 * 1024 });
-  const corrections = { coverage: createCoverageRepository(c), exclusions: createExclusionsRepository(c), disputes: createDisputesRepository(c) };
+  const corrections = {
+    coverage: createCoverageRepository(c),
+    exclusions: createExclusionsRepository(c),
+    disputes: createDisputesRepository(c),
+  };
   const programmeRepo = createProgrammeRepository(c);
-  const statementsService = createStatementsService(statementsRepo, members, policies, config.IXMETER_TIMEZONE, corrections,
-    createProgrammeHooks(programmeRepo, createBudgetPhase(statementsRepo, programmeRepo)), reviewNote(storage.client));
+  const statementsService = createStatementsService(
+    statementsRepo,
+    members,
+    policies,
+    config.IXMETER_TIMEZONE,
+    corrections,
+    createProgrammeHooks(programmeRepo, createBudgetPhase(statementsRepo, programmeRepo)),
+    reviewNote(storage.client),
+  );
   // A compute in this process (worker, CLI) is seen by this process's cache at once.
   const compute: typeof statementsService.compute = async (...args) => {
     try {
@@ -71,8 +88,14 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
   };
   // Notification channels (IXMETER_WEBHOOKS kinds): one BullMQ job per channel and recipient.
   const channels = createChannels({
-    channels: config.IXMETER_WEBHOOKS, queues, deliveries: createDeliveriesRepository(c), members, log, timeZone: config.IXMETER_TIMEZONE,
-    smtpUrl: config.IXMETER_SMTP_URL, smtpFrom: config.IXMETER_SMTP_FROM,
+    channels: config.IXMETER_WEBHOOKS,
+    queues,
+    deliveries: createDeliveriesRepository(c),
+    members,
+    log,
+    timeZone: config.IXMETER_TIMEZONE,
+    smtpUrl: config.IXMETER_SMTP_URL,
+    smtpFrom: config.IXMETER_SMTP_FROM,
   });
   const notify = (alert: AlertView, event: string): Promise<void> => channels.alert(alert, event);
   const alertsRepo = createAlertsRepository(c);
@@ -80,10 +103,25 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
   return {
     alerts: createAlertsService(alertsRepo, notify),
     channels,
-    notices: createNoticesService({ repo: createNoticesRepository(c), alerts: alertsRepo, members, audit, notify: (n, e) => channels.notice(n, e).catch((err: unknown) => log.error({ err, notice: n.id, event: e }, 'notice notification not queued')) }),
+    notices: createNoticesService({
+      repo: createNoticesRepository(c),
+      alerts: alertsRepo,
+      members,
+      audit,
+      notify: (n, e) =>
+        channels
+          .notice(n, e)
+          .catch((err: unknown) => log.error({ err, notice: n.id, event: e }, 'notice notification not queued')),
+    }),
     securityReports: createSecurityReports(c, members, config.IXMETER_TIMEZONE),
     exclusions: createExclusionsService(corrections.exclusions, members, config.IXMETER_TIMEZONE),
-    disputes: createDisputesService(corrections.disputes, statementsRepo, { get: statementsService.get, compute }, policies, config.IXMETER_TIMEZONE),
+    disputes: createDisputesService(
+      corrections.disputes,
+      statementsRepo,
+      { get: statementsService.get, compute },
+      policies,
+      config.IXMETER_TIMEZONE,
+    ),
     members,
     statementsRepo,
     policies,
@@ -95,13 +133,33 @@ export function createDomainServices(storage: Storage, config: Config, log: Logg
     tokens: createTokensService(createTokensRepository(c)),
     audit,
     exporters: createExportersService(createExportersRepository(c), hooks.liveExporters ?? null),
-    traffic: createTrafficService(createTrafficRepository(c), config.IXMETER_TIMEZONE, config.IXMETER_ROLLUP_RETENTION_DAYS),
-    reconciliation: createReconciliationService(createReconciliationRepository(c), config.IXMETER_TIMEZONE, config.IXMETER_RECONCILE_THRESHOLD_PCT),
-    overview: createOverviewService(createOverviewRepository(c), members, config.IXMETER_TIMEZONE, config.IXMETER_ROLLUP_RETENTION_DAYS),
+    traffic: createTrafficService(
+      createTrafficRepository(c),
+      config.IXMETER_TIMEZONE,
+      config.IXMETER_ROLLUP_RETENTION_DAYS,
+    ),
+    reconciliation: createReconciliationService(
+      createReconciliationRepository(c),
+      config.IXMETER_TIMEZONE,
+      config.IXMETER_RECONCILE_THRESHOLD_PCT,
+    ),
+    overview: createOverviewService(
+      createOverviewRepository(c),
+      members,
+      config.IXMETER_TIMEZONE,
+      config.IXMETER_ROLLUP_RETENTION_DAYS,
+    ),
     utilization: createUtilizationService(createUtilizationRepository(c), members, {
-      thresholdPct: config.IXMETER_UTILIZATION_THRESHOLD_PCT, buckets: config.IXMETER_UTILIZATION_BUCKETS, timezone: config.IXMETER_TIMEZONE,
+      thresholdPct: config.IXMETER_UTILIZATION_THRESHOLD_PCT,
+      buckets: config.IXMETER_UTILIZATION_BUCKETS,
+      timezone: config.IXMETER_TIMEZONE,
     }),
-    portal: createPortalService(createPortalRepository(c), members, config.IXMETER_TIMEZONE, config.IXMETER_ROLLUP_RETENTION_DAYS),
+    portal: createPortalService(
+      createPortalRepository(c),
+      members,
+      config.IXMETER_TIMEZONE,
+      config.IXMETER_ROLLUP_RETENTION_DAYS,
+    ),
   };
 }
 

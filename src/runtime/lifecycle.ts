@@ -10,7 +10,11 @@ export interface StopStep {
   run: () => Promise<void> | void;
 }
 
-export function installLifecycle(log: Logger, steps: StopStep[], opts: { timeoutMs?: number; exit?: (code: number) => void } = {}) {
+export function installLifecycle(
+  log: Logger,
+  steps: StopStep[],
+  opts: { timeoutMs?: number; exit?: (code: number) => void } = {},
+) {
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   let stopping: Promise<void> | null = null;
 

@@ -32,7 +32,11 @@ import { incidentAlerts } from '../operations/incident-alerts.js';
 /** IXMETER_MEMBERS_FILE: imported at every start when it changed; a bad file is logged and changes nothing (ingest goes on). */
 async function importMembersFileAtStart(members: MembersService, file: string, log: Logger): Promise<void> {
   try {
-    const s = await members.importRegistry(readFileSync(file, 'utf8'), { source: file, actor: 'IXMETER_MEMBERS_FILE', skipIfUnchanged: true });
+    const s = await members.importRegistry(readFileSync(file, 'utf8'), {
+      source: file,
+      actor: 'IXMETER_MEMBERS_FILE',
+      skipIfUnchanged: true,
+    });
     log.info({ file, ...s }, s.unchanged ? 'member file unchanged since the last import' : 'member file imported');
   } catch (err) {
     log.error({ err, file }, 'IXMETER_MEMBERS_FILE was not imported; the registry is unchanged');
@@ -71,7 +75,11 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const steps: StopStep[] = [];
   const stopAll = async () => {
     for (const s of [...steps].reverse()) {
-      try { await s.run(); } catch (err) { log.error({ err, step: s.name }, 'stop step failed'); }
+      try {
+        await s.run();
+      } catch (err) {
+        log.error({ err, step: s.name }, 'stop step failed');
+      }
     }
   };
   try {
@@ -86,17 +94,24 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
 
     const metrics = createMetrics();
     let collectorPart: CollectorPart | null = null;
-    const domain = createDomainServices(storage, config, log, {
-      liveExporters: opts.parts.includes('collector')
-        ? () => {
-            if (!collectorPart) return { id: '', stats: [], templates: {} };
-            const c = collectorPart.collector;
-            const e = c.exporters();
-            return { id: c.id, stats: e.stats, templates: e.templates };
-          }
-        : null,
-      onAssignmentsChanged: () => void collectorPart?.reloadAssignments().catch((err) => log.error({ err }, 'attribution keys reload failed')),
-    }, queues);
+    const domain = createDomainServices(
+      storage,
+      config,
+      log,
+      {
+        liveExporters: opts.parts.includes('collector')
+          ? () => {
+              if (!collectorPart) return { id: '', stats: [], templates: {} };
+              const c = collectorPart.collector;
+              const e = c.exporters();
+              return { id: c.id, stats: e.stats, templates: e.templates };
+            }
+          : null,
+        onAssignmentsChanged: () =>
+          void collectorPart?.reloadAssignments().catch((err) => log.error({ err }, 'attribution keys reload failed')),
+      },
+      queues,
+    );
     const { tokens, audit, members } = domain;
     steps.push({ name: 'audit', run: () => audit.flush() });
 
@@ -106,41 +121,86 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       log.warn('no admin token existed: created the first one (printed once on the console)');
       opts.printAdminToken?.(boot.token);
     }
-    const usageTimer = setInterval(() => void tokens.flushUsage().catch((err) => log.warn({ err }, 'token usage flush failed')), 30_000);
+    const usageTimer = setInterval(
+      () => void tokens.flushUsage().catch((err) => log.warn({ err }, 'token usage flush failed')),
+      30_000,
+    );
     usageTimer.unref();
-    steps.push({ name: 'token-usage', run: async () => { clearInterval(usageTimer); await tokens.flushUsage(); } });
+    steps.push({
+      name: 'token-usage',
+      run: async () => {
+        clearInterval(usageTimer);
+        await tokens.flushUsage();
+      },
+    });
 
     if (config.IXMETER_MEMBERS_FILE) await importMembersFileAtStart(members, config.IXMETER_MEMBERS_FILE, log);
-    if (opts.parts.includes('worker')) await checkDataIncidents({ client: storage.client, database: storage.database, log, alert: incidentAlerts(domain.alerts) });
+    if (opts.parts.includes('worker'))
+      await checkDataIncidents({
+        client: storage.client,
+        database: storage.database,
+        log,
+        alert: incidentAlerts(domain.alerts),
+      });
 
     if (opts.parts.includes('collector')) {
-      collectorPart = await startCollectorPart(config, log, metrics.registry, storage.client, storage.mode, (candidates) => {
-        void domain.alerts.ingest(candidates).catch((err) => log.error({ err }, 'alert ingest failed'));
-      });
+      collectorPart = await startCollectorPart(
+        config,
+        log,
+        metrics.registry,
+        storage.client,
+        storage.mode,
+        (candidates) => {
+          void domain.alerts.ingest(candidates).catch((err) => log.error({ err }, 'alert ingest failed'));
+        },
+      );
       const part = collectorPart;
       steps.push({ name: 'collectors', run: () => part.stop() });
       void domain.alerts.warm().catch((err) => log.warn({ err }, 'loading open alerts failed'));
     }
     if (opts.parts.includes('worker')) {
-      const securityScan = createSecurityScan({ client: storage.client, exporters: domain.exporters, reconciliation: domain.reconciliation, alerts: domain.alerts, settings: readSecuritySettings(config).settings });
-      const workers = await startWorkers({ config, log, queues, statements: domain.statements, runs: domain.runs!, securityScan: () => securityScan(),
-        deliverChannel: (job, attempt, max) => domain.channels.process(job, attempt, max), noticesOverdue: () => domain.notices.flagOverdue(),
-        utilizationScan: () => domain.utilization.scan(domain.alerts) });
+      const securityScan = createSecurityScan({
+        client: storage.client,
+        exporters: domain.exporters,
+        reconciliation: domain.reconciliation,
+        alerts: domain.alerts,
+        settings: readSecuritySettings(config).settings,
+      });
+      const workers = await startWorkers({
+        config,
+        log,
+        queues,
+        statements: domain.statements,
+        runs: domain.runs!,
+        securityScan: () => securityScan(),
+        deliverChannel: (job, attempt, max) => domain.channels.process(job, attempt, max),
+        noticesOverdue: () => domain.notices.flagOverdue(),
+        utilizationScan: () => domain.utilization.scan(domain.alerts),
+      });
       steps.push({ name: 'workers', run: () => workers.close() });
     }
-    const collectors = (): CollectorStatus => (collectorPart ? collectorPart.status() : { status: 'remote', listeners: [] });
+    const collectors = (): CollectorStatus =>
+      collectorPart ? collectorPart.status() : { status: 'remote', listeners: [] };
 
     let url: string | null = null;
     if (opts.parts.includes('api')) {
       // The API's response cache serves answers only while this watch sees every process's writes.
       if (config.IXMETER_API_CACHE_MB > 0) {
-        const watch = createCacheWatch(storage.client, domain.cache, log, { cluster: config.IXMETER_CLICKHOUSE_CLUSTER });
+        const watch = createCacheWatch(storage.client, domain.cache, log, {
+          cluster: config.IXMETER_CLICKHOUSE_CLUSTER,
+        });
         await watch.start();
         steps.push({ name: 'cache-watch', run: () => watch.stop() });
       }
-      const backups = storage.mode === 'embedded'
-        ? createBackupJobs({ storage, dataDir: config.dataDir, log, hold: (fn) => (collectorPart ? collectorPart.writer.exclusive(fn) : fn()) })
-        : null;
+      const backups =
+        storage.mode === 'embedded'
+          ? createBackupJobs({
+              storage,
+              dataDir: config.dataDir,
+              log,
+              hold: (fn) => (collectorPart ? collectorPart.writer.exclusive(fn) : fn()),
+            })
+          : null;
       const app = await buildApp({ config, log, storage, redis, metrics, collectors, ...domain, backups });
       url = await app.listen({ host: config.IXMETER_HTTP_HOST, port: config.IXMETER_HTTP_PORT });
       steps.push({ name: 'http', run: () => app.close() });
@@ -165,7 +225,11 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       adminToken: boot.token,
       async stop() {
         for (const s of ordered) {
-          try { await s.run(); } catch (err) { log.error({ err, step: s.name }, 'stop step failed'); }
+          try {
+            await s.run();
+          } catch (err) {
+            log.error({ err, step: s.name }, 'stop step failed');
+          }
         }
       },
     };

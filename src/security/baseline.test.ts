@@ -5,7 +5,12 @@ import { DEFAULT_DETECTORS } from './thresholds.js';
 const settings = DEFAULT_DETECTORS.baseline;
 const G = 1e9;
 // Four previous weeks, the same three 5-minute slots: about 2 Gbps.
-const history = [[2.0 * G, 2.1 * G, 1.9 * G], [2.2 * G, 2.0 * G, 2.1 * G], [1.8 * G, 1.9 * G, 2.0 * G], [2.0 * G, 2.0 * G, 2.1 * G]];
+const history = [
+  [2.0 * G, 2.1 * G, 1.9 * G],
+  [2.2 * G, 2.0 * G, 2.1 * G],
+  [1.8 * G, 1.9 * G, 2.0 * G],
+  [2.0 * G, 2.0 * G, 2.1 * G],
+];
 
 describe('baseline anomalies', () => {
   it('median helper', () => {
@@ -24,7 +29,10 @@ describe('baseline anomalies', () => {
 
   it('no spike when one condition fails (3× median not reached, or Δ ≤ 1 Gbps on a small port)', () => {
     expect(baselineAnomaly({ history, current: [2 * G, 2 * G, 5.9 * G], settings }).verdict).toBe('none');
-    const small = [[100e6, 110e6], [90e6, 100e6]];
+    const small = [
+      [100e6, 110e6],
+      [90e6, 100e6],
+    ];
     expect(baselineAnomaly({ history: small, current: [100e6, 100e6, 900e6], settings }).verdict).toBe('none'); // 9× but Δ 0.8 Gbps
   });
 
@@ -32,7 +40,9 @@ describe('baseline anomalies', () => {
     const r = baselineAnomaly({ history, current: [0.1 * G, 0.1 * G, 0.1 * G], settings });
     expect(r).toMatchObject({ verdict: 'drop', type: 'TRAFFIC_ANOMALY_DROP' });
     expect(baselineAnomaly({ history, current: [1 * G, 0.1 * G, 0.1 * G], settings }).verdict).toBe('none');
-    expect(baselineAnomaly({ history, current: [0.1 * G, 0.1 * G, 0.1 * G], settings, linkUp: false }).verdict).toBe('none');
+    expect(baselineAnomaly({ history, current: [0.1 * G, 0.1 * G, 0.1 * G], settings, linkUp: false }).verdict).toBe(
+      'none',
+    );
   });
 
   it('needs ≥ 2 weeks with data; missing weeks (NaN/empty) are skipped', () => {

@@ -36,15 +36,28 @@ export function median(values: number[]): number {
 
 const valid = (x: number): boolean => Number.isFinite(x) && x >= 0;
 
-export function baselineAnomaly(input: { history: number[][]; current: number[]; settings: BaselineSettings; linkUp?: boolean }): BaselineResult {
+export function baselineAnomaly(input: {
+  history: number[][];
+  current: number[];
+  settings: BaselineSettings;
+  linkUp?: boolean;
+}): BaselineResult {
   const { history, current, settings: s } = input;
   const weeks = history.map((w) => w.filter(valid)).filter((w) => w.length > 0);
   const none = (reason: string, extra: Partial<BaselineResult> = {}): BaselineResult => ({
-    verdict: 'none', type: null, reason, median: null, mad: null, weeksUsed: weeks.length, current: null,
-    thresholds: { spikeAbove: null, dropBelow: null, minDeltaBps: s.minDeltaBps }, ...extra,
+    verdict: 'none',
+    type: null,
+    reason,
+    median: null,
+    mad: null,
+    weeksUsed: weeks.length,
+    current: null,
+    thresholds: { spikeAbove: null, dropBelow: null, minDeltaBps: s.minDeltaBps },
+    ...extra,
   });
   if (!s.enabled) return none('disabled');
-  if (weeks.length < s.minWeeks) return none(`insufficient history: ${weeks.length} week(s) with data, need ${s.minWeeks}`);
+  if (weeks.length < s.minWeeks)
+    return none(`insufficient history: ${weeks.length} week(s) with data, need ${s.minWeeks}`);
   const cur = current.filter(valid);
   if (cur.length === 0) return none('no current data');
   const all = weeks.flat();
@@ -56,16 +69,23 @@ export function baselineAnomaly(input: { history: number[][]; current: number[];
   const base = { median: med, mad, current: latest, thresholds: { spikeAbove, dropBelow, minDeltaBps: s.minDeltaBps } };
   if (latest > med + s.k * mad && latest > s.spikeFactor * med && latest - med > s.minDeltaBps) {
     return {
-      verdict: 'spike', type: 'TRAFFIC_ANOMALY_SPIKE', weeksUsed: weeks.length, ...base,
+      verdict: 'spike',
+      type: 'TRAFFIC_ANOMALY_SPIKE',
+      weeksUsed: weeks.length,
+      ...base,
       reason: `rate ${fmt(latest)} > median ${fmt(med)} + ${s.k}·MAD ${fmt(mad)}, > ${s.spikeFactor}× median and Δ > ${fmt(s.minDeltaBps)}`,
     };
   }
   const tail = current.slice(-s.dropSlots);
   if (input.linkUp === false) return none('link down: drops not evaluated', base);
-  if (tail.length < s.dropSlots || !tail.every(valid)) return none(`no anomaly (drop needs ${s.dropSlots} valid current slots)`, base);
+  if (tail.length < s.dropSlots || !tail.every(valid))
+    return none(`no anomaly (drop needs ${s.dropSlots} valid current slots)`, base);
   if (med > s.dropMinMedianBps && med > 0 && tail.every((x) => x < dropBelow)) {
     return {
-      verdict: 'drop', type: 'TRAFFIC_ANOMALY_DROP', weeksUsed: weeks.length, ...base,
+      verdict: 'drop',
+      type: 'TRAFFIC_ANOMALY_DROP',
+      weeksUsed: weeks.length,
+      ...base,
       reason: `last ${s.dropSlots} slots all < ${s.dropFraction * 100} % of median ${fmt(med)}`,
     };
   }

@@ -22,7 +22,7 @@ export interface BenchResult {
 
 export function benchFlows(n: number, seed = 1): SecurityFlow[] {
   let x = seed >>> 0 || 1;
-  const rnd = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rnd = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const flows: SecurityFlow[] = [];
   for (let i = 0; i < n; i++) {
     const sflow = rnd() < 0.7;
@@ -34,11 +34,29 @@ export function benchFlows(n: number, seed = 1): SecurityFlow[] {
     // One MAC per member port, as on a clean peering LAN (192 ports, 200 registered MACs).
     const mac = 0x020000000000 + ((exporterIdx * 48 + inIf) % 200);
     flows.push({
-      receivedAtMs: 0, protocol: sflow ? 'sflow-v5' : 'ipfix', exporter: `10.255.0.${exporterIdx}`, inIf, outIf: 1,
-      srcMac: mac, dstMac: 0x020000000100 + ((rnd() * 200) | 0), vlan: 0, etherType: 0x0800, ipVersion: 4, srcAddr: src, dstAddr: dst,
-      ipProto: proto, srcPort: proto === 1 ? 0 : rnd() < 0.1 ? 53 : 1024 + ((rnd() * 60000) | 0), dstPort: proto === 1 ? 0x0800 : rnd() < 0.5 ? 443 : (rnd() * 65536) | 0,
-      tcpFlags: proto === 6 ? (rnd() < 0.1 ? 0x02 : 0x18) : 0, fragment: rnd() < 0.01 ? 1 : 0, packets: sflow ? 1 : 1 + ((rnd() * 20) | 0),
-      l3Octets: 1000, frameOctets: 1018, samplingRate: sflow ? 1000 : 100, srcAsn: 64500 + ((rnd() * 200) | 0), dstAsn: 64500 + ((rnd() * 200) | 0),
+      receivedAtMs: 0,
+      protocol: sflow ? 'sflow-v5' : 'ipfix',
+      exporter: `10.255.0.${exporterIdx}`,
+      inIf,
+      outIf: 1,
+      srcMac: mac,
+      dstMac: 0x020000000100 + ((rnd() * 200) | 0),
+      vlan: 0,
+      etherType: 0x0800,
+      ipVersion: 4,
+      srcAddr: src,
+      dstAddr: dst,
+      ipProto: proto,
+      srcPort: proto === 1 ? 0 : rnd() < 0.1 ? 53 : 1024 + ((rnd() * 60000) | 0),
+      dstPort: proto === 1 ? 0x0800 : rnd() < 0.5 ? 443 : (rnd() * 65536) | 0,
+      tcpFlags: proto === 6 ? (rnd() < 0.1 ? 0x02 : 0x18) : 0,
+      fragment: rnd() < 0.01 ? 1 : 0,
+      packets: sflow ? 1 : 1 + ((rnd() * 20) | 0),
+      l3Octets: 1000,
+      frameOctets: 1018,
+      samplingRate: sflow ? 1000 : 100,
+      srcAsn: 64500 + ((rnd() * 200) | 0),
+      dstAsn: 64500 + ((rnd() * 200) | 0),
     });
   }
   return flows;
@@ -53,8 +71,17 @@ export function benchFastPath(opts: { flows?: number; pool?: number; detectors?:
   const pool = benchFlows(opts.pool ?? 65_536);
   const macs = new Set<number>();
   const owner = new Map<number, number>();
-  for (let i = 0; i < 200; i++) { macs.add(0x020000000000 + i); owner.set(0x020000000000 + i, 64500 + i); }
-  const ctx: SecurityContext = { knownMacs: macs, macOwner: owner, lanIpOwner: new Map(), allowedMacsPerPort: new Map(), lagPorts: new Set() };
+  for (let i = 0; i < 200; i++) {
+    macs.add(0x020000000000 + i);
+    owner.set(0x020000000000 + i, 64500 + i);
+  }
+  const ctx: SecurityContext = {
+    knownMacs: macs,
+    macOwner: owner,
+    lanIpOwner: new Map(),
+    allowedMacsPerPort: new Map(),
+    lagPorts: new Set(),
+  };
   const engine = createFastPathEngine(parseSecuritySettings({ detectors: opts.detectors ?? {} }), ctx);
   let candidates = 0;
   const start = 1_700_000_000_000;
@@ -73,7 +100,11 @@ export function benchFastPath(opts: { flows?: number; pool?: number; detectors?:
   const cpu = process.cpuUsage(c0);
   const s = engine.stats();
   return {
-    flows: total, ms, flowsPerSecond: Math.round((total / ms) * 1000), cpuFlowsPerSecond: Math.round(total / ((cpu.user + cpu.system) / 1e6)),
-    candidates, evictions: s.evictions.destinations + s.evictions.scanSources + s.evictions.details,
+    flows: total,
+    ms,
+    flowsPerSecond: Math.round((total / ms) * 1000),
+    cpuFlowsPerSecond: Math.round(total / ((cpu.user + cpu.system) / 1e6)),
+    candidates,
+    evictions: s.evictions.destinations + s.evictions.scanSources + s.evictions.details,
   };
 }

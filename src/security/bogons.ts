@@ -8,8 +8,20 @@
 import { parseIpv4 } from './ip.js';
 
 export const BOGONS_V4: readonly string[] = Object.freeze([
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24',
-  '192.0.2.0/24', '192.168.0.0/16', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24', '224.0.0.0/4', '240.0.0.0/4',
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.0.0.0/24',
+  '192.0.2.0/24',
+  '192.168.0.0/16',
+  '198.18.0.0/15',
+  '198.51.100.0/24',
+  '203.0.113.0/24',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
 ]);
 export const BOGONS_V6_RULE = 'outside 2000::/3, or in 2001:db8::/32 (documentation); ULA fc00::/7 is outside 2000::/3';
 
@@ -20,7 +32,9 @@ const V4: Array<[number, number]> = BOGONS_V4.map((c) => {
   return [parseIpv4(a), 2 ** (32 - Number(l))];
 });
 const BY_FIRST_OCTET: Array<Array<[number, number]>> = Array.from({ length: 256 }, () => []);
-for (const p of V4) for (let o = Math.floor(p[0] / 2 ** 24); o <= Math.floor((p[0] + p[1] - 1) / 2 ** 24); o++) BY_FIRST_OCTET[o]!.push(p);
+for (const p of V4)
+  for (let o = Math.floor(p[0] / 2 ** 24); o <= Math.floor((p[0] + p[1] - 1) / 2 ** 24); o++)
+    BY_FIRST_OCTET[o]!.push(p);
 
 export function isBogonV4(v: number): boolean {
   const list = BY_FIRST_OCTET[Math.floor(v / 2 ** 24)];
@@ -45,13 +59,15 @@ function leadingGroups(s: string): number {
     const c = s.charCodeAt(i);
     if (c === 58) {
       if (digits === 0) return g0 * 65536; // '::' (or leading ':') — following groups are zero here
-      n++; digits = 0;
+      n++;
+      digits = 0;
       if (n === 2) return g0 * 65536 + g1;
       continue;
     }
     const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
     if (d < 0 || ++digits > 4) return -1;
-    if (n === 0) g0 = g0 * 16 + d; else g1 = g1 * 16 + d;
+    if (n === 0) g0 = g0 * 16 + d;
+    else g1 = g1 * 16 + d;
   }
   return n >= 1 ? g0 * 65536 + g1 : -1;
 }

@@ -4,8 +4,12 @@ import { DEFAULT_DETECTORS } from './thresholds.js';
 
 const settings = DEFAULT_DETECTORS.exporter;
 const T = 1_800_000_000_000;
-const snap = (lastSeenMs: number, datagrams: number, samplingRates: Record<string, number>): ExporterSnapshotEntry =>
-  ({ exporter: '10.0.0.1', lastSeenMs, datagrams, samplingRates });
+const snap = (lastSeenMs: number, datagrams: number, samplingRates: Record<string, number>): ExporterSnapshotEntry => ({
+  exporter: '10.0.0.1',
+  lastSeenMs,
+  datagrams,
+  samplingRates,
+});
 
 describe('exporter checks', () => {
   it('silent after > 5 min without datagrams when previously active', () => {

@@ -38,7 +38,10 @@ export interface ReconciliationRowLike {
   hint?: string | null;
 }
 
-interface Memory { entry: ExporterSnapshotEntry; activeRates: number[] | null }
+interface Memory {
+  entry: ExporterSnapshotEntry;
+  activeRates: number[] | null;
+}
 
 export class ExporterChecker {
   private readonly memory = new Map<string, Memory>();
@@ -58,9 +61,23 @@ export class ExporterChecker {
       const interval = intervalRates(prev?.entry, e);
       if (interval.length > 0) {
         if (this.settings.samplingChange && activeRates !== null && !sameSet(activeRates, interval)) {
-          out.push(candidate('EXPORTER_SAMPLING_CHANGED', 'warning', e.exporter, prev!.entry.lastSeenMs, e.lastSeenMs, 'EXPORTER_SAMPLING_CHANGED@1',
-            {}, { ratesBefore: activeRates.length, ratesAfter: interval.length },
-            { before: activeRates, after: interval, hint: 'check the sampler configuration: estimated volumes change with the rate' }));
+          out.push(
+            candidate(
+              'EXPORTER_SAMPLING_CHANGED',
+              'warning',
+              e.exporter,
+              prev!.entry.lastSeenMs,
+              e.lastSeenMs,
+              'EXPORTER_SAMPLING_CHANGED@1',
+              {},
+              { ratesBefore: activeRates.length, ratesAfter: interval.length },
+              {
+                before: activeRates,
+                after: interval,
+                hint: 'check the sampler configuration: estimated volumes change with the rate',
+              },
+            ),
+          );
         }
         activeRates = interval;
       }
@@ -74,9 +91,23 @@ export class ExporterChecker {
   private silent(e: ExporterSnapshotEntry, nowMs: number, out: AlertCandidate[]): void {
     const quietMs = nowMs - e.lastSeenMs;
     if (e.datagrams > 0 && quietMs > this.settings.silentAfterMs) {
-      out.push(candidate('EXPORTER_SILENT', 'major', e.exporter, e.lastSeenMs, nowMs, 'EXPORTER_SILENT@1',
-        { silentAfterMs: this.settings.silentAfterMs }, { silentMs: quietMs, datagrams: e.datagrams },
-        { lastSeenMs: e.lastSeenMs, silentFromMs: e.lastSeenMs, hint: 'exporter stopped sending: device, path or collector ACL' }));
+      out.push(
+        candidate(
+          'EXPORTER_SILENT',
+          'major',
+          e.exporter,
+          e.lastSeenMs,
+          nowMs,
+          'EXPORTER_SILENT@1',
+          { silentAfterMs: this.settings.silentAfterMs },
+          { silentMs: quietMs, datagrams: e.datagrams },
+          {
+            lastSeenMs: e.lastSeenMs,
+            silentFromMs: e.lastSeenMs,
+            hint: 'exporter stopped sending: device, path or collector ACL',
+          },
+        ),
+      );
     }
   }
 }
@@ -85,7 +116,11 @@ export class ExporterChecker {
  * The silent interval that has ended, for an exporter that sends again (quiet ≤ silentAfterMs): from the
  * last datagram before its last quiet spell to the first one after it. Null while it is still silent.
  */
-export function silenceEnded(e: ExporterSnapshotEntry, settings: ExporterSettings, nowMs: number): { fromMs: number; toMs: number } | null {
+export function silenceEnded(
+  e: ExporterSnapshotEntry,
+  settings: ExporterSettings,
+  nowMs: number,
+): { fromMs: number; toMs: number } | null {
   if (!settings.enabled || e.datagrams === 0 || nowMs - e.lastSeenMs > settings.silentAfterMs) return null;
   const known = (e.lastGapToMs ?? 0) > 0;
   return { fromMs: known ? e.lastGapFromMs! : e.lastSeenMs, toMs: known ? e.lastGapToMs! : e.lastSeenMs };
@@ -96,7 +131,7 @@ export function intervalRates(prev: ExporterSnapshotEntry | undefined, cur: Expo
   const reset = prev !== undefined && cur.datagrams < prev.datagrams;
   const rates: number[] = [];
   for (const [k, n] of Object.entries(cur.samplingRates)) {
-    const before = !prev || reset ? 0 : prev.samplingRates[k] ?? 0;
+    const before = !prev || reset ? 0 : (prev.samplingRates[k] ?? 0);
     if (n > before) rates.push(Number(k));
   }
   return rates.sort((a, b) => a - b);
@@ -107,20 +142,51 @@ function sameSet(a: number[], b: number[]): boolean {
 }
 
 /** EXPORTER_COUNTER_MISMATCH for one reconciliation row, or null when within the threshold. */
-export function counterMismatch(row: ReconciliationRowLike, settings: ExporterSettings, nowMs: number): AlertCandidate | null {
+export function counterMismatch(
+  row: ReconciliationRowLike,
+  settings: ExporterSettings,
+  nowMs: number,
+): AlertCandidate | null {
   if (!settings.enabled) return null;
   const diffs = [row.in_diff_pct, row.out_diff_pct].filter((x): x is number => x !== null && Number.isFinite(x));
   if (diffs.length === 0) return null;
   const worst = diffs.reduce((a, b) => (Math.abs(b) > Math.abs(a) ? b : a));
   if (Math.abs(worst) <= settings.counterMismatchPct) return null;
-  return candidate('EXPORTER_COUNTER_MISMATCH', 'warning', `${row.exporter}|${row.if_index}`, nowMs, nowMs, 'EXPORTER_COUNTER_MISMATCH@1',
-    { diffPct: settings.counterMismatchPct }, { diffPct: worst, inDiffPct: row.in_diff_pct ?? NaN, outDiffPct: row.out_diff_pct ?? NaN },
-    { exporter: row.exporter, ifIndex: row.if_index, day: row.day, ...(row.hint ? { hint: row.hint } : {}) });
+  return candidate(
+    'EXPORTER_COUNTER_MISMATCH',
+    'warning',
+    `${row.exporter}|${row.if_index}`,
+    nowMs,
+    nowMs,
+    'EXPORTER_COUNTER_MISMATCH@1',
+    { diffPct: settings.counterMismatchPct },
+    { diffPct: worst, inDiffPct: row.in_diff_pct ?? NaN, outDiffPct: row.out_diff_pct ?? NaN },
+    { exporter: row.exporter, ifIndex: row.if_index, day: row.day, ...(row.hint ? { hint: row.hint } : {}) },
+  );
 }
 
 function candidate(
-  type: AlertCandidate['type'], severity: AlertCandidate['severity'], target: string, first: number, last: number, ruleId: string,
-  thresholds: Record<string, number>, metrics: Record<string, number>, details: Record<string, string | number | number[]>,
+  type: AlertCandidate['type'],
+  severity: AlertCandidate['severity'],
+  target: string,
+  first: number,
+  last: number,
+  ruleId: string,
+  thresholds: Record<string, number>,
+  metrics: Record<string, number>,
+  details: Record<string, string | number | number[]>,
 ): AlertCandidate {
-  return { type, severity, target, sourceAsn: null, victimAsn: null, firstSeenMs: first, lastSeenMs: last, ruleId, thresholds, metrics, evidence: { ...emptyEvidence(), details } };
+  return {
+    type,
+    severity,
+    target,
+    sourceAsn: null,
+    victimAsn: null,
+    firstSeenMs: first,
+    lastSeenMs: last,
+    ruleId,
+    thresholds,
+    metrics,
+    evidence: { ...emptyEvidence(), details },
+  };
 }

@@ -11,7 +11,9 @@ export function parseIpv4(s: string): number {
     if (c === 46) {
       if (digits === 0 || dots === 3) return -1;
       acc = acc * 256 + octet;
-      octet = 0; digits = 0; dots++;
+      octet = 0;
+      digits = 0;
+      dots++;
     } else if (c >= 48 && c <= 57) {
       octet = octet * 10 + (c - 48);
       if (++digits > 3 || octet > 255) return -1;
@@ -79,7 +81,8 @@ export function parseCidr(text: string): Cidr {
   const v4 = parseIpv4(addr);
   if (v4 >= 0) {
     if (length > 32) throw new Error(`'${text}': IPv4 prefix length must be 0..32`);
-    if (v4 % 2 ** (32 - length) !== 0) throw new Error(`'${text}': host bits set (did you mean ${ipv4Network(v4, length)}/${length}?)`);
+    if (v4 % 2 ** (32 - length) !== 0)
+      throw new Error(`'${text}': host bits set (did you mean ${ipv4Network(v4, length)}/${length}?)`);
     return { text, family: 4, length, v4, v6: 0n };
   }
   const v6 = parseIpv6(addr);
@@ -95,7 +98,11 @@ function ipv4Network(v: number, len: number): string {
 }
 
 /** A parsed address: family 4 uses `v4`, family 6 uses `v6`; family 0 = unparseable. */
-export interface ParsedIp { family: 0 | 4 | 6; v4: number; v6: bigint }
+export interface ParsedIp {
+  family: 0 | 4 | 6;
+  v4: number;
+  v6: bigint;
+}
 
 export function parseIp(s: string): ParsedIp {
   const v4 = parseIpv4(s);
@@ -107,5 +114,5 @@ export function parseIp(s: string): ParsedIp {
 export function cidrContains(c: Cidr, ip: ParsedIp): boolean {
   if (c.family !== ip.family) return false;
   if (c.family === 4) return Math.floor(ip.v4 / 2 ** (32 - c.length)) === Math.floor(c.v4 / 2 ** (32 - c.length));
-  return (ip.v6 >> BigInt(128 - c.length)) === (c.v6 >> BigInt(128 - c.length));
+  return ip.v6 >> BigInt(128 - c.length) === c.v6 >> BigInt(128 - c.length);
 }

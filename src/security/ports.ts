@@ -12,7 +12,12 @@ export interface AmplificationPort {
 }
 
 export const AMPLIFICATION_PORTS: readonly AmplificationPort[] = Object.freeze([
-  { port: 0, service: 'UDP port 0 (fragments / malformed)', factor: null, source: 'domain.md §5.6; Cloudflare minimal ruleset' },
+  {
+    port: 0,
+    service: 'UDP port 0 (fragments / malformed)',
+    factor: null,
+    source: 'domain.md §5.6; Cloudflare minimal ruleset',
+  },
   { port: 19, service: 'CharGEN', factor: [358, 358], source: 'US-CERT TA14-017A' },
   { port: 53, service: 'DNS', factor: [28, 54], source: 'US-CERT TA14-017A' },
   { port: 111, service: 'Portmap/RPC', factor: null, source: 'US-CERT TA14-017A; Cloudflare' },

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DETECTORS, parseSecuritySettings, resolveThresholds, SecuritySettingsError, SecuritySettingsSchema } from './thresholds.js';
+import {
+  DEFAULT_DETECTORS,
+  parseSecuritySettings,
+  resolveThresholds,
+  SecuritySettingsError,
+  SecuritySettingsSchema,
+} from './thresholds.js';
 
 describe('security settings', () => {
   it('defaults parse and match the documented values', () => {
@@ -10,7 +16,9 @@ describe('security settings', () => {
     expect(s.detectors.synFlood).toMatchObject({ pps: 10_000, minShare: 0.5 });
     expect(s.detectors.fragments.pps).toBe(5_000);
     expect(s.detectors.scan).toMatchObject({ portScanPorts: 15, addressScanHosts: 25 });
-    expect(s.detectors.amplification.sourcePorts).toEqual(expect.arrayContaining([0, 19, 53, 111, 123, 137, 161, 389, 1900, 3702, 5353, 5683, 11211, 27015]));
+    expect(s.detectors.amplification.sourcePorts).toEqual(
+      expect.arrayContaining([0, 19, 53, 111, 123, 137, 161, 389, 1900, 3702, 5353, 5683, 11211, 27015]),
+    );
     expect(s.engine.windowMs).toBe(5_000);
   });
 
@@ -21,7 +29,10 @@ describe('security settings', () => {
 
   it('reports every invalid path clearly', () => {
     try {
-      parseSecuritySettings({ detectors: { volumetric: { pps: -1, bogus: 1 } }, overrides: { prefixes: [{ prefix: '10.0.0.1/8', detectors: {} }] } });
+      parseSecuritySettings({
+        detectors: { volumetric: { pps: -1, bogus: 1 } },
+        overrides: { prefixes: [{ prefix: '10.0.0.1/8', detectors: {} }] },
+      });
       expect.unreachable();
     } catch (e) {
       expect(e).toBeInstanceOf(SecuritySettingsError);
@@ -30,8 +41,19 @@ describe('security settings', () => {
       expect(m).toContain('bogus');
       expect(m).toMatch(/host bits set/);
     }
-    expect(() => parseSecuritySettings({ overrides: { members: [{ asn: 1, detectors: {} }, { asn: 1, detectors: {} }] } })).toThrow(/duplicate override for AS1/);
-    expect(() => parseSecuritySettings({ overrides: { prefixes: [{ prefix: 'nope', detectors: {} }] } })).toThrow(/not a CIDR/);
+    expect(() =>
+      parseSecuritySettings({
+        overrides: {
+          members: [
+            { asn: 1, detectors: {} },
+            { asn: 1, detectors: {} },
+          ],
+        },
+      }),
+    ).toThrow(/duplicate override for AS1/);
+    expect(() => parseSecuritySettings({ overrides: { prefixes: [{ prefix: 'nope', detectors: {} }] } })).toThrow(
+      /not a CIDR/,
+    );
   });
 
   it('resolves longest prefix, then member, then base', () => {

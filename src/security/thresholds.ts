@@ -25,14 +25,29 @@ const Factor = z.number().min(1);
  * | flowsPerSecond | 3,500         | FastNetMon default               |
  * | severity       | major; critical at ≥ criticalFactor (5) × a threshold [P] |
  */
-const VolumetricShape = { enabled: z.boolean(), pps: Pos, bps: Pos, flowsPerSecond: Pos, severity: Sev, criticalFactor: Factor };
+const VolumetricShape = {
+  enabled: z.boolean(),
+  pps: Pos,
+  bps: Pos,
+  flowsPerSecond: Pos,
+  severity: Sev,
+  criticalFactor: Factor,
+};
 /*
  * DDOS_VOLUMETRIC_DST (rule DDOS_VOLUMETRIC_PROTO@1) — per protocol toward one destination IP.
  * | tcpPps / udpPps / icmpPps | 10,000         | FastNetMon per-protocol default |
  * | tcpBps / udpBps / icmpBps | 10,000,000,000 | FastNetMon per-protocol 10,000 Mbps |
  */
 const ProtocolShape = {
-  enabled: z.boolean(), tcpPps: Pos, udpPps: Pos, icmpPps: Pos, tcpBps: Pos, udpBps: Pos, icmpBps: Pos, severity: Sev, criticalFactor: Factor,
+  enabled: z.boolean(),
+  tcpPps: Pos,
+  udpPps: Pos,
+  icmpPps: Pos,
+  tcpBps: Pos,
+  udpBps: Pos,
+  icmpBps: Pos,
+  severity: Sev,
+  criticalFactor: Factor,
 };
 /*
  * DDOS_AMPLIFICATION — UDP from an amplification source port to one destination IP.
@@ -40,13 +55,26 @@ const ProtocolShape = {
  * | pps         | 20,000        | FastNetMon default |
  * | bps         | 1,000,000,000 | FastNetMon default |
  */
-const AmplificationShape = { enabled: z.boolean(), sourcePorts: z.array(Port).min(1), pps: Pos, bps: Pos, severity: Sev, criticalFactor: Factor };
+const AmplificationShape = {
+  enabled: z.boolean(),
+  sourcePorts: z.array(Port).min(1),
+  pps: Pos,
+  bps: Pos,
+  severity: Sev,
+  criticalFactor: Factor,
+};
 /*
  * DDOS_SYN_FLOOD — TCP SYN without ACK toward one destination.
  * | pps      | 10,000 | FastNetMon per-protocol pps default |
  * | minShare | 0.5    | SYN share of the destination's TCP packets [P] |
  */
-const SynFloodShape = { enabled: z.boolean(), pps: Pos, minShare: z.number().gt(0).max(1), severity: Sev, criticalFactor: Factor };
+const SynFloodShape = {
+  enabled: z.boolean(),
+  pps: Pos,
+  minShare: z.number().gt(0).max(1),
+  severity: Sev,
+  criticalFactor: Factor,
+};
 /*
  * DDOS_FRAGMENTS — IP fragments toward one destination.
  * | pps | 5,000 | ops practice [P] (domain §5.6) |
@@ -62,8 +90,14 @@ const FragmentsShape = { enabled: z.boolean(), pps: Pos, severity: Sev, critical
  * | severity                  | warning; L2_MAC_IP_MISMATCH uses mismatchSeverity = major |
  */
 const L2Shape = {
-  enabled: z.boolean(), allowedEtherTypes: z.array(Port), lagEtherTypes: z.array(Port), defaultAllowedMacsPerPort: z.int().min(1),
-  macMemoryMs: z.int().positive(), nonUnicastFramesPerMinute: z.number().min(0), severity: Sev, mismatchSeverity: Sev,
+  enabled: z.boolean(),
+  allowedEtherTypes: z.array(Port),
+  lagEtherTypes: z.array(Port),
+  defaultAllowedMacsPerPort: z.int().min(1),
+  macMemoryMs: z.int().positive(),
+  nonUnicastFramesPerMinute: z.number().min(0),
+  severity: Sev,
+  mismatchSeverity: Sev,
 };
 /*
  * IP_BOGON_SOURCE — bogon source entering from a member port, over the scan window (5 min).
@@ -80,8 +114,12 @@ const BogonShape = { enabled: z.boolean(), majorPps: Pos, majorBps: Pos };
  * Scaled rule: threshold = max(minSampledDistinct, ceil(zeekThreshold / samplingRate)); rate > 1 ⇒ relative indicator, severity info.
  */
 const ScanShape = {
-  enabled: z.boolean(), portScanPorts: z.int().min(1), addressScanHosts: z.int().min(1), minSampledDistinct: z.int().min(1),
-  tcpSynOnly: z.boolean(), severity: Sev,
+  enabled: z.boolean(),
+  portScanPorts: z.int().min(1),
+  addressScanHosts: z.int().min(1),
+  minSampledDistinct: z.int().min(1),
+  tcpSynOnly: z.boolean(),
+  severity: Sev,
 };
 
 /*
@@ -95,8 +133,14 @@ const ScanShape = {
  * | dropMinMedianBps| 0             | ignore drops when the baseline median is at or below this |
  */
 const BaselineShape = {
-  enabled: z.boolean(), k: z.number().min(0), spikeFactor: z.number().min(1), minDeltaBps: z.number().min(0), dropFraction: z.number().gt(0).lt(1),
-  dropSlots: z.int().min(1), minWeeks: z.int().min(1), dropMinMedianBps: z.number().min(0),
+  enabled: z.boolean(),
+  k: z.number().min(0),
+  spikeFactor: z.number().min(1),
+  minDeltaBps: z.number().min(0),
+  dropFraction: z.number().gt(0).lt(1),
+  dropSlots: z.int().min(1),
+  minWeeks: z.int().min(1),
+  dropMinMedianBps: z.number().min(0),
 };
 /*
  * EXPORTER_* (exporter-checks.ts).
@@ -104,47 +148,114 @@ const BaselineShape = {
  * | counterMismatchPct  | 5               | |flow − counter| / counter, as the port reconciliation default |
  * | samplingChange      | true            | alert when the set of sampling rates changes |
  */
-const ExporterShape = { enabled: z.boolean(), silentAfterMs: z.int().positive(), counterMismatchPct: z.number().positive(), samplingChange: z.boolean() };
+const ExporterShape = {
+  enabled: z.boolean(),
+  silentAfterMs: z.int().positive(),
+  counterMismatchPct: z.number().positive(),
+  samplingChange: z.boolean(),
+};
 
 const detectorShapes = {
-  volumetric: VolumetricShape, protocol: ProtocolShape, amplification: AmplificationShape, synFlood: SynFloodShape,
-  fragments: FragmentsShape, l2: L2Shape, bogon: BogonShape, scan: ScanShape, baseline: BaselineShape, exporter: ExporterShape,
+  volumetric: VolumetricShape,
+  protocol: ProtocolShape,
+  amplification: AmplificationShape,
+  synFlood: SynFloodShape,
+  fragments: FragmentsShape,
+  l2: L2Shape,
+  bogon: BogonShape,
+  scan: ScanShape,
+  baseline: BaselineShape,
+  exporter: ExporterShape,
 } as const;
 type Shapes = typeof detectorShapes;
 
 export const DetectorThresholdsSchema = z.strictObject({
-  volumetric: z.strictObject(VolumetricShape), protocol: z.strictObject(ProtocolShape),
-  amplification: z.strictObject(AmplificationShape), synFlood: z.strictObject(SynFloodShape),
-  fragments: z.strictObject(FragmentsShape), l2: z.strictObject(L2Shape), bogon: z.strictObject(BogonShape),
-  scan: z.strictObject(ScanShape), baseline: z.strictObject(BaselineShape), exporter: z.strictObject(ExporterShape),
+  volumetric: z.strictObject(VolumetricShape),
+  protocol: z.strictObject(ProtocolShape),
+  amplification: z.strictObject(AmplificationShape),
+  synFlood: z.strictObject(SynFloodShape),
+  fragments: z.strictObject(FragmentsShape),
+  l2: z.strictObject(L2Shape),
+  bogon: z.strictObject(BogonShape),
+  scan: z.strictObject(ScanShape),
+  baseline: z.strictObject(BaselineShape),
+  exporter: z.strictObject(ExporterShape),
 });
 export type DetectorThresholds = z.infer<typeof DetectorThresholdsSchema>;
 
 export const DetectorOverrideSchema = z.strictObject({
-  volumetric: z.strictObject(VolumetricShape).partial().optional(), protocol: z.strictObject(ProtocolShape).partial().optional(),
-  amplification: z.strictObject(AmplificationShape).partial().optional(), synFlood: z.strictObject(SynFloodShape).partial().optional(),
-  fragments: z.strictObject(FragmentsShape).partial().optional(), l2: z.strictObject(L2Shape).partial().optional(),
-  bogon: z.strictObject(BogonShape).partial().optional(), scan: z.strictObject(ScanShape).partial().optional(),
-  baseline: z.strictObject(BaselineShape).partial().optional(), exporter: z.strictObject(ExporterShape).partial().optional(),
+  volumetric: z.strictObject(VolumetricShape).partial().optional(),
+  protocol: z.strictObject(ProtocolShape).partial().optional(),
+  amplification: z.strictObject(AmplificationShape).partial().optional(),
+  synFlood: z.strictObject(SynFloodShape).partial().optional(),
+  fragments: z.strictObject(FragmentsShape).partial().optional(),
+  l2: z.strictObject(L2Shape).partial().optional(),
+  bogon: z.strictObject(BogonShape).partial().optional(),
+  scan: z.strictObject(ScanShape).partial().optional(),
+  baseline: z.strictObject(BaselineShape).partial().optional(),
+  exporter: z.strictObject(ExporterShape).partial().optional(),
 });
 export type DetectorOverride = z.infer<typeof DetectorOverrideSchema>;
 
 export const DEFAULT_DETECTORS: DetectorThresholds = Object.freeze({
-  volumetric: { enabled: true, pps: 20_000, bps: 1_000_000_000, flowsPerSecond: 3_500, severity: 'major', criticalFactor: 5 },
-  protocol: {
-    enabled: true, tcpPps: 10_000, udpPps: 10_000, icmpPps: 10_000, tcpBps: 10_000_000_000, udpBps: 10_000_000_000, icmpBps: 10_000_000_000,
-    severity: 'major', criticalFactor: 5,
+  volumetric: {
+    enabled: true,
+    pps: 20_000,
+    bps: 1_000_000_000,
+    flowsPerSecond: 3_500,
+    severity: 'major',
+    criticalFactor: 5,
   },
-  amplification: { enabled: true, sourcePorts: [...DEFAULT_AMPLIFICATION_PORTS], pps: 20_000, bps: 1_000_000_000, severity: 'major', criticalFactor: 5 },
+  protocol: {
+    enabled: true,
+    tcpPps: 10_000,
+    udpPps: 10_000,
+    icmpPps: 10_000,
+    tcpBps: 10_000_000_000,
+    udpBps: 10_000_000_000,
+    icmpBps: 10_000_000_000,
+    severity: 'major',
+    criticalFactor: 5,
+  },
+  amplification: {
+    enabled: true,
+    sourcePorts: [...DEFAULT_AMPLIFICATION_PORTS],
+    pps: 20_000,
+    bps: 1_000_000_000,
+    severity: 'major',
+    criticalFactor: 5,
+  },
   synFlood: { enabled: true, pps: 10_000, minShare: 0.5, severity: 'major', criticalFactor: 5 },
   fragments: { enabled: true, pps: 5_000, severity: 'warning', criticalFactor: 10 },
   l2: {
-    enabled: true, allowedEtherTypes: [0x0800, 0x0806, 0x86dd], lagEtherTypes: [0x8809], defaultAllowedMacsPerPort: 1,
-    macMemoryMs: 15 * 60_000, nonUnicastFramesPerMinute: 10, severity: 'warning', mismatchSeverity: 'major',
+    enabled: true,
+    allowedEtherTypes: [0x0800, 0x0806, 0x86dd],
+    lagEtherTypes: [0x8809],
+    defaultAllowedMacsPerPort: 1,
+    macMemoryMs: 15 * 60_000,
+    nonUnicastFramesPerMinute: 10,
+    severity: 'warning',
+    mismatchSeverity: 'major',
   },
   bogon: { enabled: true, majorPps: 1_000, majorBps: 10_000_000 },
-  scan: { enabled: true, portScanPorts: 15, addressScanHosts: 25, minSampledDistinct: 3, tcpSynOnly: true, severity: 'warning' },
-  baseline: { enabled: true, k: 4, spikeFactor: 3, minDeltaBps: 1_000_000_000, dropFraction: 0.1, dropSlots: 3, minWeeks: 2, dropMinMedianBps: 0 },
+  scan: {
+    enabled: true,
+    portScanPorts: 15,
+    addressScanHosts: 25,
+    minSampledDistinct: 3,
+    tcpSynOnly: true,
+    severity: 'warning',
+  },
+  baseline: {
+    enabled: true,
+    k: 4,
+    spikeFactor: 3,
+    minDeltaBps: 1_000_000_000,
+    dropFraction: 0.1,
+    dropSlots: 3,
+    minWeeks: 2,
+    dropMinMedianBps: 0,
+  },
   exporter: { enabled: true, silentAfterMs: 300_000, counterMismatchPct: 5, samplingChange: true },
 } satisfies DetectorThresholds);
 
@@ -164,29 +275,61 @@ export const DEFAULT_DETECTORS: DetectorThresholds = Object.freeze({
  * | topN                    | 10      | evidence list length |
  */
 export const EngineSettingsSchema = z.strictObject({
-  windowMs: z.int().min(100), stepMs: z.int().min(50).max(5_000), sustainMs: z.int().min(0).max(60_000), minSustainSamples: z.int().min(1),
-  scanWindowMs: z.int().min(1_000), maxTrackedDestinations: z.int().min(16), maxTrackedScanSources: z.int().min(16),
-  maxTrackedPorts: z.int().min(16), maxDetailedDestinations: z.int().min(16), maxMacsPerPort: z.int().min(2), maxL2Keys: z.int().min(16), topN: z.int().min(1).max(100),
+  windowMs: z.int().min(100),
+  stepMs: z.int().min(50).max(5_000),
+  sustainMs: z.int().min(0).max(60_000),
+  minSustainSamples: z.int().min(1),
+  scanWindowMs: z.int().min(1_000),
+  maxTrackedDestinations: z.int().min(16),
+  maxTrackedScanSources: z.int().min(16),
+  maxTrackedPorts: z.int().min(16),
+  maxDetailedDestinations: z.int().min(16),
+  maxMacsPerPort: z.int().min(2),
+  maxL2Keys: z.int().min(16),
+  topN: z.int().min(1).max(100),
 });
 export type EngineSettings = z.infer<typeof EngineSettingsSchema>;
 export const DEFAULT_ENGINE: EngineSettings = Object.freeze({
-  windowMs: 5_000, stepMs: 250, sustainMs: 1_000, minSustainSamples: 8, scanWindowMs: 300_000, maxTrackedDestinations: 20_000, maxTrackedScanSources: 20_000, maxTrackedPorts: 20_000,
-  maxDetailedDestinations: 4_096, maxMacsPerPort: 64, maxL2Keys: 5_000, topN: 10,
+  windowMs: 5_000,
+  stepMs: 250,
+  sustainMs: 1_000,
+  minSustainSamples: 8,
+  scanWindowMs: 300_000,
+  maxTrackedDestinations: 20_000,
+  maxTrackedScanSources: 20_000,
+  maxTrackedPorts: 20_000,
+  maxDetailedDestinations: 4_096,
+  maxMacsPerPort: 64,
+  maxL2Keys: 5_000,
+  topN: 10,
 });
 
 const Asn = z.int().min(1).max(4_294_967_295);
 const InputSchema = z.strictObject({
   engine: EngineSettingsSchema.partial().optional(),
   detectors: DetectorOverrideSchema.optional(),
-  overrides: z.strictObject({
-    members: z.array(z.strictObject({ asn: Asn, note: z.string().optional(), detectors: DetectorOverrideSchema })).default([]),
-    prefixes: z.array(z.strictObject({
-      prefix: z.string().superRefine((p, ctx) => {
-        try { parseCidr(p); } catch (e) { ctx.addIssue({ code: 'custom', message: (e as Error).message }); }
-      }),
-      note: z.string().optional(), detectors: DetectorOverrideSchema,
-    })).default([]),
-  }).optional(),
+  overrides: z
+    .strictObject({
+      members: z
+        .array(z.strictObject({ asn: Asn, note: z.string().optional(), detectors: DetectorOverrideSchema }))
+        .default([]),
+      prefixes: z
+        .array(
+          z.strictObject({
+            prefix: z.string().superRefine((p, ctx) => {
+              try {
+                parseCidr(p);
+              } catch (e) {
+                ctx.addIssue({ code: 'custom', message: (e as Error).message });
+              }
+            }),
+            note: z.string().optional(),
+            detectors: DetectorOverrideSchema,
+          }),
+        )
+        .default([]),
+    })
+    .optional(),
 });
 
 export function mergeDetectors(base: DetectorThresholds, o: DetectorOverride | undefined): DetectorThresholds {
@@ -203,17 +346,38 @@ export const SecuritySettingsSchema = InputSchema.transform((i, ctx) => {
   const prefixes = i.overrides?.prefixes ?? [];
   const seenAsn = new Set<number>();
   members.forEach((m, n) => {
-    if (seenAsn.has(m.asn)) ctx.addIssue({ code: 'custom', path: ['overrides', 'members', n, 'asn'], message: `duplicate override for AS${m.asn}` });
+    if (seenAsn.has(m.asn))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['overrides', 'members', n, 'asn'],
+        message: `duplicate override for AS${m.asn}`,
+      });
     seenAsn.add(m.asn);
   });
   const seenPrefix = new Set<string>();
   prefixes.forEach((p, n) => {
-    if (seenPrefix.has(p.prefix)) ctx.addIssue({ code: 'custom', path: ['overrides', 'prefixes', n, 'prefix'], message: `duplicate override for ${p.prefix}` });
+    if (seenPrefix.has(p.prefix))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['overrides', 'prefixes', n, 'prefix'],
+        message: `duplicate override for ${p.prefix}`,
+      });
     seenPrefix.add(p.prefix);
   });
-  if (engine.windowMs % engine.stepMs !== 0) ctx.addIssue({ code: 'custom', path: ['engine', 'stepMs'], message: `must divide engine.windowMs (${engine.windowMs})` });
-  if (engine.sustainMs > engine.windowMs) ctx.addIssue({ code: 'custom', path: ['engine', 'sustainMs'], message: `must be ≤ engine.windowMs (${engine.windowMs})` });
-  if (engine.scanWindowMs < engine.windowMs) ctx.addIssue({ code: 'custom', path: ['engine', 'scanWindowMs'], message: 'must be ≥ engine.windowMs' });
+  if (engine.windowMs % engine.stepMs !== 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['engine', 'stepMs'],
+      message: `must divide engine.windowMs (${engine.windowMs})`,
+    });
+  if (engine.sustainMs > engine.windowMs)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['engine', 'sustainMs'],
+      message: `must be ≤ engine.windowMs (${engine.windowMs})`,
+    });
+  if (engine.scanWindowMs < engine.windowMs)
+    ctx.addIssue({ code: 'custom', path: ['engine', 'scanWindowMs'], message: 'must be ≥ engine.windowMs' });
   return { engine, detectors, overrides: { members, prefixes } };
 });
 export type SecuritySettingsInput = z.input<typeof SecuritySettingsSchema>;
@@ -231,7 +395,9 @@ export class SecuritySettingsError extends Error {
 export function parseSecuritySettings(input: unknown = {}): SecuritySettings {
   const r = SecuritySettingsSchema.safeParse(input);
   if (!r.success) {
-    throw new SecuritySettingsError(r.error.issues.map((iss) => `security.${iss.path.map(String).join('.') || '(root)'}: ${iss.message}`));
+    throw new SecuritySettingsError(
+      r.error.issues.map((iss) => `security.${iss.path.map(String).join('.') || '(root)'}: ${iss.message}`),
+    );
   }
   return r.data;
 }
@@ -249,7 +415,8 @@ function compile(s: SecuritySettings): Compiled {
   if (!c) {
     c = {
       members: new Map(s.overrides.members.map((m) => [m.asn, m.detectors])),
-      prefixes: s.overrides.prefixes.map((p, index) => ({ cidr: parseCidr(p.prefix), index, detectors: p.detectors }))
+      prefixes: s.overrides.prefixes
+        .map((p, index) => ({ cidr: parseCidr(p.prefix), index, detectors: p.detectors }))
         .sort((a, b) => b.cidr.length - a.cidr.length),
       merged: new Map(),
     };

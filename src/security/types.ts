@@ -81,12 +81,31 @@ export interface SecurityContext {
   lagPorts?: Set<string>;
 }
 
-export interface SourceEvidence { addr: string; asn: number | null; pps: number; bps: number }
-export interface CountEvidence { key: number; pps: number }
+export interface SourceEvidence {
+  addr: string;
+  asn: number | null;
+  pps: number;
+  bps: number;
+}
+export interface CountEvidence {
+  key: number;
+  pps: number;
+}
 export interface SampleFlow {
-  ts: number; exporter: string; inIf: number; srcMac: string; dstMac: string; etherType: number;
-  src: string; dst: string; proto: number; srcPort: number; dstPort: number;
-  packets: number; bytes: number; samplingRate: number;
+  ts: number;
+  exporter: string;
+  inIf: number;
+  srcMac: string;
+  dstMac: string;
+  etherType: number;
+  src: string;
+  dst: string;
+  proto: number;
+  srcPort: number;
+  dstPort: number;
+  packets: number;
+  bytes: number;
+  samplingRate: number;
 }
 
 export interface AlertEvidence {
@@ -125,7 +144,12 @@ export interface AlertCandidate {
 }
 
 export const emptyEvidence = (): AlertEvidence => ({
-  topSources: [], topSrcPorts: [], topDstPorts: [], protocols: [], sampleFlows: [], samplingRates: [],
+  topSources: [],
+  topSrcPorts: [],
+  topDstPorts: [],
+  protocols: [],
+  sampleFlows: [],
+  samplingRates: [],
 });
 
 /** "00".."ff": macText is on the finding / sample path of every new L2 finding (thousands per window in a MAC flood). */
@@ -151,15 +175,38 @@ export function portKey(exporter: string, ifIndex: number): string {
 
 /** A sample flow as captured on the hot path (no string formatting); `formatSample` renders it. */
 export interface RawSample {
-  ts: number; exporter: string; inIf: number; srcMac: number; dstMac: number; etherType: number;
-  src: string; dst: string; proto: number; srcPort: number; dstPort: number; packets: number; bytes: number; samplingRate: number;
+  ts: number;
+  exporter: string;
+  inIf: number;
+  srcMac: number;
+  dstMac: number;
+  etherType: number;
+  src: string;
+  dst: string;
+  proto: number;
+  srcPort: number;
+  dstPort: number;
+  packets: number;
+  bytes: number;
+  samplingRate: number;
 }
 
 export function captureSample(f: SecurityFlow): RawSample {
   return {
-    ts: f.receivedAtMs, exporter: f.exporter, inIf: f.inIf, srcMac: f.srcMac, dstMac: f.dstMac, etherType: f.etherType,
-    src: f.srcAddr, dst: f.dstAddr, proto: f.ipProto, srcPort: f.srcPort, dstPort: f.dstPort,
-    packets: f.packets, bytes: f.frameOctets, samplingRate: f.samplingRate,
+    ts: f.receivedAtMs,
+    exporter: f.exporter,
+    inIf: f.inIf,
+    srcMac: f.srcMac,
+    dstMac: f.dstMac,
+    etherType: f.etherType,
+    src: f.srcAddr,
+    dst: f.dstAddr,
+    proto: f.ipProto,
+    srcPort: f.srcPort,
+    dstPort: f.dstPort,
+    packets: f.packets,
+    bytes: f.frameOctets,
+    samplingRate: f.samplingRate,
   };
 }
 
@@ -173,8 +220,19 @@ export function formatSample(r: RawSample): SampleFlow {
  */
 export function sampleOf(f: SecurityFlow, srcMacText: string = macText(f.srcMac)): SampleFlow {
   return {
-    ts: f.receivedAtMs, exporter: f.exporter, inIf: f.inIf, srcMac: srcMacText, dstMac: macText(f.dstMac), etherType: f.etherType,
-    src: f.srcAddr, dst: f.dstAddr, proto: f.ipProto, srcPort: f.srcPort, dstPort: f.dstPort,
-    packets: f.packets, bytes: f.frameOctets, samplingRate: f.samplingRate,
+    ts: f.receivedAtMs,
+    exporter: f.exporter,
+    inIf: f.inIf,
+    srcMac: srcMacText,
+    dstMac: macText(f.dstMac),
+    etherType: f.etherType,
+    src: f.srcAddr,
+    dst: f.dstAddr,
+    proto: f.ipProto,
+    srcPort: f.srcPort,
+    dstPort: f.dstPort,
+    packets: f.packets,
+    bytes: f.frameOctets,
+    samplingRate: f.samplingRate,
   };
 }

@@ -9,25 +9,42 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 
 export type DirectionMode = 'auto' | 'ingress' | 'all';
-export interface DirectionRule { prefix: number; family: 'ipv4' | 'ipv6'; list: BlockList; mode: DirectionMode; text: string }
+export interface DirectionRule {
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+  list: BlockList;
+  mode: DirectionMode;
+  text: string;
+}
 
 const MODES: readonly DirectionMode[] = ['auto', 'ingress', 'all'];
 
-export function parseDirectionRules(spec: string | undefined, key = 'IXMETER_FLOW_DIRECTION_OVERRIDES'): DirectionRule[] {
+export function parseDirectionRules(
+  spec: string | undefined,
+  key = 'IXMETER_FLOW_DIRECTION_OVERRIDES',
+): DirectionRule[] {
   if (!spec || !spec.trim()) return [];
-  return spec.split(',').map((part) => {
-    const m = /^\s*([0-9a-fA-F:.]+)\/(\d{1,3})\s*=\s*([a-z]+)\s*$/.exec(part);
-    if (!m) throw new Error(`${key}: '${part.trim()}' is not CIDR=mode (e.g. 192.0.2.0/24=ingress; modes ${MODES.join(', ')})`);
-    const [, addr, len, mode] = m as unknown as [string, string, string, string];
-    const family: DirectionRule['family'] | null = isIPv4(addr) ? 'ipv4' : isIPv6(addr) ? 'ipv6' : null;
-    const prefix = Number(len);
-    if (!family || prefix > (family === 'ipv4' ? 32 : 128)) throw new Error(`${key}: '${part.trim()}' has an invalid prefix`);
-    const m2 = mode === 'both' ? 'all' : mode;
-    if (!MODES.includes(m2 as DirectionMode)) throw new Error(`${key}: mode '${mode}' in '${part.trim()}' must be one of ${MODES.join(', ')} (both = all)`);
-    const list = new BlockList();
-    list.addSubnet(addr, prefix, family);
-    return { prefix, family, list, mode: m2 as DirectionMode, text: part.trim() } satisfies DirectionRule;
-  }).sort((a, b) => b.prefix - a.prefix);
+  return spec
+    .split(',')
+    .map((part) => {
+      const m = /^\s*([0-9a-fA-F:.]+)\/(\d{1,3})\s*=\s*([a-z]+)\s*$/.exec(part);
+      if (!m)
+        throw new Error(
+          `${key}: '${part.trim()}' is not CIDR=mode (e.g. 192.0.2.0/24=ingress; modes ${MODES.join(', ')})`,
+        );
+      const [, addr, len, mode] = m as unknown as [string, string, string, string];
+      const family: DirectionRule['family'] | null = isIPv4(addr) ? 'ipv4' : isIPv6(addr) ? 'ipv6' : null;
+      const prefix = Number(len);
+      if (!family || prefix > (family === 'ipv4' ? 32 : 128))
+        throw new Error(`${key}: '${part.trim()}' has an invalid prefix`);
+      const m2 = mode === 'both' ? 'all' : mode;
+      if (!MODES.includes(m2 as DirectionMode))
+        throw new Error(`${key}: mode '${mode}' in '${part.trim()}' must be one of ${MODES.join(', ')} (both = all)`);
+      const list = new BlockList();
+      list.addSubnet(addr, prefix, family);
+      return { prefix, family, list, mode: m2 as DirectionMode, text: part.trim() } satisfies DirectionRule;
+    })
+    .sort((a, b) => b.prefix - a.prefix);
 }
 
 /** The forced mode for an exporter (identity text, IPv4 dotted or IPv6), or 'auto'. */

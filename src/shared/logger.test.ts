@@ -3,12 +3,16 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { logFormat } from './logger.js';
 
-const SNIPPET = "import('./src/shared/logger.ts').then(({ createLogger }) => createLogger('info').info({ exporter: '192.0.2.1' }, 'collector listening'))";
+const SNIPPET =
+  "import('./src/shared/logger.ts').then(({ createLogger }) => createLogger('info').info({ exporter: '192.0.2.1' }, 'collector listening'))";
 
 function run(viaTerminal: boolean, env: Record<string, string> = {}): string {
   const node = `${process.execPath} --import tsx -e "${SNIPPET}"`;
   const r = viaTerminal
-    ? spawnSync('script', ['-qec', node, '/dev/null'], { encoding: 'utf8', env: { ...process.env, IXMETER_LOG_FORMAT: '', ...env } })
+    ? spawnSync('script', ['-qec', node, '/dev/null'], {
+        encoding: 'utf8',
+        env: { ...process.env, IXMETER_LOG_FORMAT: '', ...env },
+      })
     : spawnSync('sh', ['-c', node], { encoding: 'utf8', env: { ...process.env, IXMETER_LOG_FORMAT: '', ...env } });
   expect(r.status, r.stderr).toBe(0);
   return r.stdout;

@@ -7,7 +7,10 @@ export type { Logger };
  * JSON lines for journald, Loki and files when stdout is not a terminal; human-readable lines (pino-pretty)
  * on a terminal. `IXMETER_LOG_FORMAT=json|pretty` in the environment overrides the guess.
  */
-export function logFormat(isTTY: boolean | undefined, override: string | undefined = process.env.IXMETER_LOG_FORMAT): 'json' | 'pretty' {
+export function logFormat(
+  isTTY: boolean | undefined,
+  override: string | undefined = process.env.IXMETER_LOG_FORMAT,
+): 'json' | 'pretty' {
   if (override === 'json' || override === 'pretty') return override;
   return isTTY ? 'pretty' : 'json';
 }
@@ -20,7 +23,15 @@ export function createLogger(level: string, bindings: Record<string, unknown> = 
     redact: { paths: ['req.headers.authorization', '*.password', '*.token'], censor: '[redacted]' },
   };
   if (logFormat(process.stdout.isTTY) === 'pretty') {
-    return pino(opts, pretty({ colorize: Boolean(process.stdout.isTTY), sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
+    return pino(
+      opts,
+      pretty({
+        colorize: Boolean(process.stdout.isTTY),
+        sync: true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname,service',
+      }),
+    );
   }
   return pino(opts);
 }

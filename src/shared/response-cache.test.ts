@@ -5,7 +5,9 @@ const size = () => 100;
 
 function deferred<T>() {
   let resolve!: (v: T) => void;
-  const promise = new Promise<T>((r) => { resolve = r; });
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 }
 
@@ -33,7 +35,10 @@ describe('response cache', () => {
     cache.enable();
     const d = deferred<string>();
     let calls = 0;
-    const compute = () => { calls++; return d.promise; };
+    const compute = () => {
+      calls++;
+      return d.promise;
+    };
     const a = cache.through('statements', 'x', compute, size);
     const b = cache.through('statements', 'x', compute, size);
     d.resolve('v');
@@ -76,7 +81,9 @@ describe('response cache', () => {
     cache.enable();
     await cache.through('statements', 'k', async () => 'old', size);
     const seen: string[] = [];
-    cache.onWritten(async (ns) => { seen.push(ns); });
+    cache.onWritten(async (ns) => {
+      seen.push(ns);
+    });
     await cache.written('statements');
     expect(seen).toEqual(['statements']);
     expect(await cache.through('statements', 'k', async () => 'new', size)).toBe('new');
@@ -85,7 +92,16 @@ describe('response cache', () => {
   it('does not cache errors', async () => {
     const cache = createResponseCache({ maxBytes: 10_000 });
     cache.enable();
-    await expect(cache.through('statements', 'k', async () => { throw new Error('boom'); }, size)).rejects.toThrow('boom');
+    await expect(
+      cache.through(
+        'statements',
+        'k',
+        async () => {
+          throw new Error('boom');
+        },
+        size,
+      ),
+    ).rejects.toThrow('boom');
     expect(await cache.through('statements', 'k', async () => 'ok', size)).toBe('ok');
   });
 
@@ -93,17 +109,73 @@ describe('response cache', () => {
     let now = 0;
     const cache = createResponseCache({ maxBytes: 1000, maxAgeMs: 60_000, now: () => now });
     cache.enable();
-    for (const k of ['a', 'b', 'c']) await cache.through('traffic', k, async () => k, () => 240);
-    await cache.through('traffic', 'a', async () => 'a2', () => 240); // hit: a is now the most recent
-    await cache.through('traffic', 'd', async () => 'd', () => 240);
-    await cache.through('traffic', 'e', async () => 'e', () => 240); // 5 × 240 > 1000: b goes
+    for (const k of ['a', 'b', 'c'])
+      await cache.through(
+        'traffic',
+        k,
+        async () => k,
+        () => 240,
+      );
+    await cache.through(
+      'traffic',
+      'a',
+      async () => 'a2',
+      () => 240,
+    ); // hit: a is now the most recent
+    await cache.through(
+      'traffic',
+      'd',
+      async () => 'd',
+      () => 240,
+    );
+    await cache.through(
+      'traffic',
+      'e',
+      async () => 'e',
+      () => 240,
+    ); // 5 × 240 > 1000: b goes
     expect(cache.stats().bytes).toBeLessThanOrEqual(1000);
-    expect(await cache.through('traffic', 'a', async () => 'miss', () => 240)).toBe('a');
-    expect(await cache.through('traffic', 'b', async () => 'b2', () => 240)).toBe('b2');
-    expect(await cache.through('traffic', 'huge', async () => 'h', () => 600)).toBe('h');
-    expect(await cache.through('traffic', 'huge', async () => 'h2', () => 600)).toBe('h2'); // larger than a quarter: not kept
+    expect(
+      await cache.through(
+        'traffic',
+        'a',
+        async () => 'miss',
+        () => 240,
+      ),
+    ).toBe('a');
+    expect(
+      await cache.through(
+        'traffic',
+        'b',
+        async () => 'b2',
+        () => 240,
+      ),
+    ).toBe('b2');
+    expect(
+      await cache.through(
+        'traffic',
+        'huge',
+        async () => 'h',
+        () => 600,
+      ),
+    ).toBe('h');
+    expect(
+      await cache.through(
+        'traffic',
+        'huge',
+        async () => 'h2',
+        () => 600,
+      ),
+    ).toBe('h2'); // larger than a quarter: not kept
     now += 60_001;
-    expect(await cache.through('traffic', 'a', async () => 'expired', () => 240)).toBe('expired');
+    expect(
+      await cache.through(
+        'traffic',
+        'a',
+        async () => 'expired',
+        () => 240,
+      ),
+    ).toBe('expired');
   });
 
   it('settles traffic 5 minutes before the current bucket', () => {

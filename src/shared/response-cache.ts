@@ -40,7 +40,11 @@ export interface ResponseCacheOptions {
   now?: () => number;
 }
 
-interface Entry { value: unknown; bytes: number; at: number }
+interface Entry {
+  value: unknown;
+  bytes: number;
+  at: number;
+}
 
 export function createResponseCache(opts: ResponseCacheOptions) {
   const maxAgeMs = opts.maxAgeMs ?? 10 * 60_000;

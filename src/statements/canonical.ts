@@ -86,7 +86,9 @@ export function canonicalSamplesText(samples: readonly HashableSample[]): string
  * without a flat copy: ports by id, each port's samples by bucket start (copied and sorted only when
  * not in order already, e.g. a statement's ~9,000 samples per member-month are).
  */
-export function canonicalPortSamplesText(ports: ReadonlyArray<{ portId: string; samples: ReadonlyArray<Omit<HashableSample, 'portId'>> }>): string {
+export function canonicalPortSamplesText(
+  ports: ReadonlyArray<{ portId: string; samples: ReadonlyArray<Omit<HashableSample, 'portId'>> }>,
+): string {
   const byId = [...ports].sort((a, b) => (a.portId < b.portId ? -1 : a.portId > b.portId ? 1 : 0));
   let out = `${SAMPLES_HASH_FORMAT}\n`;
   for (const p of byId) {

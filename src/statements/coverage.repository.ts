@@ -9,7 +9,8 @@ import { compactRows } from '../storage/clickhouse/compact.js';
 const secs = (ms: number) => Math.floor(ms / 1000);
 
 export function createCoverageRepository(client: ClickHouseClient) {
-  const compact = <T extends unknown[]>(query: string, query_params: Record<string, unknown>) => compactRows<T>(client, query, query_params);
+  const compact = <T extends unknown[]>(query: string, query_params: Record<string, unknown>) =>
+    compactRows<T>(client, query, query_params);
   return {
     /**
      * Per exporter, the buckets (epoch s) of [from, to) in which any datagram of it arrived
@@ -25,21 +26,25 @@ export function createCoverageRepository(client: ClickHouseClient) {
              UNION ALL
              SELECT exporter, bucket FROM collector_activity_5m
              WHERE bucket >= toDateTime({f:UInt32}, 'UTC') AND bucket < toDateTime({t:UInt32}, 'UTC') AND flows > 0))
-         GROUP BY exporter`, { f: secs(fromMs), t: secs(toMs) });
+         GROUP BY exporter`,
+        { f: secs(fromMs), t: secs(toMs) },
+      );
     },
     /** Registered member ports (member_assignments kind 'port', key "exporter|ifIndex") valid at some time in [from, to). */
     async registeredPorts(fromMs: number, toMs: number): Promise<Array<[asn: number, key: string]>> {
       return compact<[number, string]>(
         `SELECT DISTINCT asn, key FROM member_assignments FINAL
          WHERE kind = 'port' AND valid_to > fromUnixTimestamp64Milli({f:Int64}) AND valid_from < fromUnixTimestamp64Milli({t:Int64})`,
-        { f: String(fromMs), t: String(toMs) });
+        { f: String(fromMs), t: String(toMs) },
+      );
     },
     /** Exporters that saw each member's MACs as a source (member_exporters_1d) on the UTC days touching [from, to). */
     async learnedExporters(fromMs: number, toMs: number): Promise<Array<[asn: number, exporter: string]>> {
       return compact<[number, string]>(
         `SELECT DISTINCT asn, toString(exporter) FROM member_exporters_1d
          WHERE day >= toDate(toDateTime({f:UInt32}, 'UTC')) AND day <= toDate(toDateTime({t:UInt32}, 'UTC')) AND flows > 0`,
-        { f: secs(fromMs), t: secs(toMs - 1) });
+        { f: secs(fromMs), t: secs(toMs - 1) },
+      );
     },
   };
 }

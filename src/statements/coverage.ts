@@ -97,10 +97,21 @@ const NONE = new Uint8Array(0);
  * The member's coverage over its period [fromMs, toMs) (bucket-aligned, inside the indexed month):
  * `valid(ts)` for a bucket start, given whether the member has traffic in it (used by the fallback only).
  */
-export function memberCoverage(m: MonthCoverage, asn: number, fromMs: number, toMs: number, timeZone: string): MemberCoverage & { valid(ts: number, hasTraffic: boolean): boolean } {
+export function memberCoverage(
+  m: MonthCoverage,
+  asn: number,
+  fromMs: number,
+  toMs: number,
+  timeZone: string,
+): MemberCoverage & { valid(ts: number, hasTraffic: boolean): boolean } {
   const c = m.carriers.get(asn);
   if (!c) {
-    return { basis: 'any_exporter', exporters: [], silent: [], valid: (ts, hasTraffic) => hasTraffic || m.any[(ts - m.start) / BUCKET_MS] === 1 };
+    return {
+      basis: 'any_exporter',
+      exporters: [],
+      silent: [],
+      valid: (ts, hasTraffic) => hasTraffic || m.any[(ts - m.start) / BUCKET_MS] === 1,
+    };
   }
   const lo = Math.max(0, Math.floor((fromMs - m.start) / BUCKET_MS));
   const hi = Math.min(m.n, Math.ceil((toMs - m.start) / BUCKET_MS));
@@ -112,13 +123,20 @@ export function memberCoverage(m: MonthCoverage, asn: number, fromMs: number, to
     let missing = 0;
     let notListed = 0;
     const intervals: SilentInterval[] = [];
-    for (let i = lo; i < hi; ) {
-      if (a[i] === 1) { i++; continue; }
+    for (let i = lo; i < hi;) {
+      if (a[i] === 1) {
+        i++;
+        continue;
+      }
       let j = i;
       while (j < hi && a[j] !== 1) ok[j++] = 0;
       missing += j - i;
       if (intervals.length < MAX_SILENT_INTERVALS) {
-        intervals.push({ from: formatInstant(m.start + i * BUCKET_MS, timeZone), to: formatInstant(m.start + j * BUCKET_MS, timeZone), buckets: j - i });
+        intervals.push({
+          from: formatInstant(m.start + i * BUCKET_MS, timeZone),
+          to: formatInstant(m.start + j * BUCKET_MS, timeZone),
+          buckets: j - i,
+        });
       } else notListed++;
       i = j;
     }

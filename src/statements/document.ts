@@ -16,7 +16,15 @@ export interface StatementDocument extends Partial<CoverageSection> {
   asn: number;
   month: string;
   version: number;
-  member: { asn: number; name: string; name_zh: string; member_type: string; first_production_date: string | null; subsidy_enrolled: boolean; port_capacity_mbps: number };
+  member: {
+    asn: number;
+    name: string;
+    name_zh: string;
+    member_type: string;
+    first_production_date: string | null;
+    subsidy_enrolled: boolean;
+    port_capacity_mbps: number;
+  };
   in_bytes: string;
   out_bytes: string;
   avg_in_bps: number | null;
@@ -75,8 +83,22 @@ export function buildDocument(args: {
     percentile_method: s.percentile_method,
     coverage: s.coverage,
     subsidy: args.subsidy
-      ? { amount_cny: args.subsidy.amount, status: args.subsidy.status, lines: jsonSafe(args.subsidy.lines), policy: args.subsidy.policy, annual_cap: jsonSafe(args.subsidy.annualCap), inputs_hash: args.subsidy.inputsHash }
-      : { amount_cny: '0.00', status: 'not_enrolled', lines: [], policy: args.policy, annual_cap: null, inputs_hash: '' },
+      ? {
+          amount_cny: args.subsidy.amount,
+          status: args.subsidy.status,
+          lines: jsonSafe(args.subsidy.lines),
+          policy: args.subsidy.policy,
+          annual_cap: jsonSafe(args.subsidy.annualCap),
+          inputs_hash: args.subsidy.inputsHash,
+        }
+      : {
+          amount_cny: '0.00',
+          status: 'not_enrolled',
+          lines: [],
+          policy: args.policy,
+          annual_cap: null,
+          inputs_hash: '',
+        },
     statement: jsonSafe(s),
     inputs_hash: args.inputsHash,
     computed_at: args.computedAt,

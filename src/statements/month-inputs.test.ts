@@ -7,7 +7,11 @@ describe('month inputs cache', () => {
   it('reads once per run and month, afresh for a new run, and again after the TTL', async () => {
     let now = 0;
     const loads: string[] = [];
-    const get = monthInputsCache(async (month) => (loads.push(month), inputs(loads.length)), 10_000, () => now);
+    const get = monthInputsCache(
+      async (month) => (loads.push(month), inputs(loads.length)),
+      10_000,
+      () => now,
+    );
     const [a, b] = await Promise.all([get('run1', '2025-12'), get('run1', '2025-12')]);
     expect(a).toBe(b);
     expect(loads).toEqual(['2025-12']);

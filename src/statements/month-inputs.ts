@@ -24,7 +24,13 @@ export interface MonthInputs {
   /** Active exclusions overlapping the month, by start (epoch ms as decimal text). */
   exclusions: ReadonlyArray<{ asn: number; id: string; f: string; t: string; reason: string; ref: string }>;
   /** Approved finance exclusions overlapping the month (asn null: every member), epoch ms. */
-  financeExclusions: ReadonlyArray<{ id: string; asn: number | null; from: number; to: number; reason: 'maintenance' | 'data_fault' }>;
+  financeExclusions: ReadonlyArray<{
+    id: string;
+    asn: number | null;
+    from: number;
+    to: number;
+    reason: 'maintenance' | 'data_fault';
+  }>;
   /** Ids of the upheld disputes of each member's month (an input: an upheld dispute yields a new version). */
   upheldDisputes: ReadonlyMap<number, string[]>;
 }
@@ -36,7 +42,11 @@ export type MonthInputsCache = (runId: string, month: string) => Promise<MonthIn
 /** Entries kept at most (the oldest goes first): callers that give every compute its own run id gain nothing but must not pile up. */
 export const MONTH_INPUTS_MAX_ENTRIES = 8;
 
-export function monthInputsCache(load: (month: string) => Promise<MonthInputs>, ttlMs = MONTH_INPUTS_TTL_MS, now: () => number = Date.now): MonthInputsCache {
+export function monthInputsCache(
+  load: (month: string) => Promise<MonthInputs>,
+  ttlMs = MONTH_INPUTS_TTL_MS,
+  now: () => number = Date.now,
+): MonthInputsCache {
   const entries = new Map<string, { at: number; value: Promise<MonthInputs> }>();
   return (runId, month) => {
     const t = now();

@@ -22,7 +22,19 @@ describe('nearest-rank P95 (contract.md)', () => {
 
   it('⌊0.05·N⌋ for N not a multiple of 20', () => {
     const cases: [number, number][] = [
-      [0, 0], [1, 0], [19, 0], [20, 1], [21, 1], [39, 1], [40, 2], [8928, 446], [8916, 445], [8652, 432], [8929, 446], [4320, 216], [101, 5],
+      [0, 0],
+      [1, 0],
+      [19, 0],
+      [20, 1],
+      [21, 1],
+      [39, 1],
+      [40, 2],
+      [8928, 446],
+      [8916, 445],
+      [8652, 432],
+      [8929, 446],
+      [4320, 216],
+      [101, 5],
     ];
     for (const [n, k] of cases) {
       expect(discardCount(n)).toBe(k);
@@ -49,7 +61,7 @@ describe('nearest-rank P95 (contract.md)', () => {
       { ts: 300_000, bytes: 750n },
     ]);
     expect(s.totalBytes).toBe(1875n);
-    expect(s.avgBps).toBe(1875 * 8 / 900);
+    expect(s.avgBps).toBe((1875 * 8) / 900);
     expect(s.peakBytes).toBe(750n);
     expect(s.peakAt).toBe(0);
     expect(s.peakBps).toBe(20);
@@ -57,7 +69,7 @@ describe('nearest-rank P95 (contract.md)', () => {
   });
 
   it('bigint sums beyond 2^53: a 400G port for a 31-day month', () => {
-    const full = 400n * 10n ** 9n * 300n / 8n; // 1.5e13 bytes per bucket
+    const full = (400n * 10n ** 9n * 300n) / 8n; // 1.5e13 bytes per bucket
     const samples = Array.from({ length: 8928 }, (_, i) => ({ ts: i * 300_000, bytes: full }));
     const s = directionStats(samples);
     expect(s.totalBytes).toBe(full * 8928n);
@@ -69,7 +81,7 @@ describe('nearest-rank P95 (contract.md)', () => {
 
 describe('billable rate by direction method', () => {
   const gbps = (g: string) => (BigInt(Math.round(Number(g) * 1000)) * 10n ** 6n * 300n) / 8n; // bytes per bucket
-  it("domain.md member A: P95 2.4 in / 3.1 out Gbps → MAX 3.1, MEAN 2.75, SUM 5.5 (MAX is ~12 % above MEAN)", () => {
+  it('domain.md member A: P95 2.4 in / 3.1 out Gbps → MAX 3.1, MEAN 2.75, SUM 5.5 (MAX is ~12 % above MEAN)', () => {
     const i = gbps('2.4');
     const o = gbps('3.1');
     expect(i).toBe(90_000_000_000n);

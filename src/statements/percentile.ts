@@ -152,9 +152,15 @@ export function directionStats(samples: readonly TimedBytes[], percentile = 95):
     if (s.bytes > U64_MAX) fits = false;
     else sortable[i] = s.bytes;
   }
-  const pBytes = samples.length === 0 ? null
-    : fits ? sortable.sort()[nearestRank(samples.length, percentile) - 1]!
-      : percentileOf(samples.map((s) => s.bytes), percentile);
+  const pBytes =
+    samples.length === 0
+      ? null
+      : fits
+        ? sortable.sort()[nearestRank(samples.length, percentile) - 1]!
+        : percentileOf(
+            samples.map((s) => s.bytes),
+            percentile,
+          );
   return {
     samples: samples.length,
     totalBytes: total,

@@ -16,7 +16,8 @@ export function toBytes(v: bigint | number, what: string | (() => string)): bigi
     if (v < 0n) throw new RangeError(`${w()}: negative byte count ${v}`);
     return v;
   }
-  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`${w()}: byte count must be a non-negative safe integer or a bigint, got ${v}`);
+  if (!Number.isSafeInteger(v) || v < 0)
+    throw new RangeError(`${w()}: byte count must be a non-negative safe integer or a bigint, got ${v}`);
   return BigInt(v);
 }
 
@@ -54,14 +55,18 @@ export function normalisePorts(input: StatementInput): NormPort[] {
     const list: NormSample[] = [];
     for (const s of p.samples as readonly SampleInput[]) {
       const where = () => `port ${p.portId} at ${Number.isFinite(s.ts) ? new Date(s.ts).toISOString() : String(s.ts)}`;
-      if (!Number.isSafeInteger(s.ts) || s.ts % BUCKET_MS !== 0) throw new RangeError(`${where()}: bucket start must be aligned to 5 minutes`);
+      if (!Number.isSafeInteger(s.ts) || s.ts % BUCKET_MS !== 0)
+        throw new RangeError(`${where()}: bucket start must be aligned to 5 minutes`);
       if (samples.has(s.ts)) throw new RangeError(`${where()}: duplicate sample`);
       const quality = s.quality ?? 'ok';
       if (!ALL_QUALITIES.has(quality)) throw new RangeError(`${where()}: unknown quality ${String(quality)}`);
       const inBytes = toBytes(s.inBytes, where);
       const outBytes = toBytes(s.outBytes, where);
       // an input sample already in normal form is used as it is (never modified): ~9,000 fewer objects per member-month
-      const norm = inBytes === s.inBytes && outBytes === s.outBytes && quality === s.quality ? (s as NormSample) : { ts: s.ts, inBytes, outBytes, quality };
+      const norm =
+        inBytes === s.inBytes && outBytes === s.outBytes && quality === s.quality
+          ? (s as NormSample)
+          : { ts: s.ts, inBytes, outBytes, quality };
       samples.set(s.ts, norm);
       list.push(norm);
     }
@@ -83,8 +88,10 @@ export function normalisePorts(input: StatementInput): NormPort[] {
 
 export function checkExclusions(list: readonly ExclusionInput[]): ExclusionInput[] {
   for (const e of list) {
-    if (!(Number.isFinite(e.from) && Number.isFinite(e.to) && e.from < e.to)) throw new RangeError(`exclusion ${e.ref ?? ''}: needs from < to`);
-    if (!EXCLUSION_REASONS.includes(e.reason)) throw new RangeError(`exclusion ${e.ref ?? ''}: unknown reason ${String(e.reason)}`);
+    if (!(Number.isFinite(e.from) && Number.isFinite(e.to) && e.from < e.to))
+      throw new RangeError(`exclusion ${e.ref ?? ''}: needs from < to`);
+    if (!EXCLUSION_REASONS.includes(e.reason))
+      throw new RangeError(`exclusion ${e.ref ?? ''}: unknown reason ${String(e.reason)}`);
   }
   return [...list].sort((a, b) => a.from - b.from || a.to - b.to);
 }

@@ -13,7 +13,13 @@ import type { MonthlyStatement } from './statement.types.js';
  * (src/exclusions and src/disputes build on statements; their repositories satisfy these shapes).
  */
 export interface ApprovedExclusionsSource {
-  overlapping(fromMs: number, toMs: number, opts: { status: 'approved' }): Promise<{ id: string; asn: number | null; from_ts: number; to_ts: number; reason: 'maintenance' | 'data_fault' }[]>;
+  overlapping(
+    fromMs: number,
+    toMs: number,
+    opts: { status: 'approved' },
+  ): Promise<
+    { id: string; asn: number | null; from_ts: number; to_ts: number; reason: 'maintenance' | 'data_fault' }[]
+  >;
 }
 export interface UpheldDisputesSource {
   list(q: { status: 'upheld' | 'open'; month: string; asn?: number }): Promise<{ id: string; asn: number }[]>;
@@ -25,10 +31,18 @@ export interface StatementSources {
   disputes: UpheldDisputesSource;
 }
 
-export async function loadMonthSources(s: StatementSources, month: string, startMs: number, endMs: number): Promise<Pick<MonthInputs, 'coverage' | 'financeExclusions' | 'upheldDisputes'>> {
+export async function loadMonthSources(
+  s: StatementSources,
+  month: string,
+  startMs: number,
+  endMs: number,
+): Promise<Pick<MonthInputs, 'coverage' | 'financeExclusions' | 'upheldDisputes'>> {
   const [alive, registeredPorts, learned, excl, upheld] = await Promise.all([
-    s.coverage.exporterAlive(startMs, endMs), s.coverage.registeredPorts(startMs, endMs), s.coverage.learnedExporters(startMs, endMs),
-    s.exclusions.overlapping(startMs, endMs, { status: 'approved' }), s.disputes.list({ status: 'upheld', month }),
+    s.coverage.exporterAlive(startMs, endMs),
+    s.coverage.registeredPorts(startMs, endMs),
+    s.coverage.learnedExporters(startMs, endMs),
+    s.exclusions.overlapping(startMs, endMs, { status: 'approved' }),
+    s.disputes.list({ status: 'upheld', month }),
   ]);
   const upheldDisputes = new Map<number, string[]>();
   for (const d of upheld) upheldDisputes.set(d.asn, [...(upheldDisputes.get(d.asn) ?? []), d.id]);
@@ -52,8 +66,13 @@ export interface CoverageSection {
 
 export function coverageSection(c: MemberCoverage, s: MonthlyStatement, upheld: readonly string[]): CoverageSection {
   return {
-    expected_buckets: s.expected_buckets, valid_buckets: s.valid_buckets, missing_buckets: s.missing_buckets,
-    coverage_basis: c.basis, coverage_exporters: c.exporters, silent_exporters: c.silent, disputes_upheld: [...upheld],
+    expected_buckets: s.expected_buckets,
+    valid_buckets: s.valid_buckets,
+    missing_buckets: s.missing_buckets,
+    coverage_basis: c.basis,
+    coverage_exporters: c.exporters,
+    silent_exporters: c.silent,
+    disputes_upheld: [...upheld],
   };
 }
 

@@ -10,7 +10,7 @@ import type { SampleInput } from './statement.types.js';
 
 function prng(seed: number) {
   let x = seed >>> 0;
-  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function independent(values: Array<{ ts: number; v: number } | null>) {
@@ -25,14 +25,19 @@ function independent(values: Array<{ ts: number; v: number } | null>) {
 }
 
 describe.each([
-  ['2026-02', 28], ['2028-02', 29], ['2026-04', 30], ['2026-10', 31],
+  ['2026-02', 28],
+  ['2028-02', 29],
+  ['2026-04', 30],
+  ['2026-10', 31],
 ])('month %s (%i days) in Asia/Shanghai', (month, days) => {
   it('agrees with a straightforward computation (ties, gaps)', () => {
     const b = monthBounds(month, 'Asia/Shanghai');
     expect(b.expectedBuckets).toBe(days * 288);
     expect(new Date(b.start).toISOString()).toMatch(/T16:00:00\.000Z$/); // 00:00 +08:00 is 16:00 UTC the day before
     const rnd = prng(days * 7919);
-    const levels = [0, 1_000_000, 2_500_000_000, 2_500_000_000, 7_000_000_000, 7_000_000_000, 7_000_000_000, 12_000_000_000];
+    const levels = [
+      0, 1_000_000, 2_500_000_000, 2_500_000_000, 7_000_000_000, 7_000_000_000, 7_000_000_000, 12_000_000_000,
+    ];
     const inV: Array<{ ts: number; v: number } | null> = [];
     const outV: Array<{ ts: number; v: number } | null> = [];
     const samples: SampleInput[] = [];
@@ -44,7 +49,13 @@ describe.each([
       inV.push(missing ? null : { ts: t, v: i });
       outV.push(missing ? null : { ts: t, v: o });
     }
-    const s = buildMonthlyStatement({ asn: 64500, month, timeZone: 'Asia/Shanghai', percentileMethod: 'MAX_DIRECTION', samples });
+    const s = buildMonthlyStatement({
+      asn: 64500,
+      month,
+      timeZone: 'Asia/Shanghai',
+      percentileMethod: 'MAX_DIRECTION',
+      samples,
+    });
     const a = independent(inV);
     const c = independent(outV);
     expect(s.used_buckets).toBe(a.n);

@@ -16,9 +16,23 @@
  * - `samples_hash` = SHA-256 of the canonical text of ALL input samples (canonical.ts).
  */
 import { canonicalPortSamplesText, sha256Hex, SAMPLES_HASH_FORMAT } from './canonical.js';
-import { billableBps, directionStats, PERCENTILE_METHOD_TEXT, PERCENTILE_METHODS, type TimedBytes } from './percentile.js';
+import {
+  billableBps,
+  directionStats,
+  PERCENTILE_METHOD_TEXT,
+  PERCENTILE_METHODS,
+  type TimedBytes,
+} from './percentile.js';
 import { BUCKET_MS, formatInstant, monthBounds, periodDates, startOfDay, addDays } from './time.js';
-import type { DailyUsage, ExcludedInterval, MonthlyStatement, PortUsage, StatementInput, TopPeer, UsageMetrics } from './statement.types.js';
+import type {
+  DailyUsage,
+  ExcludedInterval,
+  MonthlyStatement,
+  PortUsage,
+  StatementInput,
+  TopPeer,
+  UsageMetrics,
+} from './statement.types.js';
 import { checkExclusions, normalisePorts, toBytes, VALID_QUALITIES, type NormPort } from './statement-inputs.js';
 
 export * from './statement.types.js';
@@ -81,7 +95,8 @@ interface DayAcc {
 
 export function buildMonthlyStatement(input: StatementInput): MonthlyStatement {
   const tz = input.timeZone ?? 'Asia/Shanghai';
-  if (!PERCENTILE_METHODS.includes(input.percentileMethod)) throw new RangeError(`unknown percentile method ${String(input.percentileMethod)}`);
+  if (!PERCENTILE_METHODS.includes(input.percentileMethod))
+    throw new RangeError(`unknown percentile method ${String(input.percentileMethod)}`);
   const percentile = input.percentile ?? 95;
   const b = monthBounds(input.month, tz, { from: input.activeFrom, to: input.activeTo });
   const ports = normalisePorts(input);
@@ -154,14 +169,22 @@ export function buildMonthlyStatement(input: StatementInput): MonthlyStatement {
   }
 
   const agg = metrics(member.inSeries, member.outSeries, member, tz);
-  const billIn = percentile === 95 ? agg.p95_in_bucket_bytes : directionStats(member.inSeries, percentile).percentileBytes;
-  const billOut = percentile === 95 ? agg.p95_out_bucket_bytes : directionStats(member.outSeries, percentile).percentileBytes;
-  const billable = billIn === null || billOut === null ? null : Number(billableBps(input.percentileMethod, billIn, billOut));
+  const billIn =
+    percentile === 95 ? agg.p95_in_bucket_bytes : directionStats(member.inSeries, percentile).percentileBytes;
+  const billOut =
+    percentile === 95 ? agg.p95_out_bucket_bytes : directionStats(member.outSeries, percentile).percentileBytes;
+  const billable =
+    billIn === null || billOut === null ? null : Number(billableBps(input.percentileMethod, billIn, billOut));
 
   const portRows: PortUsage[] = ports.map((p) => {
     // A lone port with the member's very entries and counts (see the loop) has the member's metrics.
-    const same = ports.length === 1 && p.expected === member.expected && p.valid === member.valid && p.excluded === member.excluded
-      && sameEntries(p.inSeries, member.inSeries) && sameEntries(p.outSeries, member.outSeries);
+    const same =
+      ports.length === 1 &&
+      p.expected === member.expected &&
+      p.valid === member.valid &&
+      p.excluded === member.excluded &&
+      sameEntries(p.inSeries, member.inSeries) &&
+      sameEntries(p.outSeries, member.outSeries);
     const m = same ? agg : metrics(p.inSeries, p.outSeries, p, tz);
     const top = Math.max(m.p95_in_bps ?? 0, m.p95_out_bps ?? 0);
     return {

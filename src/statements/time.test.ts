@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { addMonths, bucketsBetween, formatInstant, monthBounds, periodDates, startOfDay, tzOffsetMs, zonedDate } from './time.js';
+import {
+  addMonths,
+  bucketsBetween,
+  formatInstant,
+  monthBounds,
+  periodDates,
+  startOfDay,
+  tzOffsetMs,
+  zonedDate,
+} from './time.js';
 
 describe('calendar months in a time zone', () => {
   it('Asia/Shanghai: a month is 00:00 on the 1st to 24:00 on the last day, +08:00', () => {
@@ -36,7 +45,9 @@ describe('calendar months in a time zone', () => {
 
   it('a local midnight skipped by DST starts the day at the jump', () => {
     // Brazil 2018-11-04: 00:00 -> 01:00; Chile 2026-09-06 likewise.
-    expect(formatInstant(startOfDay('2018-11-04', 'America/Sao_Paulo'), 'America/Sao_Paulo')).toBe('2018-11-04T01:00:00-02:00');
+    expect(formatInstant(startOfDay('2018-11-04', 'America/Sao_Paulo'), 'America/Sao_Paulo')).toBe(
+      '2018-11-04T01:00:00-02:00',
+    );
     expect(new Date(startOfDay('2026-09-06', 'America/Santiago')).toISOString()).toBe('2026-09-06T04:00:00.000Z');
   });
 

@@ -53,7 +53,14 @@ export function zonedParts(instant: number, timeZone: string): ZonedParts {
   for (const p of formatter(timeZone).formatToParts(new Date(instant))) {
     if (p.type !== 'literal') out[p.type] = Number(p.value);
   }
-  return { year: out.year, month: out.month, day: out.day, hour: out.hour % 24, minute: out.minute, second: out.second };
+  return {
+    year: out.year,
+    month: out.month,
+    day: out.day,
+    hour: out.hour % 24,
+    minute: out.minute,
+    second: out.second,
+  };
 }
 
 /** UTC offset (ms, east positive) of a time zone at an instant. */

@@ -36,25 +36,62 @@ export function preparers(events: readonly EventRow[], version: number): Set<str
 
 export async function transition(
   repo: StatementsRepository,
-  args: { asn: number; month: string; version: number; action: WorkflowAction; actor: string; role: string; note: string },
+  args: {
+    asn: number;
+    month: string;
+    version: number;
+    action: WorkflowAction;
+    actor: string;
+    role: string;
+    note: string;
+  },
   guards: { openDispute?: (asn: number, month: string) => Promise<{ id: string } | null> } = {},
 ): Promise<{ status: StatementStatus }> {
-  const dispute = args.action !== 'reopen' && guards.openDispute ? await guards.openDispute(args.asn, args.month) : null;
-  if (dispute) throw new AppError('IXMETER_ERR_CONFLICT', `cannot ${args.action} AS${args.asn} ${args.month}: it is disputed (${dispute.id} is open); resolve the dispute first (POST /api/v1/disputes/${dispute.id}/resolve)`);
+  const dispute =
+    args.action !== 'reopen' && guards.openDispute ? await guards.openDispute(args.asn, args.month) : null;
+  if (dispute)
+    throw new AppError(
+      'IXMETER_ERR_CONFLICT',
+      `cannot ${args.action} AS${args.asn} ${args.month}: it is disputed (${dispute.id} is open); resolve the dispute first (POST /api/v1/disputes/${dispute.id}/resolve)`,
+    );
   const events = await repo.events(args.asn, args.month);
-  if (!events.some((e) => e.version === args.version)) throw new AppError('IXMETER_ERR_NOT_FOUND', `no statement AS${args.asn} ${args.month} version ${args.version}`);
+  if (!events.some((e) => e.version === args.version))
+    throw new AppError('IXMETER_ERR_NOT_FOUND', `no statement AS${args.asn} ${args.month} version ${args.version}`);
   const status = currentStatus(events, args.version);
   const t = TRANSITIONS[args.action];
   if (status !== t.from) {
-    throw new AppError('IXMETER_ERR_CONFLICT', `cannot ${args.action} AS${args.asn} ${args.month} v${args.version}: it is ${status}, not ${t.from}${status === 'approved' || status === 'exported' ? ' (approved statements are immutable; recompute to get a new version)' : ''}`);
+    throw new AppError(
+      'IXMETER_ERR_CONFLICT',
+      `cannot ${args.action} AS${args.asn} ${args.month} v${args.version}: it is ${status}, not ${t.from}${status === 'approved' || status === 'exported' ? ' (approved statements are immutable; recompute to get a new version)' : ''}`,
+    );
   }
   if (args.action === 'approve' && preparers(events, args.version).has(args.actor)) {
-    throw new AppError('IXMETER_ERR_FORBIDDEN', 'four-eyes rule: the approver must differ from whoever prepared or reviewed this statement');
+    throw new AppError(
+      'IXMETER_ERR_FORBIDDEN',
+      'four-eyes rule: the approver must differ from whoever prepared or reviewed this statement',
+    );
   }
   // programme: a month over its budget under `on_exceed: hold` stops at review (src/subsidies/budget.ts)
-  if (args.action === 'approve' && (await repo.version(args.asn, args.month, args.version))?.document.includes('"code":"BUDGET_HOLD"')) {
-    throw new AppError('IXMETER_ERR_CONFLICT', `cannot approve AS${args.asn} ${args.month} v${args.version}: the month is over the programme budget and the policy holds it at review (on_exceed: hold); register a policy version with a larger budget and recompute`);
+  if (
+    args.action === 'approve' &&
+    (await repo.version(args.asn, args.month, args.version))?.document.includes('"code":"BUDGET_HOLD"')
+  ) {
+    throw new AppError(
+      'IXMETER_ERR_CONFLICT',
+      `cannot approve AS${args.asn} ${args.month} v${args.version}: the month is over the programme budget and the policy holds it at review (on_exceed: hold); register a policy version with a larger budget and recompute`,
+    );
   }
-  await repo.insertEvent({ asn: args.asn, month: args.month, version: args.version, at: Date.now(), action: args.action, from_status: status, to_status: t.to, actor: args.actor, role: args.role, note: args.note });
+  await repo.insertEvent({
+    asn: args.asn,
+    month: args.month,
+    version: args.version,
+    at: Date.now(),
+    action: args.action,
+    from_status: status,
+    to_status: t.to,
+    actor: args.actor,
+    role: args.role,
+    note: args.note,
+  });
   return { status: t.to };
 }

@@ -7,7 +7,10 @@ const sum = (m: Map<number, bigint>) => [...m.values()].reduce((a, b) => a + b, 
 
 describe('programme budget', () => {
   it('within the budget: factor 1, nothing changes, a line says so', () => {
-    const d = decideBudget(B('10000.00'), '2026-03', 200_000n, [{ asn: 1, amountFen: 100_000n }, { asn: 2, amountFen: 50_000n }]);
+    const d = decideBudget(B('10000.00'), '2026-03', 200_000n, [
+      { asn: 1, amountFen: 100_000n },
+      { asn: 2, amountFen: 50_000n },
+    ]);
     expect(d.action).toBe('within');
     expect(d.amounts.get(1)).toBe(100_000n);
     const l = budgetLine(d, 1, 100_000n);
@@ -17,7 +20,11 @@ describe('programme budget', () => {
 
   it('a month twice the remaining budget: total ≤ the budget, every member on the same factor ±0.01 (largest remainder)', () => {
     // remaining = 1000.00; unscaled = 2000.00 from three members with amounts that do not divide evenly
-    const members = [{ asn: 3, amountFen: 66_667n }, { asn: 1, amountFen: 66_667n }, { asn: 2, amountFen: 66_666n }];
+    const members = [
+      { asn: 3, amountFen: 66_667n },
+      { asn: 1, amountFen: 66_667n },
+      { asn: 2, amountFen: 66_666n },
+    ];
     const d = decideBudget(B('5000.00'), '2026-07', 400_000n, members);
     expect(d.action).toBe('pro_rata');
     expect(d.factorText).toBe('0.5');
@@ -48,14 +55,20 @@ describe('programme budget', () => {
   });
 
   it('the order of the members does not change any amount', () => {
-    const members = Array.from({ length: 20 }, (_, i) => ({ asn: 100 + i, amountFen: BigInt(1_000 + ((i * 7_777) % 3_001)) }));
+    const members = Array.from({ length: 20 }, (_, i) => ({
+      asn: 100 + i,
+      amountFen: BigInt(1_000 + ((i * 7_777) % 3_001)),
+    }));
     const a = decideBudget(B('100.00'), '2026-02', 0n, members);
     const b = decideBudget(B('100.00'), '2026-02', 0n, [...members].reverse());
     expect([...b.amounts].sort()).toEqual([...a.amounts].sort());
   });
 
   it('a year over budget from month 7: months 1–6 whole, month 7 scaled to the rest, then nothing', () => {
-    const members = [{ asn: 1, amountFen: 100_000n }, { asn: 2, amountFen: 50_000n }]; // 1500.00 a month
+    const members = [
+      { asn: 1, amountFen: 100_000n },
+      { asn: 2, amountFen: 50_000n },
+    ]; // 1500.00 a month
     let committed = 0n;
     const totals: bigint[] = [];
     for (let m = 1; m <= 12; m++) {
@@ -70,7 +83,10 @@ describe('programme budget', () => {
   });
 
   it('hold: over the budget the month stops at review (amounts held, status needs_review)', () => {
-    const d = decideBudget(B('1000.00', 'hold'), '2026-09', 90_000n, [{ asn: 1, amountFen: 20_000n }, { asn: 2, amountFen: 0n }]);
+    const d = decideBudget(B('1000.00', 'hold'), '2026-09', 90_000n, [
+      { asn: 1, amountFen: 20_000n },
+      { asn: 2, amountFen: 0n },
+    ]);
     expect(d.action).toBe('hold');
     const l = budgetLine(d, 1, 20_000n);
     expect(l.held).toBe(true);

@@ -38,24 +38,54 @@ export interface BudgetDecision {
   amounts: Map<number, bigint>;
 }
 
-export function decideBudget(budget: NonNullable<SubsidyPolicy['budget']>, month: string, committedBeforeFen: bigint, members: readonly BudgetMember[]): BudgetDecision {
+export function decideBudget(
+  budget: NonNullable<SubsidyPolicy['budget']>,
+  month: string,
+  committedBeforeFen: bigint,
+  members: readonly BudgetMember[],
+): BudgetDecision {
   const budgetFen = parseFen(budget.annual_cny);
   const remaining = budgetFen > committedBeforeFen ? budgetFen - committedBeforeFen : 0n;
   const total = members.reduce((s, m) => s + (m.amountFen > 0n ? m.amountFen : 0n), 0n);
-  const base = { month, on_exceed: budget.on_exceed, budgetFen, committedBeforeFen, remainingBeforeFen: remaining, unscaledTotalFen: total };
+  const base = {
+    month,
+    on_exceed: budget.on_exceed,
+    budgetFen,
+    committedBeforeFen,
+    remainingBeforeFen: remaining,
+    unscaledTotalFen: total,
+  };
   if (total <= remaining) {
-    return { ...base, action: 'within', totalFen: total, factor: ratio(1n), factorText: '1', amounts: new Map(members.map((m) => [m.asn, m.amountFen])) };
+    return {
+      ...base,
+      action: 'within',
+      totalFen: total,
+      factor: ratio(1n),
+      factorText: '1',
+      amounts: new Map(members.map((m) => [m.asn, m.amountFen])),
+    };
   }
   const factor = ratio(remaining, total);
   if (budget.on_exceed === 'hold') {
-    return { ...base, action: 'hold', totalFen: 0n, factor, factorText: formatRatio(factor), amounts: new Map(members.map((m) => [m.asn, m.amountFen > 0n ? 0n : m.amountFen])) };
+    return {
+      ...base,
+      action: 'hold',
+      totalFen: 0n,
+      factor,
+      factorText: formatRatio(factor),
+      amounts: new Map(members.map((m) => [m.asn, m.amountFen > 0n ? 0n : m.amountFen])),
+    };
   }
-  const shares = [...members].sort((a, b) => a.asn - b.asn).map((m) => {
-    const exact = m.amountFen > 0n ? m.amountFen * remaining : 0n; // fen × total
-    return { asn: m.asn, fen: exact / total, rest: exact % total, keep: m.amountFen <= 0n ? m.amountFen : null };
-  });
+  const shares = [...members]
+    .sort((a, b) => a.asn - b.asn)
+    .map((m) => {
+      const exact = m.amountFen > 0n ? m.amountFen * remaining : 0n; // fen × total
+      return { asn: m.asn, fen: exact / total, rest: exact % total, keep: m.amountFen <= 0n ? m.amountFen : null };
+    });
   let left = remaining - shares.reduce((s, x) => s + x.fen, 0n);
-  const order = shares.filter((x) => x.keep === null).sort((a, b) => (a.rest === b.rest ? a.asn - b.asn : a.rest > b.rest ? -1 : 1));
+  const order = shares
+    .filter((x) => x.keep === null)
+    .sort((a, b) => (a.rest === b.rest ? a.asn - b.asn : a.rest > b.rest ? -1 : 1));
   for (const x of order) {
     if (left <= 0n || x.rest === 0n) break;
     x.fen += 1n;
@@ -66,7 +96,11 @@ export function decideBudget(budget: NonNullable<SubsidyPolicy['budget']>, month
 }
 
 /** The budget line of one member's statement: the change it makes and the new running total. */
-export function budgetLine(d: BudgetDecision, asn: number, subtotalFen: bigint): { line: SubsidyLine; amountFen: bigint; held: boolean } {
+export function budgetLine(
+  d: BudgetDecision,
+  asn: number,
+  subtotalFen: bigint,
+): { line: SubsidyLine; amountFen: bigint; held: boolean } {
   const after = d.amounts.get(asn) ?? subtotalFen;
   const y = d.month.slice(0, 4);
   const head = {
@@ -77,8 +111,14 @@ export function budgetLine(d: BudgetDecision, asn: number, subtotalFen: bigint):
     d.action === 'within'
       ? { zh: '，未超出预算，系数 1', en: ', within the budget: factor 1' }
       : d.action === 'pro_rata'
-        ? { zh: `，超出预算，全体会员按同一系数 ${d.factorText} 折算（舍入到分：最大余数法，合计不超过剩余预算）`, en: `, over the budget: every member × the same factor ${d.factorText} (to the fen by largest remainder; the month's total never exceeds the remaining budget)` }
-        : { zh: `，超出预算，按政策（on_exceed: hold）本月暂停于复核，暂计金额 ${formatFen(subtotalFen)} 元`, en: `, over the budget: by the policy (on_exceed: hold) the month stops at review; provisional amount CNY ${formatFen(subtotalFen)}` };
+        ? {
+            zh: `，超出预算，全体会员按同一系数 ${d.factorText} 折算（舍入到分：最大余数法，合计不超过剩余预算）`,
+            en: `, over the budget: every member × the same factor ${d.factorText} (to the fen by largest remainder; the month's total never exceeds the remaining budget)`,
+          }
+        : {
+            zh: `，超出预算，按政策（on_exceed: hold）本月暂停于复核，暂计金额 ${formatFen(subtotalFen)} 元`,
+            en: `, over the budget: by the policy (on_exceed: hold) the month stops at review; provisional amount CNY ${formatFen(subtotalFen)}`,
+          };
   const held = d.action === 'hold' && subtotalFen > 0n;
   return {
     held,

@@ -71,7 +71,10 @@ export function eligibilityMonthOf(firstProduction: string, date: string): numbe
 export function taperFor(policy: SubsidyPolicy, monthNo: number): { factor: Ratio; text: string } {
   if (policy.taper.length === 0) return { factor: ONE, text: '1' };
   const row = policy.taper.find((t) => t.from <= monthNo && monthNo <= t.to);
-  if (!row) throw new RangeError(`policy ${policy.policy_id} v${policy.version}: no taper row for eligibility month ${monthNo}`);
+  if (!row)
+    throw new RangeError(
+      `policy ${policy.policy_id} v${policy.version}: no taper row for eligibility month ${monthNo}`,
+    );
   return { factor: parseDecimal(row.factor), text: row.factor };
 }
 
@@ -87,23 +90,37 @@ export function evaluateEligibility(
   const reasons: Reason[] = [];
   const r = (code: string, zh: string, en: string) => reasons.push({ code, zh, en });
 
-  if (!member.enrolled) r('NOT_ENROLLED', '会员未登记参加本补贴政策', 'the member is not enrolled in this subsidy policy');
+  if (!member.enrolled)
+    r('NOT_ENROLLED', '会员未登记参加本补贴政策', 'the member is not enrolled in this subsidy policy');
   if (!policy.eligible_member_types.includes(member.type)) {
-    r('MEMBER_TYPE', `会员类型 ${member.type} 不在本政策的适用范围内`, `member type ${member.type} is not eligible under this policy (eligible: ${policy.eligible_member_types.join(', ')})`);
+    r(
+      'MEMBER_TYPE',
+      `会员类型 ${member.type} 不在本政策的适用范围内`,
+      `member type ${member.type} is not eligible under this policy (eligible: ${policy.eligible_member_types.join(', ')})`,
+    );
   }
   const monthFirst = dates[0];
   const monthLast = dates[dim - 1];
   const inputs = eligibilityInputs(policy, member, monthFirst, monthLast, dates);
   reasons.push(...inputs.reasons);
   if (policy.effective_from > monthLast || (policy.effective_to !== null && policy.effective_to < monthFirst)) {
-    r('OUTSIDE_POLICY_PERIOD', `本月不在政策有效期（${policy.effective_from} 至 ${policy.effective_to ?? '长期'}）内`, `the month is outside the policy's effective period (${policy.effective_from} to ${policy.effective_to ?? 'open'})`);
+    r(
+      'OUTSIDE_POLICY_PERIOD',
+      `本月不在政策有效期（${policy.effective_from} 至 ${policy.effective_to ?? '长期'}）内`,
+      `the month is outside the policy's effective period (${policy.effective_from} to ${policy.effective_to ?? 'open'})`,
+    );
   }
   const fpd = member.firstProductionDate;
   const windowEnd = fpd ? addMonths(fpd, policy.eligibility_months) : null;
   if (!fpd) r('NO_PRODUCTION_DATE', '会员尚无首次投产日期', 'the member has no first production date');
-  else if (fpd > monthLast) r('BEFORE_PRODUCTION', `首次投产日期 ${fpd} 晚于本月`, `first production date ${fpd} is after this month`);
+  else if (fpd > monthLast)
+    r('BEFORE_PRODUCTION', `首次投产日期 ${fpd} 晚于本月`, `first production date ${fpd} is after this month`);
   else if (windowEnd! <= monthFirst) {
-    r('ELIGIBILITY_WINDOW_ENDED', `补贴期（自 ${fpd} 起 ${policy.eligibility_months} 个月）已于 ${windowEnd} 前结束`, `the ${policy.eligibility_months}-month eligibility window from ${fpd} ended before ${windowEnd}`);
+    r(
+      'ELIGIBILITY_WINDOW_ENDED',
+      `补贴期（自 ${fpd} 起 ${policy.eligibility_months} 个月）已于 ${windowEnd} 前结束`,
+      `the ${policy.eligibility_months}-month eligibility window from ${fpd} ended before ${windowEnd}`,
+    );
   }
 
   const eligibleDates =
@@ -120,7 +137,11 @@ export function evaluateEligibility(
             !inputs.excludedDates.has(d),
         );
   if (reasons.length === 0 && eligibleDates.length === 0) {
-    r('NO_ELIGIBLE_DAYS', '本月无符合条件的天数（未接入或不在有效期内）', 'no eligible day in this month (not connected, or outside the eligibility and policy periods)');
+    r(
+      'NO_ELIGIBLE_DAYS',
+      '本月无符合条件的天数（未接入或不在有效期内）',
+      'no eligible day in this month (not connected, or outside the eligibility and policy periods)',
+    );
   }
 
   const segments: TaperSegment[] = [];
@@ -132,7 +153,16 @@ export function evaluateEligibility(
       last.lastDate = d;
       last.days++;
       last.monthTo = k;
-    } else segments.push({ monthFrom: k, monthTo: k, factor: t.factor, factorText: t.text, firstDate: d, lastDate: d, days: 1 });
+    } else
+      segments.push({
+        monthFrom: k,
+        monthTo: k,
+        factor: t.factor,
+        factorText: t.text,
+        firstDate: d,
+        lastDate: d,
+        days: 1,
+      });
   }
   return { reasons, decisions: inputs.decisions, daysInMonth: dim, eligibleDates, segments, windowEnd };
 }

@@ -23,7 +23,11 @@ describe('computeSubsidy properties (400 seeded random cases)', () => {
       let lo = 0;
       const nt = int(1, 4);
       for (let i = 0; i < nt; i++) bounds.push(String((lo += int(1, 50))));
-      const tiers = bounds.map((b, i) => ({ lower: i === 0 ? 0 : Number(bounds[i - 1]), upper: i === nt - 1 && rnd() < 0.7 ? null : Number(b), rate: dec(2000, int(0, 4)) }));
+      const tiers = bounds.map((b, i) => ({
+        lower: i === 0 ? 0 : Number(bounds[i - 1]),
+        upper: i === nt - 1 && rnd() < 0.7 ? null : Number(b),
+        rate: dec(2000, int(0, 4)),
+      }));
       const months = int(6, 48);
       const cut = int(1, months);
       const policy = parsePolicy({
@@ -32,7 +36,13 @@ describe('computeSubsidy properties (400 seeded random cases)', () => {
         percentile_method: (['MAX_DIRECTION', 'MEAN_DIRECTION', 'SUM_DIRECTION'] as const)[int(0, 2)],
         tiers,
         eligibility_months: months,
-        taper: cut === months ? [{ from: 1, to: months, factor: dec(1, 2) }] : [{ from: 1, to: cut, factor: '1' }, { from: cut + 1, to: months, factor: dec(1, 3) }],
+        taper:
+          cut === months
+            ? [{ from: 1, to: months, factor: dec(1, 2) }]
+            : [
+                { from: 1, to: cut, factor: '1' },
+                { from: cut + 1, to: months, factor: dec(1, 3) },
+              ],
         min_billable: rnd() < 0.5 ? null : dec(3, 2),
         min_coverage_pct: rnd() < 0.9 ? 0 : 95,
         cap_monthly_cny: rnd() < 0.5 ? null : dec(50000, 2),
@@ -46,12 +56,26 @@ describe('computeSubsidy properties (400 seeded random cases)', () => {
         inBytes: BigInt(int(0, 2 ** 30)) * BigInt(int(1, 5000)),
         outBytes: BigInt(int(0, 2 ** 30)) * BigInt(int(1, 5000)),
       })).filter((s, i, a) => s.ts < b.end && a.findIndex((x) => x.ts === s.ts) === i);
-      const fpd = rnd() < 0.85 ? addMonths(`${month}-${String(int(1, 28)).padStart(2, '0')}`, -int(0, months)) : `20${int(19, 25)}-0${int(1, 9)}-1${int(0, 9)}`;
-      const statement = buildMonthlyStatement({ asn: 1, month, percentileMethod: policy.percentile_method, samples, activeFrom: rnd() < 0.3 ? `${month}-${String(int(1, 28)).padStart(2, '0')}` : undefined });
+      const fpd =
+        rnd() < 0.85
+          ? addMonths(`${month}-${String(int(1, 28)).padStart(2, '0')}`, -int(0, months))
+          : `20${int(19, 25)}-0${int(1, 9)}-1${int(0, 9)}`;
+      const statement = buildMonthlyStatement({
+        asn: 1,
+        month,
+        percentileMethod: policy.percentile_method,
+        samples,
+        activeFrom: rnd() < 0.3 ? `${month}-${String(int(1, 28)).padStart(2, '0')}` : undefined,
+      });
       const ytd = BigInt(int(0, 900_000)) * 100n;
       const r = computeSubsidy({
         policy,
-        member: { type: MEMBER_TYPES[int(0, 7)], firstProductionDate: fpd, portCapacityGbps: [1, 10, 20, 100, 400, 2.5][int(0, 5)], enrolled: rnd() < 0.95 },
+        member: {
+          type: MEMBER_TYPES[int(0, 7)],
+          firstProductionDate: fpd,
+          portCapacityGbps: [1, 10, 20, 100, 400, 2.5][int(0, 5)],
+          enrolled: rnd() < 0.95,
+        },
         month,
         statement,
         yearToDatePaidFen: ytd,
@@ -68,7 +92,8 @@ describe('computeSubsidy properties (400 seeded random cases)', () => {
       if (r.status === 'needs_review') held++;
       if (r.status === 'ok' && r.amountFen > 0n) paid++;
       if (r.status !== 'needs_review') expect(r.amountFen).toBe(r.provisionalAmountFen);
-      if (policy.cap_monthly_cny !== null) expect(r.provisionalAmountFen <= parseFen(policy.cap_monthly_cny)).toBe(true);
+      if (policy.cap_monthly_cny !== null)
+        expect(r.provisionalAmountFen <= parseFen(policy.cap_monthly_cny)).toBe(true);
       if (r.annualCap) {
         expect(r.provisionalAmountFen <= r.annualCap.headroomBeforeFen).toBe(true);
         expect(r.annualCap.headroomAfterFen).toBe(r.annualCap.headroomBeforeFen - r.provisionalAmountFen);
@@ -82,7 +107,8 @@ describe('computeSubsidy properties (400 seeded random cases)', () => {
           const lo2 = parseDecimal(t.lower);
           if (cmp(q, lo2) <= 0) continue;
           let part = sub(q, lo2);
-          if (t.upper !== null && cmp(part, sub(parseDecimal(t.upper), lo2)) > 0) part = sub(parseDecimal(t.upper), lo2);
+          if (t.upper !== null && cmp(part, sub(parseDecimal(t.upper), lo2)) > 0)
+            part = sub(parseDecimal(t.upper), lo2);
           expected += roundToFen(mul(cmp(part, ZERO) > 0 ? part : ZERO, parseDecimal(t.rate)));
         }
         const tierSum = r.lines.filter((l) => l.code.startsWith('TIER_')).reduce((a, l) => a + parseFen(l.amount), 0n);

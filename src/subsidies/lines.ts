@@ -48,7 +48,8 @@ export function line(
 
 /** "capacity 10 Gbps: 10 ≤ capacity < 100 Gbps" — boundaries literal (10 is not < 10). */
 export function capacityTierText(p: SubsidyPolicy, idx: number, capText: string): { zh: string; en: string } {
-  if (idx < 0) return { zh: `容量 ${capText} Gbps 不在任何档位内，上限为 0`, en: `capacity ${capText} Gbps is in no tier: cap 0` };
+  if (idx < 0)
+    return { zh: `容量 ${capText} Gbps 不在任何档位内，上限为 0`, en: `capacity ${capText} Gbps is in no tier: cap 0` };
   const lo = idx === 0 ? '0' : p.cap_annual_by_capacity[idx - 1].capacity_lt_gbps!;
   const hi = p.cap_annual_by_capacity[idx].capacity_lt_gbps;
   const range = hi === null ? `≥ ${lo} Gbps` : idx === 0 ? `< ${hi} Gbps` : `${lo} ≤ … < ${hi} Gbps`;

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { divHalfUp, formatFen, formatRatio, isTerminating, mul, parseDecimal, parseFen, ratio, ratioFromNumber, roundToFen } from './money.js';
+import {
+  divHalfUp,
+  formatFen,
+  formatRatio,
+  isTerminating,
+  mul,
+  parseDecimal,
+  parseFen,
+  ratio,
+  ratioFromNumber,
+  roundToFen,
+} from './money.js';
 
 describe('exact money', () => {
   it('rounds half-up to the fen, exactly at x.xx5', () => {

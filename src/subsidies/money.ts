@@ -103,7 +103,9 @@ export function formatRatio(r: Ratio, maxScale = 9, minScale = 0): string {
   const exact = (r.num * 10n ** BigInt(scale)) % r.den === 0n;
   const scaled = divHalfUp(r.num * 10n ** BigInt(scale), r.den);
   const neg = scaled < 0n;
-  const digits = abs(scaled).toString().padStart(scale + 1, '0');
+  const digits = abs(scaled)
+    .toString()
+    .padStart(scale + 1, '0');
   const int = digits.slice(0, digits.length - scale);
   const frac = digits.slice(digits.length - scale);
   return `${exact ? '' : '≈'}${neg ? '-' : ''}${int}${scale > 0 ? `.${frac}` : ''}`;

@@ -29,8 +29,12 @@ export function createPoliciesService(repo: StatementsRepository) {
     },
     async forMonth(month: string): Promise<SubsidyPolicy> {
       const first = `${month}-01`;
-      const candidates = (await all()).filter((p) => p.effective_from <= first && (p.effective_to === null || p.effective_to >= first));
-      candidates.sort((a, b) => (a.effective_from === b.effective_from ? b.version - a.version : a.effective_from < b.effective_from ? 1 : -1));
+      const candidates = (await all()).filter(
+        (p) => p.effective_from <= first && (p.effective_to === null || p.effective_to >= first),
+      );
+      candidates.sort((a, b) =>
+        a.effective_from === b.effective_from ? b.version - a.version : a.effective_from < b.effective_from ? 1 : -1,
+      );
       return candidates[0] ?? this.example();
     },
     /** Register a new policy document (YAML or JSON text). The same (policy_id, version) twice is refused. */
@@ -39,13 +43,26 @@ export function createPoliciesService(repo: StatementsRepository) {
       try {
         p = parsePolicyText(text, 'policy document');
       } catch (e) {
-        if (e instanceof PolicyValidationError) throw new AppError('IXMETER_ERR_VALIDATION', `invalid policy:\n  ${e.problems.join('\n  ')}`);
+        if (e instanceof PolicyValidationError)
+          throw new AppError('IXMETER_ERR_VALIDATION', `invalid policy:\n  ${e.problems.join('\n  ')}`);
         throw e;
       }
       if ((await all()).some((x) => x.policy_id === p.policy_id && x.version === p.version)) {
-        throw new AppError('IXMETER_ERR_VALIDATION', `policy ${p.policy_id} version ${p.version} exists; a change is a new version with its own effective dates`);
+        throw new AppError(
+          'IXMETER_ERR_VALIDATION',
+          `policy ${p.policy_id} version ${p.version} exists; a change is a new version with its own effective dates`,
+        );
       }
-      await repo.insertPolicy({ policy_id: p.policy_id, version: p.version, effective_from: p.effective_from, effective_to: p.effective_to, official: p.official ? 1 : 0, document: text, created_at: Date.now(), created_by: actor });
+      await repo.insertPolicy({
+        policy_id: p.policy_id,
+        version: p.version,
+        effective_from: p.effective_from,
+        effective_to: p.effective_to,
+        official: p.official ? 1 : 0,
+        document: text,
+        created_at: Date.now(),
+        created_by: actor,
+      });
       return p;
     },
   };

@@ -13,7 +13,9 @@ export interface PolicyProblem {
   message: string;
 }
 
-export function checkPolicyText(text: string): { ok: true; policy: SubsidyPolicy; problems: [] } | { ok: false; problems: PolicyProblem[] } {
+export function checkPolicyText(
+  text: string,
+): { ok: true; policy: SubsidyPolicy; problems: [] } | { ok: false; problems: PolicyProblem[] } {
   const lc = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter: lc });
   if (doc.errors.length > 0) {
@@ -39,7 +41,12 @@ export function checkPolicyText(text: string): { ok: true; policy: SubsidyPolicy
       // A missing key points at its parent mapping: the line of its first entry is more useful than nothing.
       const offset = node?.range?.[0] ?? (isCollection(doc.contents) ? doc.contents.range?.[0] : undefined);
       const at = offset === undefined ? null : lc.linePos(offset);
-      return { line: at?.line ?? null, column: at?.col ?? null, path: path.length ? path.join('.') : '(document)', message: i.message };
+      return {
+        line: at?.line ?? null,
+        column: at?.col ?? null,
+        path: path.length ? path.join('.') : '(document)',
+        message: i.message,
+      };
     }),
   };
 }

@@ -40,11 +40,35 @@ describe('subsidy policy documents', () => {
   });
 
   it('rejects overlapping, gapped, unordered and open-ended-in-the-middle tiers', () => {
-    expect(problems({ ...example, tiers: [{ lower: 0, upper: 10, rate: '1' }, { lower: 5, upper: null, rate: '1' }] })).toEqual([
+    expect(
+      problems({
+        ...example,
+        tiers: [
+          { lower: 0, upper: 10, rate: '1' },
+          { lower: 5, upper: null, rate: '1' },
+        ],
+      }),
+    ).toEqual([
       'tiers.1.lower: tier 2 (lower 5) overlaps tier 1 (upper 10); tiers must be ordered and non-overlapping',
     ]);
-    expect(problems({ ...example, tiers: [{ lower: 0, upper: 10, rate: '1' }, { lower: 12, upper: null, rate: '1' }] })[0]).toMatch(/gap between tier 1/);
-    expect(problems({ ...example, tiers: [{ lower: 0, upper: null, rate: '1' }, { lower: 10, upper: 20, rate: '1' }] })[0]).toMatch(/only the last tier may be open-ended/);
+    expect(
+      problems({
+        ...example,
+        tiers: [
+          { lower: 0, upper: 10, rate: '1' },
+          { lower: 12, upper: null, rate: '1' },
+        ],
+      })[0],
+    ).toMatch(/gap between tier 1/);
+    expect(
+      problems({
+        ...example,
+        tiers: [
+          { lower: 0, upper: null, rate: '1' },
+          { lower: 10, upper: 20, rate: '1' },
+        ],
+      })[0],
+    ).toMatch(/only the last tier may be open-ended/);
     expect(problems({ ...example, tiers: [{ lower: 1, upper: 1, rate: '1' }] })).toEqual([
       'tiers.0.lower: the first tier must start at 0, not 1',
       'tiers.0.upper: tier 1: upper 1 must be greater than lower 1',
@@ -53,18 +77,40 @@ describe('subsidy policy documents', () => {
   });
 
   it('money and factors must be non-negative decimal strings, never floats', () => {
-    expect(problems({ ...example, tiers: [{ lower: 0, upper: null, rate: 1000.5 }] })[0]).toMatch(/tiers\.0\.rate: .*quoted decimal string.*not the number 1000.5/);
+    expect(problems({ ...example, tiers: [{ lower: 0, upper: null, rate: 1000.5 }] })[0]).toMatch(
+      /tiers\.0\.rate: .*quoted decimal string.*not the number 1000.5/,
+    );
     expect(problems({ ...example, tiers: [{ lower: 0, upper: null, rate: '-5' }] })[0]).toMatch(/non-negative decimal/);
     expect(problems({ ...example, cap_monthly_cny: '1.005' })[0]).toMatch(/more than 2 decimals/);
     expect(problems({ ...example, taper: [{ from: 1, to: 36, factor: 0.7 }] })[0]).toMatch(/taper\.0\.factor/);
   });
 
   it('validates dates, taper coverage, capacity tiers, and lists every problem', () => {
-    expect(problems({ ...example, effective_from: '2022-02-30' })[0]).toMatch(/effective_from: effective_from must be an existing calendar date/);
-    expect(problems({ ...example, effective_to: '2021-01-01' })[0]).toMatch(/effective_to 2021-01-01 is before effective_from 2022-07-01/);
-    expect(problems({ ...example, taper: [{ from: 1, to: 12, factor: '1' }, { from: 14, to: 36, factor: '0.5' }] })[0]).toMatch(/taper row 2 must start at month 13/);
+    expect(problems({ ...example, effective_from: '2022-02-30' })[0]).toMatch(
+      /effective_from: effective_from must be an existing calendar date/,
+    );
+    expect(problems({ ...example, effective_to: '2021-01-01' })[0]).toMatch(
+      /effective_to 2021-01-01 is before effective_from 2022-07-01/,
+    );
+    expect(
+      problems({
+        ...example,
+        taper: [
+          { from: 1, to: 12, factor: '1' },
+          { from: 14, to: 36, factor: '0.5' },
+        ],
+      })[0],
+    ).toMatch(/taper row 2 must start at month 13/);
     expect(problems({ ...example, taper: [{ from: 1, to: 12, factor: '1' }] })[0]).toMatch(/cover months 1\.\.36/);
-    expect(problems({ ...example, cap_annual_by_capacity: [{ capacity_lt_gbps: 100, cap_cny: '1.00' }, { capacity_lt_gbps: 10, cap_cny: '1.00' }] })[0]).toMatch(/increasing order/);
+    expect(
+      problems({
+        ...example,
+        cap_annual_by_capacity: [
+          { capacity_lt_gbps: 100, cap_cny: '1.00' },
+          { capacity_lt_gbps: 10, cap_cny: '1.00' },
+        ],
+      })[0],
+    ).toMatch(/increasing order/);
     expect(problems({ ...example, official: true })[0]).toMatch(/EXAMPLE \(示例\) policy cannot be marked official/);
     const many = problems({ ...example, basis: 'FEES', version: 0, eligible_member_types: ['telco'], colour: 'red' });
     expect(many.length).toBeGreaterThanOrEqual(4);

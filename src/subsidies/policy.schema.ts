@@ -11,7 +11,16 @@ import { z } from 'zod';
 import { isValidDate } from '../statements/time.js';
 import { cmp, parseDecimal, type Ratio } from './money.js';
 
-export const MEMBER_TYPES = ['basic_telecom', 'internet_enterprise', 'cloud', 'cdn', 'idc', 'broadcast', 'research_edu', 'other'] as const;
+export const MEMBER_TYPES = [
+  'basic_telecom',
+  'internet_enterprise',
+  'cloud',
+  'cdn',
+  'idc',
+  'broadcast',
+  'research_edu',
+  'other',
+] as const;
 export type MemberType = (typeof MEMBER_TYPES)[number];
 export const BASES = ['P95_RATE', 'VOLUME', 'PORT_CAPACITY', 'FEE_PERCENT'] as const;
 export type SubsidyBasis = (typeof BASES)[number];
@@ -21,31 +30,38 @@ const DEC = /^\d+(\.\d+)?$/;
 /** A non-negative decimal given as a string; plain integers accepted when `integers` is set. */
 function decimal(what: string, opts: { integers?: boolean; maxScale?: number } = {}) {
   const example = opts.maxScale === 2 ? '"150000.00"' : '"0.7"';
-  return z.union([z.string(), z.number()], { error: `${what} must be a decimal string such as ${example}` }).transform((v, ctx) => {
-    if (typeof v === 'number') {
-      if (opts.integers && Number.isSafeInteger(v) && v >= 0) return String(v);
-      ctx.addIssue({
-        code: 'custom',
-        message: `${what} must be a quoted decimal string such as ${example}, not the number ${v} (money and factors never go through floating point)`,
-      });
-      return z.NEVER;
-    }
-    const s = v.trim();
-    if (!DEC.test(s)) {
-      ctx.addIssue({ code: 'custom', message: `${what} must be a non-negative decimal such as ${example}, got "${v}"` });
-      return z.NEVER;
-    }
-    const scale = s.includes('.') ? s.length - s.indexOf('.') - 1 : 0;
-    if (opts.maxScale !== undefined && scale > opts.maxScale) {
-      ctx.addIssue({ code: 'custom', message: `${what} has more than ${opts.maxScale} decimals: "${v}"` });
-      return z.NEVER;
-    }
-    return s;
-  });
+  return z
+    .union([z.string(), z.number()], { error: `${what} must be a decimal string such as ${example}` })
+    .transform((v, ctx) => {
+      if (typeof v === 'number') {
+        if (opts.integers && Number.isSafeInteger(v) && v >= 0) return String(v);
+        ctx.addIssue({
+          code: 'custom',
+          message: `${what} must be a quoted decimal string such as ${example}, not the number ${v} (money and factors never go through floating point)`,
+        });
+        return z.NEVER;
+      }
+      const s = v.trim();
+      if (!DEC.test(s)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${what} must be a non-negative decimal such as ${example}, got "${v}"`,
+        });
+        return z.NEVER;
+      }
+      const scale = s.includes('.') ? s.length - s.indexOf('.') - 1 : 0;
+      if (opts.maxScale !== undefined && scale > opts.maxScale) {
+        ctx.addIssue({ code: 'custom', message: `${what} has more than ${opts.maxScale} decimals: "${v}"` });
+        return z.NEVER;
+      }
+      return s;
+    });
 }
 
 const date = (what: string) =>
-  z.string({ error: `${what} must be a date YYYY-MM-DD` }).refine(isValidDate, { message: `${what} must be an existing calendar date YYYY-MM-DD` });
+  z
+    .string({ error: `${what} must be a date YYYY-MM-DD` })
+    .refine(isValidDate, { message: `${what} must be an existing calendar date YYYY-MM-DD` });
 
 const R = (s: string): Ratio => parseDecimal(s);
 
@@ -77,7 +93,10 @@ export const SubsidyPolicySchema = z
     notice_en: z.string().optional(),
     legal_basis: z.string().nullable().default(null),
     payer: z.string().nullable().default(null),
-    supersedes: z.object({ policy_id: z.string(), version: z.number().int().min(1) }).nullable().default(null),
+    supersedes: z
+      .object({ policy_id: z.string(), version: z.number().int().min(1) })
+      .nullable()
+      .default(null),
     effective_from: date('effective_from'),
     effective_to: date('effective_to').nullable(),
     eligible_member_types: z.array(z.enum(MEMBER_TYPES)).min(1, 'list at least one eligible member type'),
@@ -98,7 +117,9 @@ export const SubsidyPolicySchema = z
     prorate: z.enum(['ELIGIBLE_DAYS', 'NONE']).default('ELIGIBLE_DAYS'),
     cap_monthly_cny: decimal('cap_monthly_cny', { maxScale: 2 }).nullable().default(null),
     cap_annual_by_capacity: z.array(AnnualCapSchema).default([]),
-    cap_to_actual_fees: z.object({ enabled: z.boolean(), pct: decimal('cap_to_actual_fees.pct', { integers: true }) }).default({ enabled: false, pct: '100' }),
+    cap_to_actual_fees: z
+      .object({ enabled: z.boolean(), pct: decimal('cap_to_actual_fees.pct', { integers: true }) })
+      .default({ enabled: false, pct: '100' }),
     programme_budget_cny: decimal('programme_budget_cny', { maxScale: 2 }).nullable().default(null),
     /** The programme's budget per calendar year and what happens when a month would exceed it (src/subsidies/budget.ts). */
     budget: z
@@ -125,42 +146,82 @@ export const SubsidyPolicySchema = z
   .strict()
   .superRefine((p, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-    if (p.effective_to !== null && p.effective_to < p.effective_from) issue(['effective_to'], `effective_to ${p.effective_to} is before effective_from ${p.effective_from}`);
-    if (new Set(p.eligible_member_types).size !== p.eligible_member_types.length) issue(['eligible_member_types'], 'member types are listed twice');
+    if (p.effective_to !== null && p.effective_to < p.effective_from)
+      issue(['effective_to'], `effective_to ${p.effective_to} is before effective_from ${p.effective_from}`);
+    if (new Set(p.eligible_member_types).size !== p.eligible_member_types.length)
+      issue(['eligible_member_types'], 'member types are listed twice');
 
     p.tiers.forEach((t, i) => {
-      if (i === 0 && cmp(R(t.lower), R('0')) !== 0) issue(['tiers', 0, 'lower'], `the first tier must start at 0, not ${t.lower}`);
+      if (i === 0 && cmp(R(t.lower), R('0')) !== 0)
+        issue(['tiers', 0, 'lower'], `the first tier must start at 0, not ${t.lower}`);
       if (i > 0) {
         const prev = p.tiers[i - 1];
-        if (prev.upper === null) issue(['tiers', i - 1, 'upper'], `only the last tier may be open-ended (upper: null); tier ${i + 1} follows it`);
-        else if (cmp(R(t.lower), R(prev.upper)) < 0) issue(['tiers', i, 'lower'], `tier ${i + 1} (lower ${t.lower}) overlaps tier ${i} (upper ${prev.upper}); tiers must be ordered and non-overlapping`);
-        else if (cmp(R(t.lower), R(prev.upper)) > 0) issue(['tiers', i, 'lower'], `gap between tier ${i} (upper ${prev.upper}) and tier ${i + 1} (lower ${t.lower}); tiers must be contiguous`);
+        if (prev.upper === null)
+          issue(
+            ['tiers', i - 1, 'upper'],
+            `only the last tier may be open-ended (upper: null); tier ${i + 1} follows it`,
+          );
+        else if (cmp(R(t.lower), R(prev.upper)) < 0)
+          issue(
+            ['tiers', i, 'lower'],
+            `tier ${i + 1} (lower ${t.lower}) overlaps tier ${i} (upper ${prev.upper}); tiers must be ordered and non-overlapping`,
+          );
+        else if (cmp(R(t.lower), R(prev.upper)) > 0)
+          issue(
+            ['tiers', i, 'lower'],
+            `gap between tier ${i} (upper ${prev.upper}) and tier ${i + 1} (lower ${t.lower}); tiers must be contiguous`,
+          );
       }
-      if (t.upper !== null && cmp(R(t.upper), R(t.lower)) <= 0) issue(['tiers', i, 'upper'], `tier ${i + 1}: upper ${t.upper} must be greater than lower ${t.lower}`);
+      if (t.upper !== null && cmp(R(t.upper), R(t.lower)) <= 0)
+        issue(['tiers', i, 'upper'], `tier ${i + 1}: upper ${t.upper} must be greater than lower ${t.lower}`);
     });
 
     let next = 1;
     p.taper.forEach((t, i) => {
-      if (t.from !== next) issue(['taper', i, 'from'], `taper row ${i + 1} must start at month ${next}, not ${t.from} (rows ordered, contiguous, non-overlapping)`);
+      if (t.from !== next)
+        issue(
+          ['taper', i, 'from'],
+          `taper row ${i + 1} must start at month ${next}, not ${t.from} (rows ordered, contiguous, non-overlapping)`,
+        );
       if (t.to < t.from) issue(['taper', i, 'to'], `taper row ${i + 1}: to ${t.to} is before from ${t.from}`);
       next = t.to + 1;
     });
     if (p.taper.length > 0 && next - 1 !== p.eligibility_months) {
-      issue(['taper'], `the taper table must cover months 1..${p.eligibility_months} (eligibility_months) exactly; it ends at ${next - 1}`);
+      issue(
+        ['taper'],
+        `the taper table must cover months 1..${p.eligibility_months} (eligibility_months) exactly; it ends at ${next - 1}`,
+      );
     }
 
     p.cap_annual_by_capacity.forEach((c, i) => {
       const last = i === p.cap_annual_by_capacity.length - 1;
-      if (c.capacity_lt_gbps === null && !last) issue(['cap_annual_by_capacity', i], 'only the last capacity tier may be open-ended (capacity_lt_gbps: null)');
+      if (c.capacity_lt_gbps === null && !last)
+        issue(['cap_annual_by_capacity', i], 'only the last capacity tier may be open-ended (capacity_lt_gbps: null)');
       const prev = p.cap_annual_by_capacity[i - 1];
-      if (prev?.capacity_lt_gbps != null && c.capacity_lt_gbps !== null && cmp(R(c.capacity_lt_gbps), R(prev.capacity_lt_gbps)) <= 0) {
+      if (
+        prev?.capacity_lt_gbps != null &&
+        c.capacity_lt_gbps !== null &&
+        cmp(R(c.capacity_lt_gbps), R(prev.capacity_lt_gbps)) <= 0
+      ) {
         issue(['cap_annual_by_capacity', i, 'capacity_lt_gbps'], 'capacity tiers must be in increasing order');
       }
     });
-    if (p.programme_budget_cny !== null && p.budget === null) issue(['programme_budget_cny'], 'programme_budget_cny is not applied; write the budget as budget: { annual_cny: "…", on_exceed: pro_rata | hold }');
-    if (p.basis === 'FEE_PERCENT') p.tiers.forEach((t, i) => { if (cmp(R(t.rate), R('1')) > 0) issue(['tiers', i, 'rate'], `FEE_PERCENT: a tier rate is the share of fees (0.3 = 30 %), not more than 1; got ${t.rate}`); });
+    if (p.programme_budget_cny !== null && p.budget === null)
+      issue(
+        ['programme_budget_cny'],
+        'programme_budget_cny is not applied; write the budget as budget: { annual_cny: "…", on_exceed: pro_rata | hold }',
+      );
+    if (p.basis === 'FEE_PERCENT')
+      p.tiers.forEach((t, i) => {
+        if (cmp(R(t.rate), R('1')) > 0)
+          issue(
+            ['tiers', i, 'rate'],
+            `FEE_PERCENT: a tier rate is the share of fees (0.3 = 30 %), not more than 1; got ${t.rate}`,
+          );
+      });
     if (cmp(R(p.min_coverage_pct), R('100')) > 0) issue(['min_coverage_pct'], 'min_coverage_pct cannot exceed 100');
-    if (p.official && /示例|EXAMPLE/i.test(`${p.policy_id} ${p.name_zh} ${p.name_en}`)) issue(['official'], 'an EXAMPLE (示例) policy cannot be marked official');
+    if (p.official && /示例|EXAMPLE/i.test(`${p.policy_id} ${p.name_zh} ${p.name_en}`))
+      issue(['official'], 'an EXAMPLE (示例) policy cannot be marked official');
   });
 
 export type SubsidyPolicyDocument = z.input<typeof SubsidyPolicySchema>;

@@ -18,7 +18,14 @@ export function wholeHours(from: number, to: number): { a: number; b: number } {
   return whole(from, to, HOUR_S);
 }
 
-export interface RangeParts { from: number; to: number; a: number; b: number; A: number; B: number }
+export interface RangeParts {
+  from: number;
+  to: number;
+  a: number;
+  b: number;
+  A: number;
+  B: number;
+}
 
 export function rangeParts(from: number, to: number): RangeParts {
   const { a, b } = wholeHours(from, to);

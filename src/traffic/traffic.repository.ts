@@ -11,13 +11,35 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { compactRows } from '../storage/clickhouse/compact.js';
 import { pairsUnionSql, rangeParts } from './range-parts.js';
 
-export interface DirectionTotals { bytes: string; l3_bytes: string; packets: string; samples: string }
-export interface SeriesPoint { ts: number; in_bytes: string; out_bytes: string }
-export interface RollupStep { ts: number; in: DirectionTotals; out: DirectionTotals }
-export interface MatrixRow { src_asn: number; dst_asn: number; bytes: string; l3_bytes: string; packets: string }
+export interface DirectionTotals {
+  bytes: string;
+  l3_bytes: string;
+  packets: string;
+  samples: string;
+}
+export interface SeriesPoint {
+  ts: number;
+  in_bytes: string;
+  out_bytes: string;
+}
+export interface RollupStep {
+  ts: number;
+  in: DirectionTotals;
+  out: DirectionTotals;
+}
+export interface MatrixRow {
+  src_asn: number;
+  dst_asn: number;
+  bytes: string;
+  l3_bytes: string;
+  packets: string;
+}
 
 const RAW_SCALED = {
-  bytes: 'sum(frame_octets * sampling_rate)', l3: 'sum(l3_octets * sampling_rate)', packets: 'sum(packets * sampling_rate)', time: "toDateTime(received_at, 'UTC')",
+  bytes: 'sum(frame_octets * sampling_rate)',
+  l3: 'sum(l3_octets * sampling_rate)',
+  packets: 'sum(packets * sampling_rate)',
+  time: "toDateTime(received_at, 'UTC')",
 };
 
 export { wholeHours } from './range-parts.js';
@@ -28,12 +50,17 @@ export function createTrafficRepository(client: ClickHouseClient) {
     return rs.json<T>();
   }
   /** Rows as arrays (JSONCompactEachRow): many rows parse much faster than JSONEachRow objects. */
-  const compact = <T extends unknown[]>(query: string, params: Record<string, unknown>) => compactRows<T>(client, query, params);
+  const compact = <T extends unknown[]>(query: string, params: Record<string, unknown>) =>
+    compactRows<T>(client, query, params);
   const range = (fromMs: number, toMs: number) => ({ from: Math.floor(fromMs / 1000), to: Math.floor(toMs / 1000) });
 
   return {
     /** in = the member sends (src), out = the member receives (dst); [from, to). From the per-member rollup. */
-    async memberTotals(asn: number, fromMs: number, toMs: number): Promise<{ in: DirectionTotals; out: DirectionTotals }> {
+    async memberTotals(
+      asn: number,
+      fromMs: number,
+      toMs: number,
+    ): Promise<{ in: DirectionTotals; out: DirectionTotals }> {
       const [r] = await compact<string[]>(
         `SELECT toString(sum(in_bytes)), toString(sum(in_l3_bytes)), toString(sum(in_packets)), toString(sum(in_samples)),
                 toString(sum(out_bytes)), toString(sum(out_l3_bytes)), toString(sum(out_packets)), toString(sum(out_samples))
@@ -42,7 +69,10 @@ export function createTrafficRepository(client: ClickHouseClient) {
         { asn, ...range(fromMs, toMs) },
       );
       const v = r!;
-      return { in: { bytes: v[0]!, l3_bytes: v[1]!, packets: v[2]!, samples: v[3]! }, out: { bytes: v[4]!, l3_bytes: v[5]!, packets: v[6]!, samples: v[7]! } };
+      return {
+        in: { bytes: v[0]!, l3_bytes: v[1]!, packets: v[2]!, samples: v[3]! },
+        out: { bytes: v[4]!, l3_bytes: v[5]!, packets: v[6]!, samples: v[7]! },
+      };
     },
 
     /** Per step (≥ 300 s) every direction's bytes, L3 bytes, packets and samples, in one query (totals are their sums). */
@@ -67,12 +97,13 @@ export function createTrafficRepository(client: ClickHouseClient) {
     async memberSeries(asn: number, fromMs: number, toMs: number, stepSeconds: number): Promise<SeriesPoint[]> {
       const t = RAW_SCALED.time;
       const b = 'frame_octets * sampling_rate';
-      const out = await compact<[number, string, string]>(stepSeconds >= 300
-        ? `SELECT toUnixTimestamp(toStartOfInterval(bucket, toIntervalSecond({step:UInt32}))) AS ts, toString(sum(in_bytes)), toString(sum(out_bytes))
+      const out = await compact<[number, string, string]>(
+        stepSeconds >= 300
+          ? `SELECT toUnixTimestamp(toStartOfInterval(bucket, toIntervalSecond({step:UInt32}))) AS ts, toString(sum(in_bytes)), toString(sum(out_bytes))
            FROM member_io_5m
            WHERE asn = {asn:UInt32} AND bucket >= toDateTime({from:UInt32}, 'UTC') AND bucket < toDateTime({to:UInt32}, 'UTC')
            GROUP BY ts ORDER BY ts`
-        : `SELECT toUnixTimestamp(toStartOfInterval(${t}, toIntervalSecond({step:UInt32}))) AS ts,
+          : `SELECT toUnixTimestamp(toStartOfInterval(${t}, toIntervalSecond({step:UInt32}))) AS ts,
                   toString(sumIf(${b}, src_asn = {asn:UInt32})), toString(sumIf(${b}, dst_asn = {asn:UInt32}))
            FROM flows_raw
            WHERE (src_asn = {asn:UInt32} OR dst_asn = {asn:UInt32}) AND ${t} >= toDateTime({from:UInt32}, 'UTC') AND ${t} < toDateTime({to:UInt32}, 'UTC')
@@ -97,7 +128,13 @@ export function createTrafficRepository(client: ClickHouseClient) {
          GROUP BY src_asn, dst_asn ORDER BY sum(b) DESC, src_asn, dst_asn`,
         { only: onlyAsn ?? 0, ...rangeParts(from, to) },
       );
-      return out.map((r) => ({ src_asn: Number(r.src_asn), dst_asn: Number(r.dst_asn), bytes: r.b_!, l3_bytes: r.l3_!, packets: r.p_! }));
+      return out.map((r) => ({
+        src_asn: Number(r.src_asn),
+        dst_asn: Number(r.dst_asn),
+        bytes: r.b_!,
+        l3_bytes: r.l3_!,
+        packets: r.p_!,
+      }));
     },
   };
 }

@@ -18,30 +18,67 @@ const STAFF = ['admin', 'finance', 'security', 'auditor'];
 /** Navigation per role: groups of [id, path, label key]. */
 export function navFor(me) {
   if (!me) return [];
-  const member = (asn) => ({ id: 'member', title: 'nav.group.member', items: [
-    ['member-traffic', `/members/${asn}/traffic`, 'nav.traffic'],
-    ['member-statements', `/members/${asn}/statements`, 'nav.statements'],
-    ['member-alerts', `/members/${asn}/alerts`, 'nav.alerts'],
-    ['member-notices', `/members/${asn}/notices`, 'nav.my_notices'],
-  ] });
-  const finance = { id: 'finance', title: 'nav.group.finance', items: [['finance-statements', '/finance/statements', 'nav.finance_statements'], ['finance-policies', '/finance/policies', 'nav.policies'],
-    ['finance-programme', '/finance/programme', 'nav.programme'], ['finance-exclusions', '/finance/exclusions', 'nav.exclusions'], ['finance-disputes', '/finance/disputes', 'nav.disputes']] };
-  const security = { id: 'security', title: 'nav.group.security', items: [['security-alerts', '/security/alerts', 'nav.alert_queue'],
-    ['security-notices', '/security/notices', 'nav.notices'], ['security-report', '/security/reports', 'nav.security_report']] };
+  const member = (asn) => ({
+    id: 'member',
+    title: 'nav.group.member',
+    items: [
+      ['member-traffic', `/members/${asn}/traffic`, 'nav.traffic'],
+      ['member-statements', `/members/${asn}/statements`, 'nav.statements'],
+      ['member-alerts', `/members/${asn}/alerts`, 'nav.alerts'],
+      ['member-notices', `/members/${asn}/notices`, 'nav.my_notices'],
+    ],
+  });
+  const finance = {
+    id: 'finance',
+    title: 'nav.group.finance',
+    items: [
+      ['finance-statements', '/finance/statements', 'nav.finance_statements'],
+      ['finance-policies', '/finance/policies', 'nav.policies'],
+      ['finance-programme', '/finance/programme', 'nav.programme'],
+      ['finance-exclusions', '/finance/exclusions', 'nav.exclusions'],
+      ['finance-disputes', '/finance/disputes', 'nav.disputes'],
+    ],
+  };
+  const security = {
+    id: 'security',
+    title: 'nav.group.security',
+    items: [
+      ['security-alerts', '/security/alerts', 'nav.alert_queue'],
+      ['security-notices', '/security/notices', 'nav.notices'],
+      ['security-report', '/security/reports', 'nav.security_report'],
+    ],
+  };
   const supervision = { id: 'supervision', title: 'nav.group.supervision', items: security.items };
-  const ops = (withRegistry) => ({ id: 'ops', title: 'nav.group.ops', items: [
-    ['ops-exporters', '/ops/exporters', 'nav.exporters'],
-    ['ops-ports', '/ops/ports', 'nav.ports'],
-    ...(withRegistry ? [['ops-members', '/ops/members', 'nav.members']] : []),
-  ] });
+  const ops = (withRegistry) => ({
+    id: 'ops',
+    title: 'nav.group.ops',
+    items: [
+      ['ops-exporters', '/ops/exporters', 'nav.exporters'],
+      ['ops-ports', '/ops/ports', 'nav.ports'],
+      ...(withRegistry ? [['ops-members', '/ops/members', 'nav.members']] : []),
+    ],
+  });
   switch (me.role) {
-    case 'member': return [member(me.asn)];
-    case 'finance': return [finance, { id: 'registry', title: 'nav.group.registry', items: [['ops-members', '/ops/members', 'nav.members']] }];
-    case 'security': return [security, ops(true)];
-    case 'admin': return [finance, security, ops(true)];
-    case 'auditor': return [finance, security, ops(true)];
-    case 'regulator': return [{ id: 'overview', title: 'nav.group.overview', items: [['overview-dashboard', '/dashboard', 'nav.dashboard']] }, supervision];
-    default: return [];
+    case 'member':
+      return [member(me.asn)];
+    case 'finance':
+      return [
+        finance,
+        { id: 'registry', title: 'nav.group.registry', items: [['ops-members', '/ops/members', 'nav.members']] },
+      ];
+    case 'security':
+      return [security, ops(true)];
+    case 'admin':
+      return [finance, security, ops(true)];
+    case 'auditor':
+      return [finance, security, ops(true)];
+    case 'regulator':
+      return [
+        { id: 'overview', title: 'nav.group.overview', items: [['overview-dashboard', '/dashboard', 'nav.dashboard']] },
+        supervision,
+      ];
+    default:
+      return [];
   }
 }
 
@@ -55,7 +92,13 @@ const ROUTES = [
   [/^\/members\/(\d+)\/traffic$/, (m) => html`<${MemberTraffic} asn=${Number(m[1])} />`],
   [/^\/members\/(\d+)\/statements$/, (m) => html`<${MemberStatements} asn=${Number(m[1])} />`],
   [/^\/members\/(\d+)\/alerts$/, (m) => html`<${MemberAlerts} asn=${Number(m[1])} />`],
-  [/^\/members\/(\d+)$/, (m) => { navigate(`/members/${m[1]}/traffic`, { replace: true }); return null; }],
+  [
+    /^\/members\/(\d+)$/,
+    (m) => {
+      navigate(`/members/${m[1]}/traffic`, { replace: true });
+      return null;
+    },
+  ],
   [/^\/finance\/statements$/, () => html`<${FinanceStatements} />`, ['admin', 'finance', 'auditor']],
   [/^\/finance\/policies$/, () => html`<${Policies} />`, ['admin', 'finance', 'auditor']],
   [/^\/finance\/programme$/, () => html`<${Programme} />`, ['admin', 'finance', 'auditor']],
@@ -127,7 +170,11 @@ function LangSwitch() {
 
 function Shell({ me, path, children }) {
   const groups = navFor(me);
-  const signOut = () => { session.clear(); dispatchEvent(new Event('ixm:session')); navigate('/signin'); };
+  const signOut = () => {
+    session.clear();
+    dispatchEvent(new Event('ixm:session'));
+    navigate('/signin');
+  };
   return html`<div class="shell">
     <a class="skip-link" href="#main">${t('skip_to_content')}</a>
     <header class="topbar">
@@ -145,10 +192,12 @@ function Shell({ me, path, children }) {
     </header>
     <div class="layout">
       <nav class="sidenav" aria-label=${t('nav.aria')} data-testid="nav">
-        ${groups.map((g) => html`<div class="nav-group" data-group=${g.id}>
+        ${groups.map(
+          (g) => html`<div class="nav-group" data-group=${g.id}>
           <h2 class="nav-title">${t(g.title)}</h2>
           <ul>${g.items.map(([id, href, label]) => html`<li><${Link} href=${href} data-nav=${id} aria-current=${path === href || path.startsWith(`${href}/`) ? 'page' : undefined}>${t(label)}<//></li>`)}</ul>
-        </div>`)}
+        </div>`,
+        )}
       </nav>
       <main class="content" id="main" tabindex="-1">${children}</main>
     </div>
@@ -162,12 +211,18 @@ function App() {
   const [reason, setReason] = useState(null);
 
   useEffect(() => {
-    const onNav = () => { setPath(location.pathname); window.scrollTo(0, 0); };
+    const onNav = () => {
+      setPath(location.pathname);
+      window.scrollTo(0, 0);
+    };
     const onSession = () => setMe(session.me());
     addEventListener('popstate', onNav);
     addEventListener('ixm:navigate', onNav);
     addEventListener('ixm:session', onSession);
-    const off = onLangChange((l) => { setLangState(l); document.title = `ixmeter · ${t('app.subtitle')}`; });
+    const off = onLangChange((l) => {
+      setLangState(l);
+      document.title = `ixmeter · ${t('app.subtitle')}`;
+    });
     document.title = `ixmeter · ${t('app.subtitle')}`;
     setUnauthorizedHandler(() => {
       session.clear();
@@ -175,12 +230,20 @@ function App() {
       setMe(null);
       navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
     });
-    return () => { removeEventListener('popstate', onNav); removeEventListener('ixm:navigate', onNav); removeEventListener('ixm:session', onSession); off(); };
+    return () => {
+      removeEventListener('popstate', onNav);
+      removeEventListener('ixm:navigate', onNav);
+      removeEventListener('ixm:session', onSession);
+      off();
+    };
   }, []);
 
   // Route guards: signed out → sign-in; "/" → the role's home page.
   useEffect(() => {
-    if (!me && path !== '/signin') navigate(path === '/' ? '/signin' : `/signin?next=${encodeURIComponent(path + location.search)}`, { replace: true });
+    if (!me && path !== '/signin')
+      navigate(path === '/' ? '/signin' : `/signin?next=${encodeURIComponent(path + location.search)}`, {
+        replace: true,
+      });
     else if (me && (path === '/' || path === '/signin')) navigate(homeFor(me), { replace: true });
   }, [me, path]);
 

@@ -13,10 +13,16 @@ export function useAsync(fn, deps) {
     setState((s) => ({ data: s.data, error: null, loading: true }));
     Promise.resolve()
       .then(fn)
-      .then((data) => { if (mine === seq.current) setState({ data, error: null, loading: false }); })
-      .catch((error) => { if (mine === seq.current) setState({ data: null, error, loading: false }); });
+      .then((data) => {
+        if (mine === seq.current) setState({ data, error: null, loading: false });
+      })
+      .catch((error) => {
+        if (mine === seq.current) setState({ data: null, error, loading: false });
+      });
   }, deps);
-  useEffect(() => { run(); }, [run]);
+  useEffect(() => {
+    run();
+  }, [run]);
   return { ...state, reload: run };
 }
 
@@ -24,7 +30,22 @@ export function useAsync(fn, deps) {
 export function ErrorBox({ error, title }) {
   if (!error) return null;
   const status = error.status;
-  const kind = status === 403 ? 'forbidden' : status === 404 ? 'notfound' : status === 401 ? 'unauthorized' : status === 409 ? 'conflict' : status === 400 ? 'invalid' : status === 429 ? 'ratelimited' : status === 0 ? 'network' : 'generic';
+  const kind =
+    status === 403
+      ? 'forbidden'
+      : status === 404
+        ? 'notfound'
+        : status === 401
+          ? 'unauthorized'
+          : status === 409
+            ? 'conflict'
+            : status === 400
+              ? 'invalid'
+              : status === 429
+                ? 'ratelimited'
+                : status === 0
+                  ? 'network'
+                  : 'generic';
   return html`<div class="error-box" role="alert" data-testid="error" data-status=${status ?? ''}>
     <strong class="error-title">${title ?? t(`err.${kind}.title`)}</strong>
     <p>${t(`err.${kind}.text`)}</p>
@@ -59,7 +80,14 @@ export function DownloadButton({ path, name, label, aria, onError }) {
   const [busy, setBusy] = useState(false);
   const click = async () => {
     setBusy(true);
-    try { await download(path, name); onError?.(null); } catch (e) { onError?.(e); } finally { setBusy(false); }
+    try {
+      await download(path, name);
+      onError?.(null);
+    } catch (e) {
+      onError?.(e);
+    } finally {
+      setBusy(false);
+    }
   };
   return html`<button type="button" class="btn btn-small" onClick=${click} disabled=${busy} aria-label=${aria ?? label}>${label}</button>`;
 }
@@ -69,7 +97,14 @@ export function Facts({ items, testid }) {
   return html`<dl class="facts" data-testid=${testid}>${items.filter(Boolean).map(([k, v, id]) => html`<div class="fact"><dt>${k}</dt><dd data-testid=${id}>${v}</dd></div>`)}</dl>`;
 }
 
-const partsFmt = new Intl.DateTimeFormat('en-GB', { timeZone: TZ, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const partsFmt = new Intl.DateTimeFormat('en-GB', {
+  timeZone: TZ,
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
 function parts(ts) {
   const p = Object.fromEntries(partsFmt.formatToParts(new Date(ts * 1000)).map((x) => [x.type, x.value]));
   return { date: `${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
@@ -91,7 +126,17 @@ function timeTicks(_u, splits, _axis, _space, incr) {
  * A time-series line chart (uPlot). xs: epoch seconds; lines: [{label, values, color, dash, fill}].
  * Times are shown in the billing time zone; y values through `format` (default bit rates).
  */
-export function LineChart({ xs, lines, format = fmtBps, height = 320, ariaLabel, testid, axisColor = '#444', gridColor = '#e6e9ee', axisFont }) {
+export function LineChart({
+  xs,
+  lines,
+  format = fmtBps,
+  height = 320,
+  ariaLabel,
+  testid,
+  axisColor = '#444',
+  gridColor = '#e6e9ee',
+  axisFont,
+}) {
   const ref = useRef(null);
   const lang = getLang();
   useEffect(() => {
@@ -103,20 +148,48 @@ export function LineChart({ xs, lines, format = fmtBps, height = 320, ariaLabel,
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), TZ),
       scales: { x: { time: true }, y: { range: (_u, min, max) => [0, max > 0 ? max * 1.08 : 1] } },
       series: [
-        { label: t('chart.time'), value: (_u, ts) => (ts === null || ts === undefined ? '--' : `${parts(ts).date} ${parts(ts).time}`) },
-        ...lines.map((l) => ({ label: l.label, stroke: l.color, width: l.dash ? 1.25 : 1.5, dash: l.dash, fill: l.fill, points: { show: false }, value: (_u, v) => (v === null || v === undefined ? '—' : format(v)) })),
+        {
+          label: t('chart.time'),
+          value: (_u, ts) => (ts === null || ts === undefined ? '--' : `${parts(ts).date} ${parts(ts).time}`),
+        },
+        ...lines.map((l) => ({
+          label: l.label,
+          stroke: l.color,
+          width: l.dash ? 1.25 : 1.5,
+          dash: l.dash,
+          fill: l.fill,
+          points: { show: false },
+          value: (_u, v) => (v === null || v === undefined ? '—' : format(v)),
+        })),
       ],
       axes: [
-        { stroke: axisColor, grid: { stroke: gridColor }, size: axisFont ? 64 : 48, values: timeTicks, ...(axisFont ? { font: axisFont } : {}) },
-        { stroke: axisColor, size: axisFont ? 130 : 90, grid: { stroke: gridColor }, values: (_u, vals) => vals.map((v) => format(v)), ...(axisFont ? { font: axisFont } : {}) },
+        {
+          stroke: axisColor,
+          grid: { stroke: gridColor },
+          size: axisFont ? 64 : 48,
+          values: timeTicks,
+          ...(axisFont ? { font: axisFont } : {}),
+        },
+        {
+          stroke: axisColor,
+          size: axisFont ? 130 : 90,
+          grid: { stroke: gridColor },
+          values: (_u, vals) => vals.map((v) => format(v)),
+          ...(axisFont ? { font: axisFont } : {}),
+        },
       ],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
     };
     const u = new uPlot(opts, [xs, ...lines.map((l) => l.values)], el);
-    const ro = new ResizeObserver(() => { if (el.clientWidth) u.setSize({ width: Math.max(320, el.clientWidth), height }); });
+    const ro = new ResizeObserver(() => {
+      if (el.clientWidth) u.setSize({ width: Math.max(320, el.clientWidth), height });
+    });
     ro.observe(el);
-    return () => { ro.disconnect(); u.destroy(); };
+    return () => {
+      ro.disconnect();
+      u.destroy();
+    };
   }, [xs, lines, lang, height, axisColor, gridColor, axisFont]);
   return html`<figure class="chart-figure">
     <div ref=${ref} class="chart" role="img" aria-label=${ariaLabel} data-testid=${testid}></div>

@@ -21,18 +21,34 @@ export class ApiError extends Error {
 export const session = {
   token: () => sessionStorage.getItem(TOKEN_KEY),
   me: () => {
-    try { return JSON.parse(sessionStorage.getItem(ME_KEY) ?? 'null'); } catch { return null; }
+    try {
+      return JSON.parse(sessionStorage.getItem(ME_KEY) ?? 'null');
+    } catch {
+      return null;
+    }
   },
-  set(token, me) { sessionStorage.setItem(TOKEN_KEY, token); sessionStorage.setItem(ME_KEY, JSON.stringify(me)); },
-  clear() { sessionStorage.removeItem(TOKEN_KEY); sessionStorage.removeItem(ME_KEY); },
+  set(token, me) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    sessionStorage.setItem(ME_KEY, JSON.stringify(me));
+  },
+  clear() {
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(ME_KEY);
+  },
 };
 
 let onUnauthorized = () => undefined;
-export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
+export function setUnauthorizedHandler(fn) {
+  onUnauthorized = fn;
+}
 
 async function errorOf(r) {
   let body = {};
-  try { body = await r.json(); } catch { /* not JSON */ }
+  try {
+    body = await r.json();
+  } catch {
+    /* not JSON */
+  }
   return new ApiError(r.status, body.code ?? `HTTP_${r.status}`, body.message ?? r.statusText);
 }
 
@@ -119,7 +135,10 @@ export function fmtBps(v) {
   const units = ['bps', 'kbps', 'Mbps', 'Gbps', 'Tbps'];
   let x = Math.abs(v);
   let i = 0;
-  while (x >= 1000 && i < units.length - 1) { x /= 1000; i++; }
+  while (x >= 1000 && i < units.length - 1) {
+    x /= 1000;
+    i++;
+  }
   const digits = x >= 100 ? 0 : x >= 10 ? 1 : 2;
   return `${v < 0 ? '-' : ''}${x.toFixed(i === 0 ? 0 : digits)} ${units[i]}`;
 }
@@ -129,7 +148,10 @@ export function fmtBytes(v) {
   let x = Number(v);
   const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB', 'EB'];
   let i = 0;
-  while (x >= 1000 && i < units.length - 1) { x /= 1000; i++; }
+  while (x >= 1000 && i < units.length - 1) {
+    x /= 1000;
+    i++;
+  }
   const digits = i === 0 ? 0 : x >= 100 ? 1 : 2;
   return `${x.toFixed(digits)} ${units[i]}`;
 }
@@ -162,7 +184,16 @@ export function fmtTime(iso) {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  return new Intl.DateTimeFormat(locale(), { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(d);
+  return new Intl.DateTimeFormat(locale(), {
+    timeZone: TZ,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }).format(d);
 }
 
 /** Sum of decimal-string counters, exact. */

@@ -15,7 +15,11 @@ async function roundTrip(protocol: BlastProtocol, maxDatagrams: number, datagram
     const r = await blast({ protocol, port: sink.port, maxDatagrams, datagramsPerSecond, durationMs: 20_000 });
     await sink.waitQuiet(200, { timeoutMs: 10_000, minCount: r.datagrams });
     const state = createDecoderState();
-    let flows = 0, lostDatagrams = 0, lostSamples = 0, errors = 0, held = 0;
+    let flows = 0,
+      lostDatagrams = 0,
+      lostSamples = 0,
+      errors = 0,
+      held = 0;
     for (const d of sink.datagrams) {
       const out = decodeDatagram(d, state, NO_SAMPLING_POLICY);
       flows += out.flows.length;
@@ -24,31 +28,43 @@ async function roundTrip(protocol: BlastProtocol, maxDatagrams: number, datagram
       held += out.stats.pendingHeld;
       errors += Object.values(out.stats.errors).reduce((s, n) => s + (n ?? 0), 0);
     }
-    return { r, received: sink.datagrams.length, flows, lostDatagrams, lostSamples, errors, held, first: sink.datagrams[0]?.payload };
+    return {
+      r,
+      received: sink.datagrams.length,
+      flows,
+      lostDatagrams,
+      lostSamples,
+      errors,
+      held,
+      first: sink.datagrams[0]?.payload,
+    };
   } finally {
     await sink.close();
   }
 }
 
 describe('udp-blaster', () => {
-  it.each(['netflow-v9', 'ipfix'] as const)('%s: exact datagram/record counts, templates every 1000, no sequence gaps', async (protocol) => {
-    const n = 2_345;
-    const x = await roundTrip(protocol, n, 20_000);
-    expect(x.r.sendErrors).toBe(0);
-    expect(x.r.datagrams).toBe(n);
-    expect(x.r.templateDatagrams).toBe(Math.ceil(n / TEMPLATE_EVERY)); // datagrams 0, 1000, 2000
-    expect(x.r.dataDatagrams).toBe(n - x.r.templateDatagrams);
-    expect(x.received).toBe(n);
-    expect(x.flows).toBe(x.r.flows);
-    // 22 IPv4 / 16 IPv6 records alternating
-    const d = x.r.dataDatagrams;
-    expect(x.r.flows).toBe(Math.ceil(d / 2) * 22 + Math.floor(d / 2) * 16);
-    expect(x.first?.[1]).toBe(protocol === 'ipfix' ? 10 : 9);
-    expect(x.lostDatagrams).toBe(0);
-    expect(x.lostSamples).toBe(0);
-    expect(x.errors).toBe(0);
-    expect(x.held).toBe(0);
-  });
+  it.each(['netflow-v9', 'ipfix'] as const)(
+    '%s: exact datagram/record counts, templates every 1000, no sequence gaps',
+    async (protocol) => {
+      const n = 2_345;
+      const x = await roundTrip(protocol, n, 20_000);
+      expect(x.r.sendErrors).toBe(0);
+      expect(x.r.datagrams).toBe(n);
+      expect(x.r.templateDatagrams).toBe(Math.ceil(n / TEMPLATE_EVERY)); // datagrams 0, 1000, 2000
+      expect(x.r.dataDatagrams).toBe(n - x.r.templateDatagrams);
+      expect(x.received).toBe(n);
+      expect(x.flows).toBe(x.r.flows);
+      // 22 IPv4 / 16 IPv6 records alternating
+      const d = x.r.dataDatagrams;
+      expect(x.r.flows).toBe(Math.ceil(d / 2) * 22 + Math.floor(d / 2) * 16);
+      expect(x.first?.[1]).toBe(protocol === 'ipfix' ? 10 : 9);
+      expect(x.lostDatagrams).toBe(0);
+      expect(x.lostSamples).toBe(0);
+      expect(x.errors).toBe(0);
+      expect(x.held).toBe(0);
+    },
+  );
 
   it('sflow: 8 flow samples per datagram, exact counts, no sequence gaps', async () => {
     const n = 1_500;

@@ -14,7 +14,9 @@ export async function benchCrashLoss(): Promise<unknown[]> {
   for (const rate of rates) {
     for (const writeAhead of [true, false]) {
       const r = await crashRun({ rate, durationMs: seconds * 1000, flushMs: 1000, writeAhead });
-      process.stderr.write(`crash-loss ${rate}/s write-ahead ${writeAhead ? 'on' : 'off'} (load ${loadavg()[0]!.toFixed(1)}): ${crashLine(r)}\n`);
+      process.stderr.write(
+        `crash-loss ${rate}/s write-ahead ${writeAhead ? 'on' : 'off'} (load ${loadavg()[0]!.toFixed(1)}): ${crashLine(r)}\n`,
+      );
       out.push({ ...r, writeAhead, load1: loadavg()[0] });
     }
   }

@@ -29,14 +29,33 @@ export const DETECT_MODES = ['sflow', 'sflow-sampled', 'ipfix'] as const;
 export type DetectMode = (typeof DETECT_MODES)[number];
 
 export interface DetectRow {
-  mode: DetectMode; rep: number; victim: string; sentPps: number; ixmeterMs: number | null; fastnetmonMs: number | null;
+  mode: DetectMode;
+  rep: number;
+  victim: string;
+  sentPps: number;
+  ixmeterMs: number | null;
+  fastnetmonMs: number | null;
   /** First datagram → the alert written by the alert service (its first event's time): detection without the API poll. */
   ixmeterWrittenMs: number | null;
 }
 export interface DetectReport {
-  thresholdPps: number; floodPps: number; seconds: number; sampling: number; loadavg: string;
+  thresholdPps: number;
+  floodPps: number;
+  seconds: number;
+  sampling: number;
+  loadavg: string;
   rows: DetectRow[];
-  summary: Array<{ mode: DetectMode; n: number; ixP50: number | null; ixP99: number | null; fnmP50: number | null; fnmP99: number | null; ratioP50: number | null; ixMissed: number; fnmMissed: number }>;
+  summary: Array<{
+    mode: DetectMode;
+    n: number;
+    ixP50: number | null;
+    ixP99: number | null;
+    fnmP50: number | null;
+    fnmP99: number | null;
+    ratioP50: number | null;
+    ixMissed: number;
+    fnmMissed: number;
+  }>;
 }
 
 const RELAY = `
@@ -73,7 +92,11 @@ s.bind(11211, '127.0.1.66', () => {
 });
 `;
 
-interface Relay { port: number; ask(m: 'reset' | 'stats'): Promise<{ first: number; n: number }>; close(): Promise<void> }
+interface Relay {
+  port: number;
+  ask(m: 'reset' | 'stats'): Promise<{ first: number; n: number }>;
+  close(): Promise<void>;
+}
 
 async function startRelay(targets: number[]): Promise<Relay> {
   const w = new Worker(RELAY, { eval: true, workerData: { targets } });
@@ -83,14 +106,25 @@ async function startRelay(targets: number[]): Promise<Relay> {
   const { port } = await next();
   return {
     port: port!,
-    async ask(m) { const r = next(); w.postMessage(m); return (await r) as { first: number; n: number }; },
-    async close() { w.postMessage('close'); await new Promise((r) => setTimeout(r, 50)); await w.terminate(); },
+    async ask(m) {
+      const r = next();
+      w.postMessage(m);
+      return (await r) as { first: number; n: number };
+    },
+    async close() {
+      w.postMessage('close');
+      await new Promise((r) => setTimeout(r, 50));
+      await w.terminate();
+    },
   };
 }
 
 async function flood(victim: string, pps: number, ms: number): Promise<{ sent: number; ms: number }> {
   const w = new Worker(FLOOD, { eval: true, workerData: { victim, pps, ms } });
-  const r = await new Promise<{ sent: number; ms: number }>((res, rej) => { w.once('message', res); w.once('error', rej); });
+  const r = await new Promise<{ sent: number; ms: number }>((res, rej) => {
+    w.once('message', res);
+    w.once('error', rej);
+  });
   await w.terminate();
   return r;
 }
@@ -98,20 +132,53 @@ async function flood(victim: string, pps: number, ms: number): Promise<{ sent: n
 /** The live exporter on the loopback interface, capturing the flood only. */
 function startExporter(mode: DetectMode, port: number, sampling: number, dir: string): ChildProcess {
   if (mode === 'ipfix') {
-    return spawn('/usr/sbin/softflowd', ['-d', '-i', 'lo', '-n', `127.0.0.1:${port}`, '-v', '10', '-c', 'none', '-t', 'maxlife=1', '-t', 'expint=1', 'udp and src port 11211'],
-      { stdio: 'ignore', detached: true });
+    return spawn(
+      '/usr/sbin/softflowd',
+      [
+        '-d',
+        '-i',
+        'lo',
+        '-n',
+        `127.0.0.1:${port}`,
+        '-v',
+        '10',
+        '-c',
+        'none',
+        '-t',
+        'maxlife=1',
+        '-t',
+        'expint=1',
+        'udp and src port 11211',
+      ],
+      { stdio: 'ignore', detached: true },
+    );
   }
   const conf = join(dir, `pmacctd-${mode}.conf`);
-  writeFileSync(conf, [
-    'daemonize: false', 'pcap_interface: lo', 'pcap_filter: udp and src port 11211', 'plugins: sfprobe',
-    `sfprobe_receiver: 127.0.0.1:${port}`, 'sfprobe_agentip: 127.0.0.1', 'sfprobe_agentsubid: 7',
-    ...(mode === 'sflow-sampled' ? [`sampling_rate: ${sampling}`] : []), `logfile: ${join(dir, `pmacctd-${mode}.log`)}`,
-  ].join('\n') + '\n');
+  writeFileSync(
+    conf,
+    [
+      'daemonize: false',
+      'pcap_interface: lo',
+      'pcap_filter: udp and src port 11211',
+      'plugins: sfprobe',
+      `sfprobe_receiver: 127.0.0.1:${port}`,
+      'sfprobe_agentip: 127.0.0.1',
+      'sfprobe_agentsubid: 7',
+      ...(mode === 'sflow-sampled' ? [`sampling_rate: ${sampling}`] : []),
+      `logfile: ${join(dir, `pmacctd-${mode}.log`)}`,
+    ].join('\n') + '\n',
+  );
   return spawn('/usr/sbin/pmacctd', ['-f', conf], { stdio: 'ignore', detached: true });
 }
 
 function stopChild(c: ChildProcess): void {
-  if (c.exitCode === null && c.pid) { try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ } }
+  if (c.exitCode === null && c.pid) {
+    try {
+      process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
 }
 
 const pct = (xs: number[], p: number): number | null => {
@@ -123,7 +190,9 @@ const pct = (xs: number[], p: number): number | null => {
 export async function benchDetection(log: Log): Promise<DetectReport> {
   if (!haveFastNetMon()) throw new Error('fastnetmon not installed (/usr/sbin/fastnetmon)');
   const quick = process.env.BENCH_QUICK === '1';
-  const modes = (process.env.BENCH_DETECT_MODES ?? DETECT_MODES.join(',')).split(',').map((m) => m.trim()) as DetectMode[];
+  const modes = (process.env.BENCH_DETECT_MODES ?? DETECT_MODES.join(','))
+    .split(',')
+    .map((m) => m.trim()) as DetectMode[];
   for (const m of modes) if (!DETECT_MODES.includes(m)) throw new Error(`BENCH_DETECT_MODES: unknown ${m}`);
   const reps = Number(process.env.BENCH_DETECT_REPS ?? (quick ? 2 : 5));
   const pps = Number(process.env.BENCH_DETECT_PPS ?? 48_000);
@@ -132,14 +201,25 @@ export async function benchDetection(log: Log): Promise<DetectReport> {
   const seconds = Number(process.env.BENCH_DETECT_SECONDS ?? 10);
   const tmp = makeTempDir('ixmeter-bench-detect-');
   const security = join(tmp.dir, 'security.json');
-  writeFileSync(security, JSON.stringify({ detectors: { volumetric: { pps: threshold }, amplification: { pps: threshold }, protocol: { enabled: false } } }));
+  writeFileSync(
+    security,
+    JSON.stringify({
+      detectors: { volumetric: { pps: threshold }, amplification: { pps: threshold }, protocol: { enabled: false } },
+    }),
+  );
   const t = await startTestService(join(tmp.dir, 'svc'), { IXMETER_SECURITY_FILE: security });
   const rows: DetectRow[] = [];
   const children: ChildProcess[] = [];
   const groups = new Set<number>();
   // Exporters and FastNetMon run in their own process groups: a stopped bench must not leave them behind.
   const onSignal = () => {
-    for (const g of groups) { try { process.kill(-g, 'SIGKILL'); } catch { /* gone */ } }
+    for (const g of groups) {
+      try {
+        process.kill(-g, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
     tmp.cleanup();
     process.exit(1);
   };
@@ -151,7 +231,13 @@ export async function benchDetection(log: Log): Promise<DetectReport> {
       const fnmPort = await freeUdpPort();
       const fnmDir = join(tmp.dir, `fnm-${mode}`);
       mkdirSync(fnmDir);
-      const fnm = await startFastNetMon({ dir: fnmDir, port: fnmPort, kind: mode === 'ipfix' ? 'netflow' : 'sflow', prefix: '127.0.0.0/24', thresholdPps: threshold });
+      const fnm = await startFastNetMon({
+        dir: fnmDir,
+        port: fnmPort,
+        kind: mode === 'ipfix' ? 'netflow' : 'sflow',
+        prefix: '127.0.0.0/24',
+        thresholdPps: threshold,
+      });
       if (fnm.pid) groups.add(fnm.pid);
       const relay = await startRelay([t.port, fnmPort]);
       const exporter = startExporter(mode, relay.port, sampling, tmp.dir);
@@ -168,10 +254,15 @@ export async function benchDetection(log: Log): Promise<DetectReport> {
           const until = Date.now() + seconds * 1000 + 8000;
           while (Date.now() < until && !(ixAt && fnm.bans().has(victim))) {
             if (!ixAt) {
-              const r = await fetch(`${t.svc.url}/api/v1/alerts?limit=100`, { headers: { authorization: `Bearer ${t.admin}` } });
+              const r = await fetch(`${t.svc.url}/api/v1/alerts?limit=100`, {
+                headers: { authorization: `Bearer ${t.admin}` },
+              });
               const alerts = ((await r.json()) as { alerts: Array<{ id: string; target: string }> }).alerts;
               const hit = alerts.find((a) => a.target === victim);
-              if (hit) { ixAt = Date.now(); ixId = hit.id; }
+              if (hit) {
+                ixAt = Date.now();
+                ixId = hit.id;
+              }
             }
             await new Promise((r) => setTimeout(r, 50));
           }
@@ -180,17 +271,25 @@ export async function benchDetection(log: Log): Promise<DetectReport> {
           const fnmAt = fnm.bans().get(victim) ?? 0;
           let writtenAt = 0;
           if (ixId) {
-            const r = await fetch(`${t.svc.url}/api/v1/alerts/${ixId}`, { headers: { authorization: `Bearer ${t.admin}` } });
+            const r = await fetch(`${t.svc.url}/api/v1/alerts/${ixId}`, {
+              headers: { authorization: `Bearer ${t.admin}` },
+            });
             writtenAt = Date.parse(((await r.json()) as { history: Array<{ at: string }> }).history[0]?.at ?? '') || 0;
           }
           if (!fnmAt) log(`fastnetmon did not ban ${victim}; its log ends:\n${fnm.log().slice(-1500)}`);
           const row: DetectRow = {
-            mode, rep: i, victim, sentPps: Math.round((sent.sent / sent.ms) * 1000),
-            ixmeterMs: ixAt && first ? ixAt - first : null, fastnetmonMs: fnmAt && first ? fnmAt - first : null,
+            mode,
+            rep: i,
+            victim,
+            sentPps: Math.round((sent.sent / sent.ms) * 1000),
+            ixmeterMs: ixAt && first ? ixAt - first : null,
+            fastnetmonMs: fnmAt && first ? fnmAt - first : null,
             ixmeterWrittenMs: writtenAt && first ? writtenAt - first : null,
           };
           rows.push(row);
-          log(`${mode} #${i}: ${victim} sent ${row.sentPps} pps; ixmeter ${row.ixmeterMs ?? 'missed'} ms (written at ${row.ixmeterWrittenMs ?? '–'} ms), fastnetmon ${row.fastnetmonMs ?? 'missed'} ms`);
+          log(
+            `${mode} #${i}: ${victim} sent ${row.sentPps} pps; ixmeter ${row.ixmeterMs ?? 'missed'} ms (written at ${row.ixmeterWrittenMs ?? '–'} ms), fastnetmon ${row.fastnetmonMs ?? 'missed'} ms`,
+          );
           await new Promise((r) => setTimeout(r, 6000)); // averages settle before the next victim
         }
       } finally {
@@ -211,21 +310,42 @@ export async function benchDetection(log: Log): Promise<DetectReport> {
     const ixP50 = pct(ix, 50);
     const fnmP50 = pct(fnm, 50);
     return {
-      mode, n: r.length, ixP50, ixP99: pct(ix, 99), fnmP50, fnmP99: pct(fnm, 99), ratioP50: ixP50 !== null && fnmP50 ? ixP50 / fnmP50 : null,
-      ixMissed: r.length - ix.length, fnmMissed: r.length - fnm.length,
+      mode,
+      n: r.length,
+      ixP50,
+      ixP99: pct(ix, 99),
+      fnmP50,
+      fnmP99: pct(fnm, 99),
+      ratioP50: ixP50 !== null && fnmP50 ? ixP50 / fnmP50 : null,
+      ixMissed: r.length - ix.length,
+      fnmMissed: r.length - fnm.length,
     };
   });
-  return { thresholdPps: threshold, floodPps: pps, seconds, sampling, loadavg: loadavg().map((x) => x.toFixed(2)).join(' '), rows, summary };
+  return {
+    thresholdPps: threshold,
+    floodPps: pps,
+    seconds,
+    sampling,
+    loadavg: loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' '),
+    rows,
+    summary,
+  };
 }
 
 export function detectMarkdown(r: DetectReport): string {
   const s = (ms: number | null) => (ms === null ? '–' : `${(ms / 1000).toFixed(2)} s`);
   const lines = [
     `UDP flood from source port 11211 at ${r.floodPps.toLocaleString('en-US')} pps for ${r.seconds} s, threshold ${r.thresholdPps.toLocaleString('en-US')} pps for both; sFlow sampled = 1:${r.sampling}; load average ${r.loadavg} at the end. Target for ixmeter: p50 ≤ 1.5 s, p99 ≤ 3 s.`,
-    '', '| exporter | runs | ixmeter p50 | ixmeter p99 | FastNetMon p50 | FastNetMon p99 | ixmeter / FastNetMon (p50) | missed (ixmeter / FNM) |', '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '',
+    '| exporter | runs | ixmeter p50 | ixmeter p99 | FastNetMon p50 | FastNetMon p99 | ixmeter / FastNetMon (p50) | missed (ixmeter / FNM) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const x of r.summary) {
-    lines.push(`| ${x.mode} | ${x.n} | ${s(x.ixP50)} | ${s(x.ixP99)} | ${s(x.fnmP50)} | ${s(x.fnmP99)} | ${x.ratioP50 === null ? '–' : x.ratioP50.toFixed(2)} | ${x.ixMissed} / ${x.fnmMissed} |`);
+    lines.push(
+      `| ${x.mode} | ${x.n} | ${s(x.ixP50)} | ${s(x.ixP99)} | ${s(x.fnmP50)} | ${s(x.fnmP99)} | ${x.ratioP50 === null ? '–' : x.ratioP50.toFixed(2)} | ${x.ixMissed} / ${x.fnmMissed} |`,
+    );
   }
   return lines.join('\n');
 }

@@ -31,7 +31,19 @@ import { startIxmeter } from './e2e/ixmeter.js';
 import { startNfcapd } from './e2e/nfcapd.js';
 import { startPmacct } from './e2e/pmacct.js';
 import {
-  cpuSeconds, freeTcpPort, freeUdpPort, killAllChildren, readRmemMax, setRmemMax, start, stopChild, udpSockets, version, waitCpuIdle, waitFor, waitRxEmpty,
+  cpuSeconds,
+  freeTcpPort,
+  freeUdpPort,
+  killAllChildren,
+  readRmemMax,
+  setRmemMax,
+  start,
+  stopChild,
+  udpSockets,
+  version,
+  waitCpuIdle,
+  waitFor,
+  waitRxEmpty,
 } from './e2e/processes.js';
 import type { CollectorName, E2eOptions, E2eReport, RunCtx, RunResult, Running } from './e2e/types.js';
 
@@ -41,19 +53,44 @@ export { e2eMarkdown } from './e2e/markdown.js';
 
 const RMEM_WANTED = 64 * 1024 * 1024;
 
-const STARTERS: Record<CollectorName, (ctx: RunCtx) => Promise<Running>> = { ixmeter: startIxmeter, nfcapd: startNfcapd, nfacctd: startPmacct };
+const STARTERS: Record<CollectorName, (ctx: RunCtx) => Promise<Running>> = {
+  ixmeter: startIxmeter,
+  nfcapd: startNfcapd,
+  nfacctd: startPmacct,
+};
 
 function supports(c: CollectorName, proto: BlastProtocol): boolean {
   return !(c === 'nfcapd' && proto === 'sflow'); // Debian's nfdump has no sfcapd
 }
 
-async function oneRun(c: CollectorName, protocol: BlastProtocol, rate: number, ctx0: Omit<RunCtx, 'dir' | 'port' | 'protocol'>, root: string): Promise<RunResult> {
+async function oneRun(
+  c: CollectorName,
+  protocol: BlastProtocol,
+  rate: number,
+  ctx0: Omit<RunCtx, 'dir' | 'port' | 'protocol'>,
+  root: string,
+): Promise<RunResult> {
   const dir = join(root, `run${ctx0.runId}-${c}-${protocol}-${rate || 'max'}`);
   mkdirSync(dir, { recursive: true });
   const port = await freeUdpPort();
   const res: RunResult = {
-    collector: c, daemon: c, protocol, targetFlowsPerSecond: rate, sent: null, stored: null, countedBy: '', lossPct: null, sustainedFlowsPerSecond: null,
-    socketDrainSeconds: null, kernelDrops: null, cpuSeconds: null, cpuPctOfCore: null, cpuSecondsPerMillionFlows: null, drainSeconds: null, storedSeconds: null, extra: {},
+    collector: c,
+    daemon: c,
+    protocol,
+    targetFlowsPerSecond: rate,
+    sent: null,
+    stored: null,
+    countedBy: '',
+    lossPct: null,
+    sustainedFlowsPerSecond: null,
+    socketDrainSeconds: null,
+    kernelDrops: null,
+    cpuSeconds: null,
+    cpuPctOfCore: null,
+    cpuSecondsPerMillionFlows: null,
+    drainSeconds: null,
+    storedSeconds: null,
+    extra: {},
   };
   let r: Running | null = null;
   try {
@@ -67,7 +104,15 @@ async function oneRun(c: CollectorName, protocol: BlastProtocol, rate: number, c
     const tEnd = Date.now();
     r.trackRows?.();
     const cpuBlast = cpuSeconds(r.pid);
-    res.sent = { datagrams: b.datagrams, templateDatagrams: b.templateDatagrams, flows: b.flows, bytes: b.bytes, sendErrors: b.sendErrors, elapsedMs: b.elapsedMs, offeredFlowsPerSecond: b.offeredFlowsPerSecond };
+    res.sent = {
+      datagrams: b.datagrams,
+      templateDatagrams: b.templateDatagrams,
+      flows: b.flows,
+      bytes: b.bytes,
+      sendErrors: b.sendErrors,
+      elapsedMs: b.elapsedMs,
+      offeredFlowsPerSecond: b.offeredFlowsPerSecond,
+    };
     const emptyAt = await waitRxEmpty(port, 500, 60_000);
     res.socketDrainSeconds = Math.max(0, (emptyAt - tEnd) / 1000);
     await waitCpuIdle(r.pid, 60_000);
@@ -78,7 +123,8 @@ async function oneRun(c: CollectorName, protocol: BlastProtocol, rate: number, c
     res.kernelDrops = udpSockets(port).reduce((s, x) => s + x.drops, 0) - drops0;
     const cpu1 = cpuSeconds(r.pid);
     if (cpu0 !== null && cpu1 !== null) res.cpuSeconds = Math.round((cpu1 - cpu0) * 100) / 100;
-    if (cpu0 !== null && cpuBlast !== null) res.cpuPctOfCore = Math.round(((cpuBlast - cpu0) / (b.elapsedMs / 1000)) * 100);
+    if (cpu0 !== null && cpuBlast !== null)
+      res.cpuPctOfCore = Math.round(((cpuBlast - cpu0) / (b.elapsedMs / 1000)) * 100);
     const t1 = Date.now();
     Object.assign(res.extra, await r.stop());
     const t2 = Date.now();
@@ -89,8 +135,10 @@ async function oneRun(c: CollectorName, protocol: BlastProtocol, rate: number, c
     res.countedBy = n.countedBy;
     Object.assign(res.extra, n.extra ?? {});
     res.lossPct = b.flows > 0 ? Math.max(0, ((b.flows - n.stored) / b.flows) * 100) : null;
-    res.sustainedFlowsPerSecond = n.stored / (b.elapsedMs / 1000 + Math.max(res.socketDrainSeconds, res.storedSeconds ?? 0));
-    if (res.cpuSeconds !== null && n.stored > 0) res.cpuSecondsPerMillionFlows = Math.round((res.cpuSeconds / (n.stored / 1e6)) * 100) / 100;
+    res.sustainedFlowsPerSecond =
+      n.stored / (b.elapsedMs / 1000 + Math.max(res.socketDrainSeconds, res.storedSeconds ?? 0));
+    if (res.cpuSeconds !== null && n.stored > 0)
+      res.cpuSecondsPerMillionFlows = Math.round((res.cpuSeconds / (n.stored / 1e6)) * 100) / 100;
   } catch (e) {
     res.error = e instanceof Error ? e.message : String(e);
     if (r) res.extra.logTail = r.logTail();
@@ -104,15 +152,47 @@ async function oneRun(c: CollectorName, protocol: BlastProtocol, rate: number, c
 async function startRedis(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freeTcpPort();
   mkdirSync(dir, { recursive: true });
-  const p = start('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'yes']);
-  await waitFor('redis-server', 10_000, () => (/Ready to accept connections/.test(p.out()) ? true : p.child.exitCode !== null ? Promise.reject(new Error(`redis-server exited: ${p.out().slice(-500)}`)) : null));
-  return { url: `redis://127.0.0.1:${port}`, stop: async () => { await stopChild(p.child, p.exited, 'SIGTERM', 5_000); } };
+  const p = start('redis-server', [
+    '--bind',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+    '--protected-mode',
+    'yes',
+  ]);
+  await waitFor('redis-server', 10_000, () =>
+    /Ready to accept connections/.test(p.out())
+      ? true
+      : p.child.exitCode !== null
+        ? Promise.reject(new Error(`redis-server exited: ${p.out().slice(-500)}`))
+        : null,
+  );
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      await stopChild(p.child, p.exited, 'SIGTERM', 5_000);
+    },
+  };
 }
 
 export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
   const report: E2eReport = {
-    startedAt: new Date().toISOString(), rmemMax: { before: readRmemMax(), used: null, restored: false }, recvBufferBytes: opts.recvBufferBytes,
-    durationMs: opts.durationMs, versions: {}, runs: [], ixmeterZeroLoss: [], unavailable: {},
+    startedAt: new Date().toISOString(),
+    rmemMax: { before: readRmemMax(), used: null, restored: false },
+    recvBufferBytes: opts.recvBufferBytes,
+    durationMs: opts.durationMs,
+    versions: {},
+    runs: [],
+    ixmeterZeroLoss: [],
+    unavailable: {},
   };
   const isRoot = process.getuid?.() === 0;
   const before = report.rmemMax.before;
@@ -126,7 +206,10 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
     sfacctd: version('sfacctd', ['-V'], /sfacctd \S+/),
   };
   const root = mkdtempSync(join(tmpdir(), 'ixmeter-bench-'));
-  const onSignal = () => { killAllChildren(); process.exit(130); };
+  const onSignal = () => {
+    killAllChildren();
+    process.exit(130);
+  };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const onExit = () => killAllChildren();
@@ -135,15 +218,28 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
   try {
     const collectors = opts.collectors.filter((c) => {
       if (c === 'ixmeter') {
-        if (!existsSync(join(opts.repoRoot, 'dist/src/cli/main.js')) && !existsSync(join(opts.repoRoot, 'bin/ixmeter.js'))) { report.unavailable.ixmeter = 'not built'; return false; }
+        if (
+          !existsSync(join(opts.repoRoot, 'dist/src/cli/main.js')) &&
+          !existsSync(join(opts.repoRoot, 'bin/ixmeter.js'))
+        ) {
+          report.unavailable.ixmeter = 'not built';
+          return false;
+        }
         return true;
       }
       const bin = c === 'nfcapd' ? 'nfcapd' : 'nfacctd';
-      if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) { report.unavailable[c] = `${bin} not installed`; return false; }
+      if (spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0) {
+        report.unavailable[c] = `${bin} not installed`;
+        return false;
+      }
       return true;
     });
     if (collectors.includes('ixmeter')) {
-      try { redis = await startRedis(join(root, 'redis')); } catch (e) { report.unavailable.ixmeter = `no redis-server: ${String(e)}`; }
+      try {
+        redis = await startRedis(join(root, 'redis'));
+      } catch (e) {
+        report.unavailable.ixmeter = `no redis-server: ${String(e)}`;
+      }
     }
     let runId = 0;
     for (const protocol of opts.protocols) {
@@ -154,9 +250,11 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
           opts.log(`e2e ${protocol} @ ${rate ? `${rate} flows/s` : 'max'} → ${c} …`);
           const r = await oneRun(c, protocol, rate, { opts, runId, redisUrl: redis?.url ?? null }, root);
           report.runs.push(r);
-          opts.log(r.error
-            ? `  ${r.daemon}: ERROR ${r.error.slice(0, 300)}`
-            : `  ${r.daemon}: sent ${r.sent?.flows} flows (${Math.round(r.sent?.offeredFlowsPerSecond ?? 0)}/s), stored ${r.stored}, loss ${r.lossPct?.toFixed(2)}%, kernel drops ${r.kernelDrops}, cpu ${r.cpuPctOfCore}%`);
+          opts.log(
+            r.error
+              ? `  ${r.daemon}: ERROR ${r.error.slice(0, 300)}`
+              : `  ${r.daemon}: sent ${r.sent?.flows} flows (${Math.round(r.sent?.offeredFlowsPerSecond ?? 0)}/s), stored ${r.stored}, loss ${r.lossPct?.toFixed(2)}%, kernel drops ${r.kernelDrops}, cpu ${r.cpuPctOfCore}%`,
+          );
           // A collector that cannot even start is not retried at every step.
           if (r.error && r.sent === null) report.unavailable[c] = `failed to start: ${r.error.slice(0, 500)}`;
         }
@@ -172,11 +270,19 @@ export async function runE2e(opts: E2eOptions): Promise<E2eReport> {
     if (raised && before !== null) report.rmemMax.restored = setRmemMax(before);
   }
   for (const protocol of opts.protocols) {
-    const ok = report.runs.filter((r) => r.collector === 'ixmeter' && r.protocol === protocol && r.lossPct === 0 && r.targetFlowsPerSecond > 0);
+    const ok = report.runs.filter(
+      (r) => r.collector === 'ixmeter' && r.protocol === protocol && r.lossPct === 0 && r.targetFlowsPerSecond > 0,
+    );
     const best = ok.sort((a, b) => b.targetFlowsPerSecond - a.targetFlowsPerSecond)[0];
-    const maxRun = report.runs.find((r) => r.collector === 'ixmeter' && r.protocol === protocol && r.lossPct === 0 && r.targetFlowsPerSecond === 0);
+    const maxRun = report.runs.find(
+      (r) => r.collector === 'ixmeter' && r.protocol === protocol && r.lossPct === 0 && r.targetFlowsPerSecond === 0,
+    );
     const pick = maxRun ?? best;
-    report.ixmeterZeroLoss.push({ protocol, targetFlowsPerSecond: pick ? pick.targetFlowsPerSecond : null, sustainedFlowsPerSecond: pick?.sustainedFlowsPerSecond ?? null });
+    report.ixmeterZeroLoss.push({
+      protocol,
+      targetFlowsPerSecond: pick ? pick.targetFlowsPerSecond : null,
+      sustainedFlowsPerSecond: pick?.sustainedFlowsPerSecond ?? null,
+    });
   }
   return report;
 }

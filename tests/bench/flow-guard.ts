@@ -10,14 +10,26 @@
  *   BENCH_GUARD_MS=400 shortens each round.
  */
 import { createDecoderState, decodeDatagram } from '../../collectors/decoders/decode.js';
-import { BENCH_FIELDS_V4, benchValues, dataSet, ipfixPacket, record, templateSet, type FieldSpec } from '../../collectors/decoders/netflow/testing/encode.js';
+import {
+  BENCH_FIELDS_V4,
+  benchValues,
+  dataSet,
+  ipfixPacket,
+  record,
+  templateSet,
+  type FieldSpec,
+} from '../../collectors/decoders/netflow/testing/encode.js';
 import { NO_SAMPLING_POLICY, type RawDatagram } from '../../collectors/decoders/types.js';
 import { Attributor, type AssignmentInterval } from '../../collectors/pipeline/attribution.js';
 import { ExporterStatsTable } from '../../collectors/pipeline/exporter-stats.js';
 import { FlowGuard } from '../../collectors/pipeline/flow-guard.js';
 import { typicalSwitchDatagram } from './decode-sflow.js';
 
-export interface BenchResult { name: string; value: number; unit: string }
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+}
 
 const FIELDS: FieldSpec[] = [...BENCH_FIELDS_V4, { id: 61, len: 1 }];
 
@@ -26,7 +38,15 @@ function ipfixDatagrams(): RawDatagram[] {
   let seq = 0;
   for (let d = 0; d < 64; d++) {
     const recs = Array.from({ length: 20 }, (_, k) => record(FIELDS, [...benchValues(d * 20 + k, false), 0]));
-    out.push({ receivedAtMs: 0, exporter: '192.0.2.1', exporterPort: 4739, payload: ipfixPacket({ domain: 1, seq, exportTime: 1_700_000_000 }, [templateSet(10, [{ id: 256, fields: FIELDS }]), dataSet(256, recs)]) });
+    out.push({
+      receivedAtMs: 0,
+      exporter: '192.0.2.1',
+      exporterPort: 4739,
+      payload: ipfixPacket({ domain: 1, seq, exportTime: 1_700_000_000 }, [
+        templateSet(10, [{ id: 256, fields: FIELDS }]),
+        dataSet(256, recs),
+      ]),
+    });
     seq += 20;
   }
   return out;
@@ -34,7 +54,14 @@ function ipfixDatagrams(): RawDatagram[] {
 
 function assignments(): AssignmentInterval[] {
   const list: AssignmentInterval[] = [];
-  for (let i = 0; i < 300; i++) list.push({ kind: 'mac', key: `0|0200000000${(i & 0xff).toString(16).padStart(2, '0')}`, asn: 64500 + i, fromMs: 0, toMs: 4e12 });
+  for (let i = 0; i < 300; i++)
+    list.push({
+      kind: 'mac',
+      key: `0|0200000000${(i & 0xff).toString(16).padStart(2, '0')}`,
+      asn: 64500 + i,
+      fromMs: 0,
+      toMs: 4e12,
+    });
   return list;
 }
 
@@ -45,7 +72,9 @@ function round(dgs: RawDatagram[], withGuard: boolean, ms: number): number {
   const guard = new FlowGuard({ corePorts: '192.0.2.1:4000,10.255.0.1:4000' }, table);
   const attr = new Attributor(assignments());
   const s = table.recordDatagram(dgs[0]!.exporter, null, 0, 0);
-  let flows = 0, i = 0, now = 1_700_000_000_000;
+  let flows = 0,
+    i = 0,
+    now = 1_700_000_000_000;
   const step = (): void => {
     const d = dgs[i++ & 63]!;
     d.receivedAtMs = now += 0.05;
@@ -67,11 +96,17 @@ export async function benchFlowGuard(): Promise<BenchResult[]> {
   const ms = Number(process.env.BENCH_GUARD_MS ?? 1000);
   const sets: Record<string, RawDatagram[]> = {
     ipfix: ipfixDatagrams(),
-    sflow: Array.from({ length: 64 }, (_, k) => ({ receivedAtMs: 0, exporter: '10.255.0.1', exporterPort: 6343, payload: typicalSwitchDatagram(k + 1) })),
+    sflow: Array.from({ length: 64 }, (_, k) => ({
+      receivedAtMs: 0,
+      exporter: '10.255.0.1',
+      exporterPort: 6343,
+      payload: typicalSwitchDatagram(k + 1),
+    })),
   };
   const out: BenchResult[] = [];
   for (const [name, dgs] of Object.entries(sets)) {
-    let without = 0, withG = 0;
+    let without = 0,
+      withG = 0;
     for (let r = 0; r < 6; r++) {
       without = Math.max(without, round(dgs, false, ms));
       withG = Math.max(withG, round(dgs, true, ms));
@@ -79,9 +114,17 @@ export async function benchFlowGuard(): Promise<BenchResult[]> {
     out.push({ name: `${name}.decode_attribute.flows_per_sec`, value: Math.round(without), unit: 'flows/s' });
     out.push({ name: `${name}.decode_attribute_guard.flows_per_sec`, value: Math.round(withG), unit: 'flows/s' });
     // CPU per flow with the guard relative to without (1.00 = free; goal ≤ 1.05).
-    out.push({ name: `${name}.flow_guard.cpu_per_flow_ratio`, value: Math.round((without / withG) * 1000) / 1000, unit: 'ratio' });
+    out.push({
+      name: `${name}.flow_guard.cpu_per_flow_ratio`,
+      value: Math.round((without / withG) * 1000) / 1000,
+      unit: 'ratio',
+    });
     // At 500k flows/s: the share of one core the guard adds.
-    out.push({ name: `${name}.flow_guard.cores_at_500k`, value: Math.round((500_000 / withG - 500_000 / without) * 1000) / 1000, unit: 'cores' });
+    out.push({
+      name: `${name}.flow_guard.cores_at_500k`,
+      value: Math.round((500_000 / withG - 500_000 / without) * 1000) / 1000,
+      unit: 'cores',
+    });
   }
   return out;
 }

@@ -59,13 +59,27 @@ export async function benchProgramme(log: Log): Promise<ProgrammeReport> {
   const fromMs = toMs - days * DAY_MS;
   try {
     const list: TestMember[] = Array.from({ length: n }, (_, i) => ({
-      asn: ASN_BASE + i, name: `Bench member ${i}`, type: 'cdn', enrolled: true,
+      asn: ASN_BASE + i,
+      name: `Bench member ${i}`,
+      type: 'cdn',
+      enrolled: true,
       firstProduction: new Date(toMs - DAY_MS - Math.floor(((i + 0.5) / n) * 730) * DAY_MS).toISOString().slice(0, 10),
     }));
     await svc.members.importRegistry(JSON.stringify(ixfDoc(list)), { source: 'bench', actor: 'bench' });
     log(`filling ${n} members × ${days} days …`);
-    await storage.client.command({ query: statementTrafficFillSql({ members: n, peers: 1, fromS: fromMs / 1000, buckets: days * 288, asnBase: ASN_BASE }), clickhouse_settings: { max_insert_threads: '2' } });
-    await storage.client.command({ query: `INSERT INTO collector_activity_5m (bucket, exporter, flows) SELECT toDateTime(${fromMs / 1000} + number * 300, 'UTC'), toIPv6('::ffff:10.255.0.1'), 1000 FROM numbers(${days * 288})` });
+    await storage.client.command({
+      query: statementTrafficFillSql({
+        members: n,
+        peers: 1,
+        fromS: fromMs / 1000,
+        buckets: days * 288,
+        asnBase: ASN_BASE,
+      }),
+      clickhouse_settings: { max_insert_threads: '2' },
+    });
+    await storage.client.command({
+      query: `INSERT INTO collector_activity_5m (bucket, exporter, flows) SELECT toDateTime(${fromMs / 1000} + number * 300, 'UTC'), toIPv6('::ffff:10.255.0.1'), 1000 FROM numbers(${days * 288})`,
+    });
     await settleMerges(storage.client, ['member_traffic_5m', 'member_io_5m', 'member_traffic_1h'], 60_000);
     const policy = readFileSync(examplePolicyPath(), 'utf8')
       .replace('policy_id: EXAMPLE-ZW-TRAFFIC-2022', 'policy_id: BENCH-BUDGET')
@@ -76,11 +90,19 @@ export async function benchProgramme(log: Log): Promise<ProgrammeReport> {
     const runMonth = async (tag: string) => {
       const runId = `bench-${tag}-${Date.now().toString(36)}`;
       return timed(async () => {
-        await svc.statementsRepo.insertRun({ run_id: runId, month, asns, requested_at: Date.now(), requested_by: 'bench' });
+        await svc.statementsRepo.insertRun({
+          run_id: runId,
+          month,
+          asns,
+          requested_at: Date.now(),
+          requested_by: 'bench',
+        });
         let next = 0;
-        await Promise.all(Array.from({ length: STATEMENT_JOB_CONCURRENCY }, async () => {
-          while (next < asns.length) await svc.statements.compute(asns[next++]!, month, 'bench', runId);
-        }));
+        await Promise.all(
+          Array.from({ length: STATEMENT_JOB_CONCURRENCY }, async () => {
+            while (next < asns.length) await svc.statements.compute(asns[next++]!, month, 'bench', runId);
+          }),
+        );
       });
     };
     log(`month ${month} without a budget: ${n} computes, ${STATEMENT_JOB_CONCURRENCY} in flight …`);
@@ -90,7 +112,11 @@ export async function benchProgramme(log: Log): Promise<ProgrammeReport> {
     await storage.client.command({ query: 'TRUNCATE TABLE statements' });
     await storage.client.command({ query: 'TRUNCATE TABLE statement_events' });
     // version 2: the same with a budget of a tenth of the month's total, so the month is scaled pro rata
-    await svc.policies.add(policy.replace('version: 1', 'version: 2') + `\nbudget: { annual_cny: "${(Number(plainTotal) / 10 || 1000).toFixed(2)}", on_exceed: pro_rata }\n`, 'bench');
+    await svc.policies.add(
+      policy.replace('version: 1', 'version: 2') +
+        `\nbudget: { annual_cny: "${(Number(plainTotal) / 10 || 1000).toFixed(2)}", on_exceed: pro_rata }\n`,
+      'bench',
+    );
     log(`budgeted month ${month}: ${n} computes, ${STATEMENT_JOB_CONCURRENCY} in flight, then the budget phase …`);
     const t1 = await runMonth('budget');
     const view = await svc.programme.budgetView(month);
@@ -101,13 +127,29 @@ export async function benchProgramme(log: Log): Promise<ProgrammeReport> {
     const t2 = await timed(() => svc.programme.simulate({ from: months[0]!, to: months[months.length - 1]! }));
     log(`  ${(t2.ms / 1000).toFixed(1)} s, total ${t2.value.total_cny} CNY`);
     // a candidate right after (what the console does): the traffic statements are reused, only the money rules run
-    const candidate = (await svc.policies.forMonth(month));
-    const doubled = { ...candidate, policy_id: 'BENCH-CANDIDATE', tiers: candidate.tiers.map((t) => ({ ...t, rate: (Number(t.rate) * 2).toFixed(2) })) };
-    const t3 = await timed(() => svc.programme.simulate({ policy: doubled, from: months[0]!, to: months[months.length - 1]! }));
+    const candidate = await svc.policies.forMonth(month);
+    const doubled = {
+      ...candidate,
+      policy_id: 'BENCH-CANDIDATE',
+      tiers: candidate.tiers.map((t) => ({ ...t, rate: (Number(t.rate) * 2).toFixed(2) })),
+    };
+    const t3 = await timed(() =>
+      svc.programme.simulate({ policy: doubled, from: months[0]!, to: months[months.length - 1]! }),
+    );
     log(`  candidate after it: ${(t3.ms / 1000).toFixed(1)} s, total ${t3.value.total_cny} CNY`);
     return {
-      members: n, month, days, plainMonthSeconds: Math.round(t0.ms / 100) / 10, budgetMonthSeconds: Math.round(t1.ms / 100) / 10, budgetFactor: view.budget?.factor ?? '—', budgetMonthTotalCny: view.committed_month_cny,
-      simulatedMonths: months.length, simulationSeconds: Math.round(t2.ms / 100) / 10, simulationMemberMonths: months.length * n, simulationTotalCny: t2.value.total_cny, candidateSeconds: Math.round(t3.ms / 100) / 10,
+      members: n,
+      month,
+      days,
+      plainMonthSeconds: Math.round(t0.ms / 100) / 10,
+      budgetMonthSeconds: Math.round(t1.ms / 100) / 10,
+      budgetFactor: view.budget?.factor ?? '—',
+      budgetMonthTotalCny: view.committed_month_cny,
+      simulatedMonths: months.length,
+      simulationSeconds: Math.round(t2.ms / 100) / 10,
+      simulationMemberMonths: months.length * n,
+      simulationTotalCny: t2.value.total_cny,
+      candidateSeconds: Math.round(t3.ms / 100) / 10,
       load: [loadStart, load1()],
     };
   } finally {
@@ -119,8 +161,10 @@ export async function benchProgramme(log: Log): Promise<ProgrammeReport> {
 export function programmeMarkdown(r: ProgrammeReport): string {
   const perYear = (r.simulationSeconds * 12 * 1000) / (r.simulatedMonths * r.members);
   return [
-    `Embedded ClickHouse; ${int(r.members)} members, ${r.days} days of traffic; load average ${r.load[0]} at start, ${r.load[1]} at end (${cpus().length} vCPU).`, '',
-    '| what | members | months | wall s | target |', '|---|---:|---:|---:|---|',
+    `Embedded ClickHouse; ${int(r.members)} members, ${r.days} days of traffic; load average ${r.load[0]} at start, ${r.load[1]} at end (${cpus().length} vCPU).`,
+    '',
+    '| what | members | months | wall s | target |',
+    '|---|---:|---:|---:|---|',
     `| month ${r.month} without a budget (for comparison) | ${int(r.members)} | 1 | ${r.plainMonthSeconds} | |`,
     `| budgeted month ${r.month} (computes + budget phase; factor ${r.budgetFactor}) | ${int(r.members)} | 1 | ${r.budgetMonthSeconds} | < 30 s ${r.budgetMonthSeconds < 30 ? '✓' : '✗'} |`,
     `| policy what-if, first run (nothing stored) | ${int(r.members)} | ${r.simulatedMonths} | ${r.simulationSeconds} | year × 1,000 < 60 s (scaled: ${perYear.toFixed(1)} s) ${perYear < 60 ? '✓' : '✗'} |`,

@@ -34,13 +34,27 @@ import { prng } from '../../src/shared/prng.js';
 
 export type Log = (m: string) => void;
 
-export interface Timing { runs: number; medianMs: number; p95Ms: number; minMs: number; maxMs: number; meanMs: number }
+export interface Timing {
+  runs: number;
+  medianMs: number;
+  p95Ms: number;
+  minMs: number;
+  maxMs: number;
+  meanMs: number;
+}
 
 export function timing(samples: number[]): Timing {
   const s = [...samples].sort((a, b) => a - b);
   const rank = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
   const r = (x: number) => Math.round(x * 10) / 10;
-  return { runs: s.length, medianMs: r(rank(50)), p95Ms: r(rank(95)), minMs: r(s[0]!), maxMs: r(s[s.length - 1]!), meanMs: r(s.reduce((a, b) => a + b, 0) / s.length) };
+  return {
+    runs: s.length,
+    medianMs: r(rank(50)),
+    p95Ms: r(rank(95)),
+    minMs: r(s[0]!),
+    maxMs: r(s[s.length - 1]!),
+    meanMs: r(s.reduce((a, b) => a + b, 0) / s.length),
+  };
 }
 
 export const envInt = (name: string, fallback: number): number => {
@@ -55,25 +69,49 @@ export async function rowsOf<T>(client: ClickHouseClient, query: string): Promis
   return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
 }
 
-export interface DiskUsage { table: string; parts: number; rows: number; bytesOnDisk: number; compressedBytes: number; uncompressedBytes: number; bytesPerRow: number }
+export interface DiskUsage {
+  table: string;
+  parts: number;
+  rows: number;
+  bytesOnDisk: number;
+  compressedBytes: number;
+  uncompressedBytes: number;
+  bytesPerRow: number;
+}
 
 export async function diskUsage(client: ClickHouseClient, table: string): Promise<DiskUsage> {
-  const [r] = await rowsOf<Record<string, string>>(client,
+  const [r] = await rowsOf<Record<string, string>>(
+    client,
     `SELECT toString(count()) AS parts, toString(sum(rows)) AS rows, toString(sum(bytes_on_disk)) AS disk,
             toString(sum(data_compressed_bytes)) AS comp, toString(sum(data_uncompressed_bytes)) AS uncomp
-     FROM system.parts WHERE active AND database = currentDatabase() AND table = '${table}'`);
+     FROM system.parts WHERE active AND database = currentDatabase() AND table = '${table}'`,
+  );
   const rows = Number(r!.rows);
   const bytesOnDisk = Number(r!.disk);
-  return { table, parts: Number(r!.parts), rows, bytesOnDisk, compressedBytes: Number(r!.comp), uncompressedBytes: Number(r!.uncomp), bytesPerRow: rows ? Math.round((bytesOnDisk / rows) * 100) / 100 : 0 };
+  return {
+    table,
+    parts: Number(r!.parts),
+    rows,
+    bytesOnDisk,
+    compressedBytes: Number(r!.comp),
+    uncompressedBytes: Number(r!.uncomp),
+    bytesPerRow: rows ? Math.round((bytesOnDisk / rows) * 100) / 100 : 0,
+  };
 }
 
 /** Wait until no merge runs on the tables (at most `maxMs`); returns the ms waited. */
-export async function settleMerges(client: ClickHouseClient, tables: string | string[], maxMs: number): Promise<number> {
+export async function settleMerges(
+  client: ClickHouseClient,
+  tables: string | string[],
+  maxMs: number,
+): Promise<number> {
   const t0 = performance.now();
   while (performance.now() - t0 < maxMs) {
     const rs = await client.query({
-      query: 'SELECT toString(count()) AS n FROM system.merges WHERE database = currentDatabase() AND has({tables:Array(String)}, table)',
-      query_params: { tables: typeof tables === 'string' ? [tables] : tables }, format: 'JSONEachRow',
+      query:
+        'SELECT toString(count()) AS n FROM system.merges WHERE database = currentDatabase() AND has({tables:Array(String)}, table)',
+      query_params: { tables: typeof tables === 'string' ? [tables] : tables },
+      format: 'JSONEachRow',
     });
     const [r] = await rs.json<{ n: string }>();
     if (Number(r!.n) === 0) break;
@@ -106,7 +144,10 @@ export async function runBenchChild<T>(script: string, name: string, log: Log, t
   const out = join(tmpdir(), `ixmeter-bench-${name}-${process.pid}-${Date.now().toString(36)}.json`);
   log(`${name} benchmark (child process: node ${script}) …`);
   const child = spawn(process.execPath, [script, out], { stdio: ['ignore', 2, 2], env: process.env });
-  const timer = setTimeout(() => { log(`${name} benchmark: timeout after ${timeoutMs / 1000} s, killing ${child.pid}`); child.kill('SIGKILL'); }, timeoutMs);
+  const timer = setTimeout(() => {
+    log(`${name} benchmark: timeout after ${timeoutMs / 1000} s, killing ${child.pid}`);
+    child.kill('SIGKILL');
+  }, timeoutMs);
   try {
     const code = await new Promise<number | string>((res, rej) => {
       child.once('error', rej);
@@ -124,14 +165,17 @@ export async function runBenchChild<T>(script: string, name: string, log: Log, t
 export function childMain(name: string, bench: (log: Log) => Promise<unknown>): void {
   const log: Log = (m) => process.stderr.write(`[${name}] ${m}\n`);
   const out = process.argv[2];
-  bench(log).then((r) => {
-    if (out) writeFileSync(out, `${JSON.stringify(r, null, 2)}\n`);
-    else process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-    process.exit(0);
-  }, (e: unknown) => {
-    log(`failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-    process.exit(1);
-  });
+  bench(log).then(
+    (r) => {
+      if (out) writeFileSync(out, `${JSON.stringify(r, null, 2)}\n`);
+      else process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      process.exit(0);
+    },
+    (e: unknown) => {
+      log(`failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      process.exit(1);
+    },
+  );
 }
 
 // ---------------------------------------------------------------- queries
@@ -139,7 +183,11 @@ export function childMain(name: string, bench: (log: Log) => Promise<unknown>): 
 const ASN_BASE = 4_200_000_000;
 const DAY_MS = 86_400_000;
 
-export interface QueryTiming extends Timing { name: string; targetMs: number | null; resultRows: number }
+export interface QueryTiming extends Timing {
+  name: string;
+  targetMs: number | null;
+  resultRows: number;
+}
 
 export interface QueriesState {
   state: 'as inserted' | 'after OPTIMIZE FINAL';
@@ -220,40 +268,101 @@ export async function benchQueries(log: Log): Promise<QueriesReport> {
   try {
     const c = storage.client;
     const svc = createDomainServices(storage, config, silentLog);
-    log(`chDB ${storage.serverVersion}, data in ${dir.path}; filling ${members} members × ${days} days (${from} … ${to}) …`);
-    const fill = await timed(() => c.command({
-      query: memberTrafficFillSql({ members, fromS: fromMs / 1000, buckets, asnBase: ASN_BASE }),
-      clickhouse_settings: { max_insert_threads: '2' },
-    }));
-    const [gen] = await rowsOf<{ rows: string; pairs: string }>(c,
-      'SELECT toString(count()) AS rows, toString(uniqExact(src_asn, dst_asn)) AS pairs FROM member_traffic_5m');
-    log(`filled in ${(fill.ms / 1000).toFixed(1)} s: ${gen!.rows} rows (after insert-time summing), ${gen!.pairs} member pairs`);
+    log(
+      `chDB ${storage.serverVersion}, data in ${dir.path}; filling ${members} members × ${days} days (${from} … ${to}) …`,
+    );
+    const fill = await timed(() =>
+      c.command({
+        query: memberTrafficFillSql({ members, fromS: fromMs / 1000, buckets, asnBase: ASN_BASE }),
+        clickhouse_settings: { max_insert_threads: '2' },
+      }),
+    );
+    const [gen] = await rowsOf<{ rows: string; pairs: string }>(
+      c,
+      'SELECT toString(count()) AS rows, toString(uniqExact(src_asn, dst_asn)) AS pairs FROM member_traffic_5m',
+    );
+    log(
+      `filled in ${(fill.ms / 1000).toFixed(1)} s: ${gen!.rows} rows (after insert-time summing), ${gen!.pairs} member pairs`,
+    );
 
     const rnd = prng(42);
     const member = () => ASN_BASE + Math.floor(rnd() * members);
     const dayFrom = new Date(toMs - DAY_MS).toISOString();
     const cases: Array<{ name: string; targetMs: number | null; run: () => Promise<number> }> = [
-      { name: `memberTraffic, ${days} d, auto step`, targetMs: 50, run: async () => (await svc.traffic.memberTraffic(member(), { from, to })).series.length },
-      { name: 'memberTraffic, 1 d, step 300 s', targetMs: 50, run: async () => (await svc.traffic.memberTraffic(member(), { from: dayFrom, to, step: 300 })).series.length },
-      { name: `matrix, ${days} d`, targetMs: 500, run: async () => (await svc.traffic.matrix({ from, to }, null)).rows.length },
-      { name: `matrix, ${days} d, unaligned (edge hours from member_io_5m)`, targetMs: 500,
-        run: async () => (await svc.traffic.matrix({ from: new Date(fromMs + 1_040_000).toISOString(), to: new Date(toMs - 2_530_000).toISOString() }, null)).rows.length },
-      { name: 'matrix, 1 d', targetMs: 500, run: async () => (await svc.traffic.matrix({ from: dayFrom, to }, null)).rows.length },
+      {
+        name: `memberTraffic, ${days} d, auto step`,
+        targetMs: 50,
+        run: async () => (await svc.traffic.memberTraffic(member(), { from, to })).series.length,
+      },
+      {
+        name: 'memberTraffic, 1 d, step 300 s',
+        targetMs: 50,
+        run: async () => (await svc.traffic.memberTraffic(member(), { from: dayFrom, to, step: 300 })).series.length,
+      },
+      {
+        name: `matrix, ${days} d`,
+        targetMs: 500,
+        run: async () => (await svc.traffic.matrix({ from, to }, null)).rows.length,
+      },
+      {
+        name: `matrix, ${days} d, unaligned (edge hours from member_io_5m)`,
+        targetMs: 500,
+        run: async () =>
+          (
+            await svc.traffic.matrix(
+              { from: new Date(fromMs + 1_040_000).toISOString(), to: new Date(toMs - 2_530_000).toISOString() },
+              null,
+            )
+          ).rows.length,
+      },
+      {
+        name: 'matrix, 1 d',
+        targetMs: 500,
+        run: async () => (await svc.traffic.matrix({ from: dayFrom, to }, null)).rows.length,
+      },
       // The exchange overview (issue 17): fabric series from fabric_traffic_5m, members and pairs from the day/hour rollups.
-      { name: `overview, ${days} d, auto step`, targetMs: 200, run: async () => (await svc.overview.overview({ from, to })).series.length },
-      { name: `overview, ${days} d, unaligned`, targetMs: 200,
-        run: async () => (await svc.overview.overview({ from: new Date(fromMs + 1_040_000).toISOString(), to: new Date(toMs - 2_530_000).toISOString() })).series.length },
-      { name: 'overview, 1 d, step 300 s', targetMs: 200, run: async () => (await svc.overview.overview({ from: dayFrom, to, step: 300 })).series.length },
-      { name: 'matrix, 2-year range (daily rollup)', targetMs: null, run: async () => (await svc.traffic.matrix({ from: new Date(toMs - 730 * DAY_MS).toISOString(), to }, null)).rows.length },
+      {
+        name: `overview, ${days} d, auto step`,
+        targetMs: 200,
+        run: async () => (await svc.overview.overview({ from, to })).series.length,
+      },
+      {
+        name: `overview, ${days} d, unaligned`,
+        targetMs: 200,
+        run: async () =>
+          (
+            await svc.overview.overview({
+              from: new Date(fromMs + 1_040_000).toISOString(),
+              to: new Date(toMs - 2_530_000).toISOString(),
+            })
+          ).series.length,
+      },
+      {
+        name: 'overview, 1 d, step 300 s',
+        targetMs: 200,
+        run: async () => (await svc.overview.overview({ from: dayFrom, to, step: 300 })).series.length,
+      },
+      {
+        name: 'matrix, 2-year range (daily rollup)',
+        targetMs: null,
+        run: async () =>
+          (await svc.traffic.matrix({ from: new Date(toMs - 730 * DAY_MS).toISOString(), to }, null)).rows.length,
+      },
     ];
 
     const measure = async (state: QueriesState['state'], prepareSeconds: number): Promise<QueriesState> => {
-      const mergeWaitMs = await settleMerges(c, ['member_traffic_5m', 'member_io_5m', 'member_traffic_1h', 'member_traffic_1d', 'fabric_traffic_5m'], 90_000);
+      const mergeWaitMs = await settleMerges(
+        c,
+        ['member_traffic_5m', 'member_io_5m', 'member_traffic_1h', 'member_traffic_1d', 'fabric_traffic_5m'],
+        90_000,
+      );
       const disk = await diskUsage(c, 'member_traffic_5m');
       const ioDisk = await diskUsage(c, 'member_io_5m');
       const hourDisk = await diskUsage(c, 'member_traffic_1h');
-      log(`${state}: ${disk.parts} parts, ${disk.rows} rows, ${mib(disk.bytesOnDisk)} on disk; member_io_5m ${ioDisk.parts} parts, ${ioDisk.rows} rows, ${mib(ioDisk.bytesOnDisk)}; ` +
-        `member_traffic_1h ${hourDisk.parts} parts, ${hourDisk.rows} rows, ${mib(hourDisk.bytesOnDisk)} (merges settled after ${mergeWaitMs} ms)`);
+      log(
+        `${state}: ${disk.parts} parts, ${disk.rows} rows, ${mib(disk.bytesOnDisk)} on disk; member_io_5m ${ioDisk.parts} parts, ${ioDisk.rows} rows, ${mib(ioDisk.bytesOnDisk)}; ` +
+          `member_traffic_1h ${hourDisk.parts} parts, ${hourDisk.rows} rows, ${mib(hourDisk.bytesOnDisk)} (merges settled after ${mergeWaitMs} ms)`,
+      );
       const queries: QueryTiming[] = [];
       for (const q of cases) {
         let resultRows = 0;
@@ -271,13 +380,30 @@ export async function benchQueries(log: Log): Promise<QueriesReport> {
     if (optimize) {
       log('OPTIMIZE TABLE member_traffic_5m, member_io_5m, member_traffic_1h FINAL …');
       const opt = await timed(async () => {
-        for (const t of ['member_traffic_5m', 'member_io_5m', 'member_traffic_1h', 'member_traffic_1d', 'fabric_traffic_5m']) await c.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
+        for (const t of [
+          'member_traffic_5m',
+          'member_io_5m',
+          'member_traffic_1h',
+          'member_traffic_1d',
+          'fabric_traffic_5m',
+        ])
+          await c.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
       });
       states.push(await measure('after OPTIMIZE FINAL', Math.round(opt.ms / 100) / 10));
     }
     return {
-      clickhouse: storage.serverVersion, members, days, runs, warmup, from, to,
-      pairs: Number(gen!.pairs), generatedRows: Number(gen!.rows), fillSeconds: Math.round(fill.ms / 100) / 10, states, load: [loadStart, load1()],
+      clickhouse: storage.serverVersion,
+      members,
+      days,
+      runs,
+      warmup,
+      from,
+      to,
+      pairs: Number(gen!.pairs),
+      generatedRows: Number(gen!.rows),
+      fillSeconds: Math.round(fill.ms / 100) / 10,
+      states,
+      load: [loadStart, load1()],
     };
   } finally {
     await storage.close();
@@ -288,21 +414,41 @@ export async function benchQueries(log: Log): Promise<QueriesReport> {
 
 export function queriesMarkdown(r: QueriesReport): string {
   const md: string[] = [];
-  md.push(`Embedded ClickHouse (chDB ${r.clickhouse}); \`member_traffic_5m\` with ${r.members} members × ${r.days} days (${r.from.slice(0, 10)} … ${r.to.slice(0, 10)}), ` +
-    `${int(r.pairs)} member pairs (10–20 peers per member, every bucket), ${int(r.generatedRows)} rows generated in ${r.fillSeconds} s by one \`INSERT … SELECT\`. ` +
-    `Times are the domain service calls (SQL + JSON + series), ${r.runs} runs after ${r.warmup} warm-up runs, a random member per run. Load average ${r.load[0]} at start, ${r.load[1]} at end (${cpus().length} vCPU).`, '');
-  md.push('| query | data | median ms | p95 ms | min ms | max ms | target | rows/points |', '|---|---|---:|---:|---:|---:|---|---:|');
+  md.push(
+    `Embedded ClickHouse (chDB ${r.clickhouse}); \`member_traffic_5m\` with ${r.members} members × ${r.days} days (${r.from.slice(0, 10)} … ${r.to.slice(0, 10)}), ` +
+      `${int(r.pairs)} member pairs (10–20 peers per member, every bucket), ${int(r.generatedRows)} rows generated in ${r.fillSeconds} s by one \`INSERT … SELECT\`. ` +
+      `Times are the domain service calls (SQL + JSON + series), ${r.runs} runs after ${r.warmup} warm-up runs, a random member per run. Load average ${r.load[0]} at start, ${r.load[1]} at end (${cpus().length} vCPU).`,
+    '',
+  );
+  md.push(
+    '| query | data | median ms | p95 ms | min ms | max ms | target | rows/points |',
+    '|---|---|---:|---:|---:|---:|---|---:|',
+  );
   for (const s of r.states) {
     for (const q of s.queries) {
-      const ok = q.targetMs === null ? '' : `< ${q.targetMs} ms ${q.p95Ms < q.targetMs ? '✓' : q.medianMs < q.targetMs ? '(median ✓, p95 ✗)' : '✗'}`;
-      md.push(`| ${q.name} | ${s.state} | ${ms1(q.medianMs)} | ${ms1(q.p95Ms)} | ${ms1(q.minMs)} | ${ms1(q.maxMs)} | ${ok} | ${int(q.resultRows)} |`);
+      const ok =
+        q.targetMs === null
+          ? ''
+          : `< ${q.targetMs} ms ${q.p95Ms < q.targetMs ? '✓' : q.medianMs < q.targetMs ? '(median ✓, p95 ✗)' : '✗'}`;
+      md.push(
+        `| ${q.name} | ${s.state} | ${ms1(q.medianMs)} | ${ms1(q.p95Ms)} | ${ms1(q.minMs)} | ${ms1(q.maxMs)} | ${ok} | ${int(q.resultRows)} |`,
+      );
     }
   }
-  md.push('', '| table | data | parts | rows | on disk | compressed | uncompressed | bytes/row on disk | prepare |', '|---|---|---:|---:|---:|---:|---:|---:|---|');
+  md.push(
+    '',
+    '| table | data | parts | rows | on disk | compressed | uncompressed | bytes/row on disk | prepare |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---|',
+  );
   for (const s of r.states) {
-    const prep = s.state === 'after OPTIMIZE FINAL' ? `OPTIMIZE FINAL ${s.prepareSeconds} s` : `merges settled ${(s.mergeWaitMs / 1000).toFixed(1)} s`;
+    const prep =
+      s.state === 'after OPTIMIZE FINAL'
+        ? `OPTIMIZE FINAL ${s.prepareSeconds} s`
+        : `merges settled ${(s.mergeWaitMs / 1000).toFixed(1)} s`;
     for (const d of [s.disk, s.ioDisk, s.hourDisk]) {
-      md.push(`| ${d.table} | ${s.state} | ${d.parts} | ${int(d.rows)} | ${mib(d.bytesOnDisk)} | ${mib(d.compressedBytes)} | ${mib(d.uncompressedBytes)} | ${d.bytesPerRow} | ${prep} |`);
+      md.push(
+        `| ${d.table} | ${s.state} | ${d.parts} | ${int(d.rows)} | ${mib(d.bytesOnDisk)} | ${mib(d.compressedBytes)} | ${mib(d.uncompressedBytes)} | ${d.bytesPerRow} | ${prep} |`,
+      );
     }
   }
   return md.join('\n');

@@ -37,7 +37,22 @@ import { createDisputesRepository } from '../../src/disputes/disputes.repository
 import { silentLog, tempDir, testConfig } from '../helpers/env.js';
 import { ixfDoc, type TestMember } from '../helpers/ixf.js';
 import {
-  childMain, diskUsage, load1, envInt, int, isMain, mib, ms1, prng, rowsOf, settleMerges, timed, timing, type DiskUsage, type Log, type Timing,
+  childMain,
+  diskUsage,
+  load1,
+  envInt,
+  int,
+  isMain,
+  mib,
+  ms1,
+  prng,
+  rowsOf,
+  settleMerges,
+  timed,
+  timing,
+  type DiskUsage,
+  type Log,
+  type Timing,
 } from './queries.js';
 
 const ASN_BASE = 4_210_000_000;
@@ -77,7 +92,16 @@ export interface StatementsReport {
   passes: StatementsPass[];
   /** Each read of a compute alone, sequential, for up to 20 members. */
   breakdown: Array<{ step: string; cpuMeanMs: number } & Timing>;
-  first: { asn: number; first_production_date: string | null; billable_bps: number | null; p95_in_bps: number | null; p95_out_bps: number | null; coverage: number; subsidy_status: string; subsidy_cny: string };
+  first: {
+    asn: number;
+    first_production_date: string | null;
+    billable_bps: number | null;
+    p95_in_bps: number | null;
+    p95_out_bps: number | null;
+    coverage: number;
+    subsidy_status: string;
+    subsidy_cny: string;
+  };
   /** Over the members computed in either pass (all of them unless a budget stopped both early). */
   subsidised: number;
   computedMembers: number;
@@ -93,7 +117,13 @@ function previousMonth(nowMs: number, tz: string): string {
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
 }
 
-export function statementTrafficFillSql(o: { members: number; peers: number; fromS: number; buckets: number; asnBase: number }): string {
+export function statementTrafficFillSql(o: {
+  members: number;
+  peers: number;
+  fromS: number;
+  buckets: number;
+  asnBase: number;
+}): string {
   const { members: n, peers: p, buckets: b } = o;
   let h = 0;
   for (let k = 1; k <= p; k++) h += 1 / k;
@@ -122,7 +152,12 @@ SELECT bucket, src_asn, dst_asn, ip_version, bytes, l3_bytes, packets, samples F
 }
 
 /** Run `fn` over `items` with `concurrency` in flight; no new item starts after `budgetMs` (0: no limit). */
-async function pool<T>(items: T[], concurrency: number, budgetMs: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function pool<T>(
+  items: T[],
+  concurrency: number,
+  budgetMs: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const t0 = performance.now();
   const worker = async () => {
@@ -149,7 +184,11 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
   const prev = previousMonth(Date.now(), tz);
   const { storage } = await openMigratedStorage(config, silentLog);
   const svc = createDomainServices(storage, config, silentLog);
-  const sources = { coverage: createCoverageRepository(storage.client), exclusions: createExclusionsRepository(storage.client), disputes: createDisputesRepository(storage.client) };
+  const sources = {
+    coverage: createCoverageRepository(storage.client),
+    exclusions: createExclusionsRepository(storage.client),
+    disputes: createDisputesRepository(storage.client),
+  };
   // The last complete month, or the last month the shipped example policy covers (so the subsidy engine
   // runs its tiers, taper and caps instead of stopping at "not eligible: outside the policy's dates").
   const policyEnd = svc.policies.example().effective_to?.slice(0, 7);
@@ -160,7 +199,9 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
   const buckets = days * 288;
   try {
     const c = storage.client;
-    log(`chDB ${storage.serverVersion}, data in ${dir.path}; month ${month} (${tz}), ${n} members, ${days} days of data`);
+    log(
+      `chDB ${storage.serverVersion}, data in ${dir.path}; month ${month} (${tz}), ${n} members, ${days} days of data`,
+    );
 
     const rnd = prng(7);
     const speeds = [1000, 10_000, 10_000, 100_000];
@@ -172,15 +213,26 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
       // spread evenly over the two years before the month's end (the first few start inside the month)
       firstProduction: new Date(toMs - DAY_MS - Math.floor(((i + 0.5) / n) * 730) * DAY_MS).toISOString().slice(0, 10),
     }));
-    const doc = ixfDoc(list) as { member_list: Array<{ connection_list: Array<{ if_list: Array<{ if_speed: number }> }> }> };
-    for (const m of doc.member_list) m.connection_list[0]!.if_list[0]!.if_speed = speeds[Math.floor(rnd() * speeds.length)]!;
+    const doc = ixfDoc(list) as {
+      member_list: Array<{ connection_list: Array<{ if_list: Array<{ if_speed: number }> }> }>;
+    };
+    for (const m of doc.member_list)
+      m.connection_list[0]!.if_list[0]!.if_speed = speeds[Math.floor(rnd() * speeds.length)]!;
     const exporters = envInt('BENCH_EXPORTERS', 20);
-    doc.member_list.forEach((m, i) => { (m as unknown as { ixmeter: { ports: unknown[] } }).ixmeter.ports = [{ exporter: `10.254.0.${1 + (i % exporters)}`, if_index: 1 + i }]; });
+    doc.member_list.forEach((m, i) => {
+      (m as unknown as { ixmeter: { ports: unknown[] } }).ixmeter.ports = [
+        { exporter: `10.254.0.${1 + (i % exporters)}`, if_index: 1 + i },
+      ];
+    });
     // effective from the start of the data, so the registered ports carry the members in the month
-    const imp = await timed(() => svc.members.importRegistry(JSON.stringify(doc), { source: 'bench', actor: 'bench', effectiveAtMs: fromMs }));
+    const imp = await timed(() =>
+      svc.members.importRegistry(JSON.stringify(doc), { source: 'bench', actor: 'bench', effectiveAtMs: fromMs }),
+    );
     log(`imported ${imp.value.members} members in ${(imp.ms / 1000).toFixed(1)} s`);
 
-    log(`filling member_traffic_5m: ${n} members × ${peers} peer(s) × ${int(buckets)} buckets = ${int(n * peers * buckets)} rows …`);
+    log(
+      `filling member_traffic_5m: ${n} members × ${peers} peer(s) × ${int(buckets)} buckets = ${int(n * peers * buckets)} rows …`,
+    );
     const fill = await timed(async () => {
       await c.command({
         query: statementTrafficFillSql({ members: n, peers, fromS: fromMs / 1000, buckets, asnBase: ASN_BASE }),
@@ -204,7 +256,9 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
     const mergeWaitMs = await settleMerges(c, ['member_traffic_5m', 'member_io_5m', 'member_traffic_1h'], 60_000);
     const traffic = await diskUsage(c, 'member_traffic_5m');
     const activity = await diskUsage(c, 'collector_activity_5m');
-    log(`member_traffic_5m: ${traffic.parts} parts, ${int(traffic.rows)} rows, ${mib(traffic.bytesOnDisk)} (merges waited ${(mergeWaitMs / 1000).toFixed(1)} s)`);
+    log(
+      `member_traffic_5m: ${traffic.parts} parts, ${int(traffic.rows)} rows, ${mib(traffic.bytesOnDisk)} (merges waited ${(mergeWaitMs / 1000).toFixed(1)} s)`,
+    );
 
     const asns = list.map((m) => m.asn);
     // A shuffled order, so a pass the budget stops early still covers a random sample of members.
@@ -225,33 +279,60 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
       let changed = 0;
       log(`computing ${n} statements for ${month}, concurrency ${conc} …`);
       const cpu0 = process.cpuUsage();
-      const wall = await timed(() => pool(order, conc, budgetS * 1000, async (asn) => {
-        const r = await timed(() => svc.statements.compute(asn, month, 'bench', runId));
-        perCall.push(r.ms);
-        if (r.value.changed) changed++;
-        amounts.set(asn, r.value.amount_cny);
-        if (perCall.length % 200 === 0) log(`  ${perCall.length}/${n} (${(perCall.reduce((a, b) => a + b, 0) / perCall.length).toFixed(0)} ms each)`);
-      }));
+      const wall = await timed(() =>
+        pool(order, conc, budgetS * 1000, async (asn) => {
+          const r = await timed(() => svc.statements.compute(asn, month, 'bench', runId));
+          perCall.push(r.ms);
+          if (r.value.changed) changed++;
+          amounts.set(asn, r.value.amount_cny);
+          if (perCall.length % 200 === 0)
+            log(
+              `  ${perCall.length}/${n} (${(perCall.reduce((a, b) => a + b, 0) / perCall.length).toFixed(0)} ms each)`,
+            );
+        }),
+      );
       const done = perCall.length;
       const p: StatementsPass = {
-        concurrency: conc, done, wallSeconds: Math.round(wall.ms / 100) / 10, wallAllSeconds: Math.round((wall.ms * n) / done / 100) / 10,
-        perMemberMs: Math.round((wall.ms / done) * 10) / 10, computeMs: timing(perCall), changed,
-        cpuPerMemberMs: Math.round(((cpuMs(process.cpuUsage(cpu0)) / done) * 10)) / 10,
+        concurrency: conc,
+        done,
+        wallSeconds: Math.round(wall.ms / 100) / 10,
+        wallAllSeconds: Math.round((wall.ms * n) / done / 100) / 10,
+        perMemberMs: Math.round((wall.ms / done) * 10) / 10,
+        computeMs: timing(perCall),
+        changed,
+        cpuPerMemberMs: Math.round((cpuMs(process.cpuUsage(cpu0)) / done) * 10) / 10,
       };
-      log(`  concurrency ${conc}: ${done}/${n} members in ${p.wallSeconds} s${done < n ? ` (budget ${budgetS} s; all ≈ ${p.wallAllSeconds} s)` : ''}, ` +
-        `${p.perMemberMs} ms per member (call median ${p.computeMs.medianMs} ms, p95 ${p.computeMs.p95Ms} ms; CPU ${p.cpuPerMemberMs} ms per member)`);
+      log(
+        `  concurrency ${conc}: ${done}/${n} members in ${p.wallSeconds} s${done < n ? ` (budget ${budgetS} s; all ≈ ${p.wallAllSeconds} s)` : ''}, ` +
+          `${p.perMemberMs} ms per member (call median ${p.computeMs.medianMs} ms, p95 ${p.computeMs.p95Ms} ms; CPU ${p.cpuPerMemberMs} ms per member)`,
+      );
       passes.push(p);
     }
 
-    const [chk] = await rowsOf<{ n: string }>(c, `SELECT toString(uniqExact(asn)) AS n FROM statements WHERE month = '${month}'`);
+    const [chk] = await rowsOf<{ n: string }>(
+      c,
+      `SELECT toString(uniqExact(asn)) AS n FROM statements WHERE month = '${month}'`,
+    );
     const last = passes[passes.length - 1]!;
     if (Number(chk!.n) !== last.done) throw new Error(`expected ${last.done} statements for ${month}, found ${chk!.n}`);
     // Per-member coverage: a member on the silent exporter has its 24 buckets missing, its neighbour on the next exporter none.
     const onSilent = exporters * Math.ceil((0.05 * n + 1) / exporters);
-    if (onSilent + 1 < n && computed0(order, last.done).has(asns[onSilent]!) && computed0(order, last.done).has(asns[onSilent + 1]!)) {
-      const [a, b] = await Promise.all([svc.statements.get(asns[onSilent]!, month), svc.statements.get(asns[onSilent + 1]!, month)]);
-      if (a.document.missing_buckets !== 24 || b.document.missing_buckets !== 0) throw new Error(`per-member coverage: expected 24 and 0 missing buckets, got ${a.document.missing_buckets} and ${b.document.missing_buckets}`);
-      log(`per-member coverage checked: AS${asns[onSilent]} (silent exporter) 24 missing buckets, AS${asns[onSilent + 1]} none`);
+    if (
+      onSilent + 1 < n &&
+      computed0(order, last.done).has(asns[onSilent]!) &&
+      computed0(order, last.done).has(asns[onSilent + 1]!)
+    ) {
+      const [a, b] = await Promise.all([
+        svc.statements.get(asns[onSilent]!, month),
+        svc.statements.get(asns[onSilent + 1]!, month),
+      ]);
+      if (a.document.missing_buckets !== 24 || b.document.missing_buckets !== 0)
+        throw new Error(
+          `per-member coverage: expected 24 and 0 missing buckets, got ${a.document.missing_buckets} and ${b.document.missing_buckets}`,
+        );
+      log(
+        `per-member coverage checked: AS${asns[onSilent]} (silent exporter) 24 missing buckets, AS${asns[onSilent + 1]} none`,
+      );
     }
 
     // Where a compute's time goes: each of its reads alone, for a sample of the members just computed.
@@ -260,11 +341,32 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
     const steps: Array<[string, (asn: number) => Promise<unknown>]> = [
       ['repo.memberMonth (buckets, peers)', (a) => svc.statementsRepo.memberMonth(a, bounds.start, bounds.end)],
       ['repo.memberMonthState (year to date, latest version)', (a) => svc.statementsRepo.memberMonthState(a, month)],
-      ['once per run: coverage inputs (liveness, ports, learned)', () => loadMonthSources(sources, month, bounds.start, bounds.end)],
+      [
+        'once per run: coverage inputs (liveness, ports, learned)',
+        () => loadMonthSources(sources, month, bounds.start, bounds.end),
+      ],
       ['once per run: members.list (all)', () => svc.members.list(true)],
       ['once per run: policies.forMonth', () => svc.policies.forMonth(month)],
-      ['once per run: repo.exclusionsOverlapping (month)', () => svc.statementsRepo.exclusionsOverlapping(bounds.start, bounds.end)],
-      ['repo.insertEvent (1 row)', (a) => svc.statementsRepo.insertEvent({ asn: a, month, version: 1, at: Date.now(), action: 'bench', from_status: '', to_status: '', actor: 'bench', role: 'system', note: '' })],
+      [
+        'once per run: repo.exclusionsOverlapping (month)',
+        () => svc.statementsRepo.exclusionsOverlapping(bounds.start, bounds.end),
+      ],
+      [
+        'repo.insertEvent (1 row)',
+        (a) =>
+          svc.statementsRepo.insertEvent({
+            asn: a,
+            month,
+            version: 1,
+            at: Date.now(),
+            action: 'bench',
+            from_status: '',
+            to_status: '',
+            actor: 'bench',
+            role: 'system',
+            note: '',
+          }),
+      ],
       ['compute (unchanged: + 1 event insert)', (a) => svc.statements.compute(a, month, 'bench', 'bench_breakdown')],
     ];
     const breakdown: StatementsReport['breakdown'] = [];
@@ -274,7 +376,9 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
       for (const a of sample) t.push((await timed(() => fn(a))).ms);
       breakdown.push({ step, ...timing(t), cpuMeanMs: Math.round((cpuMs(process.cpuUsage(c0)) / t.length) * 10) / 10 });
     }
-    log(`  breakdown (median ms, CPU ms): ${breakdown.map((b) => `${b.step} ${b.medianMs} (${b.cpuMeanMs})`).join(', ')}`);
+    log(
+      `  breakdown (median ms, CPU ms): ${breakdown.map((b) => `${b.step} ${b.medianMs} (${b.cpuMeanMs})`).join(', ')}`,
+    );
 
     const firstDoc = (await svc.statements.get(order[0]!, month)).document;
     let total = 0n;
@@ -285,16 +389,36 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
       if (fen > 0n) subsidised++;
     }
     return {
-      clickhouse: storage.serverVersion, members: n, month, timezone: tz,
-      dataFrom: new Date(fromMs).toISOString(), dataTo: new Date(toMs).toISOString(), days, peersPerMember: peers,
-      importSeconds: Math.round(imp.ms / 100) / 10, fillSeconds: Math.round(fill.ms / 100) / 10, mergeWaitSeconds: Math.round(mergeWaitMs / 100) / 10,
-      traffic, activity, budgetSeconds: budgetS, passes, breakdown,
+      clickhouse: storage.serverVersion,
+      members: n,
+      month,
+      timezone: tz,
+      dataFrom: new Date(fromMs).toISOString(),
+      dataTo: new Date(toMs).toISOString(),
+      days,
+      peersPerMember: peers,
+      importSeconds: Math.round(imp.ms / 100) / 10,
+      fillSeconds: Math.round(fill.ms / 100) / 10,
+      mergeWaitSeconds: Math.round(mergeWaitMs / 100) / 10,
+      traffic,
+      activity,
+      budgetSeconds: budgetS,
+      passes,
+      breakdown,
       first: {
-        asn: firstDoc.asn, first_production_date: firstDoc.member.first_production_date, billable_bps: firstDoc.billable_bps,
-        p95_in_bps: firstDoc.p95_in_bps, p95_out_bps: firstDoc.p95_out_bps, coverage: firstDoc.coverage,
-        subsidy_status: firstDoc.subsidy.status, subsidy_cny: firstDoc.subsidy.amount_cny,
+        asn: firstDoc.asn,
+        first_production_date: firstDoc.member.first_production_date,
+        billable_bps: firstDoc.billable_bps,
+        p95_in_bps: firstDoc.p95_in_bps,
+        p95_out_bps: firstDoc.p95_out_bps,
+        coverage: firstDoc.coverage,
+        subsidy_status: firstDoc.subsidy.status,
+        subsidy_cny: firstDoc.subsidy.amount_cny,
       },
-      load: [loadStart, load1()], subsidised, computedMembers: amounts.size, totalSubsidyCny: `${total / 100n}.${String(total % 100n).padStart(2, '0')}`,
+      load: [loadStart, load1()],
+      subsidised,
+      computedMembers: amounts.size,
+      totalSubsidyCny: `${total / 100n}.${String(total % 100n).padStart(2, '0')}`,
     };
   } finally {
     await storage.close();
@@ -306,22 +430,41 @@ export async function benchStatements(log: Log): Promise<StatementsReport> {
 export function statementsMarkdown(r: StatementsReport): string {
   const gbps = (b: number | null) => (b === null ? '—' : `${(b / 1e9).toFixed(3)} Gbit/s`);
   const md: string[] = [];
-  md.push(`Embedded ClickHouse (chDB ${r.clickhouse}); ${int(r.members)} subsidy-enrolled members imported by \`importRegistry\` in ${r.importSeconds} s; ` +
-    `${r.days} days of \`member_traffic_5m\` (${r.dataFrom.slice(0, 10)} … ${r.dataTo.slice(0, 10)}, every member sending to ${r.peersPerMember} peer(s) in every bucket: ` +
-    `${int(r.traffic.rows)} rows, ${mib(r.traffic.bytesOnDisk)}, ${r.traffic.parts} parts) and \`collector_activity_5m\` (every bucket active, ${int(r.activity.rows)} rows), ` +
-    `filled in ${r.fillSeconds} s (+ ${r.mergeWaitSeconds} s waiting for merges). Month ${r.month} (${r.timezone}); target < 30 s for all members. ` +
-    `Load average ${r.load[0]} at start, ${r.load[1]} at end (${cpus().length} vCPU).`, '');
-  md.push('| concurrency | members computed | wall s | all members, s | per member ms | CPU per member ms | compute() median ms | p95 ms | max ms | target < 30 s |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  md.push(
+    `Embedded ClickHouse (chDB ${r.clickhouse}); ${int(r.members)} subsidy-enrolled members imported by \`importRegistry\` in ${r.importSeconds} s; ` +
+      `${r.days} days of \`member_traffic_5m\` (${r.dataFrom.slice(0, 10)} … ${r.dataTo.slice(0, 10)}, every member sending to ${r.peersPerMember} peer(s) in every bucket: ` +
+      `${int(r.traffic.rows)} rows, ${mib(r.traffic.bytesOnDisk)}, ${r.traffic.parts} parts) and \`collector_activity_5m\` (every bucket active, ${int(r.activity.rows)} rows), ` +
+      `filled in ${r.fillSeconds} s (+ ${r.mergeWaitSeconds} s waiting for merges). Month ${r.month} (${r.timezone}); target < 30 s for all members. ` +
+      `Load average ${r.load[0]} at start, ${r.load[1]} at end (${cpus().length} vCPU).`,
+    '',
+  );
+  md.push(
+    '| concurrency | members computed | wall s | all members, s | per member ms | CPU per member ms | compute() median ms | p95 ms | max ms | target < 30 s |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  );
   for (const p of r.passes) {
     const all = p.done < r.members ? `≈ ${p.wallAllSeconds} (extrapolated)` : String(p.wallSeconds);
-    md.push(`| ${p.concurrency} | ${int(p.done)} of ${int(r.members)} | ${p.wallSeconds} | ${all} | ${ms1(p.perMemberMs)} | ${ms1(p.cpuPerMemberMs)} | ${ms1(p.computeMs.medianMs)} | ${ms1(p.computeMs.p95Ms)} | ${ms1(p.computeMs.maxMs)} | ${p.wallAllSeconds < 30 ? '✓' : '✗'} |`);
+    md.push(
+      `| ${p.concurrency} | ${int(p.done)} of ${int(r.members)} | ${p.wallSeconds} | ${all} | ${ms1(p.perMemberMs)} | ${ms1(p.cpuPerMemberMs)} | ${ms1(p.computeMs.medianMs)} | ${ms1(p.computeMs.p95Ms)} | ${ms1(p.computeMs.maxMs)} | ${p.wallAllSeconds < 30 ? '✓' : '✗'} |`,
+    );
   }
-  if (r.passes.some((p) => p.done < r.members)) md.push('', `A pass stops starting new computes after ${r.budgetSeconds} s (BENCH_STATEMENTS_BUDGET_S; 0 = no limit), members in shuffled order; "all members" is then scaled from the members done.`);
-  md.push('', `Where a compute's time goes (each call alone, ${r.breakdown[0]?.runs ?? 0} members, median / p95 ms, mean process CPU ms): ` +
-    r.breakdown.map((b) => `${b.step} ${ms1(b.medianMs)} / ${ms1(b.p95Ms)} (CPU ${ms1(b.cpuMeanMs)})`).join('; ') + '.');
+  if (r.passes.some((p) => p.done < r.members))
+    md.push(
+      '',
+      `A pass stops starting new computes after ${r.budgetSeconds} s (BENCH_STATEMENTS_BUDGET_S; 0 = no limit), members in shuffled order; "all members" is then scaled from the members done.`,
+    );
+  md.push(
+    '',
+    `Where a compute's time goes (each call alone, ${r.breakdown[0]?.runs ?? 0} members, median / p95 ms, mean process CPU ms): ` +
+      r.breakdown.map((b) => `${b.step} ${ms1(b.medianMs)} / ${ms1(b.p95Ms)} (CPU ${ms1(b.cpuMeanMs)})`).join('; ') +
+      '.',
+  );
   const f = r.first;
-  md.push('', `Sanity: AS${f.asn} (first production ${f.first_production_date ?? '—'}): billable ${gbps(f.billable_bps)} (P95 in ${gbps(f.p95_in_bps)}, out ${gbps(f.p95_out_bps)}), ` +
-    `coverage ${f.coverage}, subsidy ¥${f.subsidy_cny} (${f.subsidy_status}); ${int(r.subsidised)} of ${int(r.computedMembers)} members computed with a subsidy, ¥${r.totalSubsidyCny} in total (example policy).`);
+  md.push(
+    '',
+    `Sanity: AS${f.asn} (first production ${f.first_production_date ?? '—'}): billable ${gbps(f.billable_bps)} (P95 in ${gbps(f.p95_in_bps)}, out ${gbps(f.p95_out_bps)}), ` +
+      `coverage ${f.coverage}, subsidy ¥${f.subsidy_cny} (${f.subsidy_status}); ${int(r.subsidised)} of ${int(r.computedMembers)} members computed with a subsidy, ¥${r.totalSubsidyCny} in total (example policy).`,
+  );
   return md.join('\n');
 }
 

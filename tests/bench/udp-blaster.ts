@@ -25,8 +25,14 @@ import { createSocket, type Socket } from 'node:dgram';
 import { buildPool, SFLOW_SAMPLING_RATE, SYS_UPTIME_MS, type BlastProtocol, type Prebuilt } from './blaster-pools.js';
 
 export {
-  BLAST_PROTOCOLS, buildPool, SFLOW_SAMPLES_PER_DATAGRAM, SFLOW_SAMPLING_RATE, V4_RECORDS_PER_DATAGRAM, V6_RECORDS_PER_DATAGRAM,
-  type BlastProtocol, type DatagramPool,
+  BLAST_PROTOCOLS,
+  buildPool,
+  SFLOW_SAMPLES_PER_DATAGRAM,
+  SFLOW_SAMPLING_RATE,
+  V4_RECORDS_PER_DATAGRAM,
+  V6_RECORDS_PER_DATAGRAM,
+  type BlastProtocol,
+  type DatagramPool,
 } from './blaster-pools.js';
 
 export const TEMPLATE_EVERY = 1000;
@@ -81,8 +87,8 @@ const SFLOW_HEADER = 28; // version, address type, IPv4 agent, sub-agent, sequen
 
 /** Exporter-side sequence state. */
 interface SeqState {
-  packets: number;   // v9: export packets sent; sFlow: datagrams sent
-  records: number;   // IPFIX: data records sent
+  packets: number; // v9: export packets sent; sFlow: datagrams sent
+  records: number; // IPFIX: data records sent
   sources: number[]; // sFlow: flow samples per data source
   unixSecs: number;
   uptimeBase: number;
@@ -125,36 +131,62 @@ function patched(p: Prebuilt, protocol: BlastProtocol, s: SeqState, now: bigint)
 // ---------------------------------------------------------------------------------------------
 
 export async function blast(o: BlastOptions): Promise<BlastResult> {
-  if (o.durationMs === undefined && o.maxDatagrams === undefined) throw new Error('blast: durationMs or maxDatagrams is required');
+  if (o.durationMs === undefined && o.maxDatagrams === undefined)
+    throw new Error('blast: durationMs or maxDatagrams is required');
   const host = o.host ?? '127.0.0.1';
   const pool = buildPool(o.protocol, o.domain ?? 1);
   const templateEvery = Math.max(1, o.templateEvery ?? TEMPLATE_EVERY);
   const burst = Math.max(1, o.burst ?? 256);
-  const targetDps = o.datagramsPerSecond !== undefined
-    ? o.datagramsPerSecond
-    : o.flowsPerSecond !== undefined && o.flowsPerSecond > 0 && Number.isFinite(o.flowsPerSecond)
-      ? o.flowsPerSecond / pool.meanFlowsPerDatagram
-      : Infinity;
+  const targetDps =
+    o.datagramsPerSecond !== undefined
+      ? o.datagramsPerSecond
+      : o.flowsPerSecond !== undefined && o.flowsPerSecond > 0 && Number.isFinite(o.flowsPerSecond)
+        ? o.flowsPerSecond / pool.meanFlowsPerDatagram
+        : Infinity;
   const unlimited = !(targetDps > 0 && Number.isFinite(targetDps));
   const maxDatagrams = o.maxDatagrams ?? Number.MAX_SAFE_INTEGER;
   const durationNs = o.durationMs !== undefined ? BigInt(Math.round(o.durationMs * 1e6)) : null;
   const hardStopNs = BigInt(Math.round(((o.durationMs ?? 3_600_000) + 5_000) * 1e6));
 
-  const sock: Socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', sendBufferSize: o.sendBufferSize ?? 4 * 1024 * 1024 });
+  const sock: Socket = createSocket({
+    type: host.includes(':') ? 'udp6' : 'udp4',
+    sendBufferSize: o.sendBufferSize ?? 4 * 1024 * 1024,
+  });
   await new Promise<void>((resolve, reject) => {
     sock.once('error', reject);
-    sock.connect(o.port, host, () => { sock.off('error', reject); resolve(); });
+    sock.connect(o.port, host, () => {
+      sock.off('error', reject);
+      resolve();
+    });
   });
   let asyncErrors = 0;
-  sock.on('error', () => { asyncErrors++; });
+  sock.on('error', () => {
+    asyncErrors++;
+  });
 
   const res: BlastResult = {
-    protocol: o.protocol, datagrams: 0, templateDatagrams: 0, dataDatagrams: 0, flows: 0, bytes: 0, sendErrors: 0,
-    elapsedMs: 0, offeredFlowsPerSecond: 0, offeredDatagramsPerSecond: 0, targetDatagramsPerSecond: unlimited ? 0 : targetDps,
+    protocol: o.protocol,
+    datagrams: 0,
+    templateDatagrams: 0,
+    dataDatagrams: 0,
+    flows: 0,
+    bytes: 0,
+    sendErrors: 0,
+    elapsedMs: 0,
+    offeredFlowsPerSecond: 0,
+    offeredDatagramsPerSecond: 0,
+    targetDatagramsPerSecond: unlimited ? 0 : targetDps,
   };
-  const s: SeqState = { packets: 0, records: 0, sources: [], unixSecs: Math.floor(Date.now() / 1000), uptimeBase: 1_000_000, t0: process.hrtime.bigint() };
-  let attempted = 0;  // datagrams handed to send()
-  let pending = 0;    // callbacks outstanding
+  const s: SeqState = {
+    packets: 0,
+    records: 0,
+    sources: [],
+    unixSecs: Math.floor(Date.now() / 1000),
+    uptimeBase: 1_000_000,
+    t0: process.hrtime.bigint(),
+  };
+  let attempted = 0; // datagrams handed to send()
+  let pending = 0; // callbacks outstanding
   let dataIdx = 0;
 
   const sendOne = (p: Prebuilt, now: bigint): void => {
@@ -171,7 +203,10 @@ export async function blast(o: BlastOptions): Promise<BlastResult> {
       res.datagrams++;
       res.bytes += buf.length;
       if (p.template) res.templateDatagrams++;
-      else { res.dataDatagrams++; res.flows += p.flows; }
+      else {
+        res.dataDatagrams++;
+        res.flows += p.flows;
+      }
     });
   };
   const next = (): Prebuilt => {
@@ -185,7 +220,10 @@ export async function blast(o: BlastOptions): Promise<BlastResult> {
     const tick = (): void => {
       const now = process.hrtime.bigint();
       const el = now - s.t0;
-      if (attempted >= maxDatagrams || (durationNs !== null && el >= durationNs) || el >= hardStopNs) { resolve(); return; }
+      if (attempted >= maxDatagrams || (durationNs !== null && el >= durationNs) || el >= hardStopNs) {
+        resolve();
+        return;
+      }
       let n = burst;
       let due = burst;
       if (!unlimited) {

@@ -38,12 +38,26 @@ const inBytes = (k: number) => 4_000_000_000 * (((k * 37) % 100) + 1); // AS6450
 const DDOS = 'DDOS_AMPLIFICATION';
 
 const call = async (method: string, path: string, body?: unknown, token = t.admin) => {
-  const r = await fetch(`${t.svc.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(`${t.svc.url}/api/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: r.status, body: (await r.json()) as Record<string, unknown> };
 };
 
 const MEMBERS: TestMember[] = [
-  { asn: 64500, name: 'Ningxia Cloud Example', macs: ['02:00:00:00:00:01'], type: 'cloud', firstProduction: `${MONTH.slice(0, 4)}-01-01`, enrolled: true },
+  {
+    asn: 64500,
+    name: 'Ningxia Cloud Example',
+    macs: ['02:00:00:00:00:01'],
+    type: 'cloud',
+    firstProduction: `${MONTH.slice(0, 4)}-01-01`,
+    enrolled: true,
+  },
   { asn: 64501, name: 'Zhongwei CDN Example', macs: ['02:00:00:00:00:02'], type: 'cdn' },
   { asn: 64502, name: 'Western IDC Example', macs: ['02:00:00:00:00:03'], type: 'idc' },
 ];
@@ -85,17 +99,29 @@ async function signIn(token: string): Promise<Page> {
   return signInTab(browser, t.svc.url!, token, pageErrors);
 }
 
-const navIds = (page: Page) => page.$$eval('[data-testid=nav] a[data-nav]', (as) => as.map((a) => a.getAttribute('data-nav')));
+const navIds = (page: Page) =>
+  page.$$eval('[data-testid=nav] a[data-nav]', (as) => as.map((a) => a.getAttribute('data-nav')));
 
 beforeAll(async () => {
   // Never skipped: without a browser this test fails (.ci/run installs Debian's chromium).
-  if (!existsSync(CHROMIUM)) throw new Error(`chromium not found at ${CHROMIUM}: apt-get install chromium, or set IXMETER_CHROMIUM`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`chromium not found at ${CHROMIUM}: apt-get install chromium, or set IXMETER_CHROMIUM`);
   mkdirSync(ARTIFACTS, { recursive: true });
   // the browser starts while the service starts and the data is seeded
   launching = chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=zh-CN'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--lang=zh-CN',
+    ],
     viewport: { width: 1366, height: 900 },
     acceptDownloads: true,
     locale: 'zh-CN',
@@ -104,40 +130,104 @@ beforeAll(async () => {
   launching.catch(() => undefined); // observed below (or in afterAll when seeding fails first)
   t = await startTestService(dir.path);
   expect((await call('POST', '/members/import', members)).status).toBe(200);
-  const cols = FLOW_COLUMNS.filter((c) => ['received_at', 'protocol', 'exporter', 'src_addr', 'dst_addr', 'packets', 'l3_octets', 'frame_octets', 'sampling_rate', 'sampling_source', 'src_asn', 'dst_asn', 'src_attr', 'dst_attr'].includes(c));
-  const gen = (a: number, b: number, expr: string, from: number, n: number) => `INSERT INTO flows_raw (${cols.join(', ')})
+  const cols = FLOW_COLUMNS.filter((c) =>
+    [
+      'received_at',
+      'protocol',
+      'exporter',
+      'src_addr',
+      'dst_addr',
+      'packets',
+      'l3_octets',
+      'frame_octets',
+      'sampling_rate',
+      'sampling_source',
+      'src_asn',
+      'dst_asn',
+      'src_attr',
+      'dst_attr',
+    ].includes(c),
+  );
+  const gen = (
+    a: number,
+    b: number,
+    expr: string,
+    from: number,
+    n: number,
+  ) => `INSERT INTO flows_raw (${cols.join(', ')})
     SELECT toDateTime64(${MONTH_START} + number * 300 + 7, 3, 'UTC'), 'ipfix', toIPv6('::ffff:192.0.2.1'), toIPv6('::'), toIPv6('::'), 1, b - 18, b, 1, 'record', ${a}, ${b}, 'mac', 'mac'
     FROM (SELECT number, ${expr} AS b FROM numbers(${from}, ${n}))`;
   await t.svc.storage.client.command({ query: gen(64500, 64501, '4000000000 * (((number * 37) % 100) + 1)', 0, N) });
   await t.svc.storage.client.command({ query: gen(64501, 64500, '2000000000 * (((number * 53) % 100) + 1)', 0, N) });
-  await t.svc.storage.client.command({ query: gen(64502, 64500, '300000000 * (((number * 11) % 100) + 1)', DAY_FIRST, 288) }); // one day only
+  await t.svc.storage.client.command({
+    query: gen(64502, 64500, '300000000 * (((number * 11) % 100) + 1)', DAY_FIRST, 288),
+  }); // one day only
 
   const policy = readFileSync('policies/example-policy.yaml', 'utf8')
     .replace('policy_id: EXAMPLE-ZW-TRAFFIC-2022', 'policy_id: TEST-CONSOLE-EXAMPLE')
     .replace('effective_from: "2022-07-01"', `effective_from: "${MONTH}-01"`)
     .replace('effective_to: "2025-12-31"', 'effective_to: null');
-  const added = await fetch(`${t.svc.url}/api/v1/policies`, { method: 'POST', headers: { authorization: `Bearer ${t.admin}`, 'content-type': 'application/yaml' }, body: policy });
+  const added = await fetch(`${t.svc.url}/api/v1/policies`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${t.admin}`, 'content-type': 'application/yaml' },
+    body: policy,
+  });
   expect(added.status).toBe(200);
 
   const run = await call('POST', `/statements/${MONTH}/run`);
   expect(run.status).toBe(202);
-  await waitFor(async () => (await call('GET', `/jobs/${String(run.body.job_id)}`)).body.state === 'completed', 60_000, 'the statements run');
+  await waitFor(
+    async () => (await call('GET', `/jobs/${String(run.body.job_id)}`)).body.state === 'completed',
+    60_000,
+    'the statements run',
+  );
 
   const first = START * 1000 + 10 * 3600_000;
   await t.svc.domain.alerts.ingest([
     {
-      type: DDOS, severity: 'major', target: '203.0.113.10', sourceAsn: 64501, victimAsn: 64500, firstSeenMs: first, lastSeenMs: first + 11 * 60_000, ruleId: `${DDOS}@1`,
-      thresholds: { pps: 20_000, bps: 1e9 }, metrics: { pps: 50_000, bps: 4e9 },
+      type: DDOS,
+      severity: 'major',
+      target: '203.0.113.10',
+      sourceAsn: 64501,
+      victimAsn: 64500,
+      firstSeenMs: first,
+      lastSeenMs: first + 11 * 60_000,
+      ruleId: `${DDOS}@1`,
+      thresholds: { pps: 20_000, bps: 1e9 },
+      metrics: { pps: 50_000, bps: 4e9 },
       evidence: {
-        topSources: [{ addr: '198.51.100.1', asn: 64501, pps: 40_000, bps: 3.2e9 }, { addr: '198.51.100.2', asn: 64502, pps: 10_000, bps: 0.8e9 }],
-        topSrcPorts: [{ key: 123, pps: 48_000 }], topDstPorts: [{ key: 443, pps: 30_000 }], protocols: [{ key: 17, pps: 50_000 }], sampleFlows: [], samplingRates: [1],
-        series: Array.from({ length: 12 }, (_, i) => ({ ts: first + i * 60_000, bps: 1e9 + i * 3e8, pps: 10_000 + i * 3500 })),
+        topSources: [
+          { addr: '198.51.100.1', asn: 64501, pps: 40_000, bps: 3.2e9 },
+          { addr: '198.51.100.2', asn: 64502, pps: 10_000, bps: 0.8e9 },
+        ],
+        topSrcPorts: [{ key: 123, pps: 48_000 }],
+        topDstPorts: [{ key: 443, pps: 30_000 }],
+        protocols: [{ key: 17, pps: 50_000 }],
+        sampleFlows: [],
+        samplingRates: [1],
+        series: Array.from({ length: 12 }, (_, i) => ({
+          ts: first + i * 60_000,
+          bps: 1e9 + i * 3e8,
+          pps: 10_000 + i * 3500,
+        })),
       },
     },
-    { type: 'L2_UNKNOWN_SRC_MAC', severity: 'warning', target: '02:00:00:00:00:99', sourceAsn: null, victimAsn: null, firstSeenMs: first, lastSeenMs: first + 60_000, ruleId: 'L2_UNKNOWN_SRC_MAC@1', evidence: { details: { port: 'sw1|7' } } },
+    {
+      type: 'L2_UNKNOWN_SRC_MAC',
+      severity: 'warning',
+      target: '02:00:00:00:00:99',
+      sourceAsn: null,
+      victimAsn: null,
+      firstSeenMs: first,
+      lastSeenMs: first + 60_000,
+      ruleId: 'L2_UNKNOWN_SRC_MAC@1',
+      evidence: { details: { port: 'sw1|7' } },
+    },
   ]);
 
-  const mk = async (name: string, body: Record<string, unknown>) => { tokens[name] = String((await call('POST', '/tokens', { ...body, name })).body.token); };
+  const mk = async (name: string, body: Record<string, unknown>) => {
+    tokens[name] = String((await call('POST', '/tokens', { ...body, name })).body.token);
+  };
   await mk('finance-preparer', { role: 'finance' });
   await mk('finance-approver', { role: 'finance' });
   await mk('security-analyst', { role: 'security' });
@@ -160,23 +250,67 @@ describe('web console (chromium)', () => {
     expect(index.status).toBe(200);
     expect(index.headers.get('content-type')).toMatch(/text\/html/);
     expect(index.headers.get('content-security-policy')).toMatch(/script-src 'self' 'sha256-/);
-    const api404 = await fetch(`${t.svc.url}/api/v1/no-such-route`, { headers: { authorization: `Bearer ${t.admin}` } });
+    const api404 = await fetch(`${t.svc.url}/api/v1/no-such-route`, {
+      headers: { authorization: `Bearer ${t.admin}` },
+    });
     expect(api404.headers.get('content-type')).toMatch(/application\/json/);
     expect(((await api404.json()) as { code: string }).code).toBe('IXMETER_ERR_NOT_FOUND');
     expect((await fetch(`${t.svc.url}/metrics`)).headers.get('content-type')).toMatch(/text\/plain/);
     expect((await fetch(`${t.svc.url}/vendor/uplot/uPlot.esm.js`)).status).toBe(200);
     expect((await fetch(`${t.svc.url}/missing.js`)).status).toBe(404);
-    expect((await call('GET', '/me', undefined, tokens['member-64500'])).body).toMatchObject({ role: 'member', asn: 64500, name: 'member-64500' });
+    expect((await call('GET', '/me', undefined, tokens['member-64500'])).body).toMatchObject({
+      role: 'member',
+      asn: 64500,
+      name: 'member-64500',
+    });
     expect((await call('GET', '/me', undefined, 'ixm_wrong')).status).toBe(401);
   });
 
   it('shows each role its own navigation after signing in with a token', async () => {
     const expected: Record<string, string[]> = {
       'member-64500': ['member-traffic', 'member-statements', 'member-alerts', 'member-notices'],
-      'finance-preparer': ['finance-statements', 'finance-policies', 'finance-programme', 'finance-exclusions', 'finance-disputes', 'ops-members'],
-      'security-analyst': ['security-alerts', 'security-notices', 'security-report', 'ops-exporters', 'ops-ports', 'ops-members'],
-      auditor: ['finance-statements', 'finance-policies', 'finance-programme', 'finance-exclusions', 'finance-disputes', 'security-alerts', 'security-notices', 'security-report', 'ops-exporters', 'ops-ports', 'ops-members'],
-      admin: ['finance-statements', 'finance-policies', 'finance-programme', 'finance-exclusions', 'finance-disputes', 'security-alerts', 'security-notices', 'security-report', 'ops-exporters', 'ops-ports', 'ops-members'],
+      'finance-preparer': [
+        'finance-statements',
+        'finance-policies',
+        'finance-programme',
+        'finance-exclusions',
+        'finance-disputes',
+        'ops-members',
+      ],
+      'security-analyst': [
+        'security-alerts',
+        'security-notices',
+        'security-report',
+        'ops-exporters',
+        'ops-ports',
+        'ops-members',
+      ],
+      auditor: [
+        'finance-statements',
+        'finance-policies',
+        'finance-programme',
+        'finance-exclusions',
+        'finance-disputes',
+        'security-alerts',
+        'security-notices',
+        'security-report',
+        'ops-exporters',
+        'ops-ports',
+        'ops-members',
+      ],
+      admin: [
+        'finance-statements',
+        'finance-policies',
+        'finance-programme',
+        'finance-exclusions',
+        'finance-disputes',
+        'security-alerts',
+        'security-notices',
+        'security-report',
+        'ops-exporters',
+        'ops-ports',
+        'ops-members',
+      ],
     };
     for (const [who, ids] of Object.entries(expected)) {
       const page = await tabOf(who === 'admin' ? t.admin : tokens[who]!);
@@ -202,7 +336,14 @@ describe('web console (chromium)', () => {
     await page.dispatchEvent('input[name=date]', 'change');
     await page.waitForURL(new RegExp(`date=${DAY}`));
     await page.waitForSelector('[data-testid=traffic-chart] canvas');
-    await page.waitForFunction(() => Number((globalThis as unknown as Win).document.querySelector('[data-testid=legend-p95-in]')?.getAttribute('data-value')) > 0);
+    await page.waitForFunction(
+      () =>
+        Number(
+          (globalThis as unknown as Win).document
+            .querySelector('[data-testid=legend-p95-in]')
+            ?.getAttribute('data-value'),
+        ) > 0,
+    );
     const p95In = Number(await page.getAttribute('[data-testid=legend-p95-in]', 'data-value'));
     const p95Out = Number(await page.getAttribute('[data-testid=legend-p95-out]', 'data-value'));
     expect(p95In).toBeGreaterThan(0);
@@ -211,7 +352,10 @@ describe('web console (chromium)', () => {
     // the billing rule over the day's 288 buckets
     const ins = Array.from({ length: 288 }, (_, i) => (inBytes(DAY_FIRST + i) * 8) / 300).sort((a, b) => a - b);
     expect(p95In).toBeCloseTo(ins[288 - Math.floor(288 * 0.05) - 1]!, 0);
-    const canvas = await page.$eval('[data-testid=traffic-chart] canvas', (c) => ({ w: (c as unknown as { width: number }).width, h: (c as unknown as { height: number }).height }));
+    const canvas = await page.$eval('[data-testid=traffic-chart] canvas', (c) => ({
+      w: (c as unknown as { width: number }).width,
+      h: (c as unknown as { height: number }).height,
+    }));
     expect(canvas.w).toBeGreaterThan(300);
     await page.waitForSelector('[data-testid=peers-table] tbody tr[data-peer="64502"]'); // the peers load after the graph
     const peers = await page.$$eval('[data-testid=peers-table] tbody th', (th) => th.map((x) => x.textContent ?? ''));
@@ -227,18 +371,29 @@ describe('web console (chromium)', () => {
     await page.click('[data-testid=nav] a[data-nav=member-statements]');
     const row = await page.waitForSelector(`[data-testid=statements-table] tr[data-month="${MONTH}"]`);
     await page.waitForSelector('[data-testid=subsidy-summary] [data-testid=example-banner]');
-    const [dl] = await Promise.all([page.waitForEvent('download'), row.$('button[aria-label*="CSV"]').then((b) => b!.click())]);
+    const [dl] = await Promise.all([
+      page.waitForEvent('download'),
+      row.$('button[aria-label*="CSV"]').then((b) => b!.click()),
+    ]);
     expect(dl.suggestedFilename()).toMatch(new RegExp(`^ixmeter-statement-AS64500-${MONTH}-v1\\.csv$`));
     const csv = readFileSync((await dl.path())!);
     expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    const doc = (await call('GET', `/members/64500/statements/${MONTH}`)).body as { in_bytes: string; out_bytes: string; subsidy: { amount_cny: string } };
+    const doc = (await call('GET', `/members/64500/statements/${MONTH}`)).body as {
+      in_bytes: string;
+      out_bytes: string;
+      subsidy: { amount_cny: string };
+    };
     const text = csv.toString('utf8');
     expect(text).toContain(doc.in_bytes);
     expect(text).toContain(doc.out_bytes);
-    expect(BigInt(doc.in_bytes)).toBe(Array.from({ length: N }, (_, k) => BigInt(inBytes(k))).reduce((a, b) => a + b, 0n));
+    expect(BigInt(doc.in_bytes)).toBe(
+      Array.from({ length: N }, (_, k) => BigInt(inBytes(k))).reduce((a, b) => a + b, 0n),
+    );
     expect(Number(doc.subsidy.amount_cny)).toBeGreaterThan(0);
     const [units, fen] = doc.subsidy.amount_cny.split('.');
-    expect(await page.textContent('[data-testid=subsidy-amount]')).toBe(`¥${units!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fen}`);
+    expect(await page.textContent('[data-testid=subsidy-amount]')).toBe(
+      `¥${units!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fen}`,
+    );
     await shot(page, 'member-statements');
 
     // alerts that concern the member (victim of the DDoS; not the L2 alert)
@@ -297,7 +452,9 @@ describe('web console (chromium)', () => {
     await page.waitForSelector('[data-testid=alert-queue]');
     expect(await page.$$eval('[data-testid=alert-queue] tbody tr', (r) => r.length)).toBe(2);
     await page.selectOption('[data-testid=filter-type]', DDOS);
-    await page.waitForFunction(() => (globalThis as unknown as Win).document.querySelectorAll('[data-testid=alert-queue] tbody tr').length === 1);
+    await page.waitForFunction(
+      () => (globalThis as unknown as Win).document.querySelectorAll('[data-testid=alert-queue] tbody tr').length === 1,
+    );
     await page.selectOption('[data-testid=filter-status]', 'open');
     await page.waitForURL(/status=open/);
     await shot(page, 'security-queue');
@@ -319,7 +476,10 @@ describe('web console (chromium)', () => {
 
   it('shows operations pages and imports the member registry from a file', async () => {
     const page = await tabOf(t.admin);
-    for (const [nav, sel] of [['ops-exporters', 'main h1'], ['ops-ports', 'main h1']] as const) {
+    for (const [nav, sel] of [
+      ['ops-exporters', 'main h1'],
+      ['ops-ports', 'main h1'],
+    ] as const) {
       await page.click(`[data-testid=nav] a[data-nav=${nav}]`);
       await page.waitForSelector(sel);
       await settled(page);
@@ -327,13 +487,24 @@ describe('web console (chromium)', () => {
     }
     await page.click('[data-testid=nav] a[data-nav=ops-members]');
     await page.waitForSelector('[data-testid=members-table] tr[data-asn="64502"]');
-    const changed = ixfDoc([...MEMBERS, { asn: 64503, name: 'New Member Example', macs: ['02:00:00:00:00:04'], type: 'research_edu' }]);
-    await page.setInputFiles('#ixf-file', { name: 'members.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(changed)) });
+    const changed = ixfDoc([
+      ...MEMBERS,
+      { asn: 64503, name: 'New Member Example', macs: ['02:00:00:00:00:04'], type: 'research_edu' },
+    ]);
+    await page.setInputFiles('#ixf-file', {
+      name: 'members.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(changed)),
+    });
     await page.click('[data-testid=import-form] button[type=submit]');
     await page.waitForSelector('[data-testid=import-result]');
     await page.waitForSelector('[data-testid=members-table] tr[data-asn="64503"]');
     await shot(page, 'ops-members-imported');
-    await page.setInputFiles('#ixf-file', { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"version": "1.0"') });
+    await page.setInputFiles('#ixf-file', {
+      name: 'broken.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"version": "1.0"'),
+    });
     await page.click('[data-testid=import-form] button[type=submit]');
     await page.waitForSelector('[data-testid=import-form] [data-testid=error]');
   });
@@ -344,7 +515,11 @@ describe('web console (chromium)', () => {
     expect(await page.textContent('[data-testid=nav] a[data-nav=member-traffic]')).toBe('流量');
     expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
     await page.click('[data-testid=lang-switch]');
-    await page.waitForFunction(() => (globalThis as unknown as Win).document.querySelector('[data-testid=nav] a[data-nav=member-traffic]')?.textContent === 'Traffic');
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as Win).document.querySelector('[data-testid=nav] a[data-nav=member-traffic]')
+          ?.textContent === 'Traffic',
+    );
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(await page.textContent('[data-testid=nav] a[data-nav=member-statements]')).toBe('Statements');
     await page.goto(`${t.svc.url}/members/64500/traffic?period=day&date=${DAY}`);
@@ -352,7 +527,9 @@ describe('web console (chromium)', () => {
     expect(await page.textContent('[data-testid=nav] a[data-nav=member-traffic]')).toBe('Traffic'); // persisted
     await shot(page, 'member-traffic-en');
     await page.goto(`${t.svc.url}/members/64501/traffic`);
-    expect(await (await page.waitForSelector('[data-testid=error][data-status="403"]')).textContent()).toContain('Access denied');
+    expect(await (await page.waitForSelector('[data-testid=error][data-status="403"]')).textContent()).toContain(
+      'Access denied',
+    );
     await page.click('[data-testid=lang-switch]');
     await page.waitForFunction(() => (globalThis as unknown as Win).document.documentElement.lang === 'zh-CN');
     await page.close();

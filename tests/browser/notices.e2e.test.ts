@@ -26,7 +26,14 @@ const pageErrors: string[] = [];
 let alertId = '';
 
 const call = async (method: string, path: string, body?: unknown, token = t.admin) => {
-  const r = await fetch(`${t.svc.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(`${t.svc.url}/api/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: r.status, body: (await r.json()) as Record<string, any> };
 };
 type Win = { document: { querySelector(s: string): { textContent: string | null } | null } };
@@ -43,20 +50,64 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   const launching = chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'UTC',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=zh-CN'],
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1366, height: 900 },
+    locale: 'zh-CN',
+    timezoneId: 'UTC',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--lang=zh-CN',
+    ],
   });
   launching.catch(() => undefined);
   t = await startTestService(dir.path);
-  expect((await call('POST', '/members/import', ixfDoc([{ asn: 64500, name: 'Ningxia Cloud Example' }, { asn: 64501, name: 'Zhongwei CDN Example' }]))).status).toBe(200);
-  for (const [name, role, asn] of [['security', 'security', null], ['a', 'member', 64500], ['b', 'member', 64501], ['regulator', 'regulator', null]] as const) {
+  expect(
+    (
+      await call(
+        'POST',
+        '/members/import',
+        ixfDoc([
+          { asn: 64500, name: 'Ningxia Cloud Example' },
+          { asn: 64501, name: 'Zhongwei CDN Example' },
+        ]),
+      )
+    ).status,
+  ).toBe(200);
+  for (const [name, role, asn] of [
+    ['security', 'security', null],
+    ['a', 'member', 64500],
+    ['b', 'member', 64501],
+    ['regulator', 'regulator', null],
+  ] as const) {
     tok[name] = String((await call('POST', '/tokens', { role, asn: asn ?? undefined, name })).body.token);
   }
   const now = Date.now();
-  const [ev] = await t.svc.domain.alerts.ingest([{
-    type: 'DDOS_AMPLIFICATION', severity: 'major', target: '203.0.113.10', sourceAsn: 64500, victimAsn: 64501, firstSeenMs: now - 600_000, lastSeenMs: now, ruleId: 'DDOS_AMPLIFICATION@1',
-    metrics: { pps: 48_000 }, evidence: { topSources: [{ addr: '192.0.2.10', asn: 64500, pps: 30_000 }, { addr: '192.0.2.77', asn: 64501, pps: 18_000 }] } as Record<string, unknown>,
-  }]);
+  const [ev] = await t.svc.domain.alerts.ingest([
+    {
+      type: 'DDOS_AMPLIFICATION',
+      severity: 'major',
+      target: '203.0.113.10',
+      sourceAsn: 64500,
+      victimAsn: 64501,
+      firstSeenMs: now - 600_000,
+      lastSeenMs: now,
+      ruleId: 'DDOS_AMPLIFICATION@1',
+      metrics: { pps: 48_000 },
+      evidence: {
+        topSources: [
+          { addr: '192.0.2.10', asn: 64500, pps: 30_000 },
+          { addr: '192.0.2.77', asn: 64501, pps: 18_000 },
+        ],
+      } as Record<string, unknown>,
+    },
+  ]);
   alertId = ev!.alert_id;
   browser = await launching;
 }, 180_000);
@@ -72,7 +123,9 @@ describe.skipIf(!existsSync(CHROMIUM))('rectification notices in the console', (
 
   it('security issues a notice from an alert; the member acknowledges and reports', async () => {
     const sec = await signIn(tok.security!);
-    expect(await sec.$$eval('[data-testid=nav] a[data-nav]', (as) => as.map((a) => a.getAttribute('data-nav')))).toContain('security-notices');
+    expect(
+      await sec.$$eval('[data-testid=nav] a[data-nav]', (as) => as.map((a) => a.getAttribute('data-nav'))),
+    ).toContain('security-notices');
     await sec.goto(`${t.svc.url}/alerts/${alertId}`);
     await settled(sec);
     await sec.click('[data-testid=issue-from-alert]');
@@ -80,7 +133,10 @@ describe.skipIf(!existsSync(CHROMIUM))('rectification notices in the console', (
     expect(await sec.inputValue('input[name=alert_id]')).toBe(alertId);
     expect(await sec.inputValue('input[name=asn]')).toBe('64500');
     await sec.fill('input[name=title]', '关闭开放的 memcached 反射源');
-    await sec.fill('textarea[name=body]', '贵单位地址 192.0.2.10 参与了针对 203.0.113.10 的反射放大攻击。\n请关闭 UDP 11211 的公网访问，并在期限内报告整改情况。');
+    await sec.fill(
+      'textarea[name=body]',
+      '贵单位地址 192.0.2.10 参与了针对 203.0.113.10 的反射放大攻击。\n请关闭 UDP 11211 的公网访问，并在期限内报告整改情况。',
+    );
     const deadline = new Date(Date.now() + 8 * 3600_000 + 2 * 86_400_000).toISOString().slice(0, 16); // UTC+8 wall clock, two days ahead
     await sec.fill('input[name=deadline]', deadline);
     await shot(sec, '01-security-issue-form');
@@ -103,10 +159,17 @@ describe.skipIf(!existsSync(CHROMIUM))('rectification notices in the console', (
     expect(await a.textContent('[data-testid=notice-evidence]')).not.toContain('AS64501');
     await a.fill('#notice-note', '已收到，正在处理');
     await a.click('[data-testid=do-acknowledge]');
-    await a.waitForFunction(() => (globalThis as unknown as Win).document.querySelector('[data-testid=notice-status]')?.textContent === '已签收');
+    await a.waitForFunction(
+      () =>
+        (globalThis as unknown as Win).document.querySelector('[data-testid=notice-status]')?.textContent === '已签收',
+    );
     await a.fill('#notice-note', '已在边界路由器上封禁 UDP 11211 入向流量，并关闭 memcached 的 UDP 监听。');
     await a.click('[data-testid=do-report]');
-    await a.waitForFunction(() => (globalThis as unknown as Win).document.querySelector('[data-testid=notice-status]')?.textContent === '已报告整改');
+    await a.waitForFunction(
+      () =>
+        (globalThis as unknown as Win).document.querySelector('[data-testid=notice-status]')?.textContent ===
+        '已报告整改',
+    );
     await a.waitForSelector('[data-testid=verification]');
     await shot(a, '04-member-reported');
   }, 120_000);
@@ -129,24 +192,44 @@ describe.skipIf(!existsSync(CHROMIUM))('rectification notices in the console', (
     await sec.click('[data-testid=outcome-reopened]');
     await sec.fill('#notice-note', '复核时仍观测到少量反射流量，请彻底关闭 UDP 监听。');
     await sec.click('[data-testid=do-verify]');
-    await sec.waitForFunction(() => (globalThis as unknown as Win).document.querySelector('[data-testid=notice-status]')?.textContent === '已重开');
+    await sec.waitForFunction(
+      () =>
+        (globalThis as unknown as Win).document.querySelector('[data-testid=notice-status]')?.textContent === '已重开',
+    );
     await shot(sec, '06-security-reopened');
     const a = await signIn(tok.a!);
     await a.goto(`${t.svc.url}/notices/${id}`);
     await settled(a);
     await a.fill('#notice-note', 'memcached 已升级并改为仅监听内网地址。');
     await a.click('[data-testid=do-report]');
-    await a.waitForFunction(() => (globalThis as unknown as Win).document.querySelector('[data-testid=notice-status]')?.textContent === '已报告整改');
+    await a.waitForFunction(
+      () =>
+        (globalThis as unknown as Win).document.querySelector('[data-testid=notice-status]')?.textContent ===
+        '已报告整改',
+    );
     await sec.reload();
     await settled(sec);
     await sec.click('[data-testid=do-verify]'); // outcome rectified is the default
-    await sec.waitForFunction(() => (globalThis as unknown as Win).document.querySelector('[data-testid=notice-status]')?.textContent === '已整改');
+    await sec.waitForFunction(
+      () =>
+        (globalThis as unknown as Win).document.querySelector('[data-testid=notice-status]')?.textContent === '已整改',
+    );
     expect(await sec.$$eval('[data-testid=notice-history] tbody tr', (rs) => rs.length)).toBe(6);
     await shot(sec, '07-security-rectified');
   }, 120_000);
 
   it('flags an overdue notice for the member and in the security queue', async () => {
-    const r = await call('POST', '/notices', { asn: 64501, title: '清理未登记的源 MAC 地址', body: '端口 ge-0/0/7 上出现未登记的源 MAC，请清理。', deadline: new Date(Date.now() + 1500).toISOString() }, tok.security);
+    const r = await call(
+      'POST',
+      '/notices',
+      {
+        asn: 64501,
+        title: '清理未登记的源 MAC 地址',
+        body: '端口 ge-0/0/7 上出现未登记的源 MAC，请清理。',
+        deadline: new Date(Date.now() + 1500).toISOString(),
+      },
+      tok.security,
+    );
     expect(r.status).toBe(201);
     await new Promise((res) => setTimeout(res, 1600));
     expect((await t.svc.domain.notices.flagOverdue()).flagged).toEqual([r.body.id]);
@@ -169,7 +252,9 @@ describe.skipIf(!existsSync(CHROMIUM))('rectification notices in the console', (
     await reg.waitForURL(/\/dashboard$/);
     await reg.goto(`${t.svc.url}/security/alerts`);
     await reg.waitForSelector('[data-testid=nav]');
-    expect(await reg.$$eval('[data-testid=nav] a[data-nav]', (as) => as.map((a) => a.getAttribute('data-nav')))).toEqual(['overview-dashboard', 'security-alerts', 'security-notices', 'security-report']);
+    expect(
+      await reg.$$eval('[data-testid=nav] a[data-nav]', (as) => as.map((a) => a.getAttribute('data-nav'))),
+    ).toEqual(['overview-dashboard', 'security-alerts', 'security-notices', 'security-report']);
     await reg.click('[data-testid=nav] a[data-nav=security-notices]');
     await settled(reg);
     expect(await reg.$$('[data-testid=issue-form]')).toHaveLength(0);

@@ -38,22 +38,39 @@ const NAMES: Array<[number, string, string, number]> = [
 ];
 
 const call = async (method: string, path: string, body?: unknown, token = t.admin) => {
-  const r = await fetch(`${t.svc.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(`${t.svc.url}/api/v1${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: r.status, body: (await r.json()) as Record<string, unknown> };
 };
 
-interface Dom { querySelector(s: string): { getAttribute(n: string): string | null; textContent: string | null } | null; querySelectorAll(s: string): { length: number } }
+interface Dom {
+  querySelector(s: string): { getAttribute(n: string): string | null; textContent: string | null } | null;
+  querySelectorAll(s: string): { length: number };
+}
 type Win = { document: Dom };
 
 async function shot(page: Page, name: string, fullPage = true): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
 }
 
-async function signIn(token: string, viewport = { width: 1366, height: 900 }, landing = '[data-testid=nav]'): Promise<Page> {
+async function signIn(
+  token: string,
+  viewport = { width: 1366, height: 900 },
+  landing = '[data-testid=nav]',
+): Promise<Page> {
   const page = await browser.newPage();
   await page.setViewportSize(viewport);
   page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(`${page.url()}: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text()))
+      pageErrors.push(`${page.url()}: ${m.text()}`);
+  });
   await page.goto(`${t.svc.url}/signin`);
   await page.fill('#token', token);
   await page.click('button[type=submit]');
@@ -65,13 +82,32 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   const launching = chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=zh-CN'],
-    viewport: { width: 1366, height: 900 }, acceptDownloads: true, locale: 'zh-CN', timezoneId: 'UTC',
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--lang=zh-CN',
+    ],
+    viewport: { width: 1366, height: 900 },
+    acceptDownloads: true,
+    locale: 'zh-CN',
+    timezoneId: 'UTC',
   });
   launching.catch(() => undefined);
   t = await startTestService(dir.path, { IXMETER_PUBLIC_STATS: 'true' });
-  const doc = ixfDoc(NAMES.map(([asn, name]) => ({ asn, name, macs: [`02:00:00:00:01:${(asn - 64500).toString(16).padStart(2, '0')}`] })));
+  const doc = ixfDoc(
+    NAMES.map(([asn, name]) => ({
+      asn,
+      name,
+      macs: [`02:00:00:00:01:${(asn - 64500).toString(16).padStart(2, '0')}`],
+    })),
+  );
   for (const m of doc.member_list as Array<Record<string, any>>) {
     const spec = NAMES.find((n) => n[0] === m.asnum)!;
     m.ixmeter.name_zh = spec[2];
@@ -98,10 +134,30 @@ beforeAll(async () => {
   });
   await t.svc.domain.utilization.scan(t.svc.domain.alerts, Date.now());
   await t.svc.domain.alerts.ingest([
-    { type: 'DDOS_AMPLIFICATION', severity: 'major', target: '203.0.113.10', sourceAsn: 64501, victimAsn: 64500, firstSeenMs: Date.now() - 600_000, lastSeenMs: Date.now() - 60_000, ruleId: 'DDOS_AMPLIFICATION@1' },
-    { type: 'L2_UNKNOWN_SRC_MAC', severity: 'warning', target: '02:00:00:00:00:99', sourceAsn: null, victimAsn: null, firstSeenMs: Date.now() - 300_000, lastSeenMs: Date.now() - 120_000, ruleId: 'L2_UNKNOWN_SRC_MAC@1' },
+    {
+      type: 'DDOS_AMPLIFICATION',
+      severity: 'major',
+      target: '203.0.113.10',
+      sourceAsn: 64501,
+      victimAsn: 64500,
+      firstSeenMs: Date.now() - 600_000,
+      lastSeenMs: Date.now() - 60_000,
+      ruleId: 'DDOS_AMPLIFICATION@1',
+    },
+    {
+      type: 'L2_UNKNOWN_SRC_MAC',
+      severity: 'warning',
+      target: '02:00:00:00:00:99',
+      sourceAsn: null,
+      victimAsn: null,
+      firstSeenMs: Date.now() - 300_000,
+      lastSeenMs: Date.now() - 120_000,
+      ruleId: 'L2_UNKNOWN_SRC_MAC@1',
+    },
   ]);
-  const mk = async (name: string, body: Record<string, unknown>) => { tokens[name] = String((await call('POST', '/tokens', { ...body, name })).body.token); };
+  const mk = async (name: string, body: Record<string, unknown>) => {
+    tokens[name] = String((await call('POST', '/tokens', { ...body, name })).body.token);
+  };
   await mk('regulator', { role: 'regulator' });
   await mk('member-64504', { role: 'member', asn: 64504 });
   browser = await launching;
@@ -128,7 +184,9 @@ describe.skipIf(!existsSync(CHROMIUM))('exchange overview and member portal (chr
     expect(await page.textContent('[data-testid=dash-top-members]')).toContain('中国电信宁夏');
     expect(await page.textContent('[data-testid=dash-top-pairs]')).toContain('→');
     expect(await page.textContent('[data-testid=dash-ports]')).toContain('中卫数据港');
-    const peaks = await page.$$eval('[data-testid=dash-ports] [data-testid=util-gauge]', (g) => g.map((x) => Number(x.getAttribute('data-peak'))));
+    const peaks = await page.$$eval('[data-testid=dash-ports] [data-testid=util-gauge]', (g) =>
+      g.map((x) => Number(x.getAttribute('data-peak'))),
+    );
     expect(peaks.some((p) => p >= 80 && p < 100)).toBe(true);
     expect(await page.textContent('[data-testid=dash-alerts]')).toContain('端口利用率超限');
     // Notices come from another part (GET /notices); without it the slot says so and nothing breaks.
@@ -137,7 +195,11 @@ describe.skipIf(!existsSync(CHROMIUM))('exchange overview and member portal (chr
     expect(await page.textContent('html')).not.toContain('undefined');
     await shot(page, 'dashboard-admin-zh', false);
     await page.click('[data-testid=lang-switch]');
-    await page.waitForFunction(() => ((globalThis as unknown as Win).document.querySelector('[data-testid=dashboard] h1')?.textContent ?? '').includes('Overview'));
+    await page.waitForFunction(() =>
+      ((globalThis as unknown as Win).document.querySelector('[data-testid=dashboard] h1')?.textContent ?? '').includes(
+        'Overview',
+      ),
+    );
     expect(await page.textContent('[data-testid=dash-top-members]')).toContain('China Telecom Ningxia');
     await shot(page, 'dashboard-admin-en', false);
     await page.click('[data-testid=lang-switch]'); // back to zh-CN for the next tests
@@ -179,7 +241,12 @@ describe.skipIf(!existsSync(CHROMIUM))('exchange overview and member portal (chr
     expect(Number(await page.getAttribute('[data-testid=util-gauge]', 'data-peak'))).toBeGreaterThan(80);
     // Today's graph: the API's series ends at the current 5-minute step (no zeros for the rest of the day).
     const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
-    const r = await call('GET', `/members/64504/traffic?from=${today}T00:00:00%2B08:00&to=${today}T23:59:59%2B08:00&step=300`, undefined, tokens['member-64504']);
+    const r = await call(
+      'GET',
+      `/members/64504/traffic?from=${today}T00:00:00%2B08:00&to=${today}T23:59:59%2B08:00&step=300`,
+      undefined,
+      tokens['member-64504'],
+    );
     const series = r.body.series as Array<{ ts: string }>;
     expect(Date.parse(series.at(-1)!.ts)).toBeLessThanOrEqual(Date.now());
     expect(Date.parse(series.at(-1)!.ts)).toBeGreaterThan(Date.now() - 600_000);
@@ -191,7 +258,11 @@ describe.skipIf(!existsSync(CHROMIUM))('exchange overview and member portal (chr
     expect(dl2.suggestedFilename()).toBe('ixmeter-AS64504-ipv4-ipv6.csv');
     await shot(page, 'member-portal-zh');
     await page.click('[data-testid=lang-switch]');
-    await page.waitForFunction(() => ((globalThis as unknown as Win).document.querySelector('[data-testid=peers-table] tbody th')?.textContent ?? '').includes('China Telecom'));
+    await page.waitForFunction(() =>
+      (
+        (globalThis as unknown as Win).document.querySelector('[data-testid=peers-table] tbody th')?.textContent ?? ''
+      ).includes('China Telecom'),
+    );
     await shot(page, 'member-portal-en');
     await page.close();
   });
@@ -202,13 +273,19 @@ describe.skipIf(!existsSync(CHROMIUM))('exchange overview and member portal (chr
     page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
     await page.goto(`${t.svc.url}/stats`);
     await page.waitForSelector('#chart canvas');
-    await page.waitForFunction(() => ((globalThis as unknown as Win).document.querySelector('#figures')?.textContent ?? '').includes('bps'));
+    await page.waitForFunction(() =>
+      ((globalThis as unknown as Win).document.querySelector('#figures')?.textContent ?? '').includes('bps'),
+    );
     const text = (await page.textContent('body')) ?? '';
     expect(text).toContain('当前速率');
     for (const [asn, name, zh] of NAMES) for (const x of [String(asn), name, zh]) expect(text).not.toContain(x);
     await shot(page, 'public-stats-zh', false);
     await page.click('#lang');
-    await page.waitForFunction(() => ((globalThis as unknown as Win).document.querySelector('#title')?.textContent ?? '').includes('Traffic statistics'));
+    await page.waitForFunction(() =>
+      ((globalThis as unknown as Win).document.querySelector('#title')?.textContent ?? '').includes(
+        'Traffic statistics',
+      ),
+    );
     await page.click('#ranges button:nth-child(3)');
     await page.waitForSelector('#chart[data-range="30d"] canvas');
     await shot(page, 'public-stats-en-30d', false);

@@ -24,41 +24,78 @@ const pageErrors: string[] = [];
 const RATES: Record<number, number> = { 64501: 2, 64502: 12, 64503: 4 };
 
 const call = async (method: string, path: string, body?: unknown, type = 'application/json') => {
-  const r = await fetch(`${t.svc.url}/api/v1${path}`, { method, headers: { authorization: `Bearer ${t.admin}`, ...(body !== undefined ? { 'content-type': type } : {}) }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const r = await fetch(`${t.svc.url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${t.admin}`, ...(body !== undefined ? { 'content-type': type } : {}) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: r.status, body: (await r.json()) as Record<string, unknown> };
 };
 
 async function runMonth(month: string) {
   const r = await call('POST', `/statements/${month}/run`);
   expect(r.status).toBe(202);
-  await waitFor(async () => (await call('GET', `/jobs/${String(r.body.job_id)}`)).body.state === 'completed', 120_000, `run ${month}`);
+  await waitFor(
+    async () => (await call('GET', `/jobs/${String(r.body.job_id)}`)).body.state === 'completed',
+    120_000,
+    `run ${month}`,
+  );
 }
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   t = await startTestService(dir.path);
-  const doc = ixfDoc(Object.keys(RATES).map((a) => ({ asn: Number(a), name: `Member ${a}`, type: 'cdn', firstProduction: '2026-01-01', enrolled: true })));
+  const doc = ixfDoc(
+    Object.keys(RATES).map((a) => ({
+      asn: Number(a),
+      name: `Member ${a}`,
+      type: 'cdn',
+      firstProduction: '2026-01-01',
+      enrolled: true,
+    })),
+  );
   expect((await call('POST', '/members/import', doc)).status).toBe(200);
   const START = Date.parse('2026-10-01T00:00:00+08:00') / 1000;
   const n = 61 * 288;
   for (const [asn, g] of Object.entries(RATES)) {
-    await t.svc.storage.client.command({ query: `INSERT INTO member_traffic_5m (bucket, src_asn, dst_asn, ip_version, bytes, l3_bytes, packets, samples)
-      SELECT toDateTime(${START} + number * 300, 'UTC'), ${asn}, 64999, 4, ${BigInt(g * 1000) * 37_500_000n}, 0, 0, 1 FROM numbers(${n})`, clickhouse_settings: { insert_deduplicate: 0 } });
+    await t.svc.storage.client.command({
+      query: `INSERT INTO member_traffic_5m (bucket, src_asn, dst_asn, ip_version, bytes, l3_bytes, packets, samples)
+      SELECT toDateTime(${START} + number * 300, 'UTC'), ${asn}, 64999, 4, ${BigInt(g * 1000) * 37_500_000n}, 0, 0, 1 FROM numbers(${n})`,
+      clickhouse_settings: { insert_deduplicate: 0 },
+    });
   }
-  await t.svc.storage.client.command({ query: `INSERT INTO collector_activity_5m (bucket, exporter, flows) SELECT toDateTime(${START} + number * 300, 'UTC'), toIPv6('::ffff:192.0.2.1'), 1 FROM numbers(${n})`, clickhouse_settings: { insert_deduplicate: 0 } });
+  await t.svc.storage.client.command({
+    query: `INSERT INTO collector_activity_5m (bucket, exporter, flows) SELECT toDateTime(${START} + number * 300, 'UTC'), toIPv6('::ffff:192.0.2.1'), 1 FROM numbers(${n})`,
+    clickhouse_settings: { insert_deduplicate: 0 },
+  });
   // October commits 17,200.00; the budget leaves 8,600.00 for November: factor 0.5
-  const policy = readFileSync('policies/example-policy.yaml', 'utf8')
-    .replace('policy_id: EXAMPLE-ZW-TRAFFIC-2022', 'policy_id: TEST-CONSOLE-PROGRAMME')
-    .replace('effective_from: "2022-07-01"', 'effective_from: "2026-10-01"')
-    .replace('effective_to: "2025-12-31"', 'effective_to: null') + '\nbudget: { annual_cny: "25800.00", on_exceed: pro_rata }\n';
+  const policy =
+    readFileSync('policies/example-policy.yaml', 'utf8')
+      .replace('policy_id: EXAMPLE-ZW-TRAFFIC-2022', 'policy_id: TEST-CONSOLE-PROGRAMME')
+      .replace('effective_from: "2022-07-01"', 'effective_from: "2026-10-01"')
+      .replace('effective_to: "2025-12-31"', 'effective_to: null') +
+    '\nbudget: { annual_cny: "25800.00", on_exceed: pro_rata }\n';
   expect((await call('POST', '/policies', policy, 'application/yaml')).status).toBe(200);
   await runMonth('2026-10');
   await runMonth('2026-11');
   finance = String((await call('POST', '/tokens', { role: 'finance' })).body.token);
   browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, viewport: { width: 1366, height: 900 }, locale: 'zh-CN', timezoneId: 'UTC',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--lang=zh-CN'],
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1366, height: 900 },
+    locale: 'zh-CN',
+    timezoneId: 'UTC',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--lang=zh-CN',
+    ],
   });
 }, 300_000);
 
@@ -72,7 +109,10 @@ afterAll(async () => {
 async function signIn(): Promise<Page> {
   const page = await browser.newPage();
   page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(`${page.url()}: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text()))
+      pageErrors.push(`${page.url()}: ${m.text()}`);
+  });
   await page.goto(`${t.svc.url}/`);
   await page.waitForURL(/\/signin/);
   await page.fill('#token', finance);
@@ -84,11 +124,21 @@ async function signIn(): Promise<Page> {
 async function programmePage(page: Page, lang: string) {
   await page.goto(`${t.svc.url}/finance/programme`);
   await page.waitForSelector('[data-testid=policy-yaml]');
-  await page.waitForFunction(() => ((globalThis as unknown as { document: { querySelector(s: string): { value: string } | null } }).document.querySelector('[data-testid=policy-yaml]')?.value ?? '').includes('policy_id'));
+  await page.waitForFunction(() =>
+    (
+      (
+        globalThis as unknown as { document: { querySelector(s: string): { value: string } | null } }
+      ).document.querySelector('[data-testid=policy-yaml]')?.value ?? ''
+    ).includes('policy_id'),
+  );
   await page.fill('[data-testid=sim-from]', '2026-10');
   await page.fill('[data-testid=sim-to]', '2026-11');
   const text = await page.inputValue('[data-testid=policy-yaml]');
-  const doubled = text.replace(/rate: "?1000\.00"?/, 'rate: "2000.00"').replace(/rate: "?600\.00"?/, 'rate: "1200.00"').replace(/version: 1\b/, 'version: 2').replace(/annual_cny: "?25800\.00"?/, 'annual_cny: "40000.00"');
+  const doubled = text
+    .replace(/rate: "?1000\.00"?/, 'rate: "2000.00"')
+    .replace(/rate: "?600\.00"?/, 'rate: "1200.00"')
+    .replace(/version: 1\b/, 'version: 2')
+    .replace(/annual_cny: "?25800\.00"?/, 'annual_cny: "40000.00"');
   expect(doubled).toContain('annual_cny: "40000.00"');
   await page.fill('[data-testid=policy-yaml]', doubled);
   await page.click('[data-testid=simulate]');
@@ -102,7 +152,11 @@ async function programmePage(page: Page, lang: string) {
   await page.click('[data-testid=policy-check]');
   await page.waitForSelector('[data-testid=yaml-problems] .yaml-line.bad');
   const bad = await page.getAttribute('[data-testid=yaml-problems] .yaml-line.bad', 'data-line');
-  const lineNo = doubled.replace(/rate: "2000\.00"/, 'rate: 2000').split('\n').findIndex((l) => l.includes('rate: 2000')) + 1;
+  const lineNo =
+    doubled
+      .replace(/rate: "2000\.00"/, 'rate: 2000')
+      .split('\n')
+      .findIndex((l) => l.includes('rate: 2000')) + 1;
   expect(Number(bad)).toBe(lineNo);
   expect(await page.textContent('[data-testid=yaml-problems] .yaml-line.bad')).toContain('tiers.0.rate');
   await page.locator('[data-testid=yaml-problems] .yaml-line.bad').scrollIntoViewIfNeeded();
@@ -120,7 +174,11 @@ describe.skipIf(!existsSync(CHROMIUM))('programme console (chromium)', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'budget-zh.png'), fullPage: true });
     await programmePage(page, 'zh');
     await page.click('[data-testid=lang-switch]');
-    await page.waitForFunction(() => (globalThis as unknown as { document: { documentElement: { lang: string } } }).document.documentElement.lang === 'en');
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { document: { documentElement: { lang: string } } }).document.documentElement.lang ===
+        'en',
+    );
     await page.goto(`${t.svc.url}/finance/statements?month=2026-11`);
     await page.waitForSelector('[data-testid=budget-facts]');
     expect(await page.textContent('[data-testid=budget-facts]')).toContain('pro rata');

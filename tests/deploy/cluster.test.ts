@@ -41,7 +41,8 @@ function config(): { services: Record<string, Service>; volumes: Record<string, 
   return parse(r.stdout) as { services: Record<string, Service>; volumes: Record<string, unknown> };
 }
 
-const macro = (xml: string, name: string): string | undefined => new RegExp(`<${name}>\\s*([^<]*?)\\s*</${name}>`).exec(xml)?.[1];
+const macro = (xml: string, name: string): string | undefined =>
+  new RegExp(`<${name}>\\s*([^<]*?)\\s*</${name}>`).exec(xml)?.[1];
 
 describe('docker-compose.cluster.yml', () => {
   it('validates with docker-compose config -q', () => {
@@ -55,7 +56,10 @@ describe('docker-compose.cluster.yml', () => {
     for (const missing of ['CLICKHOUSE_PASSWORD', 'CLICKHOUSE_CLUSTER_SECRET', 'IXMETER_ADMIN_TOKEN']) {
       const partial: Record<string, string | undefined> = { ...env };
       delete partial[missing];
-      const r = spawnSync('docker-compose', ['-f', FILE, 'config', '-q'], { env: partial as NodeJS.ProcessEnv, encoding: 'utf8' });
+      const r = spawnSync('docker-compose', ['-f', FILE, 'config', '-q'], {
+        env: partial as NodeJS.ProcessEnv,
+        encoding: 'utf8',
+      });
       expect(r.status, missing).not.toBe(0);
       expect(r.stderr).toContain(missing);
     }
@@ -63,7 +67,9 @@ describe('docker-compose.cluster.yml', () => {
 
   it('has 4 ClickHouse nodes, 3 Keeper nodes, Redis, 3 collectors, an API and 2 workers', () => {
     const doc = config();
-    expect(Object.keys(doc.services).sort()).toEqual([...NODES, ...KEEPERS, ...COLLECTORS, ...WORKERS, 'api', 'redis'].sort());
+    expect(Object.keys(doc.services).sort()).toEqual(
+      [...NODES, ...KEEPERS, ...COLLECTORS, ...WORKERS, 'api', 'redis'].sort(),
+    );
     const lts = readFileSync('docker-compose.yml', 'utf8').match(/clickhouse\/clickhouse-server:[\d.]+/)![0];
     for (const n of NODES) {
       const s = doc.services[n]!;
@@ -73,8 +79,17 @@ describe('docker-compose.cluster.yml', () => {
       expect(s.environment!.CLICKHOUSE_INTERSERVER_HOST).toBe(n);
       expect(s.environment!.CLICKHOUSE_CLUSTER_SECRET).toBe('ci-cluster-secret');
       const mounts = s.volumes!.map(String);
-      expect(mounts.some((v) => v.endsWith(`deploy/clickhouse/macros/${n}.xml:/etc/clickhouse-server/config.d/macros.xml:ro`)), n).toBe(true);
-      expect(mounts.some((v) => v.endsWith('deploy/clickhouse/config.d/cluster.xml:/etc/clickhouse-server/config.d/cluster.xml:ro'))).toBe(true);
+      expect(
+        mounts.some((v) =>
+          v.endsWith(`deploy/clickhouse/macros/${n}.xml:/etc/clickhouse-server/config.d/macros.xml:ro`),
+        ),
+        n,
+      ).toBe(true);
+      expect(
+        mounts.some((v) =>
+          v.endsWith('deploy/clickhouse/config.d/cluster.xml:/etc/clickhouse-server/config.d/cluster.xml:ro'),
+        ),
+      ).toBe(true);
       expect(Object.keys(s.depends_on!).sort()).toEqual(KEEPERS);
     }
     KEEPERS.forEach((k, i) => {
@@ -87,7 +102,11 @@ describe('docker-compose.cluster.yml', () => {
 
   it('runs every ixmeter part in server mode on the cluster, on one Redis', () => {
     const doc = config();
-    const parts: Array<[string, string]> = [['api', 'api'], ...COLLECTORS.map((c) => [c, 'collector'] as [string, string]), ...WORKERS.map((w) => [w, 'worker'] as [string, string])];
+    const parts: Array<[string, string]> = [
+      ['api', 'api'],
+      ...COLLECTORS.map((c) => [c, 'collector'] as [string, string]),
+      ...WORKERS.map((w) => [w, 'worker'] as [string, string]),
+    ];
     for (const [name, cmd] of parts) {
       const s = doc.services[name]!;
       expect(s.command, name).toEqual([cmd]);
@@ -139,7 +158,12 @@ function checkXml(text: string): string | null {
 
 describe('deploy/clickhouse', () => {
   it('has well-formed XML files', () => {
-    const files = ['config.d/cluster.xml', 'keeper/keeper.xml', 'users.d/ixmeter-profile.xml', ...NODES.map((n) => `macros/${n}.xml`)];
+    const files = [
+      'config.d/cluster.xml',
+      'keeper/keeper.xml',
+      'users.d/ixmeter-profile.xml',
+      ...NODES.map((n) => `macros/${n}.xml`),
+    ];
     for (const f of files) expect(checkXml(readFileSync(join('deploy/clickhouse', f), 'utf8')), f).toBeNull();
   });
 
@@ -157,7 +181,10 @@ describe('deploy/clickhouse', () => {
       // `-- @replicated` tables share one path for all nodes (/clickhouse/tables/all/…): replica names must not repeat.
       expect(seen.has(replica)).toBe(false);
       seen.set(replica, n);
-      expect(new Set(NODES.map((m) => macro(readFileSync(join('deploy/clickhouse/macros', `${m}.xml`), 'utf8'), 'shard'))).size).toBe(2);
+      expect(
+        new Set(NODES.map((m) => macro(readFileSync(join('deploy/clickhouse/macros', `${m}.xml`), 'utf8'), 'shard')))
+          .size,
+      ).toBe(2);
     }
   });
 
@@ -167,7 +194,10 @@ describe('deploy/clickhouse', () => {
     const shards = [...cluster.matchAll(/<shard>([\s\S]*?)<\/shard>/g)].map((m) => m[1]!);
     expect(shards).toHaveLength(2);
     const hosts = shards.map((s) => [...s.matchAll(/<host>([^<]+)<\/host>/g)].map((m) => m[1]));
-    expect(hosts).toEqual([['ch-s1-r1', 'ch-s1-r2'], ['ch-s2-r1', 'ch-s2-r2']]);
+    expect(hosts).toEqual([
+      ['ch-s1-r1', 'ch-s1-r2'],
+      ['ch-s2-r1', 'ch-s2-r2'],
+    ]);
     for (const s of shards) expect(s).toContain('<internal_replication>true</internal_replication>');
     expect(cluster).toMatch(/<secret from_env="CLICKHOUSE_CLUSTER_SECRET"\/>/);
     const zk = /<zookeeper>([\s\S]*?)<\/zookeeper>/.exec(xml)![1]!;
@@ -202,19 +232,31 @@ describe('migrations rendered for the cluster', () => {
         const mv = /^CREATE\s+MATERIALIZED\s+VIEW\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+TO\s+(\w+)/i.exec(st.sql);
         if (create && st.replicated) {
           const name = create[1]!;
-          expect(out[i], `${file.name} ${name}`).toMatch(new RegExp(`^CREATE TABLE IF NOT EXISTS ${name} ON CLUSTER ixmeter [\\s\\S]*ENGINE = Replicated\\w*MergeTree\\('/clickhouse/tables/all/\\{database\\}/${name}', '\\{replica\\}'`));
+          expect(out[i], `${file.name} ${name}`).toMatch(
+            new RegExp(
+              `^CREATE TABLE IF NOT EXISTS ${name} ON CLUSTER ixmeter [\\s\\S]*ENGINE = Replicated\\w*MergeTree\\('/clickhouse/tables/all/\\{database\\}/${name}', '\\{replica\\}'`,
+            ),
+          );
           i += 1;
         } else if (create) {
           const name = create[1]!;
-          expect(out[i], `${file.name} ${name}`).toMatch(new RegExp(`^CREATE TABLE IF NOT EXISTS ${name}_local ON CLUSTER ixmeter [\\s\\S]*ENGINE = Replicated\\w*MergeTree\\('/clickhouse/tables/\\{shard\\}/\\{database\\}/${name}_local', '\\{replica\\}'`));
+          expect(out[i], `${file.name} ${name}`).toMatch(
+            new RegExp(
+              `^CREATE TABLE IF NOT EXISTS ${name}_local ON CLUSTER ixmeter [\\s\\S]*ENGINE = Replicated\\w*MergeTree\\('/clickhouse/tables/\\{shard\\}/\\{database\\}/${name}_local', '\\{replica\\}'`,
+            ),
+          );
           const key = st.shardKey ?? 'rand()';
-          expect(out[i + 1]).toBe(`CREATE TABLE IF NOT EXISTS ${name} ON CLUSTER ixmeter AS ${name}_local ENGINE = Distributed(ixmeter, currentDatabase(), ${name}_local, ${key})`);
+          expect(out[i + 1]).toBe(
+            `CREATE TABLE IF NOT EXISTS ${name} ON CLUSTER ixmeter AS ${name}_local ENGINE = Distributed(ixmeter, currentDatabase(), ${name}_local, ${key})`,
+          );
           localTables.add(name);
           i += 2;
         } else if (mv) {
           const [, name, target] = mv;
           expect(sharded.has(target!), `${name} writes to a sharded table`).toBe(true);
-          expect(out[i]).toMatch(new RegExp(`^CREATE MATERIALIZED VIEW IF NOT EXISTS ${name} ON CLUSTER ixmeter TO ${target}_local AS`));
+          expect(out[i]).toMatch(
+            new RegExp(`^CREATE MATERIALIZED VIEW IF NOT EXISTS ${name} ON CLUSTER ixmeter TO ${target}_local AS`),
+          );
           const sources = [...out[i]!.matchAll(/\b(?:FROM|JOIN)\s+(\w+)/gi)].map((m) => m[1]!);
           expect(sources.length).toBeGreaterThan(0);
           for (const src of sources) expect(src, `${name} reads ${src}`).toMatch(/_local$/);
@@ -226,9 +268,19 @@ describe('migrations rendered for the cluster', () => {
       expect(i, file.name).toBe(out.length);
     }
     // The big tables are sharded; the small ones are full copies on every node.
-    for (const t of ['flows_raw', 'interface_counters_raw', 'member_traffic_5m', 'member_io_5m', 'member_traffic_1h', 'port_counters_5m', 'collector_activity_5m', 'alert_events']) {
+    for (const t of [
+      'flows_raw',
+      'interface_counters_raw',
+      'member_traffic_5m',
+      'member_io_5m',
+      'member_traffic_1h',
+      'port_counters_5m',
+      'collector_activity_5m',
+      'alert_events',
+    ]) {
       expect(localTables.has(t), t).toBe(true);
     }
-    for (const t of ['api_tokens', 'audit_log', 'members', 'member_assignments', 'statements', 'subsidy_policies']) expect(sharded.has(t), t).toBe(false);
+    for (const t of ['api_tokens', 'audit_log', 'members', 'member_assignments', 'statements', 'subsidy_policies'])
+      expect(sharded.has(t), t).toBe(false);
   });
 });

@@ -12,7 +12,12 @@ describe('docker-compose.yml', () => {
     expect(q.stderr).toBe('');
     expect(q.status).toBe(0);
     const r = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { env, encoding: 'utf8' });
-    const doc = parse(r.stdout) as { services: Record<string, { image?: string; command?: string[]; healthcheck?: unknown; environment?: Record<string, string> }> };
+    const doc = parse(r.stdout) as {
+      services: Record<
+        string,
+        { image?: string; command?: string[]; healthcheck?: unknown; environment?: Record<string, string> }
+      >;
+    };
     expect(Object.keys(doc.services).sort()).toEqual(['api', 'clickhouse', 'collector', 'redis', 'worker']);
     expect(doc.services.clickhouse!.image).toMatch(/^clickhouse\/clickhouse-server:\d+\.\d+$/);
     for (const part of ['api', 'collector', 'worker']) {
@@ -25,7 +30,10 @@ describe('docker-compose.yml', () => {
   });
 
   it('refuses to render without the required secrets', () => {
-    const r = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    const r = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], {
+      env: { PATH: process.env.PATH },
+      encoding: 'utf8',
+    });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/CLICKHOUSE_PASSWORD|IXMETER_ADMIN_TOKEN/);
   });

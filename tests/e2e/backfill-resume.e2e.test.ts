@@ -34,16 +34,23 @@ const CHECK = {
       SELECT src_asn AS asn, toYYYYMM(bucket) AS m, bytes AS i, 0 AS o, packets AS ip, 0 AS op FROM member_traffic_5m
       UNION ALL SELECT dst_asn, toYYYYMM(bucket), 0, bytes, 0, packets FROM member_traffic_5m) GROUP BY asn, m ORDER BY asn, m`,
   h1: 'SELECT toYYYYMM(bucket) AS m, sum(bytes) AS b, sum(l3_bytes) AS l, sum(packets) AS p, uniqExact(bucket, src_asn, dst_asn, ip_version) AS k FROM member_traffic_1h GROUP BY m ORDER BY m',
-  h1Expected: 'SELECT toYYYYMM(bucket) AS m, sum(bytes) AS b, sum(l3_bytes) AS l, sum(packets) AS p, uniqExact(toStartOfHour(bucket), src_asn, dst_asn, ip_version) AS k FROM member_traffic_5m GROUP BY m ORDER BY m',
+  h1Expected:
+    'SELECT toYYYYMM(bucket) AS m, sum(bytes) AS b, sum(l3_bytes) AS l, sum(packets) AS p, uniqExact(toStartOfHour(bucket), src_asn, dst_asn, ip_version) AS k FROM member_traffic_5m GROUP BY m ORDER BY m',
   d1: 'SELECT toYYYYMM(bucket) AS m, sum(bytes) AS b, sum(l3_bytes) AS l, sum(packets) AS p, uniqExact(bucket, src_asn, dst_asn, ip_version) AS k FROM member_traffic_1d GROUP BY m ORDER BY m',
-  d1Expected: 'SELECT toYYYYMM(bucket) AS m, sum(bytes) AS b, sum(l3_bytes) AS l, sum(packets) AS p, uniqExact(toStartOfDay(bucket), src_asn, dst_asn, ip_version) AS k FROM member_traffic_5m GROUP BY m ORDER BY m',
-  fabric: 'SELECT toYYYYMM(bucket) AS m, sum(bytes) AS b, sum(l3_bytes) AS l, sum(packets) AS p, uniqExact(bucket, ip_version) AS k FROM fabric_traffic_5m GROUP BY m ORDER BY m',
-  fabricExpected: 'SELECT toYYYYMM(bucket) AS m, sum(bytes) AS b, sum(l3_bytes) AS l, sum(packets) AS p, uniqExact(bucket, ip_version) AS k FROM member_traffic_5m GROUP BY m ORDER BY m',
-  totals: 'SELECT (SELECT sum(in_bytes) FROM member_io_5m) AS io_in, (SELECT sum(out_bytes) FROM member_io_5m) AS io_out, (SELECT sum(bytes) FROM member_traffic_1h) AS h1, (SELECT sum(bytes) FROM member_traffic_1d) AS d1, (SELECT sum(bytes) FROM fabric_traffic_5m) AS fabric',
-  ledger: 'SELECT version, count() AS chunks, sum(rows) AS rows, sum(redone) AS redone FROM schema_backfill_chunks GROUP BY version ORDER BY version',
+  d1Expected:
+    'SELECT toYYYYMM(bucket) AS m, sum(bytes) AS b, sum(l3_bytes) AS l, sum(packets) AS p, uniqExact(toStartOfDay(bucket), src_asn, dst_asn, ip_version) AS k FROM member_traffic_5m GROUP BY m ORDER BY m',
+  fabric:
+    'SELECT toYYYYMM(bucket) AS m, sum(bytes) AS b, sum(l3_bytes) AS l, sum(packets) AS p, uniqExact(bucket, ip_version) AS k FROM fabric_traffic_5m GROUP BY m ORDER BY m',
+  fabricExpected:
+    'SELECT toYYYYMM(bucket) AS m, sum(bytes) AS b, sum(l3_bytes) AS l, sum(packets) AS p, uniqExact(bucket, ip_version) AS k FROM member_traffic_5m GROUP BY m ORDER BY m',
+  totals:
+    'SELECT (SELECT sum(in_bytes) FROM member_io_5m) AS io_in, (SELECT sum(out_bytes) FROM member_io_5m) AS io_out, (SELECT sum(bytes) FROM member_traffic_1h) AS h1, (SELECT sum(bytes) FROM member_traffic_1d) AS d1, (SELECT sum(bytes) FROM fabric_traffic_5m) AS fabric',
+  ledger:
+    'SELECT version, count() AS chunks, sum(rows) AS rows, sum(redone) AS redone FROM schema_backfill_chunks GROUP BY version ORDER BY version',
 };
 
-const lines = (text: string, target: string, state: string) => text.split('\n').filter((l) => l.startsWith(`backfill ${target} `) && l.includes(` ${state}, `));
+const lines = (text: string, target: string, state: string) =>
+  text.split('\n').filter((l) => l.startsWith(`backfill ${target} `) && l.includes(` ${state}, `));
 
 describe('a backfill killed in the middle', () => {
   it('resumes after kill -9: recorded months skipped, the half-copied one redone once, the result exact; a third run changes nothing', async () => {
@@ -62,28 +69,44 @@ describe('a backfill killed in the middle', () => {
           resolve(done);
         }
       });
-      void first!.exited.then((code) => reject(new Error(`migrate ended before the kill (code ${code}): ${first!.stderr().slice(-2000)}`)));
+      void first!.exited.then((code) =>
+        reject(new Error(`migrate ended before the kill (code ${code}): ${first!.stderr().slice(-2000)}`)),
+      );
     });
     expect(await first.exited).toBe(null); // killed by the signal
-    expect(first.stderr()).toMatch(new RegExp(`backfill member_io_5m \\(0011_create_member_io_5m\\.sql\\): chunk 202212 copied, 1/${MONTHS} chunks, \\d+/${N} source rows`));
+    expect(first.stderr()).toMatch(
+      new RegExp(
+        `backfill member_io_5m \\(0011_create_member_io_5m\\.sql\\): chunk 202212 copied, 1/${MONTHS} chunks, \\d+/${N} source rows`,
+      ),
+    );
 
-    const crashed = dumpDataDir(data, db, { ledger: CHECK.ledger, applied: 'SELECT max(version) AS v FROM schema_migrations' });
+    const crashed = dumpDataDir(data, db, {
+      ledger: CHECK.ledger,
+      applied: 'SELECT max(version) AS v FROM schema_migrations',
+    });
     expect(Number(crashed.applied![0]!.v)).toBe(10); // 0011 not recorded as applied
     const recorded = Number(crashed.ledger!.find((r) => Number(r.version) === 11)!.chunks);
     expect(recorded).toBeGreaterThanOrEqual(killedAt);
     expect(recorded).toBeLessThan(MONTHS);
     // The state of a kill between a month's INSERT and its ledger row: the month is in member_io_5m, unrecorded.
-    dumpDataDir(data, db, { '!forget': 'ALTER TABLE schema_backfill_chunks DELETE WHERE version = 11 AND chunk = (SELECT max(chunk) FROM schema_backfill_chunks WHERE version = 11) SETTINGS mutations_sync = 2' });
+    dumpDataDir(data, db, {
+      '!forget':
+        'ALTER TABLE schema_backfill_chunks DELETE WHERE version = 11 AND chunk = (SELECT max(chunk) FROM schema_backfill_chunks WHERE version = 11) SETTINGS mutations_sync = 2',
+    });
 
     // Second run: resumes.
     const second = runCli(['migrate'], env, 300_000);
     expect(second.status, second.stderr).toBe(0);
-    expect(second.stdout).toMatch(/applied \d+ migration\(s\): 0011_create_member_io_5m\.sql, 0012_create_member_traffic_1h\.sql/);
+    expect(second.stdout).toMatch(
+      /applied \d+ migration\(s\): 0011_create_member_io_5m\.sql, 0012_create_member_traffic_1h\.sql/,
+    );
     const skipped = lines(second.stderr, 'member_io_5m', 'skipped');
     const redone = lines(second.stderr, 'member_io_5m', 'redone');
     const copied = lines(second.stderr, 'member_io_5m', 'copied');
-    console.log(`backfill resume: killed once ${killedAt} months were reported copied; ledger held ${recorded} (one then forgotten); ` +
-      `second run: ${skipped.length} skipped, ${redone.length} deleted and copied again, ${copied.length} copied`);
+    console.log(
+      `backfill resume: killed once ${killedAt} months were reported copied; ledger held ${recorded} (one then forgotten); ` +
+        `second run: ${skipped.length} skipped, ${redone.length} deleted and copied again, ${copied.length} copied`,
+    );
     expect(skipped).toHaveLength(recorded - 1);
     expect(redone.length).toBeGreaterThanOrEqual(1); // the forced one, and the month the kill interrupted if it had written rows
     expect(redone.length).toBeLessThanOrEqual(2);
@@ -99,9 +122,16 @@ describe('a backfill killed in the middle', () => {
     expect(after.io).toHaveLength(11 * MONTHS); // every ASN 64500–64510 receives in every month
     let bytes = 0;
     for (let i = 0; i < N; i++) bytes += 1000 + (i % 997);
-    expect(Object.fromEntries(Object.entries(after.totals![0]!).map(([k, v]) => [k, Number(v)]))).toEqual({ io_in: bytes, io_out: bytes, h1: bytes, d1: bytes, fabric: bytes });
+    expect(Object.fromEntries(Object.entries(after.totals![0]!).map(([k, v]) => [k, Number(v)]))).toEqual({
+      io_in: bytes,
+      io_out: bytes,
+      h1: bytes,
+      d1: bytes,
+      fabric: bytes,
+    });
     const ledger = new Map(after.ledger!.map((r) => [Number(r.version), r]));
-    for (const v of [11, 12, 40, 41]) expect([Number(ledger.get(v)?.chunks), Number(ledger.get(v)?.rows)]).toEqual([MONTHS, N]);
+    for (const v of [11, 12, 40, 41])
+      expect([Number(ledger.get(v)?.chunks), Number(ledger.get(v)?.rows)]).toEqual([MONTHS, N]);
 
     // Third run: nothing to do, nothing changed.
     const third = runCli(['migrate'], env, 120_000);

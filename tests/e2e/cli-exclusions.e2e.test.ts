@@ -8,23 +8,49 @@ import { runCli, spawnCli, waitForHealth, type Spawned } from '../helpers/servic
 
 const dir = tempDir();
 let svc: Spawned | undefined;
-afterAll(() => { if (svc && svc.child.exitCode === null) svc.child.kill('SIGKILL'); dir.cleanup(); });
+afterAll(() => {
+  if (svc && svc.child.exitCode === null) svc.child.kill('SIGKILL');
+  dir.cleanup();
+});
 
 describe('CLI exclusions', () => {
   it('proposes, refuses self-approval and bad input, approves by another person, lists; also through the service', async () => {
     const port = await freeTcpPort();
-    const env = { IXMETER_DATA_DIR: join(dir.path, 'data'), IXMETER_HTTP_PORT: String(port), IXMETER_ADMIN_TOKEN: 'cli-admin-token-0123456789', IXMETER_NETFLOW_PORT: '0', IXMETER_IPFIX_PORT: '0', IXMETER_SFLOW_PORT: '0' };
+    const env = {
+      IXMETER_DATA_DIR: join(dir.path, 'data'),
+      IXMETER_HTTP_PORT: String(port),
+      IXMETER_ADMIN_TOKEN: 'cli-admin-token-0123456789',
+      IXMETER_NETFLOW_PORT: '0',
+      IXMETER_IPFIX_PORT: '0',
+      IXMETER_SFLOW_PORT: '0',
+    };
     const file = join(dir.path, 'members.json');
     writeFileSync(file, JSON.stringify(ixfDoc([{ asn: 64500, macs: ['02:00:00:00:00:01'] }])));
     expect(runCli(['members', 'import', file], env).status).toBe(0);
     const range = ['--from', '2026-10-10T01:00:00+08:00', '--to', '2026-10-10T03:00:00+08:00'];
-    const add = runCli(['exclusions', 'add', '--asn', '64500', ...range, '--reason', 'maintenance', '--note', 'ZW-1182', '--as', 'wang'], env);
+    const add = runCli(
+      ['exclusions', 'add', '--asn', '64500', ...range, '--reason', 'maintenance', '--note', 'ZW-1182', '--as', 'wang'],
+      env,
+    );
     expect(add.stderr).toBe('');
     const id = /^(exc_[0-9a-f-]{36})\tproposed\tAS64500/m.exec(add.stdout)?.[1];
     expect(id).toBeTruthy();
     for (const [args, msg] of [
       [['exclusions', 'add', '--asn', '65999', ...range, '--reason', 'maintenance'], /unknown ASN 65999/],
-      [['exclusions', 'add', '--all', '--from', '2026-10-10T03:00:00+08:00', '--to', '2026-10-10T01:00:00+08:00', '--reason', 'data_fault'], /must be after/],
+      [
+        [
+          'exclusions',
+          'add',
+          '--all',
+          '--from',
+          '2026-10-10T03:00:00+08:00',
+          '--to',
+          '2026-10-10T01:00:00+08:00',
+          '--reason',
+          'data_fault',
+        ],
+        /must be after/,
+      ],
       [['exclusions', 'approve', id!, '--as', 'wang'], /four-eyes.*IXMETER_ERR_FOUR_EYES/],
     ] as const) {
       const r = runCli([...args], env);

@@ -8,14 +8,32 @@ import { runCli, spawnCli, waitForHealth, type Spawned } from '../helpers/servic
 
 const dir = tempDir();
 let svc: Spawned | undefined;
-afterAll(() => { if (svc && svc.child.exitCode === null) svc.child.kill('SIGKILL'); dir.cleanup(); });
+afterAll(() => {
+  if (svc && svc.child.exitCode === null) svc.child.kill('SIGKILL');
+  dir.cleanup();
+});
 
 describe('CLI members and statements', () => {
   it('imports members, refuses a bad file, and runs statements offline and through the service', async () => {
     const port = await freeTcpPort();
-    const env = { IXMETER_DATA_DIR: join(dir.path, 'data'), IXMETER_HTTP_PORT: String(port), IXMETER_ADMIN_TOKEN: 'cli-admin-token-0123456789', IXMETER_NETFLOW_PORT: '0', IXMETER_IPFIX_PORT: '0', IXMETER_SFLOW_PORT: '0' };
+    const env = {
+      IXMETER_DATA_DIR: join(dir.path, 'data'),
+      IXMETER_HTTP_PORT: String(port),
+      IXMETER_ADMIN_TOKEN: 'cli-admin-token-0123456789',
+      IXMETER_NETFLOW_PORT: '0',
+      IXMETER_IPFIX_PORT: '0',
+      IXMETER_SFLOW_PORT: '0',
+    };
     const good = join(dir.path, 'members.json');
-    writeFileSync(good, JSON.stringify(ixfDoc([{ asn: 64500, macs: ['02:00:00:00:00:01'], firstProduction: '2026-01-15', enrolled: true }, { asn: 64501, macs: ['02:00:00:00:00:02'] }])));
+    writeFileSync(
+      good,
+      JSON.stringify(
+        ixfDoc([
+          { asn: 64500, macs: ['02:00:00:00:00:01'], firstProduction: '2026-01-15', enrolled: true },
+          { asn: 64501, macs: ['02:00:00:00:00:02'] },
+        ]),
+      ),
+    );
     const imp = runCli(['members', 'import', good], env);
     expect(imp.stderr).toBe('');
     expect(imp.stdout).toMatch(/imported 2 members .* 4 attribution keys opened, 0 closed/);
@@ -35,7 +53,9 @@ describe('CLI members and statements', () => {
     const online = runCli(['statements', 'run', '--month', '2026-10'], env);
     expect(online.status).toBe(0);
     expect(online.stdout).toContain('run completed by the service');
-    const s = await fetch(`http://127.0.0.1:${port}/api/v1/members/64500/statements/2026-10`, { headers: { authorization: `Bearer ${env.IXMETER_ADMIN_TOKEN}` } });
+    const s = await fetch(`http://127.0.0.1:${port}/api/v1/members/64500/statements/2026-10`, {
+      headers: { authorization: `Bearer ${env.IXMETER_ADMIN_TOKEN}` },
+    });
     expect(((await s.json()) as { version: number }).version).toBe(1); // unchanged inputs: no new version
     svc.child.kill('SIGTERM');
     expect(await svc.exited).toBe(0);

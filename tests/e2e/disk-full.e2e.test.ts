@@ -22,7 +22,10 @@ let mounted = false;
 let svc: Spawned | undefined;
 afterAll(async () => {
   try {
-    if (svc && svc.child.exitCode === null) { svc.child.kill('SIGKILL'); await svc.exited; }
+    if (svc && svc.child.exitCode === null) {
+      svc.child.kill('SIGKILL');
+      await svc.exited;
+    }
   } finally {
     if (mounted) execFileSync('umount', ['-l', mnt]);
     dir.cleanup();
@@ -32,7 +35,20 @@ afterAll(async () => {
 const isRoot = process.getuid?.() === 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Health { status: string; collectors: { writer: { queued_rows: number; spooled_rows: number; degraded: boolean; disk_full: boolean; dropped_rows: { disk_full: number } }; kernel_drops: Record<string, number>; decode_queue: { drops: number } } }
+interface Health {
+  status: string;
+  collectors: {
+    writer: {
+      queued_rows: number;
+      spooled_rows: number;
+      degraded: boolean;
+      disk_full: boolean;
+      dropped_rows: { disk_full: number };
+    };
+    kernel_drops: Record<string, number>;
+    decode_queue: { drops: number };
+  };
+}
 
 describe.skipIf(!isRoot)('data disk full', () => {
   it('counts what it drops, degrades, alerts, and resumes without a restart once space is freed', async () => {
@@ -40,17 +56,25 @@ describe.skipIf(!isRoot)('data disk full', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=300m', 'tmpfs', mnt]);
     mounted = true;
     const data = join(mnt, 'data');
-    const { env, db, netflow: nf, url } = await serveEnv('full', data, { IXMETER_FLUSH_INTERVAL_MS: '200', IXMETER_WRITER_MEMORY_ROWS: '50000' });
+    const {
+      env,
+      db,
+      netflow: nf,
+      url,
+    } = await serveEnv('full', data, { IXMETER_FLUSH_INTERVAL_MS: '200', IXMETER_WRITER_MEMORY_ROWS: '50000' });
     const health = async () => (await (await fetch(`${url}/api/v1/health`)).json()) as Health;
     svc = spawnCli(['serve'], env);
-    await waitForHealth(url, 60_000).catch((e: unknown) => { throw new Error(`${String(e)}\n${svc!.stderr().slice(-3000)}`); });
+    await waitForHealth(url, 60_000).catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${svc!.stderr().slice(-3000)}`);
+    });
     let sent = (await blast({ protocol: 'netflow-v9', port: nf, flowsPerSecond: 10_000, durationMs: 2000 })).flows;
     await sleep(1500);
 
     const filler = join(mnt, 'filler');
     const s = statfsSync(mnt);
     execFileSync('fallocate', ['-l', String(s.bavail * s.bsize), filler]);
-    let sawDegraded = false, sawFull = false;
+    let sawDegraded = false,
+      sawFull = false;
     const during = blast({ protocol: 'netflow-v9', port: nf, flowsPerSecond: 10_000, durationMs: 12_000 });
     for (let i = 0; i < 24; i++) {
       const h = await health().catch(() => null);
@@ -68,7 +92,8 @@ describe.skipIf(!isRoot)('data disk full', () => {
     let back: Health | undefined;
     for (let i = 0; i < 120; i++) {
       back = await health();
-      if (back.status === 'ok' && back.collectors.writer.queued_rows === 0 && back.collectors.writer.spooled_rows === 0) break;
+      if (back.status === 'ok' && back.collectors.writer.queued_rows === 0 && back.collectors.writer.spooled_rows === 0)
+        break;
       await sleep(500);
     }
     expect(back!.status).toBe('ok');
@@ -76,7 +101,9 @@ describe.skipIf(!isRoot)('data disk full', () => {
     type AlertRow = { type: string; severity: string; evidence: { metrics?: { droppedRows: number } } };
     let alert: AlertRow | undefined;
     for (let i = 0; i < 40 && !alert; i++) {
-      const { alerts } = (await (await fetch(`${url}/api/v1/alerts`, { headers: { authorization: `Bearer ${env.IXMETER_ADMIN_TOKEN}` } })).json()) as { alerts: AlertRow[] };
+      const { alerts } = (await (
+        await fetch(`${url}/api/v1/alerts`, { headers: { authorization: `Bearer ${env.IXMETER_ADMIN_TOKEN}` } })
+      ).json()) as { alerts: AlertRow[] };
       alert = alerts.find((a) => a.type === 'STORAGE_DISK_FULL');
       if (!alert) await sleep(500);
     }
@@ -90,7 +117,8 @@ describe.skipIf(!isRoot)('data disk full', () => {
       if (end.collectors.writer.queued_rows === 0 && end.collectors.writer.spooled_rows === 0) break;
     }
     const droppedFull = end!.collectors.writer.dropped_rows.disk_full;
-    const droppedDatagrams = Object.values(end!.collectors.kernel_drops).reduce((a, b) => a + b, 0) + end!.collectors.decode_queue.drops;
+    const droppedDatagrams =
+      Object.values(end!.collectors.kernel_drops).reduce((a, b) => a + b, 0) + end!.collectors.decode_queue.drops;
     svc.child.kill('SIGTERM');
     expect(await svc.exited).toBe(0);
 
@@ -100,7 +128,9 @@ describe.skipIf(!isRoot)('data disk full', () => {
       detached: 'SELECT count() AS n FROM system.detached_parts WHERE database = currentDatabase()',
     });
     const stored = Number(r.flows![0]!.n);
-    console.log(`disk full: sent ${sent} flows; stored ${stored}; dropped disk_full ${droppedFull}; dropped datagrams (kernel/queue) ${droppedDatagrams}`);
+    console.log(
+      `disk full: sent ${sent} flows; stored ${stored}; dropped disk_full ${droppedFull}; dropped datagrams (kernel/queue) ${droppedDatagrams}`,
+    );
     expect(droppedDatagrams).toBe(0);
     expect(stored + droppedFull).toBe(sent);
     expect(Number(r.activity![0]!.n)).toBe(stored);

@@ -19,17 +19,30 @@ afterAll(async () => {
 describe('ixmeter serve (embedded)', () => {
   it('starts, refuses a second process on the same data dir, serves the CLI, and stops cleanly', async () => {
     const port = await freeTcpPort();
-    const env = { IXMETER_DATA_DIR: dir.path, IXMETER_HTTP_PORT: String(port), IXMETER_ADMIN_TOKEN: ADMIN, IXMETER_NETFLOW_PORT: '0', IXMETER_IPFIX_PORT: '0', IXMETER_SFLOW_PORT: '0' };
+    const env = {
+      IXMETER_DATA_DIR: dir.path,
+      IXMETER_HTTP_PORT: String(port),
+      IXMETER_ADMIN_TOKEN: ADMIN,
+      IXMETER_NETFLOW_PORT: '0',
+      IXMETER_IPFIX_PORT: '0',
+      IXMETER_SFLOW_PORT: '0',
+    };
     const url = `http://127.0.0.1:${port}`;
     const t0 = Date.now();
     first = spawnCli(['serve'], env);
     const health = await waitForHealth(url, 60_000);
-    expect(health).toMatchObject({ status: 'ok', clickhouse: { status: 'ok', mode: 'embedded' }, redis: { status: 'ok' } });
+    expect(health).toMatchObject({
+      status: 'ok',
+      clickhouse: { status: 'ok', mode: 'embedded' },
+      redis: { status: 'ok' },
+    });
     expect(Date.now() - t0).toBeLessThan(60_000);
 
     const second = runCli(['serve'], { ...env, IXMETER_HTTP_PORT: String(await freeTcpPort()) });
     expect(second.status).toBe(75);
-    expect(second.stderr).toMatch(/data directory .*clickhouse is in use by process \d+.*\[IXMETER_ERR_STORAGE_LOCKED\]/s);
+    expect(second.stderr).toMatch(
+      /data directory .*clickhouse is in use by process \d+.*\[IXMETER_ERR_STORAGE_LOCKED\]/s,
+    );
     expect((await waitForHealth(url, 5000)).status).toBe('ok');
 
     const created = runCli(['token', 'create', '--role', 'finance', '--name', 'finance desk'], env);
@@ -54,7 +67,10 @@ describe('ixmeter serve (embedded)', () => {
   }, 300_000);
 
   it('prints the effective config with secrets redacted', () => {
-    const r = runCli(['config'], { IXMETER_ADMIN_TOKEN: 'super-secret-admin-token', IXMETER_CLICKHOUSE_PASSWORD: 'pw' });
+    const r = runCli(['config'], {
+      IXMETER_ADMIN_TOKEN: 'super-secret-admin-token',
+      IXMETER_CLICKHOUSE_PASSWORD: 'pw',
+    });
     expect(r.status).toBe(0);
     const cfg = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(cfg.IXMETER_ADMIN_TOKEN).toBe('[redacted]');

@@ -61,11 +61,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { haveBinary, killAllExporters, makeTempDir, runPmacctd, runSoftflowd, type ExporterRun } from '../helpers/exporters.js';
+import {
+  haveBinary,
+  killAllExporters,
+  makeTempDir,
+  runPmacctd,
+  runSoftflowd,
+  type ExporterRun,
+} from '../helpers/exporters.js';
 import { queryOne, startTestService, type TestService } from '../helpers/in-process.js';
 import { ixfDoc } from '../helpers/ixf.js';
 import { memberMac, type PacketTruth } from '../helpers/traffic-pcap.js';
-import { generateAttacks, generateBackground, strangerMac, type AttackTruth, type Background } from '../helpers/attack-pcap.js';
+import {
+  generateAttacks,
+  generateBackground,
+  strangerMac,
+  type AttackTruth,
+  type Background,
+} from '../helpers/attack-pcap.js';
 import { DEFAULT_DETECTORS } from '../../src/security/thresholds.js';
 import { isBogonSource } from '../../src/security/bogons.js';
 import { macText } from '../../src/security/types.js';
@@ -88,10 +101,18 @@ const D = DEFAULT_DETECTORS;
 const SECURITY = {
   engine: { windowMs: 5000, scanWindowMs: 5000, sustainMs: 0 },
   detectors: {
-    volumetric: { pps: D.volumetric.pps / K, bps: D.volumetric.bps / K, flowsPerSecond: D.volumetric.flowsPerSecond / K },
+    volumetric: {
+      pps: D.volumetric.pps / K,
+      bps: D.volumetric.bps / K,
+      flowsPerSecond: D.volumetric.flowsPerSecond / K,
+    },
     protocol: {
-      tcpPps: D.protocol.tcpPps / K, udpPps: D.protocol.udpPps / K, icmpPps: D.protocol.icmpPps / K,
-      tcpBps: D.protocol.tcpBps / K, udpBps: D.protocol.udpBps / K, icmpBps: D.protocol.icmpBps / K,
+      tcpPps: D.protocol.tcpPps / K,
+      udpPps: D.protocol.udpPps / K,
+      icmpPps: D.protocol.icmpPps / K,
+      tcpBps: D.protocol.tcpBps / K,
+      udpBps: D.protocol.udpBps / K,
+      icmpBps: D.protocol.icmpBps / K,
     },
     amplification: { pps: D.amplification.pps / K, bps: D.amplification.bps / K },
     synFlood: { pps: D.synFlood.pps / K },
@@ -121,7 +142,14 @@ const EXPORTERS: Exporter[] = [
   { variant: 2, name: 'softflowd IPFIX', kind: 'ipfix', rate: 1, from: '127.0.0.33', tagged: false },
 ];
 /** Background only, sfprobe without pre_tag_map: every sample has input ifIndex 0x3FFFFFFF. */
-const UNTAGGED: Exporter = { variant: 3, name: 'pmacct sfprobe sFlow 1:1 without port ifIndex', kind: 'sflow', rate: 1, from: '127.0.0.34', tagged: false };
+const UNTAGGED: Exporter = {
+  variant: 3,
+  name: 'pmacct sfprobe sFlow 1:1 without port ifIndex',
+  kind: 'sflow',
+  rate: 1,
+  from: '127.0.0.34',
+  tagged: false,
+};
 const ALL = [...EXPORTERS, UNTAGGED];
 
 /** L2 senders per variant (distinct MACs, so sFlow variants never share an L2 target). */
@@ -155,20 +183,41 @@ tx.bind(0, workerData.from, () => rx.bind(0, '127.0.0.1', () => {
 }));
 `;
 
-interface RelayStats { first: number; last: number; n: number }
-interface Relay { port: number; ask(m: 'reset' | 'stats'): Promise<RelayStats>; close(): Promise<void> }
+interface RelayStats {
+  first: number;
+  last: number;
+  n: number;
+}
+interface Relay {
+  port: number;
+  ask(m: 'reset' | 'stats'): Promise<RelayStats>;
+  close(): Promise<void>;
+}
 
 async function startRelay(from: string, target: number): Promise<Relay> {
   const w = new Worker(RELAY_SRC, { eval: true, workerData: { from, target } });
   const waiting: Array<{ resolve: (m: Record<string, number>) => void; reject: (e: Error) => void }> = [];
   w.on('message', (m: Record<string, number>) => waiting.shift()?.resolve(m));
-  w.on('error', (e) => { for (const x of waiting.splice(0)) x.reject(e); });
-  const next = () => new Promise<Record<string, number>>((resolve, reject) => { waiting.push({ resolve, reject }); });
+  w.on('error', (e) => {
+    for (const x of waiting.splice(0)) x.reject(e);
+  });
+  const next = () =>
+    new Promise<Record<string, number>>((resolve, reject) => {
+      waiting.push({ resolve, reject });
+    });
   const { port } = await next();
   return {
     port: port!,
-    async ask(m) { const r = next(); w.postMessage(m); return (await r) as unknown as RelayStats; },
-    async close() { w.postMessage('close'); await new Promise((r) => setTimeout(r, 50)); await w.terminate(); },
+    async ask(m) {
+      const r = next();
+      w.postMessage(m);
+      return (await r) as unknown as RelayStats;
+    },
+    async close() {
+      w.postMessage('close');
+      await new Promise((r) => setTimeout(r, 50));
+      await w.terminate();
+    },
   };
 }
 
@@ -176,10 +225,24 @@ async function startRelay(from: string, target: number): Promise<Relay> {
 // expectations
 
 interface AlertView {
-  id: string; type: string; severity: string; status: string; target: string; source_asn: number | null; victim_asn: number | null;
-  first_seen: string; last_seen: string; evidence: Record<string, unknown>;
+  id: string;
+  type: string;
+  severity: string;
+  status: string;
+  target: string;
+  source_asn: number | null;
+  victim_asn: number | null;
+  first_seen: string;
+  last_seen: string;
+  evidence: Record<string, unknown>;
 }
-interface Want { type: string; target: string; source_asn: number | null; victim_asn: number | null; severity?: string }
+interface Want {
+  type: string;
+  target: string;
+  source_asn: number | null;
+  victim_asn: number | null;
+  severity?: string;
+}
 const keyOf = (a: { type: string; target: string }) => `${a.type} ${a.target}`;
 
 function expectedAlerts(x: Exporter, a: AttackTruth): Want[] {
@@ -194,10 +257,28 @@ function expectedAlerts(x: Exporter, a: AttackTruth): Want[] {
     ddos('DDOS_VOLUMETRIC_DST', a.synVictim),
     // 500 UDP fragments / W ≥ 83 pps > UDP 50 pps (DDOS_VOLUMETRIC_PROTO@1).
     ddos('DDOS_VOLUMETRIC_DST', a.fragVictim),
-    { type: 'SCAN_PORT', target: a.portScanner, source_asn: src, victim_asn: null, severity: x.rate > 1 ? 'info' : 'warning' },
-    { type: 'SCAN_ADDRESS', target: a.addressScanner, source_asn: src, victim_asn: null, severity: x.rate > 1 ? 'info' : 'warning' },
+    {
+      type: 'SCAN_PORT',
+      target: a.portScanner,
+      source_asn: src,
+      victim_asn: null,
+      severity: x.rate > 1 ? 'info' : 'warning',
+    },
+    {
+      type: 'SCAN_ADDRESS',
+      target: a.addressScanner,
+      source_asn: src,
+      victim_asn: null,
+      severity: x.rate > 1 ? 'info' : 'warning',
+    },
     // Bogons per ingress port: sfprobe tags the attacker's port 101; softflowd -r exports ifIndex 0.
-    { type: 'IP_BOGON_SOURCE', target: `${x.from}|${x.kind === 'sflow' ? 100 + ATTACKER : 0}`, source_asn: src, victim_asn: null, severity: 'major' },
+    {
+      type: 'IP_BOGON_SOURCE',
+      target: `${x.from}|${x.kind === 'sflow' ? 100 + ATTACKER : 0}`,
+      source_asn: src,
+      victim_asn: null,
+      severity: 'major',
+    },
   ];
   if (x.kind === 'sflow') {
     w.push(
@@ -205,14 +286,20 @@ function expectedAlerts(x: Exporter, a: AttackTruth): Want[] {
       { type: 'L2_UNKNOWN_SRC_MAC', target: macText(a.stranger), source_asn: null, victim_asn: null },
       // The stranger's frames enter on the attacker's port: two MACs where one is allowed.
       { type: 'L2_MULTIPLE_MACS', target: `${x.from}|${100 + ATTACKER}`, source_asn: src, victim_asn: null },
-      { type: 'L2_LINK_LOCAL_PROTOCOL', target: macText(a.ospfMac), source_asn: asnOf(l2Of(x.variant).ospfFrom), victim_asn: null },
+      {
+        type: 'L2_LINK_LOCAL_PROTOCOL',
+        target: macText(a.ospfMac),
+        source_asn: asnOf(l2Of(x.variant).ospfFrom),
+        victim_asn: null,
+      },
     );
   }
   return w;
 }
 
 /** Alerts caused by the untagged sfprobe (its exporter address in the target or the evidence). */
-const fromUntagged = (a: AlertView) => a.target.startsWith(`${UNTAGGED.from}|`) || JSON.stringify(a.evidence).includes(`"exporter":"${UNTAGGED.from}"`);
+const fromUntagged = (a: AlertView) =>
+  a.target.startsWith(`${UNTAGGED.from}|`) || JSON.stringify(a.evidence).includes(`"exporter":"${UNTAGGED.from}"`);
 
 // ---------------------------------------------------------------------------------------------
 // truth checks of the design ratios
@@ -241,14 +328,24 @@ function backgroundLoad(packets: PacketTruth[]) {
       s.portHosts.get(p.dstPort)!.add(p.dstAddr);
     }
   }
-  const max = (f: (d: { pkts: number; bytes: number; syn: number; records: Set<string> }) => number) => Math.max(...[...perDst.values()].map(f));
+  const max = (f: (d: { pkts: number; bytes: number; syn: number; records: Set<string> }) => number) =>
+    Math.max(...[...perDst.values()].map(f));
   let ports = 0;
   let hosts = 0;
   for (const s of probes.values()) {
     for (const v of s.hostPorts.values()) ports = Math.max(ports, v.size);
     for (const v of s.portHosts.values()) hosts = Math.max(hosts, v.size);
   }
-  return { pkts: max((d) => d.pkts), bytes: max((d) => d.bytes), syn: max((d) => d.syn), records: max((d) => d.records.size), ports, hosts, amp, bogons };
+  return {
+    pkts: max((d) => d.pkts),
+    bytes: max((d) => d.bytes),
+    syn: max((d) => d.syn),
+    records: max((d) => d.records.size),
+    ports,
+    hosts,
+    amp,
+    bogons,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -275,7 +372,10 @@ describe.skipIf(!ok)('real exporters → running service → fast-path security 
       const k = keyOf(a);
       const s = seen.get(k);
       if (!s) seen.set(k, { view: a, firstVisibleAt: now, changedAt: now });
-      else if (s.view.last_seen !== a.last_seen || s.view.severity !== a.severity || s.view.id !== a.id) { s.view = a; s.changedAt = now; }
+      else if (s.view.last_seen !== a.last_seen || s.view.severity !== a.severity || s.view.id !== a.id) {
+        s.view = a;
+        s.changedAt = now;
+      }
     }
     return all;
   };
@@ -285,9 +385,16 @@ describe.skipIf(!ok)('real exporters → running service → fast-path security 
     const port = relays.get(x.variant)!.port;
     if (x.kind === 'ipfix') return runSoftflowd({ pcap, port, version: 10, workDir });
     return runPmacctd({
-      pcap, port, plugin: 'sfprobe', samplingRate: x.rate, workDir,
+      pcap,
+      port,
+      plugin: 'sfprobe',
+      samplingRate: x.rate,
+      workDir,
       // Each probe is its own switch: its agent address (the sFlow exporter identity) is its relay's source.
-      extra: { sfprobe_agentip: x.from, ...(x.tagged ? { pre_tag_map: pretag, 'sfprobe_ifindex[default_sfprobe]': 'tag' } : {}) },
+      extra: {
+        sfprobe_agentip: x.from,
+        ...(x.tagged ? { pre_tag_map: pretag, 'sfprobe_ifindex[default_sfprobe]': 'tag' } : {}),
+      },
     });
   }
 
@@ -295,20 +402,30 @@ describe.skipIf(!ok)('real exporters → running service → fast-path security 
    * Replay `pcapOf(x)` through every exporter of `xs` at once; poll the alerts while they run and until
    * SETTLE_MS after the last datagram of the run (and, if given, until `until()` holds, bounded).
    */
-  async function replay(xs: Exporter[], pcapOf: (x: Exporter) => string, until?: () => boolean): Promise<Map<number, RelayStats>> {
+  async function replay(
+    xs: Exporter[],
+    pcapOf: (x: Exporter) => string,
+    until?: () => boolean,
+  ): Promise<Map<number, RelayStats>> {
     for (const x of xs) await relays.get(x.variant)!.ask('reset');
     let done = false;
-    const runs = Promise.all(xs.map(async (x) => {
-      const r = await runOne(x, pcapOf(x));
-      expect(r.exitCode, `${x.name}: ${r.stderr}\n${r.log}`).toBe(0);
-      return r;
-    })).finally(() => { done = true; });
+    const runs = Promise.all(
+      xs.map(async (x) => {
+        const r = await runOne(x, pcapOf(x));
+        expect(r.exitCode, `${x.name}: ${r.stderr}\n${r.log}`).toBe(0);
+        return r;
+      }),
+    ).finally(() => {
+      done = true;
+    });
     const deadline = Date.now() + 45_000;
     let stats = new Map<number, RelayStats>();
     for (;;) {
       await poll();
       if (done) {
-        stats = new Map(await Promise.all(xs.map(async (x) => [x.variant, await relays.get(x.variant)!.ask('stats')] as const)));
+        stats = new Map(
+          await Promise.all(xs.map(async (x) => [x.variant, await relays.get(x.variant)!.ask('stats')] as const)),
+        );
         const last = Math.max(...[...stats.values()].map((s) => s.last));
         if (Date.now() - last >= SETTLE_MS && (!until || until())) break;
       }
@@ -316,7 +433,10 @@ describe.skipIf(!ok)('real exporters → running service → fast-path security 
       await new Promise((r) => setTimeout(r, 200));
     }
     await runs;
-    if (stats.size === 0) stats = new Map(await Promise.all(xs.map(async (x) => [x.variant, await relays.get(x.variant)!.ask('stats')] as const)));
+    if (stats.size === 0)
+      stats = new Map(
+        await Promise.all(xs.map(async (x) => [x.variant, await relays.get(x.variant)!.ask('stats')] as const)),
+      );
     for (const x of xs) expect(stats.get(x.variant)!.n, `${x.name} sent datagrams`).toBeGreaterThan(0);
     return stats;
   }
@@ -328,24 +448,47 @@ describe.skipIf(!ok)('real exporters → running service → fast-path security 
     // Each member MAC on its own port (ifIndex 100 + i); the variants' stranger MACs on the attacker's port.
     const lines: string[] = [];
     for (let i = 1; i <= MEMBERS; i++) lines.push(`set_tag=${100 + i} filter='ether src ${macText(memberMac(i))}'`);
-    for (const x of EXPORTERS) lines.push(`set_tag=${100 + ATTACKER} filter='ether src ${macText(strangerMac(x.variant))}'`);
+    for (const x of EXPORTERS)
+      lines.push(`set_tag=${100 + ATTACKER} filter='ether src ${macText(strangerMac(x.variant))}'`);
     writeFileSync(pretag, lines.join('\n') + '\n');
     for (const x of ALL) {
-      const b = generateBackground({ seed: 31, members: MEMBERS, conversations: 150, minPackets: 3, maxPackets: 24, ipv6Fraction: 0.3, udpFraction: 0.35, trailerFrames: TRAILER, variant: x.variant });
+      const b = generateBackground({
+        seed: 31,
+        members: MEMBERS,
+        conversations: 150,
+        minPackets: 3,
+        maxPackets: 24,
+        ipv6Fraction: 0.3,
+        udpFraction: 0.35,
+        trailerFrames: TRAILER,
+        variant: x.variant,
+      });
       const path = join(tmp.dir, `background-${x.variant}.pcap`);
       writeFileSync(path, b.pcap);
       bg.set(x.variant, { ...b, path });
     }
     for (const x of EXPORTERS) {
-      const a = generateAttacks({ seed: 7 + x.variant, variant: x.variant, attacker: ATTACKER, victim: VICTIM, ...l2Of(x.variant), trailerFrames: TRAILER });
+      const a = generateAttacks({
+        seed: 7 + x.variant,
+        variant: x.variant,
+        attacker: ATTACKER,
+        victim: VICTIM,
+        ...l2Of(x.variant),
+        trailerFrames: TRAILER,
+      });
       const path = join(tmp.dir, `attack-${x.variant}.pcap`);
       writeFileSync(path, a.pcap);
       atk.set(x.variant, { truth: a.truth, path });
     }
     t = await startTestService(join(tmp.dir, 'svc'), { IXMETER_SECURITY_FILE: secFile });
-    const members = Array.from({ length: MEMBERS }, (_, i) => ({ asn: asnOf(i + 1), macs: [macText(memberMac(i + 1))] }));
+    const members = Array.from({ length: MEMBERS }, (_, i) => ({
+      asn: asnOf(i + 1),
+      macs: [macText(memberMac(i + 1))],
+    }));
     const imp = await fetch(`${t.svc.url}/api/v1/members/import`, {
-      method: 'POST', headers: { authorization: `Bearer ${t.admin}`, 'content-type': 'application/json' }, body: JSON.stringify(ixfDoc(members)),
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(ixfDoc(members)),
     });
     expect(imp.status, await imp.text()).toBe(200);
     for (const x of ALL) relays.set(x.variant, await startRelay(x.from, t.port));
@@ -397,7 +540,11 @@ describe.skipIf(!ok)('real exporters → running service → fast-path security 
     expect(alerts.map((a) => `${a.type} ${a.target} ${a.severity}`)).toEqual([]);
     // …and the background really arrived (else "no alert" would prove nothing).
     for (const x of EXPORTERS) {
-      const r = await queryOne<{ n: string }>(t.svc, "SELECT toString(sum(packets * sampling_rate)) AS n FROM flows_raw WHERE exporter = toIPv6({e:String})", { e: `::ffff:${x.from}` });
+      const r = await queryOne<{ n: string }>(
+        t.svc,
+        'SELECT toString(sum(packets * sampling_rate)) AS n FROM flows_raw WHERE exporter = toIPv6({e:String})',
+        { e: `::ffff:${x.from}` },
+      );
       const want = bg.get(x.variant)!.packets.length;
       if (x.rate === 1) expect(Number(r.n), x.name).toBeGreaterThanOrEqual(want);
       else expect(Number(r.n), x.name).toBeGreaterThan(want / 2);
@@ -408,7 +555,11 @@ describe.skipIf(!ok)('real exporters → running service → fast-path security 
   it('attacks: every detector fires once with type, target, source member (and victim member for DDoS), within 10 s', async () => {
     const wants = new Map(EXPORTERS.map((x) => [x.variant, expectedAlerts(x, atk.get(x.variant)!.truth)]));
     const allWanted = [...wants.values()].flat();
-    const stats = await replay(EXPORTERS, (x) => atk.get(x.variant)!.path, () => allWanted.every((w) => seen.has(keyOf(w))));
+    const stats = await replay(
+      EXPORTERS,
+      (x) => atk.get(x.variant)!.path,
+      () => allWanted.every((w) => seen.has(keyOf(w))),
+    );
     for (const [v, s] of stats) firstDatagram.set(v, s.first);
     const alerts = (await listAlerts()).filter((a) => !fromUntagged(a));
 
@@ -417,8 +568,10 @@ describe.skipIf(!ok)('real exporters → running service → fast-path security 
     const byKey = new Map(alerts.map((a) => [keyOf(a), a]));
     for (const w of allWanted) {
       const a = byKey.get(keyOf(w))!;
-      expect({ type: a.type, target: a.target, source_asn: a.source_asn, victim_asn: a.victim_asn, status: a.status }, keyOf(w))
-        .toEqual({ type: w.type, target: w.target, source_asn: w.source_asn, victim_asn: w.victim_asn, status: 'open' });
+      expect(
+        { type: a.type, target: a.target, source_asn: a.source_asn, victim_asn: a.victim_asn, status: a.status },
+        keyOf(w),
+      ).toEqual({ type: w.type, target: w.target, source_asn: w.source_asn, victim_asn: w.victim_asn, status: 'open' });
       if (w.severity) expect(a.severity, keyOf(w)).toBe(w.severity);
     }
 
@@ -426,8 +579,10 @@ describe.skipIf(!ok)('real exporters → running service → fast-path security 
     for (const x of EXPORTERS) {
       const a = atk.get(x.variant)!.truth;
       const amp = byKey.get(keyOf({ type: 'DDOS_AMPLIFICATION', target: a.ampVictim }))!;
-      expect((amp.evidence.details as { amplificationPorts: number[] }).amplificationPorts, x.name).toEqual([53, 123, 11211]);
-      expect((amp.evidence.samplingRates as number[]), x.name).toEqual([x.rate]);
+      expect((amp.evidence.details as { amplificationPorts: number[] }).amplificationPorts, x.name).toEqual([
+        53, 123, 11211,
+      ]);
+      expect(amp.evidence.samplingRates as number[], x.name).toEqual([x.rate]);
       const pscan = byKey.get(keyOf({ type: 'SCAN_PORT', target: a.portScanner }))!;
       expect((pscan.evidence.details as { host: string }).host, x.name).toBe(a.portScanHost);
       const ascan = byKey.get(keyOf({ type: 'SCAN_ADDRESS', target: a.addressScanner }))!;
@@ -435,14 +590,23 @@ describe.skipIf(!ok)('real exporters → running service → fast-path security 
       const bog = alerts.find((al) => al.type === 'IP_BOGON_SOURCE' && al.target.startsWith(`${x.from}|`))!;
       const bogSrc = (bog.evidence.topSources as Array<{ addr: string }>).map((s) => s.addr);
       expect(bogSrc.length, x.name).toBeGreaterThan(0);
-      for (const s of bogSrc) expect(isBogonSource(s) && (s.startsWith(`10.${x.variant}.`) || s.startsWith(`192.168.${x.variant}.`)), `${x.name} ${s}`).toBe(true);
+      for (const s of bogSrc)
+        expect(
+          isBogonSource(s) && (s.startsWith(`10.${x.variant}.`) || s.startsWith(`192.168.${x.variant}.`)),
+          `${x.name} ${s}`,
+        ).toBe(true);
       if (x.kind === 'sflow') {
         const ll = byKey.get(keyOf({ type: 'L2_LINK_LOCAL_PROTOCOL', target: macText(a.ospfMac) }))!;
         expect((ll.evidence.details as { protocol: string }).protocol, x.name).toBe('OSPF');
         const mm = byKey.get(keyOf({ type: 'L2_MULTIPLE_MACS', target: `${x.from}|${100 + ATTACKER}` }))!;
-        expect(((mm.evidence.details as { macs: string[] }).macs).sort(), x.name).toEqual([macText(memberMac(ATTACKER)), macText(a.stranger)].sort());
+        expect((mm.evidence.details as { macs: string[] }).macs.sort(), x.name).toEqual(
+          [macText(memberMac(ATTACKER)), macText(a.stranger)].sort(),
+        );
         // LLDP and STP frames are in the pcap but pmacctd never hands non-IP frames to sfprobe (see header).
-        expect(alerts.filter((al) => al.target === macText(a.lldpMac) || al.target === macText(a.stpMac)), x.name).toEqual([]);
+        expect(
+          alerts.filter((al) => al.target === macText(a.lldpMac) || al.target === macText(a.stpMac)),
+          x.name,
+        ).toEqual([]);
       }
     }
 
@@ -451,16 +615,28 @@ describe.skipIf(!ok)('real exporters → running service → fast-path security 
     for (const x of EXPORTERS) {
       const s = stats.get(x.variant)!;
       const lat = wants.get(x.variant)!.map((w) => ({ w, ms: seen.get(keyOf(w))!.firstVisibleAt - s.first }));
-      rows.push(`${x.name.padEnd(26)} [${s.n} datagrams over ${s.last - s.first} ms] `
-        + lat.map(({ w, ms }) => `${w.type.replace(/^(DDOS|SCAN|L2)_/, '')}${w.type.startsWith('DDOS') ? `(${w.target})` : ''}=${(ms / 1000).toFixed(1)}s`).join(' '));
+      rows.push(
+        `${x.name.padEnd(26)} [${s.n} datagrams over ${s.last - s.first} ms] ` +
+          lat
+            .map(
+              ({ w, ms }) =>
+                `${w.type.replace(/^(DDOS|SCAN|L2)_/, '')}${w.type.startsWith('DDOS') ? `(${w.target})` : ''}=${(ms / 1000).toFixed(1)}s`,
+            )
+            .join(' '),
+      );
       for (const { w, ms } of lat) expect(ms, `${x.name}: ${keyOf(w)}`).toBeLessThan(10_000);
     }
-    console.info(`fast-path latency (first attack datagram → alert visible in GET /api/v1/alerts):\n  ${rows.join('\n  ')}`);
+    console.info(
+      `fast-path latency (first attack datagram → alert visible in GET /api/v1/alerts):\n  ${rows.join('\n  ')}`,
+    );
   }, 60_000);
 
   it('an ongoing attack stays one alert: a replay right away opens none, a replay ≥ 30 s later moves last_seen', async () => {
     const wants = EXPORTERS.flatMap((x) => expectedAlerts(x, atk.get(x.variant)!.truth));
-    expect(wants.every((w) => seen.has(keyOf(w))), 'the previous test opened every alert').toBe(true);
+    expect(
+      wants.every((w) => seen.has(keyOf(w))),
+      'the previous test opened every alert',
+    ).toBe(true);
     const before = new Map(wants.map((w) => [keyOf(w), { ...seen.get(keyOf(w))!.view }]));
     const check = async () => {
       const alerts = (await listAlerts()).filter((a) => !fromUntagged(a));
@@ -480,12 +656,15 @@ describe.skipIf(!ok)('real exporters → running service → fast-path security 
     const writtenBy = Math.max(...wants.map((w) => seen.get(keyOf(w))!.changedAt));
     const wait = writtenBy + UPDATE_EVERY_MS + 500 - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const advanced = () => wants.every((w) => Date.parse(seen.get(keyOf(w))!.view.last_seen) > Date.parse(before.get(keyOf(w))!.last_seen));
+    const advanced = () =>
+      wants.every((w) => Date.parse(seen.get(keyOf(w))!.view.last_seen) > Date.parse(before.get(keyOf(w))!.last_seen));
     await replay(EXPORTERS, (x) => atk.get(x.variant)!.path, advanced);
     const after = await check();
     for (const w of wants) {
       const a = after.get(keyOf(w))!;
-      expect(Date.parse(a.last_seen), `${keyOf(w)}: last_seen advanced`).toBeGreaterThan(Date.parse(before.get(keyOf(w))!.last_seen));
+      expect(Date.parse(a.last_seen), `${keyOf(w)}: last_seen advanced`).toBeGreaterThan(
+        Date.parse(before.get(keyOf(w))!.last_seen),
+      );
     }
   }, 100_000);
 
@@ -497,6 +676,11 @@ describe.skipIf(!ok)('real exporters → running service → fast-path security 
   // and 0x3FFFFFFF for the MAC memory; this keeps that true end to end with a real exporter.
   it('sfprobe without a port ifIndex (input 0x3FFFFFFF): background raises no L2_MULTIPLE_MACS on the "internal" pseudo-port', async () => {
     const alerts = (await listAlerts()).filter(fromUntagged);
-    expect(alerts.map((a) => `${a.type} ${a.target} macs=${JSON.stringify((a.evidence.details as { macs?: string[] } | undefined)?.macs?.length)}`)).toEqual([]);
+    expect(
+      alerts.map(
+        (a) =>
+          `${a.type} ${a.target} macs=${JSON.stringify((a.evidence.details as { macs?: string[] } | undefined)?.macs?.length)}`,
+      ),
+    ).toEqual([]);
   });
 });

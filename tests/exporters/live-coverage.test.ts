@@ -24,7 +24,12 @@ const ok = haveBinary('pmacctd');
 const E1 = '127.0.0.31';
 const E2 = '127.0.0.32';
 /** MAC i (1..4) → member; AS65101/2 sit on E1, AS65103/4 on E2. */
-const SPEC = [{ asn: 65101, mac: 1, exporter: E1 }, { asn: 65102, mac: 2, exporter: E1 }, { asn: 65103, mac: 3, exporter: E2 }, { asn: 65104, mac: 4, exporter: E2 }];
+const SPEC = [
+  { asn: 65101, mac: 1, exporter: E1 },
+  { asn: 65102, mac: 2, exporter: E1 },
+  { asn: 65103, mac: 3, exporter: E2 },
+  { asn: 65104, mac: 4, exporter: E2 },
+];
 const OWNER = new Map(SPEC.map((s) => [memberMac(s.mac), s.asn]));
 const BUCKET = 300_000;
 
@@ -53,15 +58,36 @@ describe.skipIf(!ok)('per-member coverage with two real exporters, one silent fo
 
   beforeAll(async () => {
     pcap = join(tmp.dir, 'fabric.pcap');
-    traffic = writeTrafficPcap(pcap, { seed: 1313, members: 4, conversations: 40, minPackets: 5, maxPackets: 60, trailerFrames: 40 });
+    traffic = writeTrafficPcap(pcap, {
+      seed: 1313,
+      members: 4,
+      conversations: 40,
+      minPackets: 5,
+      maxPackets: 60,
+      trailerFrames: 40,
+    });
     t = await startTestService(join(tmp.dir, 'svc'));
     api = apiOf(t);
-    const members = ixfDoc(SPEC.map((s) => ({ asn: s.asn, macs: [macText(s.mac)], ports: [{ exporter: s.exporter, if_index: 10 + s.mac }], firstProduction: '2024-01-01', enrolled: true })));
+    const members = ixfDoc(
+      SPEC.map((s) => ({
+        asn: s.asn,
+        macs: [macText(s.mac)],
+        ports: [{ exporter: s.exporter, if_index: 10 + s.mac }],
+        firstProduction: '2024-01-01',
+        enrolled: true,
+      })),
+    );
     const imp = await api('POST', '/members/import', members);
     expect(imp.status, JSON.stringify(imp.body)).toBe(200);
-    const policy = readFileSync('policies/example-policy.yaml', 'utf8').replace('policy_id: EXAMPLE-ZW-TRAFFIC-2022', 'policy_id: TEST-LIVE-COVERAGE')
-      .replace('effective_from: "2022-07-01"', 'effective_from: "2024-01-01"').replace('effective_to: "2025-12-31"', 'effective_to: null');
-    const added = await fetch(`${t.svc.url}/api/v1/policies`, { method: 'POST', headers: { authorization: `Bearer ${t.admin}`, 'content-type': 'application/yaml' }, body: policy });
+    const policy = readFileSync('policies/example-policy.yaml', 'utf8')
+      .replace('policy_id: EXAMPLE-ZW-TRAFFIC-2022', 'policy_id: TEST-LIVE-COVERAGE')
+      .replace('effective_from: "2022-07-01"', 'effective_from: "2024-01-01"')
+      .replace('effective_to: "2025-12-31"', 'effective_to: null');
+    const added = await fetch(`${t.svc.url}/api/v1/policies`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.admin}`, 'content-type': 'application/yaml' },
+      body: policy,
+    });
     expect(added.status).toBe(200);
     await new Promise((r) => setTimeout(r, 1000)); // the collector reloads its keys
   }, 60_000);
@@ -73,12 +99,19 @@ describe.skipIf(!ok)('per-member coverage with two real exporters, one silent fo
 
   const replay = async (source: string) => {
     const base = await storedPackets(t);
-    const run = await runPmacctd({ pcap, port: t.port, plugin: 'sfprobe', samplingRate: 1, workDir: tmp.dir, extra: { sfprobe_source_ip: source } });
+    const run = await runPmacctd({
+      pcap,
+      port: t.port,
+      plugin: 'sfprobe',
+      samplingRate: 1,
+      workDir: tmp.dir,
+      extra: { sfprobe_source_ip: source },
+    });
     expect(run.exitCode, `${source}\n${run.stderr}\n${run.log}`).toBe(0);
     await settle(t, base, traffic.totals.packets);
   };
 
-  it('the silent exporter\'s members get the bucket missing; the others keep it; totals and P95 over valid buckets', async () => {
+  it("the silent exporter's members get the bucket missing; the others keep it; totals and P95 over valid buckets", async () => {
     await untilNextBucket(90_000); // phase 1 must fit in one bucket
     const b0 = Math.floor(Date.now() / BUCKET) * BUCKET;
     await replay(E1);
@@ -93,24 +126,48 @@ describe.skipIf(!ok)('per-member coverage with two real exporters, one silent fo
     expect(monthOf(b0), 'both buckets in one billing month').toBe(month);
 
     // Both exporters are known by their agent (= source) address, alive in the buckets they sent in.
-    const rs = await t.svc.storage.client.query({ query: 'SELECT IPv6NumToString(exporter) AS e, groupArray(toUnixTimestamp(bucket) * 1000) AS b FROM (SELECT exporter, bucket FROM exporter_activity_5m GROUP BY exporter, bucket ORDER BY bucket) GROUP BY e ORDER BY e', format: 'JSONEachRow' });
-    expect(await rs.json()).toEqual([{ e: `::ffff:${E1}`, b: [b0] }, { e: `::ffff:${E2}`, b: [b0, b1] }]);
+    const rs = await t.svc.storage.client.query({
+      query:
+        'SELECT IPv6NumToString(exporter) AS e, groupArray(toUnixTimestamp(bucket) * 1000) AS b FROM (SELECT exporter, bucket FROM exporter_activity_5m GROUP BY exporter, bucket ORDER BY bucket) GROUP BY e ORDER BY e',
+      format: 'JSONEachRow',
+    });
+    expect(await rs.json()).toEqual([
+      { e: `::ffff:${E1}`, b: [b0] },
+      { e: `::ffff:${E2}`, b: [b0, b1] },
+    ]);
 
-    for (const s of SPEC) await t.svc.domain.statements.compute(s.asn, month, 'live-coverage-test', `live-coverage-${b1}`);
+    for (const s of SPEC)
+      await t.svc.domain.statements.compute(s.asn, month, 'live-coverage-test', `live-coverage-${b1}`);
     // Ground truth of one replay (sFlow units: the frame length), per member.
     const truth = (asn: number) => memberTotalsOf(expectedMatrix(traffic.packets, 'sflow', byMac(OWNER)), asn);
     for (const s of SPEC) {
       const r = await api('GET', `/members/${s.asn}/statements/${month}`);
       expect(r.status, JSON.stringify(r.body)).toBe(200);
-      const d = r.body as Record<string, unknown> & { expected_buckets: number; valid_buckets: number; missing_buckets: number; in_bytes: string; out_bytes: string; subsidy: { status: string }; statement: { p95_in_bucket_bytes: string | null; p95_out_bucket_bytes: string | null } };
+      const d = r.body as Record<string, unknown> & {
+        expected_buckets: number;
+        valid_buckets: number;
+        missing_buckets: number;
+        in_bytes: string;
+        out_bytes: string;
+        subsidy: { status: string };
+        statement: { p95_in_bucket_bytes: string | null; p95_out_bucket_bytes: string | null };
+      };
       const valid = s.exporter === E1 ? [b0] : [b0, b1];
       const tr = truth(s.asn);
       // each replay sends the whole pcap (every member's frames): b0 holds two replays, b1 one
       const replays = (b: number) => (b === b0 ? 2n : 1n);
       const perBucketIn = valid.map((b) => replays(b) * BigInt(tr.in.bytes));
       const perBucketOut = valid.map((b) => replays(b) * BigInt(tr.out.bytes));
-      expect({ asn: s.asn, valid: d.valid_buckets, missing: d.missing_buckets }).toEqual({ asn: s.asn, valid: valid.length, missing: d.expected_buckets - valid.length });
-      expect({ asn: s.asn, in: d.in_bytes, out: d.out_bytes }).toEqual({ asn: s.asn, in: String(perBucketIn.reduce((a, b) => a + b, 0n)), out: String(perBucketOut.reduce((a, b) => a + b, 0n)) });
+      expect({ asn: s.asn, valid: d.valid_buckets, missing: d.missing_buckets }).toEqual({
+        asn: s.asn,
+        valid: valid.length,
+        missing: d.expected_buckets - valid.length,
+      });
+      expect({ asn: s.asn, in: d.in_bytes, out: d.out_bytes }).toEqual({
+        asn: s.asn,
+        in: String(perBucketIn.reduce((a, b) => a + b, 0n)),
+        out: String(perBucketOut.reduce((a, b) => a + b, 0n)),
+      });
       expect(d.statement.p95_in_bucket_bytes).toBe(String(nearestRank(perBucketIn)));
       expect(d.statement.p95_out_bucket_bytes).toBe(String(nearestRank(perBucketOut)));
       expect(d.subsidy.status, `AS${s.asn}`).toBe('needs_review');

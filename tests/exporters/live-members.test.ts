@@ -24,13 +24,36 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { haveBinary, killAllExporters, makeTempDir, runPmacctd, runSoftflowd } from '../helpers/exporters.js';
-import { cellKey, expectedMatrix, memberTotalsOf, type ContractUnits, type PairTotals } from '../helpers/ground-truth.js';
+import {
+  cellKey,
+  expectedMatrix,
+  memberTotalsOf,
+  type ContractUnits,
+  type PairTotals,
+} from '../helpers/ground-truth.js';
 import { queryOne, startTestService, type TestService } from '../helpers/in-process.js';
 import { ixfDoc } from '../helpers/ixf.js';
 import {
-  UNOWNED_MAC, apiOf, byMac, diff, fabric, settle, snapshot, sortedCells, storedPackets, type Api, type Snapshot,
+  UNOWNED_MAC,
+  apiOf,
+  byMac,
+  diff,
+  fabric,
+  settle,
+  snapshot,
+  sortedCells,
+  storedPackets,
+  type Api,
+  type Snapshot,
 } from '../helpers/live-fabric.js';
-import { SENTINEL_SRC_MAC, memberMac, writePcapRecords, writeTrafficPcap, type GeneratedTraffic, type PacketTruth } from '../helpers/traffic-pcap.js';
+import {
+  SENTINEL_SRC_MAC,
+  memberMac,
+  writePcapRecords,
+  writeTrafficPcap,
+  type GeneratedTraffic,
+  type PacketTruth,
+} from '../helpers/traffic-pcap.js';
 
 const ok = haveBinary('softflowd') && haveBinary('pmacctd');
 const ASNS = fabric().asns;
@@ -48,7 +71,13 @@ describe.skipIf(!ok)('real exporters → running service → member attribution 
   const owner0 = fabric(false).owner;
 
   /** Check one run's API diff against the truth of `packets` (+ sentinels when `sentinels` = 'exact'). */
-  function judge(d: Snapshot, packets: PacketTruth[], units: ContractUnits, owner: Map<number, number>, sentinels: PacketTruth[] | 'bounded'): void {
+  function judge(
+    d: Snapshot,
+    packets: PacketTruth[],
+    units: ContractUnits,
+    owner: Map<number, number>,
+    sentinels: PacketTruth[] | 'bounded',
+  ): void {
     const want = expectedMatrix(sentinels === 'bounded' ? packets : [...packets, ...sentinels], units, byMac(owner));
     const got = new Map(d.matrix);
     if (sentinels === 'bounded') {
@@ -61,8 +90,14 @@ describe.skipIf(!ok)('real exporters → running service → member attribution 
     expect(sortedCells(got)).toEqual(sortedCells(want));
     // Unknown traffic = exactly the unowned MAC's traffic (the sentinels aside).
     const unownedMac = memberMac(UNOWNED_MAC);
-    const unknownWant = expectedMatrix(packets.filter((p) => p.srcMac === unownedMac || p.dstMac === unownedMac), units, byMac(owner));
-    const unknownGot = new Map([...got].filter(([k]) => k !== cellKey(0, 0) && (k.startsWith('0>') || k.endsWith('>0'))));
+    const unknownWant = expectedMatrix(
+      packets.filter((p) => p.srcMac === unownedMac || p.dstMac === unownedMac),
+      units,
+      byMac(owner),
+    );
+    const unknownGot = new Map(
+      [...got].filter(([k]) => k !== cellKey(0, 0) && (k.startsWith('0>') || k.endsWith('>0'))),
+    );
     expect(unknownWant.size).toBeGreaterThan(0);
     expect(sortedCells(unknownGot)).toEqual(sortedCells(unknownWant));
     // Every member's own API totals (in = sends, out = receives).
@@ -76,7 +111,15 @@ describe.skipIf(!ok)('real exporters → running service → member attribution 
   beforeAll(async () => {
     pcap = join(tmp.dir, 'fabric.pcap');
     traffic = writeTrafficPcap(pcap, {
-      seed: 90210, members: 14, conversations: 140, minPackets: 5, maxPackets: 80, vlan: 100, vlanFraction: 0.3, ipv6Fraction: 0.3, trailerFrames: 40,
+      seed: 90210,
+      members: 14,
+      conversations: 140,
+      minPackets: 5,
+      maxPackets: 80,
+      vlan: 100,
+      vlanFraction: 0.3,
+      ipv6Fraction: 0.3,
+      trailerFrames: 40,
     });
     t = await startTestService(join(tmp.dir, 'svc'));
     api = apiOf(t);
@@ -99,10 +142,30 @@ describe.skipIf(!ok)('real exporters → running service → member attribution 
     expect(traffic.sentinels[0]!.srcMac).toBe(SENTINEL_SRC_MAC);
   });
 
-  const runs: Array<{ name: string; units: ContractUnits; sentinels: 'exact' | 'bounded'; run: (port: number) => Promise<{ exitCode: number | null; stderr: string; log: string }> }> = [
-    { name: 'softflowd IPFIX (-T ether, MACs + VLAN)', units: 'wire', sentinels: 'exact', run: (port) => runSoftflowd({ pcap, port, version: 10, workDir: tmp.dir, adjustTime: true }) },
-    { name: 'pmacctd nfprobe IPFIX (src_mac, dst_mac, vlan)', units: 'ip+vlan', sentinels: 'exact', run: (port) => runPmacctd({ pcap, port, plugin: 'nfprobe', nfprobeVersion: 10, workDir: tmp.dir }) },
-    { name: 'pmacctd sfprobe sFlow 1:1', units: 'sflow', sentinels: 'bounded', run: (port) => runPmacctd({ pcap, port, plugin: 'sfprobe', samplingRate: 1, workDir: tmp.dir }) },
+  const runs: Array<{
+    name: string;
+    units: ContractUnits;
+    sentinels: 'exact' | 'bounded';
+    run: (port: number) => Promise<{ exitCode: number | null; stderr: string; log: string }>;
+  }> = [
+    {
+      name: 'softflowd IPFIX (-T ether, MACs + VLAN)',
+      units: 'wire',
+      sentinels: 'exact',
+      run: (port) => runSoftflowd({ pcap, port, version: 10, workDir: tmp.dir, adjustTime: true }),
+    },
+    {
+      name: 'pmacctd nfprobe IPFIX (src_mac, dst_mac, vlan)',
+      units: 'ip+vlan',
+      sentinels: 'exact',
+      run: (port) => runPmacctd({ pcap, port, plugin: 'nfprobe', nfprobeVersion: 10, workDir: tmp.dir }),
+    },
+    {
+      name: 'pmacctd sfprobe sFlow 1:1',
+      units: 'sflow',
+      sentinels: 'bounded',
+      run: (port) => runPmacctd({ pcap, port, plugin: 'sfprobe', samplingRate: 1, workDir: tmp.dir }),
+    },
   ];
   for (const r of runs) {
     it(`${r.name}: matrix, unknown traffic and every member's in/out equal the pcap exactly`, async () => {
@@ -112,11 +175,20 @@ describe.skipIf(!ok)('real exporters → running service → member attribution 
       const run = await r.run(t.port);
       expect(run.exitCode, `${run.stderr}\n${run.log}`).toBe(0);
       await settle(t, base, traffic.totals.packets + (r.sentinels === 'exact' ? traffic.sentinels.length : 32));
-      judge(diff(await snap(), before), traffic.packets, r.units, owner0, r.sentinels === 'exact' ? traffic.sentinels : 'bounded');
+      judge(
+        diff(await snap(), before),
+        traffic.packets,
+        r.units,
+        owner0,
+        r.sentinels === 'exact' ? traffic.sentinels : 'bounded',
+      );
       // Attributed by MAC (never by port: softflowd -r and nfprobe export ifIndex 0, sfprobe 0x3FFFFFFF;
       // never by IP: the IX-F file has no peering-LAN addresses), unknown = 'none'.
-      const how = await queryOne<{ s: string[]; d: string[] }>(t.svc,
-        "SELECT groupUniqArray(src_attr) AS s, groupUniqArray(dst_attr) AS d FROM flows_raw WHERE received_at >= fromUnixTimestamp64Milli({t:Int64})", { t: t0 });
+      const how = await queryOne<{ s: string[]; d: string[] }>(
+        t.svc,
+        'SELECT groupUniqArray(src_attr) AS s, groupUniqArray(dst_attr) AS d FROM flows_raw WHERE received_at >= fromUnixTimestamp64Milli({t:Int64})',
+        { t: t0 },
+      );
       expect(how.s.sort()).toEqual(['mac', 'none']);
       expect(how.d.sort()).toEqual(['mac', 'none']);
     }, 60_000);
@@ -143,7 +215,11 @@ describe.skipIf(!ok)('real exporters → running service → member attribution 
     judge(diff(await snap(), before), first, 'wire', owner0, []);
 
     // MAC 2: AS65001 → AS65002, effective now.
-    const imp = await api('POST', `/members/import?effective=${encodeURIComponent(new Date().toISOString())}`, ixfDoc(fabric(true).members));
+    const imp = await api(
+      'POST',
+      `/members/import?effective=${encodeURIComponent(new Date().toISOString())}`,
+      ixfDoc(fabric(true).members),
+    );
     expect(imp.status, JSON.stringify(imp.body)).toBe(200);
     expect(Number(imp.body.closed)).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 1000));
@@ -158,13 +234,24 @@ describe.skipIf(!ok)('real exporters → running service → member attribution 
     judge(diff(await snap(), before), second, 'wire', owner1, traffic.sentinels);
 
     // Whole-window view: the moved MAC's first-half traffic is still AS65001's, its second-half AS65002's.
-    const movedFirst = expectedMatrix(first.filter((p) => p.srcMac === moved), 'wire', byMac(owner0));
-    const movedSecond = expectedMatrix(second.filter((p) => p.srcMac === moved), 'wire', byMac(owner1));
+    const movedFirst = expectedMatrix(
+      first.filter((p) => p.srcMac === moved),
+      'wire',
+      byMac(owner0),
+    );
+    const movedSecond = expectedMatrix(
+      second.filter((p) => p.srcMac === moved),
+      'wire',
+      byMac(owner1),
+    );
     for (const k of movedFirst.keys()) expect(k.startsWith('65001>')).toBe(true);
     for (const k of movedSecond.keys()) expect(k.startsWith('65002>')).toBe(true);
-    const rows = await queryOne<{ a: string; b: string }>(t.svc,
+    const rows = await queryOne<{ a: string; b: string }>(
+      t.svc,
       `SELECT toString(sumIf(frame_octets, src_asn = 65001)) AS a, toString(sumIf(frame_octets, src_asn = 65002)) AS b
-       FROM flows_raw WHERE src_mac = {m:UInt64} AND received_at >= fromUnixTimestamp64Milli({t:Int64})`, { m: moved, t: tMove });
+       FROM flows_raw WHERE src_mac = {m:UInt64} AND received_at >= fromUnixTimestamp64Milli({t:Int64})`,
+      { m: moved, t: tMove },
+    );
     const sumB = (m: Map<string, PairTotals>) => [...m.values()].reduce((a, v) => a + v.bytes, 0);
     expect(Number(rows.a)).toBe(sumB(movedFirst));
     expect(Number(rows.b)).toBe(sumB(movedSecond));

@@ -21,14 +21,25 @@ import { udpDatagramsToPcap, writeMac, writeTrafficPcap } from '../helpers/traff
 
 const ok = haveBinary('softflowd') && haveBinary('pmacctd');
 const MAC = { a: 0x020000001001, b: 0x020000001002, c: 0x020000001003, d: 0x020000001004 };
-const macText = (m: number) => m.toString(16).padStart(12, '0').replace(/(..)(?=.)/g, '$1:');
+const macText = (m: number) =>
+  m
+    .toString(16)
+    .padStart(12, '0')
+    .replace(/(..)(?=.)/g, '$1:');
 
 /** A capture of `count` UDP datagrams of 1400 octets from MAC src to MAC dst (one flow). */
 function bulk(src: number, dst: number, count: number, port: number): Buffer {
   const t0 = Date.now() - 60_000;
-  const pcap = udpDatagramsToPcap(Array.from({ length: count }, (_, i) => ({
-    tsMs: t0 + Math.floor(i / 50), srcAddr: '192.0.2.1', srcPort: port, dstAddr: '192.0.2.2', dstPort: 9000, payload: new Uint8Array(1400),
-  })));
+  const pcap = udpDatagramsToPcap(
+    Array.from({ length: count }, (_, i) => ({
+      tsMs: t0 + Math.floor(i / 50),
+      srcAddr: '192.0.2.1',
+      srcPort: port,
+      dstAddr: '192.0.2.2',
+      dstPort: 9000,
+      payload: new Uint8Array(1400),
+    })),
+  );
   // Set the MACs of every record (the writer uses fixed ones).
   for (let off = 24; off < pcap.length;) {
     const len = pcap.readUInt32LE(off + 8);
@@ -51,10 +62,15 @@ describe.skipIf(!ok)('real exporters → running service → overview and port u
     api = apiOf(t);
     const doc = ixfDoc([
       ...fabric(false).members,
-      { asn: 65101, macs: [macText(MAC.a)] }, { asn: 65102, macs: [macText(MAC.b)] },
-      { asn: 65103, macs: [macText(MAC.c)] }, { asn: 65104, macs: [macText(MAC.d)] },
+      { asn: 65101, macs: [macText(MAC.a)] },
+      { asn: 65102, macs: [macText(MAC.b)] },
+      { asn: 65103, macs: [macText(MAC.c)] },
+      { asn: 65104, macs: [macText(MAC.d)] },
     ]);
-    for (const m of doc.member_list as Array<{ asnum: number; connection_list: Array<{ if_list: Array<{ if_speed: number }> }> }>) {
+    for (const m of doc.member_list as Array<{
+      asnum: number;
+      connection_list: Array<{ if_list: Array<{ if_speed: number }> }>;
+    }>) {
       if (m.asnum === 65101 || m.asnum === 65103) m.connection_list[0]!.if_list[0]!.if_speed = 1;
     }
     const imp = await api('POST', '/members/import', doc);
@@ -69,8 +85,15 @@ describe.skipIf(!ok)('real exporters → running service → overview and port u
 
   async function expectOverviewEqualsMatrix(): Promise<void> {
     const q = `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&step=300`;
-    const o = (await api('GET', `/overview?${q}`)).body as { total_bytes: string; ipv4_bytes: string; ipv6_bytes: string; series: Array<{ bps: number; ipv4_bps: number; ipv6_bps: number }> };
-    const m = (await api('GET', `/traffic/matrix?${q.replace('&step=300', '')}`)).body as { rows: Array<{ bytes: string }> };
+    const o = (await api('GET', `/overview?${q}`)).body as {
+      total_bytes: string;
+      ipv4_bytes: string;
+      ipv6_bytes: string;
+      series: Array<{ bps: number; ipv4_bps: number; ipv6_bps: number }>;
+    };
+    const m = (await api('GET', `/traffic/matrix?${q.replace('&step=300', '')}`)).body as {
+      rows: Array<{ bytes: string }>;
+    };
     const sum = m.rows.reduce((s, r) => s + BigInt(r.bytes), 0n);
     expect(sum).toBeGreaterThan(0n);
     expect(BigInt(o.total_bytes)).toBe(sum);
@@ -82,13 +105,33 @@ describe.skipIf(!ok)('real exporters → running service → overview and port u
   }
 
   const pcap = join(tmp.dir, 'fabric.pcap');
-  const runs: Array<{ name: string; run: (port: number) => Promise<{ exitCode: number | null; stderr: string; log: string }>; sentinels: number }> = [
-    { name: 'softflowd IPFIX', run: (port) => runSoftflowd({ pcap, port, version: 10, workDir: tmp.dir, adjustTime: true }), sentinels: 40 },
-    { name: 'pmacctd sfprobe sFlow 1:1', run: (port) => runPmacctd({ pcap, port, plugin: 'sfprobe', samplingRate: 1, workDir: tmp.dir }), sentinels: 32 },
+  const runs: Array<{
+    name: string;
+    run: (port: number) => Promise<{ exitCode: number | null; stderr: string; log: string }>;
+    sentinels: number;
+  }> = [
+    {
+      name: 'softflowd IPFIX',
+      run: (port) => runSoftflowd({ pcap, port, version: 10, workDir: tmp.dir, adjustTime: true }),
+      sentinels: 40,
+    },
+    {
+      name: 'pmacctd sfprobe sFlow 1:1',
+      run: (port) => runPmacctd({ pcap, port, plugin: 'sfprobe', samplingRate: 1, workDir: tmp.dir }),
+      sentinels: 32,
+    },
   ];
   for (const r of runs) {
     it(`${r.name}: overview total = sum of the matrix; IPv4 + IPv6 = total at every point`, async () => {
-      const traffic = writeTrafficPcap(pcap, { seed: 4242, members: 14, conversations: 100, minPackets: 5, maxPackets: 60, ipv6Fraction: 0.3, trailerFrames: 40 });
+      const traffic = writeTrafficPcap(pcap, {
+        seed: 4242,
+        members: 14,
+        conversations: 100,
+        minPackets: 5,
+        maxPackets: 60,
+        ipv6Fraction: 0.3,
+        trailerFrames: 40,
+      });
       const base = await storedPackets(t);
       const run = await r.run(t.port);
       expect(run.exitCode, `${run.stderr}\n${run.log}`).toBe(0);
@@ -99,7 +142,10 @@ describe.skipIf(!ok)('real exporters → running service → overview and port u
 
   it('PORT_UTILIZATION opens for a 1 Mbit/s port driven over 80 % and stays closed for one at 40 %', async () => {
     const file = join(tmp.dir, 'bulk.pcap');
-    writeFileSync(file, Buffer.concat([bulk(MAC.a, MAC.b, 22_000, 5001), bulk(MAC.c, MAC.d, 10_300, 5002).subarray(24)]));
+    writeFileSync(
+      file,
+      Buffer.concat([bulk(MAC.a, MAC.b, 22_000, 5001), bulk(MAC.c, MAC.d, 10_300, 5002).subarray(24)]),
+    );
     // Start well inside a 5-minute bucket, so that the whole export lands in one.
     const into = Date.now() % 300_000;
     if (into > 240_000) await new Promise((r) => setTimeout(r, 300_000 - into + 2000));
@@ -108,7 +154,12 @@ describe.skipIf(!ok)('real exporters → running service → overview and port u
     const run = await runSoftflowd({ pcap: file, port: t.port, version: 10, workDir: tmp.dir, adjustTime: true });
     expect(run.exitCode, run.stderr).toBe(0);
     await settle(t, base, 32_300);
-    const u = (await api('GET', `/utilization?from=${encodeURIComponent(new Date(bucket).toISOString())}&to=${encodeURIComponent(new Date(bucket + 300_000).toISOString())}`)).body as {
+    const u = (
+      await api(
+        'GET',
+        `/utilization?from=${encodeURIComponent(new Date(bucket).toISOString())}&to=${encodeURIComponent(new Date(bucket + 300_000).toISOString())}`,
+      )
+    ).body as {
       members: Array<{ asn: number; peak_pct: number | null; over_threshold: boolean }>;
     };
     const a = u.members.find((m) => m.asn === 65101)!;
@@ -120,7 +171,9 @@ describe.skipIf(!ok)('real exporters → running service → overview and port u
     expect(c.over_threshold).toBe(false);
     // The minute job's scan, once that bucket is complete.
     await t.svc.domain.utilization.scan(t.svc.domain.alerts, bucket + 300_000 + 5000);
-    const alerts = (await api('GET', '/alerts?type=PORT_UTILIZATION')).body as { alerts: Array<{ target: string; severity: string; victim_asn: number }> };
+    const alerts = (await api('GET', '/alerts?type=PORT_UTILIZATION')).body as {
+      alerts: Array<{ target: string; severity: string; victim_asn: number }>;
+    };
     expect(alerts.alerts.map((x) => x.target)).toEqual(['AS65101 port']);
     expect(alerts.alerts[0]).toMatchObject({ severity: 'warning', victim_asn: 65101 });
   }, 400_000);

@@ -24,12 +24,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NFPROBE_AGGREGATE, haveBinary, killAllExporters, makeTempDir, runPmacctd, runSoftflowd } from '../helpers/exporters.js';
+import {
+  NFPROBE_AGGREGATE,
+  haveBinary,
+  killAllExporters,
+  makeTempDir,
+  runPmacctd,
+  runSoftflowd,
+} from '../helpers/exporters.js';
 import { expectedMatrix, memberTotalsOf } from '../helpers/ground-truth.js';
 import { queryOne, startTestService, type TestService } from '../helpers/in-process.js';
 import { ixfDoc } from '../helpers/ixf.js';
 import {
-  FABRIC_MACS, UNOWNED_MAC, apiOf, byMac, diff, fabric, macText, portOf, settle, snapshot, sortedCells, storedPackets, type Api,
+  FABRIC_MACS,
+  UNOWNED_MAC,
+  apiOf,
+  byMac,
+  diff,
+  fabric,
+  macText,
+  portOf,
+  settle,
+  snapshot,
+  sortedCells,
+  storedPackets,
+  type Api,
 } from '../helpers/live-fabric.js';
 import { writeTrafficPcap, type GeneratedTraffic, type PacketTruth } from '../helpers/traffic-pcap.js';
 
@@ -49,14 +68,26 @@ describe.skipIf(!ok)('real exporters → running service: NetFlow v5 port attrib
 
   /** Distinct (src_attr, dst_attr, in_if, out_if) combinations stored since t0. */
   async function how(t0: number): Promise<{ s: string[]; d: string[]; i: number[]; o: number[] }> {
-    return queryOne(t.svc, `SELECT groupUniqArray(src_attr) AS s, groupUniqArray(dst_attr) AS d, groupUniqArray(in_if) AS i, groupUniqArray(out_if) AS o
-      FROM flows_raw WHERE received_at >= fromUnixTimestamp64Milli({t:Int64})`, { t: t0 });
+    return queryOne(
+      t.svc,
+      `SELECT groupUniqArray(src_attr) AS s, groupUniqArray(dst_attr) AS d, groupUniqArray(in_if) AS i, groupUniqArray(out_if) AS o
+      FROM flows_raw WHERE received_at >= fromUnixTimestamp64Milli({t:Int64})`,
+      { t: t0 },
+    );
   }
 
   beforeAll(async () => {
     pcap = join(tmp.dir, 'fabric.pcap');
     traffic = writeTrafficPcap(pcap, {
-      seed: 31337, members: FABRIC_MACS, conversations: 140, minPackets: 5, maxPackets: 80, vlan: 100, vlanFraction: 0.3, ipv6Fraction: 0.3, trailerFrames: 40,
+      seed: 31337,
+      members: FABRIC_MACS,
+      conversations: 140,
+      minPackets: 5,
+      maxPackets: 80,
+      vlan: 100,
+      vlanFraction: 0.3,
+      ipv6Fraction: 0.3,
+      trailerFrames: 40,
     });
     t = await startTestService(join(tmp.dir, 'svc'));
     api = apiOf(t);
@@ -81,7 +112,11 @@ describe.skipIf(!ok)('real exporters → running service: NetFlow v5 port attrib
     const d = diff(await snap(), before);
     expect(sortedCells(d.matrix)).toEqual(sortedCells(expectedMatrix(all, 'ip+pad', () => 0)));
     expect(await how(t0)).toEqual({ s: ['none'], d: ['none'], i: [0], o: [0] });
-    for (const asn of ASNS) expect(d.members.get(asn)).toEqual({ in: { bytes: 0, l3Bytes: 0, packets: 0 }, out: { bytes: 0, l3Bytes: 0, packets: 0 } });
+    for (const asn of ASNS)
+      expect(d.members.get(asn)).toEqual({
+        in: { bytes: 0, l3Bytes: 0, packets: 0 },
+        out: { bytes: 0, l3Bytes: 0, packets: 0 },
+      });
   }, 40_000);
 
   for (const direction of ['in', 'out'] as const) {
@@ -89,14 +124,24 @@ describe.skipIf(!ok)('real exporters → running service: NetFlow v5 port attrib
       const side = direction === 'in' ? 'src' : 'dst';
       const map = join(tmp.dir, `pretag-${direction}.map`);
       const lines: string[] = [];
-      for (let i = 1; i <= FABRIC_MACS; i++) if (i !== UNOWNED_MAC) lines.push(`set_tag=${portOf(i)} filter='ether ${side} ${macText(i)}'`);
+      for (let i = 1; i <= FABRIC_MACS; i++)
+        if (i !== UNOWNED_MAC) lines.push(`set_tag=${portOf(i)} filter='ether ${side} ${macText(i)}'`);
       writeFileSync(map, lines.join('\n') + '\n');
       const before = await snap();
       const base = await storedPackets(t);
       const t0 = Date.now();
       const run = await runPmacctd({
-        pcap, port: t.port, plugin: 'nfprobe', nfprobeVersion: 5, workDir: tmp.dir, aggregate: [...NFPROBE_AGGREGATE, 'tag'],
-        extra: { pre_tag_map: map, 'nfprobe_direction[default_nfprobe]': direction, 'nfprobe_ifindex[default_nfprobe]': 'tag' },
+        pcap,
+        port: t.port,
+        plugin: 'nfprobe',
+        nfprobeVersion: 5,
+        workDir: tmp.dir,
+        aggregate: [...NFPROBE_AGGREGATE, 'tag'],
+        extra: {
+          pre_tag_map: map,
+          'nfprobe_direction[default_nfprobe]': direction,
+          'nfprobe_ifindex[default_nfprobe]': 'tag',
+        },
       });
       expect(run.exitCode, `${run.stderr}\n${run.log}`).toBe(0);
       const all = v4([...traffic.packets, ...traffic.sentinels]);
@@ -114,10 +159,23 @@ describe.skipIf(!ok)('real exporters → running service: NetFlow v5 port attrib
       // How: by port on the tagged side, none on the other; the unowned MAC (untagged) is 'none' too.
       const h = await how(t0);
       const attr = ['none', 'port'];
-      if (direction === 'in') { expect(h.s.sort()).toEqual(attr); expect(h.d).toEqual(['none']); expect(h.o).toEqual([0]); }
-      else { expect(h.d.sort()).toEqual(attr); expect(h.s).toEqual(['none']); expect(h.i).toEqual([0]); }
+      if (direction === 'in') {
+        expect(h.s.sort()).toEqual(attr);
+        expect(h.d).toEqual(['none']);
+        expect(h.o).toEqual([0]);
+      } else {
+        expect(h.d.sort()).toEqual(attr);
+        expect(h.s).toEqual(['none']);
+        expect(h.i).toEqual([0]);
+      }
       const ifs = (direction === 'in' ? h.i : h.o).sort((a, b) => a - b);
-      expect(ifs).toEqual([0, ...[...Array(FABRIC_MACS).keys()].map((i) => i + 1).filter((i) => i !== UNOWNED_MAC).map(portOf)]);
+      expect(ifs).toEqual([
+        0,
+        ...[...Array(FABRIC_MACS).keys()]
+          .map((i) => i + 1)
+          .filter((i) => i !== UNOWNED_MAC)
+          .map(portOf),
+      ]);
     }, 40_000);
   }
 });

@@ -15,10 +15,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import {
-  captureExport, haveBinary, recordTuple, killAllExporters, makeTempDir, runPmacctd, tsharkSummary, writeDatagramPcap,
+  captureExport,
+  haveBinary,
+  recordTuple,
+  killAllExporters,
+  makeTempDir,
+  runPmacctd,
+  tsharkSummary,
+  writeDatagramPcap,
 } from '../helpers/exporters.js';
 import {
-  compareExact, decodeAll, flowMacPairKey, flowMacPairVlanKey, netflowContractFrameOctets, samplingBound, sumFlows, sumFlowsBy, withinBound,
+  compareExact,
+  decodeAll,
+  flowMacPairKey,
+  flowMacPairVlanKey,
+  netflowContractFrameOctets,
+  samplingBound,
+  sumFlows,
+  sumFlowsBy,
+  withinBound,
 } from '../helpers/ground-truth.js';
 import { writeTrafficPcap, type GeneratedTraffic } from '../helpers/traffic-pcap.js';
 
@@ -32,7 +47,14 @@ describe.skipIf(!ok)('pmacctd nfprobe → decodeNetflow', () => {
   beforeAll(() => {
     tmp = makeTempDir('ixmeter-nfprobe-');
     pcap = join(tmp.dir, 'traffic.pcap');
-    traffic = writeTrafficPcap(pcap, { seed: 4242, members: 10, conversations: 80, vlan: 200, vlanFraction: 0.3, ipv6Fraction: 0.35 });
+    traffic = writeTrafficPcap(pcap, {
+      seed: 4242,
+      members: 10,
+      conversations: 80,
+      vlan: 200,
+      vlanFraction: 0.3,
+      ipv6Fraction: 0.35,
+    });
   });
   afterAll(() => {
     killAllExporters();
@@ -41,7 +63,9 @@ describe.skipIf(!ok)('pmacctd nfprobe → decodeNetflow', () => {
 
   for (const version of [9, 10] as const) {
     it(`nfprobe v${version === 10 ? 'IPFIX' : '9'}: per MAC pair and VLAN, packets / bytes / l3_bytes equal the pcap exactly`, async () => {
-      const { run, datagrams } = await captureExport((port) => runPmacctd({ pcap, port, plugin: 'nfprobe', nfprobeVersion: version, workDir: tmp.dir }));
+      const { run, datagrams } = await captureExport((port) =>
+        runPmacctd({ pcap, port, plugin: 'nfprobe', nfprobeVersion: version, workDir: tmp.dir }),
+      );
       expect(run.exitCode, `${run.stderr}\n${run.log}`).toBe(0);
       expect(datagrams.length).toBeGreaterThan(0);
 
@@ -90,7 +114,9 @@ describe.skipIf(!ok)('pmacctd nfprobe → decodeNetflow', () => {
       expect(ts.octets).toBe(all.l3Octets);
       // Record by record: ports, protocol, packets and octets agree (as multisets).
       expect([...ts.tuples].sort()).toEqual(decoded.flows.map(recordTuple).sort());
-      const tsKeys = new Set(ts.perRecord.map((r) => `${r.srcMac.replace(/:/g, '')}>${r.dstMac.replace(/:/g, '')}@${r.vlan}`));
+      const tsKeys = new Set(
+        ts.perRecord.map((r) => `${r.srcMac.replace(/:/g, '')}>${r.dstMac.replace(/:/g, '')}@${r.vlan}`),
+      );
       expect(tsKeys).toEqual(new Set(got.keys()));
     });
   }
@@ -99,7 +125,9 @@ describe.skipIf(!ok)('pmacctd nfprobe → decodeNetflow', () => {
   // data (sampler table, sampler id 1 in the records). The decoder must scale by it.
   it('nfprobe IPFIX with sampling_rate 8: rate from options data, totals and per MAC pair within the 5-sigma bound', async () => {
     const R = 8;
-    const { run, datagrams } = await captureExport((port) => runPmacctd({ pcap, port, plugin: 'nfprobe', nfprobeVersion: 10, samplingRate: R, workDir: tmp.dir }));
+    const { run, datagrams } = await captureExport((port) =>
+      runPmacctd({ pcap, port, plugin: 'nfprobe', nfprobeVersion: 10, samplingRate: R, workDir: tmp.dir }),
+    );
     expect(run.exitCode, `${run.stderr}\n${run.log}`).toBe(0);
     const decoded = decodeAll(datagrams, 'netflow');
     expect(decoded.errors).toEqual({});
@@ -115,14 +143,19 @@ describe.skipIf(!ok)('pmacctd nfprobe → decodeNetflow', () => {
     expect(withinBound(all.packets, b.packets), ctx).toBe(true);
     expect(withinBound(all.l3Octets, b.l3Octets), ctx).toBe(true);
     // bytes: contract l3 + 18/22 per packet; bound it like the l3 total shifted by the header octets.
-    const fb = samplingBound({ ...traffic.totals, frameOctets: netflowContractFrameOctets(traffic.totals, true) }, R, 5).frameOctets;
+    const fb = samplingBound(
+      { ...traffic.totals, frameOctets: netflowContractFrameOctets(traffic.totals, true) },
+      R,
+      5,
+    ).frameOctets;
     expect(withinBound(all.frameOctets, fb), ctx).toBe(true);
     const got = sumFlowsBy(decoded.flows, flowMacPairKey);
     const failures: string[] = [];
     for (const [k, t] of traffic.byMacPair) {
       const pb = samplingBound(t, R, 5);
       const v = got.get(k)?.packets ?? 0;
-      if (!withinBound(v, pb.packets)) failures.push(`${k} packets ${v} vs ${t.packets} ± ${pb.packets.bound.toFixed(0)}`);
+      if (!withinBound(v, pb.packets))
+        failures.push(`${k} packets ${v} vs ${t.packets} ± ${pb.packets.bound.toFixed(0)}`);
     }
     expect(failures).toEqual([]);
 

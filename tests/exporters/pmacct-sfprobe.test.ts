@@ -21,10 +21,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import {
-  captureExport, haveBinary, killAllExporters, makeTempDir, runPmacctd, tsharkSummary, writeDatagramPcap,
+  captureExport,
+  haveBinary,
+  killAllExporters,
+  makeTempDir,
+  runPmacctd,
+  tsharkSummary,
+  writeDatagramPcap,
 } from '../helpers/exporters.js';
 import {
-  compareExact, decodeAll, describeKey, flowMacPairKey, flowMacPairVlanKey, samplingBound, sumFlows, sumFlowsBy, withinBound,
+  compareExact,
+  decodeAll,
+  describeKey,
+  flowMacPairKey,
+  flowMacPairVlanKey,
+  samplingBound,
+  sumFlows,
+  sumFlowsBy,
+  withinBound,
 } from '../helpers/ground-truth.js';
 import { SENTINEL_SRC_MAC, writeTrafficPcap, type GeneratedTraffic } from '../helpers/traffic-pcap.js';
 
@@ -33,7 +47,9 @@ const ok = haveBinary('pmacctd') && haveBinary('tshark');
 describe.skipIf(!ok)('pmacctd sfprobe → decodeSflow', () => {
   let tmp: ReturnType<typeof makeTempDir>;
 
-  beforeAll(() => { tmp = makeTempDir('ixmeter-sfprobe-'); });
+  beforeAll(() => {
+    tmp = makeTempDir('ixmeter-sfprobe-');
+  });
   afterAll(() => {
     killAllExporters();
     tmp?.cleanup();
@@ -42,9 +58,17 @@ describe.skipIf(!ok)('pmacctd sfprobe → decodeSflow', () => {
   it('unsampled (1:1): per MAC pair and VLAN, packets / bytes (wire, incl. FCS) / l3_bytes equal the pcap exactly', async () => {
     const pcap = join(tmp.dir, 'traffic-1.pcap');
     const traffic: GeneratedTraffic = writeTrafficPcap(pcap, {
-      seed: 777, members: 8, conversations: 50, vlan: 300, vlanFraction: 0.35, ipv6Fraction: 0.3, trailerFrames: 40,
+      seed: 777,
+      members: 8,
+      conversations: 50,
+      vlan: 300,
+      vlanFraction: 0.35,
+      ipv6Fraction: 0.3,
+      trailerFrames: 40,
     });
-    const { run, datagrams } = await captureExport((port) => runPmacctd({ pcap, port, plugin: 'sfprobe', samplingRate: 1, workDir: tmp.dir }));
+    const { run, datagrams } = await captureExport((port) =>
+      runPmacctd({ pcap, port, plugin: 'sfprobe', samplingRate: 1, workDir: tmp.dir }),
+    );
     expect(run.exitCode, `${run.stderr}\n${run.log}`).toBe(0);
 
     const decoded = decodeAll(datagrams, 'sflow');
@@ -56,7 +80,10 @@ describe.skipIf(!ok)('pmacctd sfprobe → decodeSflow', () => {
     const flows = decoded.flows.filter((f) => f.srcMac !== SENTINEL_SRC_MAC);
     // sfprobe fills input AND output with 0x3FFFFFFF, which sFlow v5 (format 0) defines as "no
     // input/output interface" (the device itself) — 0 would be "not known". Passed through as is.
-    for (const f of flows) { expect(f.inIf).toBe(0x3fffffff); expect(f.outIf).toBe(0x3fffffff); }
+    for (const f of flows) {
+      expect(f.inIf).toBe(0x3fffffff);
+      expect(f.outIf).toBe(0x3fffffff);
+    }
     // Only (some of the) sentinels may be missing — never real traffic.
     expect(sentinels.length).toBeGreaterThan(40 - 8);
     for (const f of flows) {
@@ -68,7 +95,8 @@ describe.skipIf(!ok)('pmacctd sfprobe → decodeSflow', () => {
     }
 
     const expected = new Map<string, { packets: number; frameOctets: number; l3Octets: number }>();
-    for (const [k, t] of traffic.byMacPairVlan) expected.set(k, { packets: t.packets, frameOctets: t.frameOctets, l3Octets: t.l3Octets });
+    for (const [k, t] of traffic.byMacPairVlan)
+      expected.set(k, { packets: t.packets, frameOctets: t.frameOctets, l3Octets: t.l3Octets });
     const got = sumFlowsBy(flows, flowMacPairVlanKey);
     expect(compareExact(got, expected)).toEqual([]);
 
@@ -98,9 +126,17 @@ describe.skipIf(!ok)('pmacctd sfprobe → decodeSflow', () => {
     // ~40k packets → ~620 samples. 2560 trailing sentinels (≈ 40 sentinel samples) make sure the
     // unsent last datagram holds sentinels only.
     const traffic: GeneratedTraffic = writeTrafficPcap(pcap, {
-      seed: 6464, members: 12, conversations: 600, vlan: 300, vlanFraction: 0.3, ipv6Fraction: 0.3, trailerFrames: 40 * R,
+      seed: 6464,
+      members: 12,
+      conversations: 600,
+      vlan: 300,
+      vlanFraction: 0.3,
+      ipv6Fraction: 0.3,
+      trailerFrames: 40 * R,
     });
-    const { run, datagrams } = await captureExport((port) => runPmacctd({ pcap, port, plugin: 'sfprobe', samplingRate: R, workDir: tmp.dir }));
+    const { run, datagrams } = await captureExport((port) =>
+      runPmacctd({ pcap, port, plugin: 'sfprobe', samplingRate: R, workDir: tmp.dir }),
+    );
     expect(run.exitCode, `${run.stderr}\n${run.log}`).toBe(0);
 
     const decoded = decodeAll(datagrams, 'sflow');
@@ -133,7 +169,8 @@ describe.skipIf(!ok)('pmacctd sfprobe → decodeSflow', () => {
       const pb = samplingBound(t, R, 5);
       for (const field of ['packets', 'frameOctets', 'l3Octets'] as const) {
         const v = s ? s[field] : 0;
-        if (!withinBound(v, pb[field])) failures.push(`${describeKey(k)} ${field}: ${v} vs ${pb[field].expected} ± ${pb[field].bound.toFixed(0)}`);
+        if (!withinBound(v, pb[field]))
+          failures.push(`${describeKey(k)} ${field}: ${v} vs ${pb[field].expected} ± ${pb[field].bound.toFixed(0)}`);
       }
     }
     for (const k of got.keys()) if (!traffic.byMacPair.has(k)) failures.push(`unexpected pair ${describeKey(k)}`);

@@ -28,10 +28,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import {
-  captureExport, haveBinary, recordTuple, killAllExporters, makeTempDir, parseSoftflowdStats, runSoftflowd, tsharkSummary, writeDatagramPcap,
+  captureExport,
+  haveBinary,
+  recordTuple,
+  killAllExporters,
+  makeTempDir,
+  parseSoftflowdStats,
+  runSoftflowd,
+  tsharkSummary,
+  writeDatagramPcap,
 } from '../helpers/exporters.js';
 import {
-  compareExact, decodeAll, flowMacPairVlanKey, netflowContractFrameOctets, samplingBound, sumFlows, sumFlowsBy, withinBound,
+  compareExact,
+  decodeAll,
+  flowMacPairVlanKey,
+  netflowContractFrameOctets,
+  samplingBound,
+  sumFlows,
+  sumFlowsBy,
+  withinBound,
 } from '../helpers/ground-truth.js';
 import { macPairVlanKey, summarize, total, writeTrafficPcap, type GeneratedTraffic } from '../helpers/traffic-pcap.js';
 
@@ -45,7 +60,14 @@ describe.skipIf(!ok)('softflowd → decodeNetflow', () => {
   beforeAll(() => {
     tmp = makeTempDir('ixmeter-softflowd-');
     pcap = join(tmp.dir, 'traffic.pcap');
-    traffic = writeTrafficPcap(pcap, { seed: 20260115, members: 8, conversations: 60, vlan: 100, vlanFraction: 0.3, ipv6Fraction: 0.3 });
+    traffic = writeTrafficPcap(pcap, {
+      seed: 20260115,
+      members: 8,
+      conversations: 60,
+      vlan: 100,
+      vlanFraction: 0.3,
+      ipv6Fraction: 0.3,
+    });
   });
   afterAll(() => {
     killAllExporters();
@@ -54,7 +76,9 @@ describe.skipIf(!ok)('softflowd → decodeNetflow', () => {
 
   for (const version of [9, 10] as const) {
     it(`v${version === 10 ? 'IPFIX' : '9'}: per MAC pair and VLAN, packets / bytes / l3_bytes equal the pcap exactly`, async () => {
-      const { run, datagrams } = await captureExport((port) => runSoftflowd({ pcap, port, version, workDir: tmp.dir, adjustTime: true }));
+      const { run, datagrams } = await captureExport((port) =>
+        runSoftflowd({ pcap, port, version, workDir: tmp.dir, adjustTime: true }),
+      );
       expect(run.exitCode, run.stderr).toBe(0);
       const stats = parseSoftflowdStats(run.stdout);
       expect(stats.packets).toBe(traffic.totals.packets);
@@ -109,7 +133,12 @@ describe.skipIf(!ok)('softflowd → decodeNetflow', () => {
       expect([...ts.tuples].sort()).toEqual(decoded.flows.map(recordTuple).sort());
       // ...and the same MACs/VLAN per record (tshark's key built like ours).
       const tsKeys = summarize(
-        ts.perRecord.map((r) => ({ ...traffic.packets[0]!, srcMac: parseInt(r.srcMac.replace(/:/g, ''), 16), dstMac: parseInt(r.dstMac.replace(/:/g, ''), 16), vlan: r.vlan })),
+        ts.perRecord.map((r) => ({
+          ...traffic.packets[0]!,
+          srcMac: parseInt(r.srcMac.replace(/:/g, ''), 16),
+          dstMac: parseInt(r.dstMac.replace(/:/g, ''), 16),
+          vlan: r.vlan,
+        })),
         (p) => macPairVlanKey(p.srcMac, p.dstMac, p.vlan),
       );
       expect(new Set(tsKeys.keys())).toEqual(new Set(got.keys()));
@@ -117,7 +146,9 @@ describe.skipIf(!ok)('softflowd → decodeNetflow', () => {
   }
 
   it('v5: IPv4 only, no MAC/VLAN; totals equal the IPv4 part of the pcap exactly', async () => {
-    const { run, datagrams } = await captureExport((port) => runSoftflowd({ pcap, port, version: 5, workDir: tmp.dir, adjustTime: true }));
+    const { run, datagrams } = await captureExport((port) =>
+      runSoftflowd({ pcap, port, version: 5, workDir: tmp.dir, adjustTime: true }),
+    );
     expect(run.exitCode, run.stderr).toBe(0);
     const decoded = decodeAll(datagrams, 'netflow');
     expect(decoded.errors).toEqual({});
@@ -155,7 +186,9 @@ describe.skipIf(!ok)('softflowd → decodeNetflow', () => {
   for (const version of [5, 9, 10] as const) {
     it(`-s 8, v${version === 10 ? 'IPFIX' : version}: sampling rate taken from the export, totals within the 5-sigma bound`, async () => {
       const R = 8;
-      const { run, datagrams } = await captureExport((port) => runSoftflowd({ pcap, port, version, workDir: tmp.dir, samplingRate: R, adjustTime: true }));
+      const { run, datagrams } = await captureExport((port) =>
+        runSoftflowd({ pcap, port, version, workDir: tmp.dir, samplingRate: R, adjustTime: true }),
+      );
       expect(run.exitCode, run.stderr).toBe(0);
       const stats = parseSoftflowdStats(run.stdout);
       const decoded = decodeAll(datagrams, 'netflow');

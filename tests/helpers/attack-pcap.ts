@@ -26,7 +26,18 @@
  * a bogon, an amplification port or a fragment.
  */
 import { writeFileSync } from 'node:fs';
-import { fold, generateTraffic, memberMac, onesSum, pcapOf, prng, writeMac, type PacketTruth, type PcapFrame, type TrafficOptions } from './traffic-pcap.js';
+import {
+  fold,
+  generateTraffic,
+  memberMac,
+  onesSum,
+  pcapOf,
+  prng,
+  writeMac,
+  type PacketTruth,
+  type PcapFrame,
+  type TrafficOptions,
+} from './traffic-pcap.js';
 
 const TCP_SYN = 0x02;
 const TCP_PSH = 0x08;
@@ -51,7 +62,10 @@ function v4(addr: string): number[] {
 export function fixChecksums(f: Buffer): void {
   let p = 12;
   let et = f.readUInt16BE(p);
-  while (et === 0x8100 && p + 6 <= f.length) { p += 4; et = f.readUInt16BE(p); }
+  while (et === 0x8100 && p + 6 <= f.length) {
+    p += 4;
+    et = f.readUInt16BE(p);
+  }
   const ip = p + 2;
   let proto: number;
   let l4: number;
@@ -115,13 +129,16 @@ export function ipv4Frame(s: V4Spec): Buffer {
   f[ip] = 0x45;
   f.writeUInt16BE(l3, ip + 2);
   f.writeUInt16BE((s.ipId ?? 0) & 0xffff, ip + 4);
-  const fragField = ((s.mf ? 0x2000 : 0) | ((s.fragOffset ?? 0) & 0x1fff)) || (s.mf === undefined && !frag ? 0x4000 : 0);
+  const fragField = (s.mf ? 0x2000 : 0) | ((s.fragOffset ?? 0) & 0x1fff) || (s.mf === undefined && !frag ? 0x4000 : 0);
   f.writeUInt16BE(fragField, ip + 6);
   f[ip + 8] = 64;
   f[ip + 9] = s.proto;
   const a = v4(s.src);
   const b = v4(s.dst);
-  for (let i = 0; i < 4; i++) { f[ip + 12 + i] = a[i]!; f[ip + 16 + i] = b[i]!; }
+  for (let i = 0; i < 4; i++) {
+    f[ip + 12 + i] = a[i]!;
+    f[ip + 16 + i] = b[i]!;
+  }
   const l4 = ip + 20;
   if (!frag && l4h > 0) {
     f.writeUInt16BE(s.srcPort ?? 0, l4);
@@ -150,9 +167,17 @@ export function lldpFrame(srcMac: number): Buffer {
   writeMac(f, 6, srcMac);
   f.writeUInt16BE(0x88cc, 12);
   let p = 14;
-  f.writeUInt16BE((1 << 9) | 7, p); f[p + 2] = 4; writeMac(f, p + 3, srcMac); p += 9; // chassis id (MAC)
-  f.writeUInt16BE((2 << 9) | 4, p); f[p + 2] = 7; f.write('et1', p + 3, 'latin1'); p += 6; // port id (local)
-  f.writeUInt16BE((3 << 9) | 2, p); f.writeUInt16BE(120, p + 2); p += 4; // TTL
+  f.writeUInt16BE((1 << 9) | 7, p);
+  f[p + 2] = 4;
+  writeMac(f, p + 3, srcMac);
+  p += 9; // chassis id (MAC)
+  f.writeUInt16BE((2 << 9) | 4, p);
+  f[p + 2] = 7;
+  f.write('et1', p + 3, 'latin1');
+  p += 6; // port id (local)
+  f.writeUInt16BE((3 << 9) | 2, p);
+  f.writeUInt16BE(120, p + 2);
+  p += 4; // TTL
   f.writeUInt16BE(0, p); // end
   return f;
 }
@@ -163,12 +188,21 @@ export function stpFrame(srcMac: number): Buffer {
   writeMac(f, 0, STP_MAC);
   writeMac(f, 6, srcMac);
   f.writeUInt16BE(3 + 35, 12); // 802.3 length: LLC (3) + BPDU (35)
-  f[14] = 0x42; f[15] = 0x42; f[16] = 0x03;
+  f[14] = 0x42;
+  f[15] = 0x42;
+  f[16] = 0x03;
   const b = 17; // BPDU: protocol 0, version 0, type 0 (config), flags, root id, cost, bridge id, port, timers
-  f[b + 4] = 0; f.writeUInt16BE(0x8000, b + 5); writeMac(f, b + 7, srcMac);
-  f.writeUInt32BE(4, b + 13); f.writeUInt16BE(0x8000, b + 17); writeMac(f, b + 19, srcMac);
-  f.writeUInt16BE(0x8001, b + 25); f.writeUInt16BE(0, b + 27); f.writeUInt16BE(20 * 256, b + 29);
-  f.writeUInt16BE(2 * 256, b + 31); f.writeUInt16BE(15 * 256, b + 33);
+  f[b + 4] = 0;
+  f.writeUInt16BE(0x8000, b + 5);
+  writeMac(f, b + 7, srcMac);
+  f.writeUInt32BE(4, b + 13);
+  f.writeUInt16BE(0x8000, b + 17);
+  writeMac(f, b + 19, srcMac);
+  f.writeUInt16BE(0x8001, b + 25);
+  f.writeUInt16BE(0, b + 27);
+  f.writeUInt16BE(20 * 256, b + 29);
+  f.writeUInt16BE(2 * 256, b + 31);
+  f.writeUInt16BE(15 * 256, b + 33);
   return f;
 }
 
@@ -181,7 +215,10 @@ export function framesOf(pcap: Buffer): PcapFrame[] {
   let off = 24;
   while (off + 16 <= pcap.length) {
     const len = pcap.readUInt32LE(off + 8);
-    out.push({ tsUs: pcap.readUInt32LE(off) * 1e6 + pcap.readUInt32LE(off + 4), frame: Buffer.from(pcap.subarray(off + 16, off + 16 + len)) });
+    out.push({
+      tsUs: pcap.readUInt32LE(off) * 1e6 + pcap.readUInt32LE(off + 4),
+      frame: Buffer.from(pcap.subarray(off + 16, off + 16 + len)),
+    });
     off += 16 + len;
   }
   return out;
@@ -195,8 +232,16 @@ export function trailerFrames(n: number, from: number, to: number, variant: numb
     out.push({
       tsUs: startUs + i * 1000,
       frame: ipv4Frame({
-        srcMac: memberMac(from), dstMac: memberMac(to), src: `87.${variant}.${(pair >> 8) & 0xff}.${pair & 0xff}`, dst: `88.${variant}.${(pair >> 8) & 0xff}.${pair & 0xff}`,
-        proto: 6, srcPort: 50000 + (pair % 1000), dstPort: 443, tcpFlags: TCP_ACK, payload: 40, ipId: i,
+        srcMac: memberMac(from),
+        dstMac: memberMac(to),
+        src: `87.${variant}.${(pair >> 8) & 0xff}.${pair & 0xff}`,
+        dst: `88.${variant}.${(pair >> 8) & 0xff}.${pair & 0xff}`,
+        proto: 6,
+        srcPort: 50000 + (pair % 1000),
+        dstPort: 443,
+        tcpFlags: TCP_ACK,
+        payload: 40,
+        ipId: i,
       }),
     });
   }
@@ -229,12 +274,17 @@ let lastTraffic: { key: string; g: ReturnType<typeof generateTraffic> } | undefi
  * Member background traffic without bogon addresses (see the header). `members` MACs 1..members, all
  * untagged. The trailer runs from MAC 1 to MAC 2.
  */
-export function generateBackground(opts: Omit<TrafficOptions, 'trailerFrames' | 'vlanFraction'> & { trailerFrames?: number; variant?: number } = {}): Background {
+export function generateBackground(
+  opts: Omit<TrafficOptions, 'trailerFrames' | 'vlanFraction'> & { trailerFrames?: number; variant?: number } = {},
+): Background {
   const { trailerFrames: nTrailer = 0, variant = 0, ...rest } = opts;
   // The conversations do not depend on the variant: generate once per option set (the frames are copied below).
   const key = JSON.stringify(rest);
   let g = lastTraffic?.key === key ? lastTraffic.g : undefined;
-  if (!g) { g = generateTraffic({ ...rest, vlanFraction: 0, trailerFrames: 0 }); lastTraffic = { key, g }; }
+  if (!g) {
+    g = generateTraffic({ ...rest, vlanFraction: 0, trailerFrames: 0 });
+    lastTraffic = { key, g };
+  }
   const frames = framesOf(g.pcap);
   for (const { frame: f } of frames) {
     const et = f.readUInt16BE(12);
@@ -242,12 +292,14 @@ export function generateBackground(opts: Omit<TrafficOptions, 'trailerFrames' | 
       if (f[14 + 12] === 10) f[14 + 12] = backgroundV4First(variant);
       if (f[14 + 16] === 10) f[14 + 16] = backgroundV4First(variant);
     } else if (et === 0x86dd) {
-      for (const o of [14 + 8, 14 + 24]) if (f.readUInt32BE(o) === 0x20010db8) f.writeUInt32BE(backgroundV6Prefix(variant), o);
+      for (const o of [14 + 8, 14 + 24])
+        if (f.readUInt32BE(o) === 0x20010db8) f.writeUInt32BE(backgroundV6Prefix(variant), o);
     }
     fixChecksums(f);
   }
   const packets = g.packets.map((p) => ({
-    ...p, srcAddr: p.ipVersion === 4 ? rewriteV4(p.srcAddr, variant) : rewriteV6(p.srcAddr, variant),
+    ...p,
+    srcAddr: p.ipVersion === 4 ? rewriteV4(p.srcAddr, variant) : rewriteV6(p.srcAddr, variant),
     dstAddr: p.ipVersion === 4 ? rewriteV4(p.dstAddr, variant) : rewriteV6(p.dstAddr, variant),
   }));
   const last = frames.length ? frames[frames.length - 1]!.tsUs : 0;
@@ -310,14 +362,30 @@ export interface AttackTruth {
   strangerDst: string;
   /** Frames per attack (as written). */
   counts: {
-    amplification: number; synFlood: number; fragments: number; portScan: number; portScanTries: number; addressScan: number; bogons: number;
-    lldp: number; stp: number; ospf: number; stranger: number; trailer: number;
+    amplification: number;
+    synFlood: number;
+    fragments: number;
+    portScan: number;
+    portScanTries: number;
+    addressScan: number;
+    bogons: number;
+    lldp: number;
+    stp: number;
+    ospf: number;
+    stranger: number;
+    trailer: number;
   };
   /** Scaled-packet truth per destination IP (all IP frames of the attack pcap, trailer excluded). */
-  perDst: Map<string, { packets: number; syn: number; udp: number; tcp: number; frags: number; ampPort: number; frameOctets: number }>;
+  perDst: Map<
+    string,
+    { packets: number; syn: number; udp: number; tcp: number; frags: number; ampPort: number; frameOctets: number }
+  >;
 }
 
-export interface Attacks { pcap: Buffer; truth: AttackTruth }
+export interface Attacks {
+  pcap: Buffer;
+  truth: AttackTruth;
+}
 
 export function generateAttacks(o: AttackOptions = {}): Attacks {
   const e = o.variant ?? 0;
@@ -329,17 +397,39 @@ export function generateAttacks(o: AttackOptions = {}): Attacks {
   const startUs = (o.startMs ?? Date.UTC(2026, 0, 15, 9, 0, 0)) * 1000;
   const spanUs = (o.spanMs ?? 2000) * 1000;
   const n = {
-    amplification: o.amplification ?? 2000, synFlood: o.synFlood ?? 1000, fragments: o.fragments ?? 500, portScan: o.portScanPorts ?? 45,
-    portScanTries: o.portScanTries ?? 3, addressScan: o.addressScanHosts ?? 200, bogons: o.bogons ?? 120, lldp: o.l2Frames ?? 80, stp: o.l2Frames ?? 80,
-    ospf: o.l2Frames ?? 80, stranger: o.l2Frames ?? 80, trailer: o.trailerFrames ?? 0,
+    amplification: o.amplification ?? 2000,
+    synFlood: o.synFlood ?? 1000,
+    fragments: o.fragments ?? 500,
+    portScan: o.portScanPorts ?? 45,
+    portScanTries: o.portScanTries ?? 3,
+    addressScan: o.addressScanHosts ?? 200,
+    bogons: o.bogons ?? 120,
+    lldp: o.l2Frames ?? 80,
+    stp: o.l2Frames ?? 80,
+    ospf: o.l2Frames ?? 80,
+    stranger: o.l2Frames ?? 80,
+    trailer: o.trailerFrames ?? 0,
   };
   const truth: AttackTruth = {
-    variant: e, attackerMac: A, victimMac: V,
-    ampVictim: `81.${e}.1.10`, synVictim: `81.${e}.2.10`, fragVictim: `81.${e}.3.10`,
-    portScanner: `82.${e}.0.1`, portScanHost: `81.${e}.4.10`, addressScanner: `82.${e}.0.2`, addressScanPort: 23,
-    bogonSources: [], bogonDestinations: Array.from({ length: 8 }, (_, i) => `81.${e}.6.${i + 1}`),
-    lldpMac: memberMac(o.lldpFrom ?? 3), stpMac: memberMac(o.stpFrom ?? 4), ospfMac: memberMac(o.ospfFrom ?? 5), stranger: strangerMac(e), strangerDst: `81.${e}.7.10`,
-    counts: n, perDst: new Map(),
+    variant: e,
+    attackerMac: A,
+    victimMac: V,
+    ampVictim: `81.${e}.1.10`,
+    synVictim: `81.${e}.2.10`,
+    fragVictim: `81.${e}.3.10`,
+    portScanner: `82.${e}.0.1`,
+    portScanHost: `81.${e}.4.10`,
+    addressScanner: `82.${e}.0.2`,
+    addressScanPort: 23,
+    bogonSources: [],
+    bogonDestinations: Array.from({ length: 8 }, (_, i) => `81.${e}.6.${i + 1}`),
+    lldpMac: memberMac(o.lldpFrom ?? 3),
+    stpMac: memberMac(o.stpFrom ?? 4),
+    ospfMac: memberMac(o.ospfFrom ?? 5),
+    stranger: strangerMac(e),
+    strangerDst: `81.${e}.7.10`,
+    counts: n,
+    perDst: new Map(),
   };
   const frames: Array<PcapFrame & { order: number }> = [];
   let order = 0;
@@ -351,59 +441,150 @@ export function generateAttacks(o: AttackOptions = {}): Attacks {
     const nonFirst = (s.fragOffset ?? 0) > 0;
     d.packets += 1;
     d.frameOctets += frame.length + 4;
-    if (s.proto === 6) d.tcp += 1; else d.udp += 1;
+    if (s.proto === 6) d.tcp += 1;
+    else d.udp += 1;
     if (s.proto === 6 && ((s.tcpFlags ?? 0) & (TCP_SYN | TCP_ACK)) === TCP_SYN) d.syn += 1;
     if (nonFirst || s.mf) d.frags += 1;
     // Non-first fragments carry no ports: port 0 is on the default amplification list.
     if (s.proto === 17 && (nonFirst || AMPLIFICATION_SOURCE_PORTS.includes((s.srcPort ?? 0) as 123))) d.ampPort += 1;
   };
-  const ip = (s: V4Spec) => { const f = ipv4Frame(s); count(s, f); push(f); };
+  const ip = (s: V4Spec) => {
+    const f = ipv4Frame(s);
+    count(s, f);
+    push(f);
+  };
 
   // UDP amplification: 50 reflectors, each from one amplification port, toward the victim's port 4444.
   for (let i = 0; i < n.amplification; i++) {
     const r = i % 50;
-    ip({ srcMac: A, dstMac: V, src: `83.${e}.0.${r + 1}`, dst: truth.ampVictim, proto: 17, srcPort: AMPLIFICATION_SOURCE_PORTS[r % 3]!, dstPort: 4444, payload: 440, ipId: i });
+    ip({
+      srcMac: A,
+      dstMac: V,
+      src: `83.${e}.0.${r + 1}`,
+      dst: truth.ampVictim,
+      proto: 17,
+      srcPort: AMPLIFICATION_SOURCE_PORTS[r % 3]!,
+      dstPort: 4444,
+      payload: 440,
+      ipId: i,
+    });
   }
   // SYN flood: spoofed public sources, random source ports, toward port 80.
   for (let i = 0; i < n.synFlood; i++) {
-    ip({ srcMac: A, dstMac: V, src: `84.${e}.${int(0, 255)}.${int(1, 254)}`, dst: truth.synVictim, proto: 6, srcPort: int(1024, 65535), dstPort: 80, tcpFlags: TCP_SYN, ipId: i });
+    ip({
+      srcMac: A,
+      dstMac: V,
+      src: `84.${e}.${int(0, 255)}.${int(1, 254)}`,
+      dst: truth.synVictim,
+      proto: 6,
+      srcPort: int(1024, 65535),
+      dstPort: 80,
+      tcpFlags: TCP_SYN,
+      ipId: i,
+    });
   }
   // Fragments: UDP datagrams of 1480 + 100 octets, from 10 sources; first (offset 0, MF) and second (offset 185).
   for (let i = 0; i < n.fragments; i++) {
-    const src = `85.${e}.0.${(i >> 1) % 10 + 1}`;
+    const src = `85.${e}.0.${((i >> 1) % 10) + 1}`;
     const id = 0x4000 + (i >> 1);
-    if ((i & 1) === 0) ip({ srcMac: A, dstMac: V, src, dst: truth.fragVictim, proto: 17, srcPort: 40000 + ((i >> 1) % 10), dstPort: 9000, payload: 1472, mf: true, fragPayload: 100, ipId: id });
-    else ip({ srcMac: A, dstMac: V, src, dst: truth.fragVictim, proto: 17, fragOffset: 185, fragPayload: 100, ipId: id });
+    if ((i & 1) === 0)
+      ip({
+        srcMac: A,
+        dstMac: V,
+        src,
+        dst: truth.fragVictim,
+        proto: 17,
+        srcPort: 40000 + ((i >> 1) % 10),
+        dstPort: 9000,
+        payload: 1472,
+        mf: true,
+        fragPayload: 100,
+        ipId: id,
+      });
+    else
+      ip({ srcMac: A, dstMac: V, src, dst: truth.fragVictim, proto: 17, fragOffset: 185, fragPayload: 100, ipId: id });
   }
   // Port scan: SYNs to ports 1..N (ascending like nmap -r) of one host, each sent `portScanTries` times.
   for (let k = 0; k < n.portScanTries; k++) {
     for (let i = 0; i < n.portScan; i++) {
-      ip({ srcMac: A, dstMac: V, src: truth.portScanner, dst: truth.portScanHost, proto: 6, srcPort: 45000, dstPort: 1 + i, tcpFlags: TCP_SYN, ipId: k * n.portScan + i });
+      ip({
+        srcMac: A,
+        dstMac: V,
+        src: truth.portScanner,
+        dst: truth.portScanHost,
+        proto: 6,
+        srcPort: 45000,
+        dstPort: 1 + i,
+        tcpFlags: TCP_SYN,
+        ipId: k * n.portScan + i,
+      });
     }
   }
   // Address scan: one SYN to port 23 on each host of 81.e.5.0/24 (1..N, N ≤ 254).
   for (let i = 0; i < n.addressScan; i++) {
-    ip({ srcMac: A, dstMac: V, src: truth.addressScanner, dst: `81.${e}.5.${1 + (i % 254)}`, proto: 6, srcPort: 45001, dstPort: truth.addressScanPort, tcpFlags: TCP_SYN, ipId: i });
+    ip({
+      srcMac: A,
+      dstMac: V,
+      src: truth.addressScanner,
+      dst: `81.${e}.5.${1 + (i % 254)}`,
+      proto: 6,
+      srcPort: 45001,
+      dstPort: truth.addressScanPort,
+      tcpFlags: TCP_SYN,
+      ipId: i,
+    });
   }
   // Bogon sources: established-looking TCP (ACK|PSH, not probes) to 8 destinations.
   for (let i = 0; i < n.bogons; i++) {
     const src = i % 2 === 0 ? `10.${e}.${int(0, 255)}.${int(1, 254)}` : `192.168.${e}.${int(1, 254)}`;
     if (truth.bogonSources.length < 16) truth.bogonSources.push(src);
-    ip({ srcMac: A, dstMac: V, src, dst: truth.bogonDestinations[i % 8]!, proto: 6, srcPort: int(1024, 65535), dstPort: 443, tcpFlags: TCP_ACK | TCP_PSH, payload: 200, ipId: i });
+    ip({
+      srcMac: A,
+      dstMac: V,
+      src,
+      dst: truth.bogonDestinations[i % 8]!,
+      proto: 6,
+      srcPort: int(1024, 65535),
+      dstPort: 443,
+      tcpFlags: TCP_ACK | TCP_PSH,
+      payload: 200,
+      ipId: i,
+    });
   }
   // L2 hygiene (sFlow only): LLDP, STP and OSPF hellos from member routers, IP frames from a MAC nobody owns.
   for (let i = 0; i < n.lldp; i++) push(lldpFrame(truth.lldpMac));
   for (let i = 0; i < n.stp; i++) push(stpFrame(truth.stpMac));
   for (let i = 0; i < n.ospf; i++) {
     // OSPFv2 hello (version 2, type 1, length 44) to AllSPFRouters, from the router's LAN address.
-    const f = ipv4Frame({ srcMac: truth.ospfMac, dstMac: OSPF_ALL_ROUTERS_MAC, src: `89.${e}.0.${(o.ospfFrom ?? 5)}`, dst: '224.0.0.5', proto: 89, payload: 44, ipId: i });
-    f[34] = 2; f[35] = 1; f.writeUInt16BE(44, 36);
+    const f = ipv4Frame({
+      srcMac: truth.ospfMac,
+      dstMac: OSPF_ALL_ROUTERS_MAC,
+      src: `89.${e}.0.${o.ospfFrom ?? 5}`,
+      dst: '224.0.0.5',
+      proto: 89,
+      payload: 44,
+      ipId: i,
+    });
+    f[34] = 2;
+    f[35] = 1;
+    f.writeUInt16BE(44, 36);
     f[22] = 1; // TTL 1
     fixChecksums(f);
     push(f);
   }
   for (let i = 0; i < n.stranger; i++) {
-    ip({ srcMac: truth.stranger, dstMac: V, src: `86.${e}.0.1`, dst: truth.strangerDst, proto: 6, srcPort: 33333, dstPort: 443, tcpFlags: TCP_ACK, payload: 100, ipId: i });
+    ip({
+      srcMac: truth.stranger,
+      dstMac: V,
+      src: `86.${e}.0.1`,
+      dst: truth.strangerDst,
+      proto: 6,
+      srcPort: 33333,
+      dstPort: 443,
+      tcpFlags: TCP_ACK,
+      payload: 100,
+      ipId: i,
+    });
   }
   frames.sort((x, y) => x.tsUs - y.tsUs || x.order - y.order);
   const trailer = trailerFrames(n.trailer, 1, 2, e, startUs + spanUs + 1000);

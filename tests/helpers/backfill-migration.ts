@@ -35,14 +35,18 @@ export async function backfillHarness(file: string): Promise<BackfillHarness> {
   const storage = await openStorage(testConfig(join(dir.path, 'data')), silentLog);
   const mdir = join(dir.path, 'migrations');
   mkdirSync(mdir);
-  for (const f of readdirSync(defaultMigrationsDir())) if (f < file) copyFileSync(join(defaultMigrationsDir(), f), join(mdir, f));
+  for (const f of readdirSync(defaultMigrationsDir()))
+    if (f < file) copyFileSync(join(defaultMigrationsDir(), f), join(mdir, f));
   const version = Number(file.slice(0, 4));
   let progress: BackfillProgress[] = [];
   const run = () => {
     progress = [];
     return migrate(storage, { vars, dir: mdir, onProgress: (p) => progress.push(p) });
   };
-  const forget = () => storage.client.command({ query: `ALTER TABLE schema_migrations DELETE WHERE version = ${version} SETTINGS mutations_sync = 2` });
+  const forget = () =>
+    storage.client.command({
+      query: `ALTER TABLE schema_migrations DELETE WHERE version = ${version} SETTINGS mutations_sync = 2`,
+    });
   return {
     storage,
     migrate: run,
@@ -55,7 +59,10 @@ export async function backfillHarness(file: string): Promise<BackfillHarness> {
     async expectIncompleteCopyRefused(table, where) {
       await forget();
       await storage.client.command({ query: `ALTER TABLE ${table} DELETE WHERE ${where} SETTINGS mutations_sync = 2` });
-      await expect(run()).rejects.toMatchObject({ code: 'IXMETER_ERR_STORAGE_QUERY', message: expect.stringMatching(/interrupted backfill/) });
+      await expect(run()).rejects.toMatchObject({
+        code: 'IXMETER_ERR_STORAGE_QUERY',
+        message: expect.stringMatching(/interrupted backfill/),
+      });
       await storage.client.command({ query: `TRUNCATE TABLE ${table}` });
       expect((await run()).applied).toEqual([file]);
       // An emptied table starts from scratch: every month copied again, none skipped from the earlier ledger.
@@ -114,7 +121,8 @@ export function describeBackfill(s: BackfillSuite): void {
     await h?.close();
   });
   const rows = [...s.rows];
-  const insert5m = (values: MemberTraffic5mRow[]) => h.storage.client.insert({ table: 'member_traffic_5m', values, format: 'JSONEachRow' });
+  const insert5m = (values: MemberTraffic5mRow[]) =>
+    h.storage.client.insert({ table: 'member_traffic_5m', values, format: 'JSONEachRow' });
   const stored = () => s.stored(h.storage);
 
   describe(s.name, () => {

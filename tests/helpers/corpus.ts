@@ -22,18 +22,24 @@ export function corpusAvailable(): boolean {
   if (existsSync(CORPUS_DIR)) return true;
   if (!reported) {
     reported = true;
-    console.warn(`corpus: ${CORPUS_DIR} not found (../shared/corpus next to the repository): the tests that need it are skipped`);
+    console.warn(
+      `corpus: ${CORPUS_DIR} not found (../shared/corpus next to the repository): the tests that need it are skipped`,
+    );
   }
   return false;
 }
 
 /** Every datagram of every capture, folder by folder, file by file (templates before data within sequences). */
-export function corpusPayloads(folders = ['netflow1', 'netflow5', 'netflow9', 'ipfix', 'sflow5', '_sequences']): Buffer[] {
+export function corpusPayloads(
+  folders = ['netflow1', 'netflow5', 'netflow9', 'ipfix', 'sflow5', '_sequences'],
+): Buffer[] {
   const out: Buffer[] = [];
   for (const dir of folders) {
     const d = join(CORPUS_DIR, dir);
     if (!existsSync(d)) continue;
-    for (const f of readdirSync(d).filter((x) => x.endsWith('.pcap')).sort()) {
+    for (const f of readdirSync(d)
+      .filter((x) => x.endsWith('.pcap'))
+      .sort()) {
       for (const p of readPcapUdp(join(d, f))) out.push(p.payload);
     }
   }

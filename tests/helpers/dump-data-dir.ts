@@ -8,13 +8,21 @@ import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { openStorage } from '../../src/storage/clickhouse/client.js';
 
-export function dumpDataDir(dataDir: string, database: string, queries: Record<string, string>): Record<string, Array<Record<string, unknown>>> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'tests/helpers/dump-data-dir.ts', dataDir, JSON.stringify(queries)], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, IXMETER_CLICKHOUSE_DATABASE: database },
-    encoding: 'utf8',
-    timeout: 120_000,
-    maxBuffer: 256 * 2 ** 20,
-  });
+export function dumpDataDir(
+  dataDir: string,
+  database: string,
+  queries: Record<string, string>,
+): Record<string, Array<Record<string, unknown>>> {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'tests/helpers/dump-data-dir.ts', dataDir, JSON.stringify(queries)],
+    {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, IXMETER_CLICKHOUSE_DATABASE: database },
+      encoding: 'utf8',
+      timeout: 120_000,
+      maxBuffer: 256 * 2 ** 20,
+    },
+  );
   if (r.status !== 0) throw new Error(`dump of ${dataDir} failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, Array<Record<string, unknown>>>;
 }

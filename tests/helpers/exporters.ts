@@ -62,7 +62,15 @@ const live = new Set<ChildProcess>();
 
 function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try { process.kill(-child.pid, sig); } catch { try { child.kill(sig); } catch { /* gone */ } }
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    try {
+      child.kill(sig);
+    } catch {
+      /* gone */
+    }
+  }
 }
 
 /** Kill every exporter this module started that is still running (for afterAll). */
@@ -75,24 +83,44 @@ function start(cmd: string, args: string[], cwd: string): Running {
   const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   const out = { stdout: '', stderr: '' };
-  child.stdout!.on('data', (b: Buffer) => { out.stdout += b.toString(); });
-  child.stderr!.on('data', (b: Buffer) => { out.stderr += b.toString(); });
+  child.stdout!.on('data', (b: Buffer) => {
+    out.stdout += b.toString();
+  });
+  child.stderr!.on('data', (b: Buffer) => {
+    out.stderr += b.toString();
+  });
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('error', (err) => { out.stderr += `\nspawn error: ${err.message}`; live.delete(child); resolve({ code: -1, signal: null }); });
-    child.on('close', (code, signal) => { live.delete(child); resolve({ code, signal }); });
+    child.on('error', (err) => {
+      out.stderr += `\nspawn error: ${err.message}`;
+      live.delete(child);
+      resolve({ code: -1, signal: null });
+    });
+    child.on('close', (code, signal) => {
+      live.delete(child);
+      resolve({ code, signal });
+    });
   });
   return { child, done, out };
 }
 
 /** Wait for exit within timeoutMs; on timeout SIGTERM the group, then SIGKILL, and throw. */
-async function waitExit(r: Running, timeoutMs: number, what: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+async function waitExit(
+  r: Running,
+  timeoutMs: number,
+  what: string,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); });
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
   const res = await Promise.race([r.done, timeout]);
   clearTimeout(timer);
   if (res !== 'timeout') return res;
   killGroup(r.child, 'SIGTERM');
-  const res2 = await Promise.race([r.done, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 2000))]);
+  const res2 = await Promise.race([
+    r.done,
+    new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 2000)),
+  ]);
   if (res2 === 'timeout') killGroup(r.child, 'SIGKILL');
   await Promise.race([r.done, new Promise((resolve) => setTimeout(resolve, 1000))]);
   throw new Error(`${what} did not exit within ${timeoutMs} ms\nstdout:\n${r.out.stdout}\nstderr:\n${r.out.stderr}`);
@@ -125,10 +153,34 @@ export interface SoftflowdOptions {
 export async function runSoftflowd(o: SoftflowdOptions): Promise<ExporterRun> {
   const t0 = Date.now();
   const args = [
-    '-r', o.pcap, '-n', `${o.host ?? '127.0.0.1'}:${o.port}`, '-v', String(o.version), '-T', o.track ?? 'ether',
-    '-d', '-c', 'none', '-p', join(o.workDir, 'softflowd.pid'), '-m', '65536',
+    '-r',
+    o.pcap,
+    '-n',
+    `${o.host ?? '127.0.0.1'}:${o.port}`,
+    '-v',
+    String(o.version),
+    '-T',
+    o.track ?? 'ether',
+    '-d',
+    '-c',
+    'none',
+    '-p',
+    join(o.workDir, 'softflowd.pid'),
+    '-m',
+    '65536',
     // Long timeouts: nothing expires by time while reading; EOF flushes everything.
-    '-t', 'maxlife=1d', '-t', 'tcp=1d', '-t', 'udp=1d', '-t', 'general=1d', '-t', 'tcp.fin=1d', '-t', 'tcp.rst=1d',
+    '-t',
+    'maxlife=1d',
+    '-t',
+    'tcp=1d',
+    '-t',
+    'udp=1d',
+    '-t',
+    'general=1d',
+    '-t',
+    'tcp.fin=1d',
+    '-t',
+    'tcp.rst=1d',
   ];
   // -6 always: track IPv6 even for v5 (which cannot export it). Without -6, softflowd's periodic
   // sampler (-s N) hands the sampling slot of every ignored IPv6 packet to the next IPv4 packet,
@@ -138,11 +190,24 @@ export async function runSoftflowd(o: SoftflowdOptions): Promise<ExporterRun> {
   if (o.adjustTime) args.push('-a');
   const r = start(BINARIES.softflowd, args, o.workDir);
   const res = await waitExit(r, o.timeoutMs ?? 20_000, 'softflowd');
-  return { exitCode: res.code, signal: res.signal, stdout: r.out.stdout, stderr: r.out.stderr, log: '', elapsedMs: Date.now() - t0 };
+  return {
+    exitCode: res.code,
+    signal: res.signal,
+    stdout: r.out.stdout,
+    stderr: r.out.stderr,
+    log: '',
+    elapsedMs: Date.now() - t0,
+  };
 }
 
 /** Parse softflowd's end-of-run statistics (printed to stdout with -r). */
-export function parseSoftflowdStats(stdout: string): { packets: number; flowsExported: number; records: number; datagrams: number; octetsByProto: Record<string, number> } {
+export function parseSoftflowdStats(stdout: string): {
+  packets: number;
+  flowsExported: number;
+  records: number;
+  datagrams: number;
+  octetsByProto: Record<string, number>;
+} {
   const num = (re: RegExp) => Number(re.exec(stdout)?.[1] ?? NaN);
   const octetsByProto: Record<string, number> = {};
   for (const m of stdout.matchAll(/^\s+(\w+) \((\d+)\):\s+(\d+)\s+(\d+)/gm)) octetsByProto[m[1]!] = Number(m[3]);
@@ -173,7 +238,18 @@ export interface PmacctdOptions {
   timeoutMs?: number;
 }
 
-export const NFPROBE_AGGREGATE = ['src_mac', 'dst_mac', 'vlan', 'src_host', 'dst_host', 'src_port', 'dst_port', 'proto', 'tos', 'tcpflags'];
+export const NFPROBE_AGGREGATE = [
+  'src_mac',
+  'dst_mac',
+  'vlan',
+  'src_host',
+  'dst_host',
+  'src_port',
+  'dst_port',
+  'proto',
+  'tos',
+  'tcpflags',
+];
 
 export function pmacctdConfig(o: PmacctdOptions): string {
   const lines: string[] = [
@@ -190,12 +266,18 @@ export function pmacctdConfig(o: PmacctdOptions): string {
     lines.push(`nfprobe_receiver: ${target}`, `nfprobe_version: ${o.nfprobeVersion ?? 10}`);
     lines.push(`aggregate: ${(o.aggregate ?? NFPROBE_AGGREGATE).join(', ')}`);
     // Passive/active timeouts longer than the capture: flows leave the cache only at shutdown.
-    lines.push('nfprobe_timeouts: tcp=86400:tcp.rst=86400:tcp.fin=86400:udp=86400:icmp=86400:general=86400:maxlife=604800:expint=60');
+    lines.push(
+      'nfprobe_timeouts: tcp=86400:tcp.rst=86400:tcp.fin=86400:udp=86400:icmp=86400:general=86400:maxlife=604800:expint=60',
+    );
     lines.push('nfprobe_maxflows: 65536');
   } else {
     // The agent address is the exporter's identity in ixmeter (not the UDP source): a probe sending from
     // its own source address (sfprobe_source_ip) gets that address as its agent too, like a real switch.
-    lines.push(`sfprobe_receiver: ${target}`, `sfprobe_agentip: ${o.extra?.sfprobe_agentip ?? o.extra?.sfprobe_source_ip ?? '127.0.0.1'}`, 'sfprobe_agentsubid: 7');
+    lines.push(
+      `sfprobe_receiver: ${target}`,
+      `sfprobe_agentip: ${o.extra?.sfprobe_agentip ?? o.extra?.sfprobe_source_ip ?? '127.0.0.1'}`,
+      'sfprobe_agentsubid: 7',
+    );
   }
   if (o.samplingRate) lines.push(`sampling_rate: ${o.samplingRate}`);
   for (const [k, v] of Object.entries(o.extra ?? {})) if (k !== 'sfprobe_agentip') lines.push(`${k}: ${v}`);
@@ -210,8 +292,20 @@ export async function runPmacctd(o: PmacctdOptions): Promise<ExporterRun & { con
   const r = start(BINARIES.pmacctd, ['-f', confPath], o.workDir);
   const res = await waitExit(r, o.timeoutMs ?? 30_000, 'pmacctd');
   let log = '';
-  try { log = readFileSync(join(o.workDir, 'pmacctd.log'), 'utf8'); } catch { /* none */ }
-  return { exitCode: pmacctdExitCode(res.code, log), signal: res.signal, stdout: r.out.stdout, stderr: r.out.stderr, log, elapsedMs: Date.now() - t0, config };
+  try {
+    log = readFileSync(join(o.workDir, 'pmacctd.log'), 'utf8');
+  } catch {
+    /* none */
+  }
+  return {
+    exitCode: pmacctdExitCode(res.code, log),
+    signal: res.signal,
+    stdout: r.out.stdout,
+    stderr: r.out.stderr,
+    log,
+    elapsedMs: Date.now() - t0,
+    config,
+  };
 }
 
 /**
@@ -224,7 +318,8 @@ export function pmacctdExitCode(code: number | null, log: string): number | null
   if (code !== 1) return code;
   const run = log.slice(log.lastIndexOf('Promiscuous Mode Accounting Daemon'));
   const pluginStopped = /Shutting down on user request/.test(run);
-  const coreSawIt = /connection lost to '[^']+'; closing connection\.[\s\S]*no more plugins active\. Shutting down\./.test(run);
+  const coreSawIt =
+    /connection lost to '[^']+'; closing connection\.[\s\S]*no more plugins active\. Shutting down\./.test(run);
   return pluginStopped && coreSawIt && !/ERROR/.test(run) ? 0 : code;
 }
 
@@ -240,13 +335,27 @@ export interface TsharkRecordSummary {
   frameLength: number;
   samplingRates: number[];
   /** NetFlow/IPFIX: per record MACs when exported (empty otherwise). */
-  perRecord: { srcMac: string; dstMac: string; vlan: number; packets: number; octets: number; frameLength: number; samplingRate: number }[];
+  perRecord: {
+    srcMac: string;
+    dstMac: string;
+    vlan: number;
+    packets: number;
+    octets: number;
+    frameLength: number;
+    samplingRate: number;
+  }[];
   /** NetFlow/IPFIX: one 'srcPort/dstPort/proto/packets/octets' per data record (see recordTuple). */
   tuples: string[];
 }
 
 /** The per-record key tshark and our decoder are compared on (NetFlow/IPFIX). */
-export function recordTuple(r: { srcPort: number; dstPort: number; ipProto: number; packets: number; l3Octets: number }): string {
+export function recordTuple(r: {
+  srcPort: number;
+  dstPort: number;
+  ipProto: number;
+  packets: number;
+  l3Octets: number;
+}): string {
   return `${r.srcPort}/${r.dstPort}/${r.ipProto}/${r.packets}/${r.l3Octets}`;
 }
 
@@ -258,14 +367,58 @@ function splitAgg(s: string | undefined): string[] {
  * Run tshark over a pcap of export datagrams (dst port `port`), decoding as cflow (NetFlow/IPFIX)
  * or sflow, and return per-record fields.
  */
-export async function tsharkSummary(pcapPath: string, port: number, kind: 'cflow' | 'sflow'): Promise<TsharkRecordSummary> {
-  const fields = kind === 'cflow'
-    ? ['cflow.octets', 'cflow.packets', 'cflow.srcmac', 'cflow.dstmac', 'cflow.vlanid', 'cflow.post_dstmac', 'cflow.srcport', 'cflow.dstport', 'cflow.protocol']
-    : ['sflow.flow_sample.sampling_rate', 'sflow_245.header.frame_length', 'eth.src', 'eth.dst', 'vlan.id', 'sflow.flow_sample.output_interface'];
-  const args = ['-n', '-r', pcapPath, '-d', `udp.port==${port},${kind === 'cflow' ? 'cflow' : 'sflow'}`, '-T', 'fields', '-E', 'separator=/t', '-E', 'aggregator=,', '-E', 'occurrence=a'];
+export async function tsharkSummary(
+  pcapPath: string,
+  port: number,
+  kind: 'cflow' | 'sflow',
+): Promise<TsharkRecordSummary> {
+  const fields =
+    kind === 'cflow'
+      ? [
+          'cflow.octets',
+          'cflow.packets',
+          'cflow.srcmac',
+          'cflow.dstmac',
+          'cflow.vlanid',
+          'cflow.post_dstmac',
+          'cflow.srcport',
+          'cflow.dstport',
+          'cflow.protocol',
+        ]
+      : [
+          'sflow.flow_sample.sampling_rate',
+          'sflow_245.header.frame_length',
+          'eth.src',
+          'eth.dst',
+          'vlan.id',
+          'sflow.flow_sample.output_interface',
+        ];
+  const args = [
+    '-n',
+    '-r',
+    pcapPath,
+    '-d',
+    `udp.port==${port},${kind === 'cflow' ? 'cflow' : 'sflow'}`,
+    '-T',
+    'fields',
+    '-E',
+    'separator=/t',
+    '-E',
+    'aggregator=,',
+    '-E',
+    'occurrence=a',
+  ];
   for (const f of fields) args.push('-e', f);
   const { stdout } = await execFileP(BINARIES.tshark, args, { maxBuffer: 256 * 1024 * 1024, timeout: 30_000 });
-  const out: TsharkRecordSummary = { records: 0, packets: 0, octets: 0, frameLength: 0, samplingRates: [], perRecord: [], tuples: [] };
+  const out: TsharkRecordSummary = {
+    records: 0,
+    packets: 0,
+    octets: 0,
+    frameLength: 0,
+    samplingRates: [],
+    perRecord: [],
+    tuples: [],
+  };
   for (const line of stdout.split('\n')) {
     if (!line.trim()) continue;
     const cols = line.split('\t');
@@ -280,11 +433,27 @@ export async function tsharkSummary(pcapPath: string, port: number, kind: 'cflow
       const dp = splitAgg(cols[7]).map(Number);
       const pr = splitAgg(cols[8]).map(Number);
       for (let i = 0; i < oc.length; i++) {
-        out.tuples.push(recordTuple({ srcPort: sp[i] ?? -1, dstPort: dp[i] ?? -1, ipProto: pr[i] ?? -1, packets: pk[i] ?? 0, l3Octets: oc[i]! }));
+        out.tuples.push(
+          recordTuple({
+            srcPort: sp[i] ?? -1,
+            dstPort: dp[i] ?? -1,
+            ipProto: pr[i] ?? -1,
+            packets: pk[i] ?? 0,
+            l3Octets: oc[i]!,
+          }),
+        );
         out.records += 1;
         out.octets += oc[i]!;
         out.packets += pk[i] ?? 0;
-        out.perRecord.push({ srcMac: sm[i] ?? '', dstMac: dm[i] ?? '', vlan: vl[i] ?? 0, packets: pk[i] ?? 0, octets: oc[i]!, frameLength: 0, samplingRate: 1 });
+        out.perRecord.push({
+          srcMac: sm[i] ?? '',
+          dstMac: dm[i] ?? '',
+          vlan: vl[i] ?? 0,
+          packets: pk[i] ?? 0,
+          octets: oc[i]!,
+          frameLength: 0,
+          samplingRate: 1,
+        });
       }
     } else {
       const rates = splitAgg(cols[0]).map(Number);
@@ -297,7 +466,15 @@ export async function tsharkSummary(pcapPath: string, port: number, kind: 'cflow
         out.records += 1;
         out.frameLength += fl[i]!;
         out.samplingRates.push(rates[i] ?? 0);
-        out.perRecord.push({ srcMac: es[i] ?? '', dstMac: ed[i] ?? '', vlan: 0, packets: 1, octets: 0, frameLength: fl[i]!, samplingRate: rates[i] ?? 0 });
+        out.perRecord.push({
+          srcMac: es[i] ?? '',
+          dstMac: ed[i] ?? '',
+          vlan: 0,
+          packets: 1,
+          octets: 0,
+          frameLength: fl[i]!,
+          samplingRate: rates[i] ?? 0,
+        });
       }
     }
   }
@@ -307,13 +484,13 @@ export async function tsharkSummary(pcapPath: string, port: number, kind: 'cflow
 // ---------------------------------------------------------------------------------------------
 // glue
 
-
 /**
  * Start a UDP sink, run `exporter(port)` until it exits, wait until the sink has been quiet for
  * `quietMs`, close the sink and return the run and every datagram.
  */
 export async function captureExport<R extends ExporterRun>(
-  exporter: (port: number) => Promise<R>, opts: { quietMs?: number; timeoutMs?: number } = {},
+  exporter: (port: number) => Promise<R>,
+  opts: { quietMs?: number; timeoutMs?: number } = {},
 ): Promise<{ run: R; datagrams: RawDatagram[] }> {
   const sink = await startUdpSink();
   try {
@@ -327,7 +504,17 @@ export async function captureExport<R extends ExporterRun>(
 
 /** Write captured datagrams as a classic pcap (Ethernet/IPv4/UDP to 127.0.0.1:dstPort) for tshark. */
 export function writeDatagramPcap(path: string, datagrams: RawDatagram[], dstPort: number): void {
-  writeFileSync(path, udpDatagramsToPcap(datagrams.map((d) => ({
-    tsMs: d.receivedAtMs, srcAddr: d.exporter, srcPort: d.exporterPort, dstAddr: '127.0.0.1', dstPort, payload: d.payload,
-  }))));
+  writeFileSync(
+    path,
+    udpDatagramsToPcap(
+      datagrams.map((d) => ({
+        tsMs: d.receivedAtMs,
+        srcAddr: d.exporter,
+        srcPort: d.exporterPort,
+        dstAddr: '127.0.0.1',
+        dstPort,
+        payload: d.payload,
+      })),
+    ),
+  );
 }

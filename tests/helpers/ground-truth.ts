@@ -25,7 +25,13 @@
 import { decodeNetflow, createNetflowState } from '../../collectors/decoders/netflow/index.js';
 import { decodeSflow, createSflowState } from '../../collectors/decoders/sflow/index.js';
 import {
-  NO_SAMPLING_POLICY, emptyStats, type DecodeCounters, type FlowRecord, type InterfaceCounters, type RawDatagram, type SamplingPolicy,
+  NO_SAMPLING_POLICY,
+  emptyStats,
+  type DecodeCounters,
+  type FlowRecord,
+  type InterfaceCounters,
+  type RawDatagram,
+  type SamplingPolicy,
 } from '../../collectors/decoders/types.js';
 import { macText } from '../../collectors/decoders/shared/addr.js';
 import type { PacketTruth, Totals } from './traffic-pcap.js';
@@ -52,7 +58,11 @@ function mergeStats(into: DecodeCounters, s: DecodeCounters): void {
 }
 
 /** Decode every datagram in order with one fresh state. */
-export function decodeAll(datagrams: RawDatagram[], kind: 'netflow' | 'sflow', sampling: SamplingPolicy = NO_SAMPLING_POLICY): DecodedRun {
+export function decodeAll(
+  datagrams: RawDatagram[],
+  kind: 'netflow' | 'sflow',
+  sampling: SamplingPolicy = NO_SAMPLING_POLICY,
+): DecodedRun {
   const out: DecodedRun = { flows: [], counters: [], stats: emptyStats(), errors: {} };
   if (kind === 'netflow') {
     const st = createNetflowState();
@@ -114,7 +124,10 @@ export function sumFlowsBy(flows: Iterable<FlowRecord>, key: (f: FlowRecord) => 
   for (const f of flows) {
     const k = key(f);
     let s = m.get(k);
-    if (!s) { s = emptySums(); m.set(k, s); }
+    if (!s) {
+      s = emptySums();
+      m.set(k, s);
+    }
     addFlow(s, f);
   }
   return m;
@@ -164,7 +177,12 @@ export function describeKey(k: string): string {
   return `${macText(parseInt(a!, 16))} → ${macText(parseInt(b!, 16))}${vlan !== undefined ? ` vlan ${vlan}` : ''}`;
 }
 
-export interface Mismatch { key: string; field: string; expected: number; actual: number }
+export interface Mismatch {
+  key: string;
+  field: string;
+  expected: number;
+  actual: number;
+}
 
 /**
  * Compare per-key sums against expectations. `expect` maps each truth key to the expected
@@ -203,15 +221,24 @@ export function compareExact(
  */
 export type ContractUnits = 'wire' | 'ip+vlan' | 'ip' | 'ip+pad' | 'sflow';
 
-export interface PairTotals { bytes: number; l3Bytes: number; packets: number }
+export interface PairTotals {
+  bytes: number;
+  l3Bytes: number;
+  packets: number;
+}
 
 export function contractOf(p: PacketTruth, units: ContractUnits): PairTotals {
   switch (units) {
-    case 'wire': return { bytes: p.frameOctets, l3Bytes: p.l3Octets + p.padOctets, packets: 1 };
-    case 'ip+vlan': return { bytes: p.l3Octets + 18 + (p.vlan !== 0 ? 4 : 0), l3Bytes: p.l3Octets, packets: 1 };
-    case 'ip': return { bytes: p.l3Octets + 18, l3Bytes: p.l3Octets, packets: 1 };
-    case 'ip+pad': return { bytes: p.l3Octets + p.padOctets + 18, l3Bytes: p.l3Octets + p.padOctets, packets: 1 };
-    case 'sflow': return { bytes: p.frameOctets, l3Bytes: p.l3Octets, packets: 1 };
+    case 'wire':
+      return { bytes: p.frameOctets, l3Bytes: p.l3Octets + p.padOctets, packets: 1 };
+    case 'ip+vlan':
+      return { bytes: p.l3Octets + 18 + (p.vlan !== 0 ? 4 : 0), l3Bytes: p.l3Octets, packets: 1 };
+    case 'ip':
+      return { bytes: p.l3Octets + 18, l3Bytes: p.l3Octets, packets: 1 };
+    case 'ip+pad':
+      return { bytes: p.l3Octets + p.padOctets + 18, l3Bytes: p.l3Octets + p.padOctets, packets: 1 };
+    case 'sflow':
+      return { bytes: p.frameOctets, l3Bytes: p.l3Octets, packets: 1 };
   }
 }
 
@@ -225,14 +252,18 @@ export function cellKey(src: number, dst: number): string {
  * collector should attribute each side to.
  */
 export function expectedMatrix(
-  packets: Iterable<PacketTruth>, units: ContractUnits, owner: (p: PacketTruth, side: 'src' | 'dst') => number,
+  packets: Iterable<PacketTruth>,
+  units: ContractUnits,
+  owner: (p: PacketTruth, side: 'src' | 'dst') => number,
 ): Map<string, PairTotals> {
   const m = new Map<string, PairTotals>();
   for (const p of packets) {
     const k = cellKey(owner(p, 'src'), owner(p, 'dst'));
     const c = contractOf(p, units);
     const t = m.get(k) ?? { bytes: 0, l3Bytes: 0, packets: 0 };
-    t.bytes += c.bytes; t.l3Bytes += c.l3Bytes; t.packets += c.packets;
+    t.bytes += c.bytes;
+    t.l3Bytes += c.l3Bytes;
+    t.packets += c.packets;
     m.set(k, t);
   }
   return m;
@@ -243,9 +274,14 @@ export function memberTotalsOf(matrix: Map<string, PairTotals>, asn: number): { 
   const r = { in: { bytes: 0, l3Bytes: 0, packets: 0 }, out: { bytes: 0, l3Bytes: 0, packets: 0 } };
   for (const [k, t] of matrix) {
     const [s, d] = k.split('>').map(Number);
-    for (const [side, hit] of [['in', s === asn], ['out', d === asn]] as const) {
+    for (const [side, hit] of [
+      ['in', s === asn],
+      ['out', d === asn],
+    ] as const) {
       if (!hit) continue;
-      r[side].bytes += t.bytes; r[side].l3Bytes += t.l3Bytes; r[side].packets += t.packets;
+      r[side].bytes += t.bytes;
+      r[side].l3Bytes += t.l3Bytes;
+      r[side].packets += t.packets;
     }
   }
   return r;

@@ -14,15 +14,30 @@ export interface TestService {
 export async function startTestService(dataDir: string, env: Record<string, string> = {}): Promise<TestService> {
   const port = Number(env.IXMETER_NETFLOW_PORT ?? (await freeUdpPort()));
   const admin = 'test-admin-token-0123456789';
-  const config = testConfig(dataDir, { IXMETER_NETFLOW_PORT: String(port), IXMETER_ADMIN_TOKEN: admin, IXMETER_FLUSH_INTERVAL_MS: '200', ...env });
-  const svc = await startService(config, silentLog, { parts: ['api', 'collector', 'worker'], installSignalHandlers: false });
+  const config = testConfig(dataDir, {
+    IXMETER_NETFLOW_PORT: String(port),
+    IXMETER_ADMIN_TOKEN: admin,
+    IXMETER_FLUSH_INTERVAL_MS: '200',
+    ...env,
+  });
+  const svc = await startService(config, silentLog, {
+    parts: ['api', 'collector', 'worker'],
+    installSignalHandlers: false,
+  });
   return { svc, config, port, admin };
 }
 
-export async function sendDatagrams(port: number, payloads: Uint8Array[], opts: { from?: string; perSecond?: number } = {}): Promise<void> {
+export async function sendDatagrams(
+  port: number,
+  payloads: Uint8Array[],
+  opts: { from?: string; perSecond?: number } = {},
+): Promise<void> {
   const sock = createSocket('udp4');
   // Only loopback addresses exist here: 127.0.0.0/8 gives each test exporter its own source address.
-  await new Promise<void>((r, j) => { sock.once('error', j); sock.bind(0, opts.from ?? '127.0.0.1', () => r()); });
+  await new Promise<void>((r, j) => {
+    sock.once('error', j);
+    sock.bind(0, opts.from ?? '127.0.0.1', () => r());
+  });
   const perMs = (opts.perSecond ?? 20_000) / 1000;
   const t0 = Date.now();
   for (let i = 0; i < payloads.length; i++) {

@@ -20,12 +20,14 @@ export function ixfDoc(members: TestMember[]): Record<string, unknown> {
       asnum: m.asn,
       name: m.name ?? `Member AS${m.asn}`,
       url: `https://as${m.asn}.example`,
-      connection_list: [{
-        ixp_id: 1,
-        state: 'active',
-        if_list: [{ switch_id: 1, if_speed: 10000 }],
-        vlan_list: [{ vlan_id: m.vlan ?? 10, ipv4: { address: m.ipv4, mac_addresses: m.macs ?? [] } }],
-      }],
+      connection_list: [
+        {
+          ixp_id: 1,
+          state: 'active',
+          if_list: [{ switch_id: 1, if_speed: 10000 }],
+          vlan_list: [{ vlan_id: m.vlan ?? 10, ipv4: { address: m.ipv4, mac_addresses: m.macs ?? [] } }],
+        },
+      ],
       ixmeter: {
         member_type: m.type ?? 'internet_enterprise',
         ports: m.ports ?? [],

@@ -20,7 +20,10 @@ export const EXPORTER = '127.0.0.1';
 export const portOf = (macIndex: number): number => 100 + macIndex;
 
 export function macText(i: number): string {
-  return memberMac(i).toString(16).padStart(12, '0').replace(/(..)(?=.)/g, '$1:');
+  return memberMac(i)
+    .toString(16)
+    .padStart(12, '0')
+    .replace(/(..)(?=.)/g, '$1:');
 }
 
 export function fabric(moved = false): { members: TestMember[]; owner: Map<number, number>; asns: number[] } {
@@ -34,28 +37,48 @@ export function fabric(moved = false): { members: TestMember[]; owner: Map<numbe
   const owner = new Map<number, number>();
   for (const s of spec) for (const m of s.macs) owner.set(memberMac(m), s.asn);
   return {
-    members: spec.map((s) => ({ asn: s.asn, macs: s.macs.map(macText), vlan: s.vlan ?? 10, ports: s.macs.map((m) => ({ exporter: EXPORTER, if_index: portOf(m) })) })),
+    members: spec.map((s) => ({
+      asn: s.asn,
+      macs: s.macs.map(macText),
+      vlan: s.vlan ?? 10,
+      ports: s.macs.map((m) => ({ exporter: EXPORTER, if_index: portOf(m) })),
+    })),
     owner,
     asns: spec.map((s) => s.asn),
   };
 }
 
 /** Attribution truth by MAC: the owner of the packet's source / destination MAC (0 = none). */
-export const byMac = (owner: Map<number, number>) => (p: PacketTruth, side: 'src' | 'dst'): number => owner.get(side === 'src' ? p.srcMac : p.dstMac) ?? 0;
+export const byMac =
+  (owner: Map<number, number>) =>
+  (p: PacketTruth, side: 'src' | 'dst'): number =>
+    owner.get(side === 'src' ? p.srcMac : p.dstMac) ?? 0;
 
-export type Api = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Record<string, unknown> }>;
+export type Api = (
+  method: string,
+  path: string,
+  body?: unknown,
+) => Promise<{ status: number; body: Record<string, unknown> }>;
 
 export function apiOf(t: TestService): Api {
   return async (method, path, body) => {
     const r = await fetch(`${t.svc.url}/api/v1${path}`, {
-      method, headers: { authorization: `Bearer ${t.admin}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+      method,
+      headers: { authorization: `Bearer ${t.admin}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
     });
     return { status: r.status, body: (await r.json()) as Record<string, unknown> };
   };
 }
 
-export interface MemberTotals { in: PairTotals; out: PairTotals }
-export interface Snapshot { matrix: Map<string, PairTotals>; members: Map<number, MemberTotals> }
+export interface MemberTotals {
+  in: PairTotals;
+  out: PairTotals;
+}
+export interface Snapshot {
+  matrix: Map<string, PairTotals>;
+  members: Map<number, MemberTotals>;
+}
 
 /** The API's matrix and every member's in/out totals over [fromIso, toIso). Null ASN → 0. */
 export async function snapshot(api: Api, asns: number[], fromIso: string, toIso: string): Promise<Snapshot> {
@@ -63,8 +86,18 @@ export async function snapshot(api: Api, asns: number[], fromIso: string, toIso:
   const m = await api('GET', `/traffic/matrix?${q}`);
   expect(m.status).toBe(200);
   const matrix = new Map<string, PairTotals>();
-  for (const r of m.body.rows as Array<{ src_asn: number | null; dst_asn: number | null; bytes: string; l3_bytes: string; packets: string }>) {
-    matrix.set(cellKey(r.src_asn ?? 0, r.dst_asn ?? 0), { bytes: Number(r.bytes), l3Bytes: Number(r.l3_bytes), packets: Number(r.packets) });
+  for (const r of m.body.rows as Array<{
+    src_asn: number | null;
+    dst_asn: number | null;
+    bytes: string;
+    l3_bytes: string;
+    packets: string;
+  }>) {
+    matrix.set(cellKey(r.src_asn ?? 0, r.dst_asn ?? 0), {
+      bytes: Number(r.bytes),
+      l3Bytes: Number(r.l3_bytes),
+      packets: Number(r.packets),
+    });
   }
   const members = new Map<number, MemberTotals>();
   for (const asn of asns) {
@@ -79,7 +112,11 @@ export async function snapshot(api: Api, asns: number[], fromIso: string, toIso:
   return { matrix, members };
 }
 
-const sub = (a: PairTotals, b: PairTotals | undefined): PairTotals => ({ bytes: a.bytes - (b?.bytes ?? 0), l3Bytes: a.l3Bytes - (b?.l3Bytes ?? 0), packets: a.packets - (b?.packets ?? 0) });
+const sub = (a: PairTotals, b: PairTotals | undefined): PairTotals => ({
+  bytes: a.bytes - (b?.bytes ?? 0),
+  l3Bytes: a.l3Bytes - (b?.l3Bytes ?? 0),
+  packets: a.packets - (b?.packets ?? 0),
+});
 
 /** after − before; matrix cells that did not change are left out. */
 export function diff(after: Snapshot, before: Snapshot): Snapshot {
@@ -89,7 +126,8 @@ export function diff(after: Snapshot, before: Snapshot): Snapshot {
     if (d.bytes || d.l3Bytes || d.packets) matrix.set(k, d);
   }
   const members = new Map<number, MemberTotals>();
-  for (const [asn, v] of after.members) members.set(asn, { in: sub(v.in, before.members.get(asn)?.in), out: sub(v.out, before.members.get(asn)?.out) });
+  for (const [asn, v] of after.members)
+    members.set(asn, { in: sub(v.in, before.members.get(asn)?.in), out: sub(v.out, before.members.get(asn)?.out) });
   return { matrix, members };
 }
 
@@ -110,10 +148,14 @@ export async function storedPackets(t: TestService): Promise<number> {
  */
 export async function settle(t: TestService, base: number, want: number): Promise<void> {
   const deadline = Date.now() + 20_000;
-  let last = -1, since = Date.now();
+  let last = -1,
+    since = Date.now();
   for (;;) {
     const v = await storedPackets(t);
-    if (v !== last) { last = v; since = Date.now(); }
+    if (v !== last) {
+      last = v;
+      since = Date.now();
+    }
     const quiet = Date.now() - since;
     if ((v - base >= want && quiet >= 600) || quiet >= 3000 || Date.now() > deadline) return;
     await new Promise((r) => setTimeout(r, 150));

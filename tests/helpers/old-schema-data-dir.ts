@@ -14,11 +14,15 @@ import { openStorage } from '../../src/storage/clickhouse/client.js';
 import { defaultMigrationsDir, migrate, migrationVars } from '../../src/storage/clickhouse/migrate.js';
 
 export function oldSchemaDataDir(dataDir: string, database: string, upto: string, commands: string[]): void {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'tests/helpers/old-schema-data-dir.ts', dataDir, upto, JSON.stringify(commands)], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, IXMETER_CLICKHOUSE_DATABASE: database },
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'tests/helpers/old-schema-data-dir.ts', dataDir, upto, JSON.stringify(commands)],
+    {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, IXMETER_CLICKHOUSE_DATABASE: database },
+      encoding: 'utf8',
+      timeout: 300_000,
+    },
+  );
   if (r.status !== 0) throw new Error(`building ${dataDir} failed: ${r.stderr}`);
 }
 
@@ -28,7 +32,8 @@ async function main(): Promise<void> {
   const old = mkdtempSync(join(tmpdir(), 'ixmeter-old-migrations-'));
   const storage = await openStorage(config, createLogger('silent'));
   try {
-    for (const f of readdirSync(defaultMigrationsDir()).filter((f) => f.slice(0, 4) <= upto!)) copyFileSync(join(defaultMigrationsDir(), f), join(old, f));
+    for (const f of readdirSync(defaultMigrationsDir()).filter((f) => f.slice(0, 4) <= upto!))
+      copyFileSync(join(defaultMigrationsDir(), f), join(old, f));
     await migrate(storage, { vars: migrationVars(config), dir: old });
     for (const sql of JSON.parse(json!) as string[]) await storage.client.command({ query: sql });
   } finally {

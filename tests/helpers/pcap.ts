@@ -25,9 +25,13 @@ export function parsePcapUdp(buf: Buffer): UdpPacket[] {
   let nano = false;
   if (magic === 0xa1b2c3d4) le = true;
   else if (magic === 0xd4c3b2a1) le = false;
-  else if (magic === 0xa1b23c4d) { le = true; nano = true; }
-  else if (magic === 0x4d3cb2a1) { le = false; nano = true; }
-  else throw new Error(`pcap: unknown magic 0x${magic.toString(16)} (pcapng? convert with editcap -F pcap)`);
+  else if (magic === 0xa1b23c4d) {
+    le = true;
+    nano = true;
+  } else if (magic === 0x4d3cb2a1) {
+    le = false;
+    nano = true;
+  } else throw new Error(`pcap: unknown magic 0x${magic.toString(16)} (pcapng? convert with editcap -F pcap)`);
   const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
   const linkType = u32(20) & 0x0fffffff;
   const out: UdpPacket[] = [];
@@ -68,7 +72,7 @@ function parseFrame(f: Buffer, linkType: number): Omit<UdpPacket, 'tsMs'> | null
     etherType = fam === 2 ? 0x0800 : 0x86dd;
     p = 4;
   } else if (linkType === 101 || linkType === 228 || linkType === 229 || linkType === 12) {
-    etherType = (f[0]! >> 4) === 6 ? 0x86dd : 0x0800;
+    etherType = f[0]! >> 4 === 6 ? 0x86dd : 0x0800;
   } else {
     return null;
   }
@@ -108,5 +112,8 @@ function parseFrame(f: Buffer, linkType: number): Omit<UdpPacket, 'tsMs'> | null
 function ipv6Text(b: Uint8Array): string {
   const parts: string[] = [];
   for (let i = 0; i < 16; i += 2) parts.push(((b[i]! << 8) | b[i + 1]!).toString(16));
-  return parts.join(':').replace(/(^|:)0(:0)+(:|$)/, '::').replace(/:{3,}/, '::');
+  return parts
+    .join(':')
+    .replace(/(^|:)0(:0)+(:|$)/, '::')
+    .replace(/:{3,}/, '::');
 }

@@ -9,11 +9,20 @@ export interface Spawned {
 }
 
 export function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, IXMETER_LOG_LEVEL: 'warn', IXMETER_REDIS_AUTOSTART: 'false', ...extra };
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    IXMETER_LOG_LEVEL: 'warn',
+    IXMETER_REDIS_AUTOSTART: 'false',
+    ...extra,
+  };
 }
 
 export function spawnCli(args: string[], env: Record<string, string>): Spawned {
-  const child = spawn(process.execPath, ['bin/ixmeter.js', ...args], { env: baseEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/ixmeter.js', ...args], {
+    env: baseEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -23,7 +32,11 @@ export function spawnCli(args: string[], env: Record<string, string>): Spawned {
 }
 
 export function runCli(args: string[], env: Record<string, string>, timeoutMs = 60_000) {
-  return spawnSync(process.execPath, ['bin/ixmeter.js', ...args], { env: baseEnv(env), encoding: 'utf8', timeout: timeoutMs });
+  return spawnSync(process.execPath, ['bin/ixmeter.js', ...args], {
+    env: baseEnv(env),
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
 }
 
 export async function waitForHealth(url: string, timeoutMs: number): Promise<{ status: string; [k: string]: unknown }> {
@@ -32,7 +45,9 @@ export async function waitForHealth(url: string, timeoutMs: number): Promise<{ s
     try {
       const r = await fetch(`${url}/api/v1/health`);
       if (r.status === 200) return (await r.json()) as { status: string };
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     if (Date.now() > deadline) throw new Error(`no healthy answer from ${url} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 250));
   }

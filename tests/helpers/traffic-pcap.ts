@@ -131,7 +131,10 @@ export function summarize(packets: Iterable<PacketTruth>, key: (p: PacketTruth) 
   for (const p of packets) {
     const k = key(p);
     let t = m.get(k);
-    if (!t) { t = emptyTotals(); m.set(k, t); }
+    if (!t) {
+      t = emptyTotals();
+      m.set(k, t);
+    }
     addPacket(t, p);
   }
   return m;
@@ -150,7 +153,12 @@ const TCP_SYN = 0x02;
 const TCP_PSH = 0x08;
 const TCP_ACK = 0x10;
 
-interface Endpoint { mac: number; v4: number[]; v6: number[]; port: number }
+interface Endpoint {
+  mac: number;
+  v4: number[];
+  v6: number[];
+  port: number;
+}
 
 export function writeMac(b: Buffer, off: number, mac: number): void {
   const hi = Math.floor(mac / 2 ** 32);
@@ -180,8 +188,15 @@ function ipText(v: number[], ver: 4 | 6): string {
 
 /** Build one frame (without FCS) and its truth. */
 function buildFrame(
-  src: Endpoint, dst: Endpoint, vlan: number, ver: 4 | 6, proto: 6 | 17, tcpFlags: number,
-  payloadLen: number, seqNo: number, rnd: () => number,
+  src: Endpoint,
+  dst: Endpoint,
+  vlan: number,
+  ver: 4 | 6,
+  proto: 6 | 17,
+  tcpFlags: number,
+  payloadLen: number,
+  seqNo: number,
+  rnd: () => number,
 ): { frame: Buffer; l3: number; pad: number } {
   const l4h = proto === 6 ? 20 : 8;
   const iph = ver === 4 ? 20 : 40;
@@ -193,7 +208,11 @@ function buildFrame(
   writeMac(f, 0, dst.mac);
   writeMac(f, 6, src.mac);
   let p = 12;
-  if (vlan) { f.writeUInt16BE(0x8100, 12); f.writeUInt16BE(vlan & 0x0fff, 14); p = 16; }
+  if (vlan) {
+    f.writeUInt16BE(0x8100, 12);
+    f.writeUInt16BE(vlan & 0x0fff, 14);
+    p = 16;
+  }
   f.writeUInt16BE(ver === 4 ? 0x0800 : 0x86dd, p);
   p += 2;
   const ip = p;
@@ -205,14 +224,20 @@ function buildFrame(
     f.writeUInt16BE(0x4000, ip + 6); // DF
     f[ip + 8] = 64;
     f[ip + 9] = proto;
-    for (let i = 0; i < 4; i++) { f[ip + 12 + i] = src.v4[i]!; f[ip + 16 + i] = dst.v4[i]!; }
-    f.writeUInt16BE((~fold(onesSum(f, ip, ip + 20)) & 0xffff), ip + 10);
+    for (let i = 0; i < 4; i++) {
+      f[ip + 12 + i] = src.v4[i]!;
+      f[ip + 16 + i] = dst.v4[i]!;
+    }
+    f.writeUInt16BE(~fold(onesSum(f, ip, ip + 20)) & 0xffff, ip + 10);
   } else {
     f.writeUInt32BE(0x60000000, ip);
     f.writeUInt16BE(l3 - 40, ip + 4);
     f[ip + 6] = proto;
     f[ip + 7] = 64;
-    for (let i = 0; i < 16; i++) { f[ip + 8 + i] = src.v6[i]!; f[ip + 24 + i] = dst.v6[i]!; }
+    for (let i = 0; i < 16; i++) {
+      f[ip + 8 + i] = src.v6[i]!;
+      f[ip + 24 + i] = dst.v6[i]!;
+    }
   }
   const l4 = ip + iph;
   f.writeUInt16BE(src.port, l4);
@@ -250,8 +275,18 @@ export interface GeneratedTraffic extends TrafficTruth {
 
 export function generateTraffic(opts: TrafficOptions = {}): GeneratedTraffic {
   const o = {
-    seed: 1, members: 8, conversations: 60, minPackets: 5, maxPackets: 120, vlanFraction: 0.3, vlan: 100,
-    ipv6Fraction: 0.3, udpFraction: 0.35, startMs: Date.UTC(2026, 0, 15, 8, 0, 0), spanMs: 60_000, ...opts,
+    seed: 1,
+    members: 8,
+    conversations: 60,
+    minPackets: 5,
+    maxPackets: 120,
+    vlanFraction: 0.3,
+    vlan: 100,
+    ipv6Fraction: 0.3,
+    udpFraction: 0.35,
+    startMs: Date.UTC(2026, 0, 15, 8, 0, 0),
+    spanMs: 60_000,
+    ...opts,
   };
   if (o.members < 2) throw new Error('need at least 2 members');
   const rnd = prng(o.seed);
@@ -267,7 +302,12 @@ export function generateTraffic(opts: TrafficOptions = {}): GeneratedTraffic {
     return int(64, 1518);
   };
 
-  interface Pending { tsUs: number; order: number; frame: Buffer; truth: PacketTruth }
+  interface Pending {
+    tsUs: number;
+    order: number;
+    frame: Buffer;
+    truth: PacketTruth;
+  }
   const pending: Pending[] = [];
   const startUs = o.startMs * 1000;
   const spanUs = o.spanMs * 1000;
@@ -283,11 +323,14 @@ export function generateTraffic(opts: TrafficOptions = {}): GeneratedTraffic {
     const hostA = int(1, 250);
     const hostB = int(1, 250);
     const A: Endpoint = {
-      mac: memberMac(a), v4: [10, a, (c >> 8) & 0xff, hostA],
-      v6: [0x20, 0x01, 0x0d, 0xb8, 0, a, (c >> 8) & 0xff, c & 0xff, 0, 0, 0, 0, 0, 0, 0, hostA], port: int(1024, 65000),
+      mac: memberMac(a),
+      v4: [10, a, (c >> 8) & 0xff, hostA],
+      v6: [0x20, 0x01, 0x0d, 0xb8, 0, a, (c >> 8) & 0xff, c & 0xff, 0, 0, 0, 0, 0, 0, 0, hostA],
+      port: int(1024, 65000),
     };
     const B: Endpoint = {
-      mac: memberMac(b), v4: [10, b, (c >> 8) & 0xff, hostB],
+      mac: memberMac(b),
+      v4: [10, b, (c >> 8) & 0xff, hostB],
       v6: [0x20, 0x01, 0x0d, 0xb8, 0, b, (c >> 8) & 0xff, c & 0xff, 0, 0, 0, 0, 0, 0, 0, hostB],
       // Ports without tshark dissectors, so random payloads are not reported as malformed.
       port: proto === 6 ? [5201, 10000, 20000, 33000][int(0, 3)]! : [9000, 9002, 40000, 50000][int(0, 3)]!,
@@ -323,12 +366,26 @@ export function generateTraffic(opts: TrafficOptions = {}): GeneratedTraffic {
       const { frame, l3, pad } = buildFrame(s.from, s.to, vlan, ver, proto, s.flags, s.payload, seq, rnd);
       seq = (seq + s.payload + 1) >>> 0;
       pending.push({
-        tsUs: ts, order: order++, frame,
+        tsUs: ts,
+        order: order++,
+        frame,
         truth: {
-          tsUs: ts, srcMac: s.from.mac, dstMac: s.to.mac, vlan, ipVersion: ver, ipProto: proto,
-          srcAddr: ipText(ver === 4 ? s.from.v4 : s.from.v6, ver), dstAddr: ipText(ver === 4 ? s.to.v4 : s.to.v6, ver),
-          srcPort: s.from.port, dstPort: s.to.port, tcpFlags: s.flags, l3Octets: l3,
-          caplen: frame.length, frameOctets: frame.length + 4, padOctets: pad, conversation: c,
+          tsUs: ts,
+          srcMac: s.from.mac,
+          dstMac: s.to.mac,
+          vlan,
+          ipVersion: ver,
+          ipProto: proto,
+          srcAddr: ipText(ver === 4 ? s.from.v4 : s.from.v6, ver),
+          dstAddr: ipText(ver === 4 ? s.to.v4 : s.to.v6, ver),
+          srcPort: s.from.port,
+          dstPort: s.to.port,
+          tcpFlags: s.flags,
+          l3Octets: l3,
+          caplen: frame.length,
+          frameOctets: frame.length + 4,
+          padOctets: pad,
+          conversation: c,
         },
       });
     });
@@ -343,10 +400,26 @@ export function generateTraffic(opts: TrafficOptions = {}): GeneratedTraffic {
       const { frame, l3, pad } = buildFrame(S, D, 0, 4, 17, 0, 100, i, rnd);
       const ts = lastTs + (i + 1) * 1000;
       trailer.push({
-        tsUs: ts, order: order++, frame,
+        tsUs: ts,
+        order: order++,
+        frame,
         truth: {
-          tsUs: ts, srcMac: S.mac, dstMac: D.mac, vlan: 0, ipVersion: 4, ipProto: 17, srcAddr: '10.255.255.1', dstAddr: '10.255.255.2',
-          srcPort: 9999, dstPort: 9998, tcpFlags: 0, l3Octets: l3, caplen: frame.length, frameOctets: frame.length + 4, padOctets: pad, conversation: -1,
+          tsUs: ts,
+          srcMac: S.mac,
+          dstMac: D.mac,
+          vlan: 0,
+          ipVersion: 4,
+          ipProto: 17,
+          srcAddr: '10.255.255.1',
+          dstAddr: '10.255.255.2',
+          srcPort: 9999,
+          dstPort: 9998,
+          tcpFlags: 0,
+          l3Octets: l3,
+          caplen: frame.length,
+          frameOctets: frame.length + 4,
+          padOctets: pad,
+          conversation: -1,
         },
       });
     }
@@ -371,7 +444,10 @@ export function writeTrafficPcap(path: string, opts: TrafficOptions = {}): Gener
   return g;
 }
 
-export interface PcapFrame { tsUs: number; frame: Buffer }
+export interface PcapFrame {
+  tsUs: number;
+  frame: Buffer;
+}
 
 /** The one classic-pcap writer of the tests: little-endian, µs timestamps, link type 1 (Ethernet), no FCS in the records. */
 export function pcapOf(frames: PcapFrame[], snaplen = 65535): Buffer {
@@ -414,7 +490,10 @@ export function udpDatagramsToPcap(
     f[23] = 17;
     const sa = d.srcAddr.split('.').map(Number);
     const da = d.dstAddr.split('.').map(Number);
-    for (let i = 0; i < 4; i++) { f[26 + i] = sa[i] ?? 0; f[30 + i] = da[i] ?? 0; }
+    for (let i = 0; i < 4; i++) {
+      f[26 + i] = sa[i] ?? 0;
+      f[30 + i] = da[i] ?? 0;
+    }
     f.writeUInt16BE(~fold(onesSum(f, 14, 34)) & 0xffff, 24);
     f.writeUInt16BE(d.srcPort, 34);
     f.writeUInt16BE(d.dstPort, 36);

@@ -16,16 +16,27 @@ export interface UdpSink {
 
 export async function startUdpSink(opts: { host?: string; recvBufferSize?: number } = {}): Promise<UdpSink> {
   const host = opts.host ?? '127.0.0.1';
-  const sock: Socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: opts.recvBufferSize ?? 8 * 1024 * 1024 });
+  const sock: Socket = createSocket({
+    type: host.includes(':') ? 'udp6' : 'udp4',
+    recvBufferSize: opts.recvBufferSize ?? 8 * 1024 * 1024,
+  });
   const datagrams: RawDatagram[] = [];
   let lastAt = Date.now();
   sock.on('message', (msg, rinfo) => {
     lastAt = Date.now();
-    datagrams.push({ receivedAtMs: lastAt, exporter: rinfo.address, exporterPort: rinfo.port, payload: new Uint8Array(msg) });
+    datagrams.push({
+      receivedAtMs: lastAt,
+      exporter: rinfo.address,
+      exporterPort: rinfo.port,
+      payload: new Uint8Array(msg),
+    });
   });
   await new Promise<void>((resolve, reject) => {
     sock.once('error', reject);
-    sock.bind(0, host, () => { sock.off('error', reject); resolve(); });
+    sock.bind(0, host, () => {
+      sock.off('error', reject);
+      resolve();
+    });
   });
   let closed = false;
   return {
@@ -41,7 +52,11 @@ export async function startUdpSink(opts: { host?: string; recvBufferSize?: numbe
           const now = Date.now();
           if (datagrams.length >= minCount && now - lastAt >= quietMs && now - t0 >= quietMs) return resolve(datagrams);
           if (now - t0 > timeoutMs) {
-            return reject(new Error(`udp sink: not quiet after ${timeoutMs} ms (${datagrams.length} datagrams, wanted >= ${minCount})`));
+            return reject(
+              new Error(
+                `udp sink: not quiet after ${timeoutMs} ms (${datagrams.length} datagrams, wanted >= ${minCount})`,
+              ),
+            );
           }
           setTimeout(tick, Math.min(50, quietMs));
         };

@@ -102,11 +102,27 @@ beforeAll(async () => {
   // With the response cache on, as in the service: access is checked before any cached answer.
   watch = createCacheWatch(storage.client, domain.cache, silentLog);
   await watch.start();
-  app = await buildApp({ config, log: silentLog, storage, redis, metrics: createMetrics(), collectors: () => ({ status: 'stopped', listeners: [] }), ...domain });
+  app = await buildApp({
+    config,
+    log: silentLog,
+    storage,
+    redis,
+    metrics: createMetrics(),
+    collectors: () => ({ status: 'stopped', listeners: [] }),
+    ...domain,
+  });
   await app.ready();
-  for (const r of ALL) tokens[r] = (await domain.tokens.create({ role: r, asn: r === 'member' ? 64500 : null, createdBy: 'test' })).token;
+  for (const r of ALL)
+    tokens[r] = (await domain.tokens.create({ role: r, asn: r === 'member' ? 64500 : null, createdBy: 'test' })).token;
 });
-afterAll(async () => { await watch?.stop(); await app?.close(); await queues?.close(); await redis?.close(); await storage?.close(); dir.cleanup(); });
+afterAll(async () => {
+  await watch?.stop();
+  await app?.close();
+  await queues?.close();
+  await redis?.close();
+  await storage?.close();
+  dir.cleanup();
+});
 
 function fill(url: string, asn: number): string {
   return url.replace(':asn', String(asn)).replace(':month', '2026-10').replace(':id', 'x_1');
@@ -123,18 +139,34 @@ function bodyFor(method: string, url: string): unknown {
 async function call(method: string, url: string, token: string | undefined) {
   const body = bodyFor(method, url);
   return app.inject({
-    method: method as 'GET', url,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : typeof body === 'string' ? { 'content-type': 'text/plain' } : { 'content-type': 'application/json' }) },
+    method: method as 'GET',
+    url,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined
+        ? {}
+        : typeof body === 'string'
+          ? { 'content-type': 'text/plain' }
+          : { 'content-type': 'application/json' }),
+    },
     payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
 
 describe('access matrix', () => {
   it('declares exactly the expected roles on every endpoint', () => {
-    const declared = Object.fromEntries(app.routeTable.map((r) => [`${r.method} ${r.url}`, r.public ? 'public' : r.roles === null ? 'any' : [...r.roles].sort()]));
-    const expected = Object.fromEntries(Object.entries(EXPECTED).map(([k, v]) => [k, Array.isArray(v) ? [...v].sort() : v]));
+    const declared = Object.fromEntries(
+      app.routeTable.map((r) => [
+        `${r.method} ${r.url}`,
+        r.public ? 'public' : r.roles === null ? 'any' : [...r.roles].sort(),
+      ]),
+    );
+    const expected = Object.fromEntries(
+      Object.entries(EXPECTED).map(([k, v]) => [k, Array.isArray(v) ? [...v].sort() : v]),
+    );
     // Routes added by other parts (e.g. the console) must be listed here too.
-    for (const k of Object.keys(declared)) expect(expected, `route ${k} is not in the access table`).toHaveProperty([k]);
+    for (const k of Object.keys(declared))
+      expect(expected, `route ${k} is not in the access table`).toHaveProperty([k]);
     for (const [k, v] of Object.entries(expected)) if (k in declared) expect(declared[k], k).toEqual(v);
   });
 
@@ -142,12 +174,18 @@ describe('access matrix', () => {
     for (const r of app.routeTable) {
       const url = fill(r.url, 64500);
       const policy = EXPECTED[`${r.method} ${r.url}`];
-      if (policy === 'public') { expect((await call(r.method, url, undefined)).statusCode, url).not.toBe(401); continue; }
+      if (policy === 'public') {
+        expect((await call(r.method, url, undefined)).statusCode, url).not.toBe(401);
+        continue;
+      }
       expect((await call(r.method, url, undefined)).statusCode, `${r.method} ${url} without token`).toBe(401);
       for (const role of ALL) {
         const res = await call(r.method, url, tokens[role]);
         const allowed = policy === 'any' || (policy ?? []).includes(role);
-        if (allowed) expect([401, 403], `${role} ${r.method} ${url} → ${res.statusCode} ${res.body}`).not.toContain(res.statusCode);
+        if (allowed)
+          expect([401, 403], `${role} ${r.method} ${url} → ${res.statusCode} ${res.body}`).not.toContain(
+            res.statusCode,
+          );
         else expect(res.statusCode, `${role} ${r.method} ${url}`).toBe(403);
       }
     }
@@ -165,8 +203,14 @@ describe('access matrix', () => {
 
 describe('access matrix: the regulator (issue 17)', () => {
   it('reads the exchange overview and the utilisation, and is refused statements and member money', async () => {
-    const { token } = await createTokensService(createTokensRepository(storage.client)).create({ role: 'regulator', asn: null, createdBy: 'test' });
-    for (const url of ['/api/v1/overview', '/api/v1/utilization']) expect((await call('GET', url, token)).statusCode, url).toBe(200);
-    for (const url of ['/api/v1/statements/2026-10', '/api/v1/members/64500/statements/2026-10', '/api/v1/policies']) expect((await call('GET', url, token)).statusCode, url).toBe(403);
+    const { token } = await createTokensService(createTokensRepository(storage.client)).create({
+      role: 'regulator',
+      asn: null,
+      createdBy: 'test',
+    });
+    for (const url of ['/api/v1/overview', '/api/v1/utilization'])
+      expect((await call('GET', url, token)).statusCode, url).toBe(200);
+    for (const url of ['/api/v1/statements/2026-10', '/api/v1/members/64500/statements/2026-10', '/api/v1/policies'])
+      expect((await call('GET', url, token)).statusCode, url).toBe(403);
   });
 });

@@ -33,13 +33,32 @@ let domain: DomainServices;
 let watch: CacheWatch;
 const tok: Record<string, string> = {};
 
-const get = (url: string, token: string) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
-const post = (url: string, token: string, payload: unknown = {}) => app.inject({ method: 'POST', url, payload: payload as Record<string, unknown>, headers: { authorization: `Bearer ${token}` } });
+const get = (url: string, token: string) =>
+  app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}` } });
+const post = (url: string, token: string, payload: unknown = {}) =>
+  app.inject({
+    method: 'POST',
+    url,
+    payload: payload as Record<string, unknown>,
+    headers: { authorization: `Bearer ${token}` },
+  });
 
 async function insertTraffic(src: number, dst: number, bucketSec: number, bytes: number): Promise<void> {
   await storage.client.insert({
-    table: 'member_traffic_5m', format: 'JSONEachRow',
-    values: [{ bucket: new Date(bucketSec * 1000).toISOString().slice(0, 19).replace('T', ' '), src_asn: src, dst_asn: dst, ip_version: 4, bytes, l3_bytes: 0, packets: 0, samples: 1 }],
+    table: 'member_traffic_5m',
+    format: 'JSONEachRow',
+    values: [
+      {
+        bucket: new Date(bucketSec * 1000).toISOString().slice(0, 19).replace('T', ' '),
+        src_asn: src,
+        dst_asn: dst,
+        ip_version: 4,
+        bytes,
+        l3_bytes: 0,
+        packets: 0,
+        samples: 1,
+      },
+    ],
   });
 }
 
@@ -48,16 +67,39 @@ beforeAll(async () => {
   ({ storage } = await openMigratedStorage(config, silentLog));
   redis = await connectRedis(config, silentLog);
   domain = createDomainServices(storage, config, silentLog);
-  const members = [A, B].map((asnum) => ({ asnum, name: `CACHE ${asnum}`, connection_list: [], ixmeter: { member_type: 'cdn', first_production_date: '2026-01-01', subsidy_enrolled: true } }));
+  const members = [A, B].map((asnum) => ({
+    asnum,
+    name: `CACHE ${asnum}`,
+    connection_list: [],
+    ixmeter: { member_type: 'cdn', first_production_date: '2026-01-01', subsidy_enrolled: true },
+  }));
   await domain.members.importRegistry(JSON.stringify({ member_list: members }), { source: 'test', actor: 'test' });
-  await storage.client.command({ query: `INSERT INTO member_traffic_5m (bucket, src_asn, dst_asn, ip_version, bytes, l3_bytes, packets, samples)
-    SELECT toDateTime(${START} + number * 300, 'UTC'), ${A}, ${B}, 4, 1000000000, 0, 0, 1 FROM numbers(${BUCKETS})` });
-  await storage.client.command({ query: `INSERT INTO collector_activity_5m (bucket, exporter, flows) SELECT toDateTime(${START} + number * 300, 'UTC'), toIPv6('::ffff:192.0.2.1'), 1 FROM numbers(${BUCKETS})` });
+  await storage.client.command({
+    query: `INSERT INTO member_traffic_5m (bucket, src_asn, dst_asn, ip_version, bytes, l3_bytes, packets, samples)
+    SELECT toDateTime(${START} + number * 300, 'UTC'), ${A}, ${B}, 4, 1000000000, 0, 0, 1 FROM numbers(${BUCKETS})`,
+  });
+  await storage.client.command({
+    query: `INSERT INTO collector_activity_5m (bucket, exporter, flows) SELECT toDateTime(${START} + number * 300, 'UTC'), toIPv6('::ffff:192.0.2.1'), 1 FROM numbers(${BUCKETS})`,
+  });
   for (const asn of [A, B]) await domain.statements.compute(asn, MONTH, 'test', 'test');
   watch = createCacheWatch(storage.client, domain.cache, silentLog, { intervalMs: 3_600_000 }); // ticks only when asked
   await watch.start();
-  app = await buildApp({ config, log: silentLog, storage, redis, metrics: createMetrics(), collectors: () => ({ status: 'stopped', listeners: [] }), ...domain });
-  for (const [name, role, asn] of [['fin1', 'finance', null], ['fin2', 'finance', null], ['aud', 'auditor', null], ['memA', 'member', A], ['memB', 'member', B]] as const) {
+  app = await buildApp({
+    config,
+    log: silentLog,
+    storage,
+    redis,
+    metrics: createMetrics(),
+    collectors: () => ({ status: 'stopped', listeners: [] }),
+    ...domain,
+  });
+  for (const [name, role, asn] of [
+    ['fin1', 'finance', null],
+    ['fin2', 'finance', null],
+    ['aud', 'auditor', null],
+    ['memA', 'member', A],
+    ['memB', 'member', B],
+  ] as const) {
     tok[name] = (await domain.tokens.create({ role, asn, createdBy: 'test' })).token;
   }
 });
@@ -80,7 +122,9 @@ describe('API response cache', () => {
     const after = domain.cache.stats();
     expect(after.hit - before.hit).toBeGreaterThanOrEqual(1);
     const log = await get('/api/v1/audit?action=read&limit=1000', tok.aud!); // flushes this process's batched entries first
-    const reads = (log.json() as { entries: Array<{ object: string; role: string }> }).entries.filter((e) => e.object === `/api/v1/members/${A}/traffic`);
+    const reads = (log.json() as { entries: Array<{ object: string; role: string }> }).entries.filter(
+      (e) => e.object === `/api/v1/members/${A}/traffic`,
+    );
     expect(reads).toHaveLength(2);
     expect((await get('/api/v1/audit/verify', tok.aud!)).json()).toMatchObject({ intact: true });
   });
@@ -118,19 +162,34 @@ describe('API response cache', () => {
     const r = await domain.statements.compute(B, MONTH, 'test', 'test-2'); // inputs changed (the late rows above)
     expect(r).toMatchObject({ changed: true, version: 2 });
     expect((await get(url, tok.fin1!)).json()).toMatchObject({ version: 2, status: 'draft' });
-    expect((await get(`/api/v1/statements/${MONTH}`, tok.fin1!)).json<{ statements: Array<{ asn: number; version: number }> }>().statements.find((s) => s.asn === B)).toMatchObject({ version: 2 });
+    expect(
+      (await get(`/api/v1/statements/${MONTH}`, tok.fin1!))
+        .json<{ statements: Array<{ asn: number; version: number }> }>()
+        .statements.find((s) => s.asn === B),
+    ).toMatchObject({ version: 2 });
   });
 
   it('sees a statement write of another process after one change-watch tick', async () => {
     const url = `/api/v1/members/${B}/statements/${MONTH}`;
     expect((await get(url, tok.fin1!)).json()).toMatchObject({ version: 2, status: 'draft' });
-    await domain.statementsRepo.insertEvent({ asn: B, month: MONTH, version: 2, at: Date.now(), action: 'review', from_status: 'draft', to_status: 'reviewed', actor: 'tok_elsewhere', role: 'finance', note: 'other process' });
+    await domain.statementsRepo.insertEvent({
+      asn: B,
+      month: MONTH,
+      version: 2,
+      at: Date.now(),
+      action: 'review',
+      from_status: 'draft',
+      to_status: 'reviewed',
+      actor: 'tok_elsewhere',
+      role: 'finance',
+      note: 'other process',
+    });
     expect((await get(url, tok.fin1!)).json()).toMatchObject({ status: 'draft' }); // stale until the tick (≤ 2 s in service)
     await watch.check();
     expect((await get(url, tok.fin1!)).json()).toMatchObject({ status: 'reviewed' });
   });
 
-  it('never serves one member\'s cached answer to another member', async () => {
+  it("never serves one member's cached answer to another member", async () => {
     for (const path of [trafficUrl(A), `/api/v1/members/${A}/statements/${MONTH}`]) {
       expect((await get(path, tok.memA!)).statusCode).toBe(200); // cached now
       const foreign = await get(path, tok.memB!);

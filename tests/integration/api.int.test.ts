@@ -26,7 +26,15 @@ beforeAll(async () => {
   const domain = createDomainServices(storage, config, silentLog);
   tokens = domain.tokens;
   admin = (await tokens.bootstrapAdmin(undefined)).token!;
-  app = await buildApp({ config, log: silentLog, storage, redis, metrics: createMetrics(), collectors: () => ({ status: 'stopped', listeners: [] }), ...domain });
+  app = await buildApp({
+    config,
+    log: silentLog,
+    storage,
+    redis,
+    metrics: createMetrics(),
+    collectors: () => ({ status: 'stopped', listeners: [] }),
+    ...domain,
+  });
 });
 afterAll(async () => {
   await app?.close();
@@ -41,7 +49,12 @@ describe('HTTP API skeleton', () => {
   it('reports health without a token', async () => {
     const r = await app.inject({ method: 'GET', url: '/api/v1/health' });
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toMatchObject({ status: 'ok', clickhouse: { status: 'ok', mode: 'embedded' }, redis: { status: 'ok' }, collectors: { status: 'stopped' } });
+    expect(r.json()).toMatchObject({
+      status: 'ok',
+      clickhouse: { status: 'ok', mode: 'embedded' },
+      redis: { status: 'ok' },
+      collectors: { status: 'stopped' },
+    });
     expect(r.headers['x-request-id']).toBeTruthy();
   });
 
@@ -54,32 +67,79 @@ describe('HTTP API skeleton', () => {
   });
 
   it('creates, uses and revokes tokens; roles are enforced', async () => {
-    const created = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: auth(admin), payload: { role: 'member', asn: 64500, name: 'AS64500 NOC' } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: auth(admin),
+      payload: { role: 'member', asn: 64500, name: 'AS64500 NOC' },
+    });
     expect(created.statusCode).toBe(201);
     const { id, token } = created.json() as { id: string; token: string };
     expect(token).toMatch(/^ixm_/);
-    const forbidden = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: auth(token), payload: { role: 'admin' } });
+    const forbidden = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: auth(token),
+      payload: { role: 'admin' },
+    });
     expect(forbidden.json()).toMatchObject({ statusCode: 403, code: 'IXMETER_ERR_FORBIDDEN' });
     const list = await app.inject({ method: 'GET', url: '/api/v1/tokens', headers: auth(admin) });
     const rows = (list.json() as { tokens: Array<Record<string, unknown>> }).tokens;
-    expect(rows.find((t) => t.id === id)).toMatchObject({ role: 'member', asn: 64500, name: 'AS64500 NOC', revoked_at: null });
+    expect(rows.find((t) => t.id === id)).toMatchObject({
+      role: 'member',
+      asn: 64500,
+      name: 'AS64500 NOC',
+      revoked_at: null,
+    });
     expect(JSON.stringify(rows)).not.toContain(token);
-    const page = (await app.inject({ method: 'GET', url: '/api/v1/tokens?limit=1&offset=1', headers: auth(admin) })).json() as { tokens: unknown[]; total: number; offset: number };
+    const page = (
+      await app.inject({ method: 'GET', url: '/api/v1/tokens?limit=1&offset=1', headers: auth(admin) })
+    ).json() as { tokens: unknown[]; total: number; offset: number };
     expect(page.tokens).toHaveLength(1);
     expect(page.total).toBe(rows.length);
-    expect((await app.inject({ method: 'GET', url: '/api/v1/tokens?limit=0', headers: auth(admin) })).statusCode).toBe(400);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/tokens?limit=0', headers: auth(admin) })).statusCode).toBe(
+      400,
+    );
     const del = await app.inject({ method: 'DELETE', url: `/api/v1/tokens/${id}`, headers: auth(admin) });
     expect(del.statusCode).toBe(200);
-    const after = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: auth(token), payload: { role: 'admin' } });
+    const after = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: auth(token),
+      payload: { role: 'admin' },
+    });
     expect(after.json()).toMatchObject({ statusCode: 401, code: 'IXMETER_ERR_AUTH_INVALID' });
   });
 
   it('validates bodies with clear 400s', async () => {
-    const noAsn = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: auth(admin), payload: { role: 'member' } });
-    expect(noAsn.json()).toMatchObject({ statusCode: 400, code: 'IXMETER_ERR_VALIDATION', message: expect.stringContaining('ASN') });
-    const badRole = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: auth(admin), payload: { role: 'root' } });
-    expect(badRole.json()).toMatchObject({ statusCode: 400, code: 'IXMETER_ERR_VALIDATION', message: expect.stringContaining('body.role') });
-    const badJson = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { ...auth(admin), 'content-type': 'application/json' }, payload: '{' });
+    const noAsn = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: auth(admin),
+      payload: { role: 'member' },
+    });
+    expect(noAsn.json()).toMatchObject({
+      statusCode: 400,
+      code: 'IXMETER_ERR_VALIDATION',
+      message: expect.stringContaining('ASN'),
+    });
+    const badRole = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: auth(admin),
+      payload: { role: 'root' },
+    });
+    expect(badRole.json()).toMatchObject({
+      statusCode: 400,
+      code: 'IXMETER_ERR_VALIDATION',
+      message: expect.stringContaining('body.role'),
+    });
+    const badJson = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: { ...auth(admin), 'content-type': 'application/json' },
+      payload: '{',
+    });
     expect(badJson.json()).toMatchObject({ statusCode: 400, code: 'IXMETER_ERR_VALIDATION' });
     const missing = await app.inject({ method: 'DELETE', url: '/api/v1/tokens/tok_missing', headers: auth(admin) });
     expect(missing.json()).toMatchObject({ statusCode: 404, code: 'IXMETER_ERR_NOT_FOUND' });
@@ -87,7 +147,10 @@ describe('HTTP API skeleton', () => {
 
   it('records writes in a hash-chained audit log', async () => {
     await new Promise((r) => setTimeout(r, 100));
-    const rs = await storage.client.query({ query: 'SELECT * FROM audit_log ORDER BY chain_id, seq', format: 'JSONEachRow' });
+    const rs = await storage.client.query({
+      query: 'SELECT * FROM audit_log ORDER BY chain_id, seq',
+      format: 'JSONEachRow',
+    });
     const rows = await rs.json<AuditRow>();
     expect(rows.map((r) => r.action)).toEqual(expect.arrayContaining(['token.create', 'token.revoke']));
     expect(verifyChain(rows)).toBeNull();
@@ -95,12 +158,16 @@ describe('HTTP API skeleton', () => {
     expect(verifyChain(tampered)).toBe(0);
   });
 
-  it('records staff reads of a member\'s data; auditors query and verify the chained log', async () => {
+  it("records staff reads of a member's data; auditors query and verify the chained log", async () => {
     const fin = (await tokens.create({ role: 'finance', createdBy: 'test' })).token;
     const aud = (await tokens.create({ role: 'auditor', createdBy: 'test' })).token;
     const own = (await tokens.create({ role: 'member', asn: 64510, createdBy: 'test' })).token;
-    expect((await app.inject({ method: 'GET', url: '/api/v1/members/64510/traffic', headers: auth(fin) })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/api/v1/members/64510/traffic', headers: auth(own) })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/v1/members/64510/traffic', headers: auth(fin) })).statusCode,
+    ).toBe(200);
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/v1/members/64510/traffic', headers: auth(own) })).statusCode,
+    ).toBe(200);
     await new Promise((r) => setTimeout(r, 100));
     const log = await app.inject({ method: 'GET', url: '/api/v1/audit?action=read', headers: auth(aud) });
     const entries = (log.json() as { entries: Array<{ object: string; role: string }> }).entries;
@@ -114,7 +181,9 @@ describe('HTTP API skeleton', () => {
     expect(doc.statusCode).toBe(200);
     const spec = doc.json() as { openapi: string; paths: Record<string, unknown> };
     expect(spec.openapi).toMatch(/^3\./);
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/health', '/api/v1/tokens', '/api/v1/tokens/{id}']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/health', '/api/v1/tokens', '/api/v1/tokens/{id}']),
+    );
     const m = await app.inject({ method: 'GET', url: '/metrics' });
     expect(m.statusCode).toBe(200);
     expect(m.body).toContain('ixmeter_api_requests_total');

@@ -13,11 +13,31 @@ import { silentLog, tempDir, testConfig } from '../helpers/env.js';
 
 const dir = tempDir();
 let storage: Storage;
-beforeAll(async () => { ({ storage } = await openMigratedStorage(testConfig(join(dir.path, 'd')), silentLog)); });
-afterAll(async () => { await storage?.close(); dir.cleanup(); });
+beforeAll(async () => {
+  ({ storage } = await openMigratedStorage(testConfig(join(dir.path, 'd')), silentLog));
+});
+afterAll(async () => {
+  await storage?.close();
+  dir.cleanup();
+});
 
 const row = (i: number) => {
-  const v: Record<string, unknown> = { received_at: Date.now(), protocol: 'ipfix', exporter: '192.0.2.9', src_addr: '::', dst_addr: '::', packets: 1, l3_octets: 100 + i, frame_octets: 118 + i, sampling_rate: 1, sampling_source: 'record', src_asn: 64500, dst_asn: 64501, src_attr: 'mac', dst_attr: 'mac' };
+  const v: Record<string, unknown> = {
+    received_at: Date.now(),
+    protocol: 'ipfix',
+    exporter: '192.0.2.9',
+    src_addr: '::',
+    dst_addr: '::',
+    packets: 1,
+    l3_octets: 100 + i,
+    frame_octets: 118 + i,
+    sampling_rate: 1,
+    sampling_source: 'record',
+    src_asn: 64500,
+    dst_asn: 64501,
+    src_attr: 'mac',
+    dst_attr: 'mac',
+  };
   return JSON.stringify(FLOW_COLUMNS.map((c) => v[c] ?? 0));
 };
 
@@ -29,7 +49,13 @@ async function n(sql: string): Promise<number> {
 describe('insert deduplication', () => {
   it('stores a replayed batch once in flows_raw, member_traffic_5m, member_io_5m, member_traffic_1h and collector_activity_5m', async () => {
     const insert = clickHouseInsert(storage.client);
-    const batch = { id: 'c1-42', table: 'flows_raw', format: 'JSONCompactEachRow' as const, body: [row(1), row(2), row(3)].join('\n'), rows: 3 };
+    const batch = {
+      id: 'c1-42',
+      table: 'flows_raw',
+      format: 'JSONCompactEachRow' as const,
+      body: [row(1), row(2), row(3)].join('\n'),
+      rows: 3,
+    };
     await insert(batch);
     await insert(batch);
     await insert({ ...batch, id: 'c1-43', body: [row(4)].join('\n'), rows: 1 });

@@ -9,7 +9,12 @@ import { prng } from '../../src/shared/prng.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMigratedStorage } from '../../src/runtime/storage-setup.js';
 import type { Storage } from '../../src/storage/clickhouse/client.js';
-import { createTrafficRepository, wholeHours, type MatrixRow, type TrafficRepository } from '../../src/traffic/traffic.repository.js';
+import {
+  createTrafficRepository,
+  wholeHours,
+  type MatrixRow,
+  type TrafficRepository,
+} from '../../src/traffic/traffic.repository.js';
 import { silentLog, tempDir, testConfig } from '../helpers/env.js';
 
 const dir = tempDir();
@@ -35,8 +40,13 @@ beforeAll(async () => {
       const packets = between(1, 2 ** 20);
       return {
         bucket: rnd() < 0.05 ? between(START, END) : START + 300 * between(0, (END - START) / 300),
-        src_asn: pick(ASNS), dst_asn: pick(ASNS), ip_version: pick([4, 6]),
-        bytes, l3_bytes: Math.floor(bytes * 0.9), packets, samples: between(1, 100),
+        src_asn: pick(ASNS),
+        dst_asn: pick(ASNS),
+        ip_version: pick([4, 6]),
+        bytes,
+        l3_bytes: Math.floor(bytes * 0.9),
+        packets,
+        samples: between(1, 100),
       };
     });
     await storage.client.insert({ table: 'member_traffic_5m', values, format: 'JSONEachRow' });
@@ -58,14 +68,22 @@ async function direct(fromMs: number, toMs: number, only: number | null): Promis
     query_params: { from: Math.floor(fromMs / 1000), to: Math.floor(toMs / 1000), only: only ?? 0 },
     format: 'JSONEachRow',
   });
-  return (await rs.json<Record<string, string>>()).map((r) => ({ src_asn: Number(r.src_asn), dst_asn: Number(r.dst_asn), bytes: r.b_!, l3_bytes: r.l3_!, packets: r.p_! }));
+  return (await rs.json<Record<string, string>>()).map((r) => ({
+    src_asn: Number(r.src_asn),
+    dst_asn: Number(r.dst_asn),
+    bytes: r.b_!,
+    l3_bytes: r.l3_!,
+    packets: r.p_!,
+  }));
 }
 
 const byPair = (rows: MatrixRow[]) => [...rows].sort((x, y) => x.src_asn - y.src_asn || x.dst_asn - y.dst_asn);
 
 async function expectSame(fromMs: number, toMs: number, only: number | null = null): Promise<number> {
   const got = await repo.matrix(fromMs, toMs, only);
-  expect(byPair(got), `${new Date(fromMs).toISOString()} … ${new Date(toMs).toISOString()} only ${only}`).toEqual(byPair(await direct(fromMs, toMs, only)));
+  expect(byPair(got), `${new Date(fromMs).toISOString()} … ${new Date(toMs).toISOString()} only ${only}`).toEqual(
+    byPair(await direct(fromMs, toMs, only)),
+  );
   for (let i = 1; i < got.length; i++) expect(BigInt(got[i - 1]!.bytes) >= BigInt(got[i]!.bytes)).toBe(true); // largest first
   return got.length;
 }
@@ -112,14 +130,26 @@ describe('matrix from member_traffic_1h + member_io_5m', () => {
       await expectSame(ms('2025-11-30T22:17:00Z'), ms('2025-12-01T01:43:20Z'), only);
       await expectSame(ms('2025-11-29T10:35:00Z'), ms('2025-11-29T11:20:00Z'), only);
     }
-    for (const r of await repo.matrix(START * 1000, END * 1000, 64501)) expect(r.src_asn === 64501 || r.dst_asn === 64501).toBe(true);
+    for (const r of await repo.matrix(START * 1000, END * 1000, 64501))
+      expect(r.src_asn === 64501 || r.dst_asn === 64501).toBe(true);
   });
 
   it('reads whole hours from member_traffic_1h and the edges from member_io_5m', async () => {
     // A row only in the hourly table (no 5-minute row behind it) is seen by ranges that hold its whole hour.
     await storage.client.insert({
       table: 'member_traffic_1h',
-      values: [{ bucket: ms('2025-11-29T10:00:00Z') / 1000, src_asn: 65999, dst_asn: 65998, ip_version: 4, bytes: 1, l3_bytes: 1, packets: 1, samples: 1 }],
+      values: [
+        {
+          bucket: ms('2025-11-29T10:00:00Z') / 1000,
+          src_asn: 65999,
+          dst_asn: 65998,
+          ip_version: 4,
+          bytes: 1,
+          l3_bytes: 1,
+          packets: 1,
+          samples: 1,
+        },
+      ],
       format: 'JSONEachRow',
     });
     const has = async (f: string, t: string) => (await repo.matrix(ms(f), ms(t), 65999)).length === 1;

@@ -29,10 +29,26 @@ const FLOWS: Flow[] = [
   { exporter: '::ffff:10.0.0.3', src_asn: 0, src_attr: 'none', at: now - 86_400_000 },
 ];
 
-const insertFlows = (rows: Flow[]) => storage.client.insert({
-  table: 'flows_raw', format: 'JSONEachRow',
-  values: rows.map((r) => ({ received_at: r.at, flow_start: r.at, flow_end: r.at, protocol: 'sflow', exporter: r.exporter, src_asn: r.src_asn, src_attr: r.src_attr, dst_attr: 'none', src_addr: '::', dst_addr: '::', packets: 1, frame_octets: 100, sampling_rate: 1 })),
-});
+const insertFlows = (rows: Flow[]) =>
+  storage.client.insert({
+    table: 'flows_raw',
+    format: 'JSONEachRow',
+    values: rows.map((r) => ({
+      received_at: r.at,
+      flow_start: r.at,
+      flow_end: r.at,
+      protocol: 'sflow',
+      exporter: r.exporter,
+      src_asn: r.src_asn,
+      src_attr: r.src_attr,
+      dst_attr: 'none',
+      src_addr: '::',
+      dst_addr: '::',
+      packets: 1,
+      frame_octets: 100,
+      sampling_rate: 1,
+    })),
+  });
 
 function expected(rows: Flow[]): string[] {
   const acc = new Map<string, number>();
@@ -45,7 +61,11 @@ function expected(rows: Flow[]): string[] {
 }
 
 async function stored(): Promise<string[]> {
-  const rs = await storage.client.query({ query: 'SELECT toString(day) AS d, asn, IPv6NumToString(exporter) AS e, toString(sum(flows)) AS n FROM member_exporters_1d GROUP BY day, asn, exporter', format: 'JSONEachRow' });
+  const rs = await storage.client.query({
+    query:
+      'SELECT toString(day) AS d, asn, IPv6NumToString(exporter) AS e, toString(sum(flows)) AS n FROM member_exporters_1d GROUP BY day, asn, exporter',
+    format: 'JSONEachRow',
+  });
   return (await rs.json<Record<string, string>>()).map((r) => `${r.d} ${r.asn} ${r.e} ${r.n}`).sort();
 }
 
@@ -60,7 +80,10 @@ describe('member_exporters_1d migration', () => {
   });
 
   it('learns new flows through the materialized view', async () => {
-    const more: Flow[] = [{ exporter: '::ffff:10.0.0.9', src_asn: 64502, src_attr: 'mac', at: now }, { exporter: '::ffff:10.0.0.9', src_asn: 64502, src_attr: 'ip', at: now }];
+    const more: Flow[] = [
+      { exporter: '::ffff:10.0.0.9', src_asn: 64502, src_attr: 'mac', at: now },
+      { exporter: '::ffff:10.0.0.9', src_asn: 64502, src_attr: 'ip', at: now },
+    ];
     await insertFlows(more);
     FLOWS.push(...more);
     expect(await stored()).toEqual(expected(FLOWS));

@@ -13,7 +13,16 @@ const ROWS: Row[] = [
   { bucket: day, src_asn: 64501, dst_asn: 64500, ip_version: 6, bytes: 700, l3_bytes: 600, packets: 7, samples: 1 },
   { bucket: day + 300, src_asn: 64500, dst_asn: 64500, ip_version: 4, bytes: 50, l3_bytes: 40, packets: 1, samples: 1 }, // self-traffic
   { bucket: day + 86_400, src_asn: 0, dst_asn: 64500, ip_version: 4, bytes: 30, l3_bytes: 20, packets: 1, samples: 1 }, // unknown sender
-  { bucket: day + 86_400, src_asn: 64502, dst_asn: 64501, ip_version: 4, bytes: 2 ** 40, l3_bytes: 2 ** 39, packets: 2 ** 30, samples: 9 },
+  {
+    bucket: day + 86_400,
+    src_asn: 64502,
+    dst_asn: 64501,
+    ip_version: 4,
+    bytes: 2 ** 40,
+    l3_bytes: 2 ** 39,
+    packets: 2 ** 30,
+    samples: 9,
+  },
 ];
 
 /** What member_io_5m must hold: per (asn, peer) in/out bytes and samples, from the rows. */
@@ -39,7 +48,9 @@ async function stored(storage: Storage): Promise<string[]> {
             FROM member_io_5m GROUP BY asn, peer_asn`,
     format: 'JSONEachRow',
   });
-  return (await rs.json<Record<string, string | number>>()).map((r) => `${r.asn}/${r.peer_asn} ${r.ib} ${r.isa} ${r.ob} ${r.osa}`).sort();
+  return (await rs.json<Record<string, string | number>>())
+    .map((r) => `${r.asn}/${r.peer_asn} ${r.ib} ${r.isa} ${r.ob} ${r.osa}`)
+    .sort();
 }
 
 describeBackfill({

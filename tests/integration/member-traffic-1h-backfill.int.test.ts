@@ -12,12 +12,57 @@ const H = 3600;
 const last = Date.UTC(2025, 10, 30, 23) / 1000; // the last hour of November 2025; the next one is in December
 const ROWS: Row[] = [
   { bucket: last, src_asn: 64500, dst_asn: 64501, ip_version: 4, bytes: 1000, l3_bytes: 900, packets: 10, samples: 2 },
-  { bucket: last + 300, src_asn: 64500, dst_asn: 64501, ip_version: 4, bytes: 1000, l3_bytes: 900, packets: 10, samples: 2 },
-  { bucket: last + 3300, src_asn: 64500, dst_asn: 64501, ip_version: 6, bytes: 700, l3_bytes: 600, packets: 7, samples: 1 },
+  {
+    bucket: last + 300,
+    src_asn: 64500,
+    dst_asn: 64501,
+    ip_version: 4,
+    bytes: 1000,
+    l3_bytes: 900,
+    packets: 10,
+    samples: 2,
+  },
+  {
+    bucket: last + 3300,
+    src_asn: 64500,
+    dst_asn: 64501,
+    ip_version: 6,
+    bytes: 700,
+    l3_bytes: 600,
+    packets: 7,
+    samples: 1,
+  },
   { bucket: last + H, src_asn: 64500, dst_asn: 64501, ip_version: 4, bytes: 5, l3_bytes: 4, packets: 1, samples: 1 }, // December
-  { bucket: last + 2 * H + 600, src_asn: 64500, dst_asn: 64500, ip_version: 4, bytes: 50, l3_bytes: 40, packets: 1, samples: 1 }, // self-traffic
-  { bucket: last + 2 * H + 900, src_asn: 0, dst_asn: 64500, ip_version: 4, bytes: 30, l3_bytes: 20, packets: 1, samples: 1 }, // unknown sender
-  { bucket: last + 30 * H, src_asn: 64502, dst_asn: 64501, ip_version: 4, bytes: 2 ** 40, l3_bytes: 2 ** 39, packets: 2 ** 30, samples: 9 },
+  {
+    bucket: last + 2 * H + 600,
+    src_asn: 64500,
+    dst_asn: 64500,
+    ip_version: 4,
+    bytes: 50,
+    l3_bytes: 40,
+    packets: 1,
+    samples: 1,
+  }, // self-traffic
+  {
+    bucket: last + 2 * H + 900,
+    src_asn: 0,
+    dst_asn: 64500,
+    ip_version: 4,
+    bytes: 30,
+    l3_bytes: 20,
+    packets: 1,
+    samples: 1,
+  }, // unknown sender
+  {
+    bucket: last + 30 * H,
+    src_asn: 64502,
+    dst_asn: 64501,
+    ip_version: 4,
+    bytes: 2 ** 40,
+    l3_bytes: 2 ** 39,
+    packets: 2 ** 30,
+    samples: 9,
+  },
 ];
 
 /** What member_traffic_1h must hold: per (hour, src, dst, ip version) the four sums, from the rows. */
@@ -42,7 +87,9 @@ async function stored(storage: Storage): Promise<string[]> {
             FROM member_traffic_1h GROUP BY h, src_asn, dst_asn, ip_version`,
     format: 'JSONEachRow',
   });
-  return (await rs.json<Record<string, string | number>>()).map((r) => `${r.h} ${r.src_asn}>${r.dst_asn} v${r.ip_version} ${r.b} ${r.l3} ${r.p} ${r.s}`).sort();
+  return (await rs.json<Record<string, string | number>>())
+    .map((r) => `${r.h} ${r.src_asn}>${r.dst_asn} v${r.ip_version} ${r.b} ${r.l3} ${r.p} ${r.s}`)
+    .sort();
 }
 
 describeBackfill({
@@ -57,6 +104,7 @@ describeBackfill({
   stored,
   expected,
   // the first two rows share an hour: one hourly row with both
-  afterCopy: (rows) => expect(rows.find((r) => r.startsWith(`${last} 64500>64501 v4 `))).toBe(`${last} 64500>64501 v4 2000 1800 20 4`),
+  afterCopy: (rows) =>
+    expect(rows.find((r) => r.startsWith(`${last} 64500>64501 v4 `))).toBe(`${last} 64500>64501 v4 2000 1800 20 4`),
   interrupted: { table: 'member_traffic_1h', where: 'src_asn = 64502' },
 });

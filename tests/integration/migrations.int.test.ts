@@ -29,7 +29,9 @@ describe('migrations', () => {
     const files = readdirSync(defaultMigrationsDir()).filter((f) => f.endsWith('.sql'));
     const first = await migrate(storage, { vars });
     expect(first.applied).toEqual(files.sort());
-    const tables = await count("SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'api_tokens'");
+    const tables = await count(
+      "SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'api_tokens'",
+    );
     expect(tables).toBe(1);
     const second = await migrate(storage, { vars });
     expect(second.applied).toEqual([]);
@@ -41,16 +43,23 @@ describe('migrations', () => {
     const mdir = join(dir.path, 'migrations');
     mkdirSync(mdir);
     for (const f of readdirSync(defaultMigrationsDir())) copyFileSync(join(defaultMigrationsDir(), f), join(mdir, f));
-    writeFileSync(join(mdir, '9001_create_probe_table.sql'), '-- test\nCREATE TABLE IF NOT EXISTS probe_table (a UInt8) ENGINE = MergeTree ORDER BY a;\n');
+    writeFileSync(
+      join(mdir, '9001_create_probe_table.sql'),
+      '-- test\nCREATE TABLE IF NOT EXISTS probe_table (a UInt8) ENGINE = MergeTree ORDER BY a;\n',
+    );
     expect((await migrate(storage, { vars, dir: mdir })).applied).toEqual(['9001_create_probe_table.sql']);
     appendFileSync(join(mdir, '9001_create_probe_table.sql'), '-- edited\n');
-    await expect(migrate(storage, { vars, dir: mdir })).rejects.toMatchObject({ code: 'IXMETER_ERR_MIGRATION_CHECKSUM' });
+    await expect(migrate(storage, { vars, dir: mdir })).rejects.toMatchObject({
+      code: 'IXMETER_ERR_MIGRATION_CHECKSUM',
+    });
   });
 
   it('rejects badly named files', async () => {
     const mdir = join(dir.path, 'bad');
     mkdirSync(mdir);
     writeFileSync(join(mdir, '1_tokens.sql'), 'SELECT 1;\n');
-    await expect(migrate(storage, { vars, dir: mdir })).rejects.toMatchObject({ code: 'IXMETER_ERR_MIGRATION_INVALID' });
+    await expect(migrate(storage, { vars, dir: mdir })).rejects.toMatchObject({
+      code: 'IXMETER_ERR_MIGRATION_INVALID',
+    });
   });
 });

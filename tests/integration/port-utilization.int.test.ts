@@ -38,32 +38,61 @@ function counters(ifIndex: number, shares: number[], speed: number) {
   let octets = 1e9;
   return [0, ...shares].map((p, k) => {
     octets += k === 0 ? 0 : bytesAt(p);
-    return { bucket: at(k), exporter: `::ffff:${EXP}`, if_index: ifIndex, in_octets: octets, out_octets: 1000 + k, in_pkts: 0, out_pkts: 0, if_speed: speed, samples: 1 };
+    return {
+      bucket: at(k),
+      exporter: `::ffff:${EXP}`,
+      if_index: ifIndex,
+      in_octets: octets,
+      out_octets: 1000 + k,
+      in_pkts: 0,
+      out_pkts: 0,
+      if_speed: speed,
+      samples: 1,
+    };
   });
 }
 
 async function alertsOf(target: string) {
-  return (await domain.alerts.list({ type: 'PORT_UTILIZATION', limit: 100, offset: 0 }, admin)).filter((a) => a.target === target);
+  return (await domain.alerts.list({ type: 'PORT_UTILIZATION', limit: 100, offset: 0 }, admin)).filter(
+    (a) => a.target === target,
+  );
 }
 
 beforeAll(async () => {
-  const config = testConfig(join(dir.path, 'd'), { IXMETER_UTILIZATION_BUCKETS: '3', IXMETER_UTILIZATION_THRESHOLD_PCT: '80' });
+  const config = testConfig(join(dir.path, 'd'), {
+    IXMETER_UTILIZATION_BUCKETS: '3',
+    IXMETER_UTILIZATION_THRESHOLD_PCT: '80',
+  });
   ({ storage } = await openMigratedStorage(config, silentLog));
   domain = createDomainServices(storage, config, silentLog);
   const doc = ixfDoc([
-    { asn: 65201, name: 'Two Ports Ltd', ports: [{ exporter: EXP, if_index: 1, speed_mbps: 10 }, { exporter: EXP, if_index: 2, speed_mbps: 10 }] },
+    {
+      asn: 65201,
+      name: 'Two Ports Ltd',
+      ports: [
+        { exporter: EXP, if_index: 1, speed_mbps: 10 },
+        { exporter: EXP, if_index: 2, speed_mbps: 10 },
+      ],
+    },
     { asn: 65202, name: 'One Port Ltd', ports: [{ exporter: EXP, if_index: 3 }] },
     { asn: 65203, name: 'No Ports Ltd' },
     { asn: 65204, name: 'Silent Port Ltd', ports: [{ exporter: EXP, if_index: 4, speed_mbps: 10 }] },
   ]);
-  for (const m of doc.member_list as Array<Record<string, any>>) m.connection_list[0].if_list[0].if_speed = m.asnum === 65203 || m.asnum === 65202 ? 10 : 0;
-  await domain.members.importRegistry(JSON.stringify(doc), { source: 'test', actor: 'test', effectiveAtMs: Date.UTC(2020, 0, 1) });
+  for (const m of doc.member_list as Array<Record<string, any>>)
+    m.connection_list[0].if_list[0].if_speed = m.asnum === 65203 || m.asnum === 65202 ? 10 : 0;
+  await domain.members.importRegistry(JSON.stringify(doc), {
+    source: 'test',
+    actor: 'test',
+    effectiveAtMs: Date.UTC(2020, 0, 1),
+  });
   await storage.client.insert({
-    table: 'port_counters_5m', format: 'JSONEachRow',
+    table: 'port_counters_5m',
+    format: 'JSONEachRow',
     values: [...counters(1, HOT, 1e9), ...counters(2, COLD, 1e9), ...counters(3, SINGLE, 10e6)],
   });
   const flows: Array<Record<string, number>> = [];
-  const add = (k: number, src: number, bytes: number) => flows.push({ bucket: at(k), src_asn: src, dst_asn: 0, ip_version: 4, bytes, l3_bytes: 1, packets: 1, samples: 1 });
+  const add = (k: number, src: number, bytes: number) =>
+    flows.push({ bucket: at(k), src_asn: src, dst_asn: 0, ip_version: 4, bytes, l3_bytes: 1, packets: 1, samples: 1 });
   for (let k = 1; k <= 12; k++) {
     add(k, 65201, bytesAt(90, 20e6));
     add(k, 65202, bytesAt(95));
@@ -84,25 +113,52 @@ describe('PORT_UTILIZATION per port where counters give the ports, else per memb
     const open = await domain.alerts.list({ type: 'PORT_UTILIZATION', limit: 100, offset: 0 }, admin);
     expect(open.map((a) => a.target).sort()).toEqual([`${EXP}|1`, `${EXP}|3`, 'AS65203 port', 'AS65204 port']);
     const hot = open.find((a) => a.target === `${EXP}|1`)!;
-    expect(hot).toMatchObject({ severity: 'warning', status: 'open', victim_asn: 65201, source_asn: null, first_seen: new Date(at(1) * 1000).toISOString() });
+    expect(hot).toMatchObject({
+      severity: 'warning',
+      status: 'open',
+      victim_asn: 65201,
+      source_asn: null,
+      first_seen: new Date(at(1) * 1000).toISOString(),
+    });
     expect(hot.evidence).toMatchObject({
       thresholds: { thresholdPct: 80, buckets: 3 },
       metrics: { capacityBps: 10e6, lastPct: 90, minPct: 90 },
-      details: { category: 'capacity', scope: 'port', member: 'Two Ports Ltd', asn: 65201, port: `${EXP}|1`, exporter: EXP, if_index: 1, capacity_source: 'member_file', rate_source: 'interface counters' },
+      details: {
+        category: 'capacity',
+        scope: 'port',
+        member: 'Two Ports Ltd',
+        asn: 65201,
+        port: `${EXP}|1`,
+        exporter: EXP,
+        if_index: 1,
+        capacity_source: 'member_file',
+        rate_source: 'interface counters',
+      },
     });
     expect((hot.evidence.metrics as { lastBps: number }).lastBps).toBeCloseTo(9e6, -3);
     // The single port without a declared speed: the speed its counters report; its member-level 95 % is not alerted twice.
     const single = open.find((a) => a.target === `${EXP}|3`)!;
-    expect(single.evidence).toMatchObject({ details: { capacity_source: 'counters', asn: 65202 }, metrics: { capacityBps: 10e6, lastPct: 85 } });
-    expect(open.find((a) => a.target === 'AS65204 port')!.evidence).toMatchObject({ details: { scope: 'member', rate_source: 'flows' }, metrics: { capacityBps: 10e6 } });
+    expect(single.evidence).toMatchObject({
+      details: { capacity_source: 'counters', asn: 65202 },
+      metrics: { capacityBps: 10e6, lastPct: 85 },
+    });
+    expect(open.find((a) => a.target === 'AS65204 port')!.evidence).toMatchObject({
+      details: { scope: 'member', rate_source: 'flows' },
+      metrics: { capacityBps: 10e6 },
+    });
     // The member sees its own port's warning, not another member's.
     const member: Principal = { tokenId: 'm', name: 'm', role: 'member', asn: 65201 };
-    expect((await domain.alerts.list({ type: 'PORT_UTILIZATION', limit: 10, offset: 0 }, member)).map((a) => a.target)).toEqual([`${EXP}|1`]);
+    expect(
+      (await domain.alerts.list({ type: 'PORT_UTILIZATION', limit: 10, offset: 0 }, member)).map((a) => a.target),
+    ).toEqual([`${EXP}|1`]);
   });
 
   it('the utilisation view: each port against its declared speed (not the 1 Gbit/s the counters report)', async () => {
     const v = await domain.utilization.view(at(1) * 1000, at(4) * 1000, 65201);
-    expect(v.members[0]!.ports.map((p) => [p.if_index, p.capacity_bps, p.peak_pct, p.over_threshold])).toEqual([[1, 10e6, 90, true], [2, 10e6, 30, false]]);
+    expect(v.members[0]!.ports.map((p) => [p.if_index, p.capacity_bps, p.peak_pct, p.over_threshold])).toEqual([
+      [1, 10e6, 90, true],
+      [2, 10e6, 30, false],
+    ]);
   });
 
   it('an alert is updated while the condition lasts (no duplicate), and stays open while not below in every bucket', async () => {
@@ -120,11 +176,18 @@ describe('PORT_UTILIZATION per port where counters give the ports, else per memb
     expect(hot).toMatchObject({ status: 'resolved', last_seen: new Date(at(7) * 1000).toISOString() });
     expect(hot!.evidence).toMatchObject({ endedBelowPct: 50 });
     const full = await domain.alerts.get(hot!.id, admin);
-    expect(full.history.map((h) => [h.event, h.actor])).toEqual([['opened', 'detector'], ['updated', 'detector'], ['resolved', 'detector']]);
+    expect(full.history.map((h) => [h.event, h.actor])).toEqual([
+      ['opened', 'detector'],
+      ['updated', 'detector'],
+      ['resolved', 'detector'],
+    ]);
     for (const k of [10, 11, 12]) await scanAfter(k);
     expect((await alertsOf(`${EXP}|1`)).map((a) => a.status)).toEqual(['resolved']);
     // Per member the same: AS65203 and AS65204 went to 10 % from bucket 4, so they ended at its start.
-    for (const t of ['AS65203 port', 'AS65204 port']) expect(await alertsOf(t)).toEqual([expect.objectContaining({ status: 'resolved', last_seen: new Date(at(4) * 1000).toISOString() })]);
+    for (const t of ['AS65203 port', 'AS65204 port'])
+      expect(await alertsOf(t)).toEqual([
+        expect.objectContaining({ status: 'resolved', last_seen: new Date(at(4) * 1000).toISOString() }),
+      ]);
   });
 
   it('a port whose counters stopped is not ended (its rate is unknown); its member falls back to the member level', async () => {

@@ -21,7 +21,14 @@ describe('redis', () => {
       code: 'IXMETER_ERR_REDIS_UNAVAILABLE',
       message: expect.stringMatching(new RegExp(`cannot reach Redis at ${url}.*redis-server --daemonize yes`)),
     });
-    const serve = runCli(['serve'], { IXMETER_DATA_DIR: d.path, IXMETER_REDIS_URL: url, IXMETER_HTTP_PORT: '0', IXMETER_NETFLOW_PORT: '0', IXMETER_IPFIX_PORT: '0', IXMETER_SFLOW_PORT: '0' });
+    const serve = runCli(['serve'], {
+      IXMETER_DATA_DIR: d.path,
+      IXMETER_REDIS_URL: url,
+      IXMETER_HTTP_PORT: '0',
+      IXMETER_NETFLOW_PORT: '0',
+      IXMETER_IPFIX_PORT: '0',
+      IXMETER_SFLOW_PORT: '0',
+    });
     expect(serve.status).toBe(1);
     expect(serve.stderr).toContain(`cannot reach Redis at ${url}`);
     expect(serve.stderr).toContain('IXMETER_ERR_REDIS_UNAVAILABLE');

@@ -20,9 +20,16 @@ afterAll(async () => {
 });
 
 async function ttls(): Promise<Record<string, number | null>> {
-  const rs = await storage.client.query({ query: 'SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase()', format: 'JSONEachRow' });
+  const rs = await storage.client.query({
+    query: 'SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase()',
+    format: 'JSONEachRow',
+  });
   const rows = await rs.json<{ name: string; create_table_query: string }>();
-  return Object.fromEntries(rows.filter((r) => RETENTION_TABLES.some((t) => t.table === r.name)).map((r) => [r.name, ttlDays(r.create_table_query)]));
+  return Object.fromEntries(
+    rows
+      .filter((r) => RETENTION_TABLES.some((t) => t.table === r.name))
+      .map((r) => [r.name, ttlDays(r.create_table_query)]),
+  );
 }
 
 describe('retention from configuration', () => {
@@ -38,7 +45,11 @@ describe('retention from configuration', () => {
     const changes = await applyRetention(storage, { raw: 400, rollup: 1827 }, silentLog);
     expect(changes).toEqual([{ table: 'flows_raw', fromDays: 190, toDays: 400 }]);
     const after = await applyRetention(storage, { raw: 400, rollup: 3650 }, silentLog);
-    expect(after.map((c) => c.table).sort()).toEqual(RETENTION_TABLES.filter((x) => x.setting === 'rollup').map((x) => x.table).sort());
+    expect(after.map((c) => c.table).sort()).toEqual(
+      RETENTION_TABLES.filter((x) => x.setting === 'rollup')
+        .map((x) => x.table)
+        .sort(),
+    );
     const t = await ttls();
     expect(t.flows_raw).toBe(400);
     expect(t.member_io_5m).toBe(3650);
@@ -48,11 +59,16 @@ describe('retention from configuration', () => {
   it('keeps rows inside the new limit and expires rows outside it', async () => {
     const day = 86_400;
     const now = Math.floor(Date.now() / 1000);
-    await storage.client.command({ query: `INSERT INTO member_traffic_5m (bucket, src_asn, dst_asn, ip_version, bytes, l3_bytes, packets, samples)
-      VALUES (toDateTime(${now - 300 * day}, 'UTC'), 1, 2, 4, 10, 10, 1, 1), (toDateTime(${now - 10 * day}, 'UTC'), 1, 2, 4, 20, 20, 1, 1)` });
+    await storage.client.command({
+      query: `INSERT INTO member_traffic_5m (bucket, src_asn, dst_asn, ip_version, bytes, l3_bytes, packets, samples)
+      VALUES (toDateTime(${now - 300 * day}, 'UTC'), 1, 2, 4, 10, 10, 1, 1), (toDateTime(${now - 10 * day}, 'UTC'), 1, 2, 4, 20, 20, 1, 1)`,
+    });
     await applyRetention(storage, { raw: 400, rollup: 200 }, silentLog);
     await storage.client.command({ query: 'OPTIMIZE TABLE member_traffic_5m FINAL' });
-    const rs = await storage.client.query({ query: 'SELECT toString(sum(bytes)) AS b FROM member_traffic_5m', format: 'JSONEachRow' });
+    const rs = await storage.client.query({
+      query: 'SELECT toString(sum(bytes)) AS b FROM member_traffic_5m',
+      format: 'JSONEachRow',
+    });
     expect((await rs.json<{ b: string }>())[0]!.b).toBe('20');
   });
 });

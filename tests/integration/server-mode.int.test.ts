@@ -8,8 +8,13 @@ import { freeTcpPort, silentLog, tempDir, testConfig } from '../helpers/env.js';
 let ch: LegacyClickhouse;
 const dir = tempDir();
 
-beforeAll(async () => { ch = await startLegacyClickhouse(); });
-afterAll(async () => { await ch?.stop(); dir.cleanup(); });
+beforeAll(async () => {
+  ch = await startLegacyClickhouse();
+});
+afterAll(async () => {
+  await ch?.stop();
+  dir.cleanup();
+});
 
 describe('server mode', () => {
   it('compares versions numerically', () => {
@@ -22,12 +27,18 @@ describe('server mode', () => {
     const cfg = testConfig(dir.path, { IXMETER_CLICKHOUSE_URL: ch.url });
     await expect(openStorage(cfg, silentLog)).rejects.toMatchObject({
       code: 'IXMETER_ERR_STORAGE_VERSION',
-      message: expect.stringMatching(new RegExp(`version 18\\.16\\.1.*needs ${MIN_SERVER_VERSION.replace('.', '\\.')} or newer`)),
+      message: expect.stringMatching(
+        new RegExp(`version 18\\.16\\.1.*needs ${MIN_SERVER_VERSION.replace('.', '\\.')} or newer`),
+      ),
     });
   });
 
   it('names the user when the password is wrong', async () => {
-    const cfg = testConfig(dir.path, { IXMETER_CLICKHOUSE_URL: ch.url, IXMETER_CLICKHOUSE_USER: 'ixm', IXMETER_CLICKHOUSE_PASSWORD: 'wrong' });
+    const cfg = testConfig(dir.path, {
+      IXMETER_CLICKHOUSE_URL: ch.url,
+      IXMETER_CLICKHOUSE_USER: 'ixm',
+      IXMETER_CLICKHOUSE_PASSWORD: 'wrong',
+    });
     await expect(openStorage(cfg, silentLog)).rejects.toMatchObject({
       code: 'IXMETER_ERR_STORAGE_UNAVAILABLE',
       message: expect.stringMatching(/refused user 'ixm'.*IXMETER_CLICKHOUSE_PASSWORD/),
@@ -44,7 +55,13 @@ describe('server mode', () => {
 
   it('`ixmeter serve` exits non-zero with the version message', () => {
     const r = spawnSync(process.execPath, ['bin/ixmeter.js', 'serve'], {
-      env: { PATH: process.env.PATH, IXMETER_CLICKHOUSE_URL: ch.url, IXMETER_DATA_DIR: dir.path, IXMETER_LOG_LEVEL: 'silent', IXMETER_HTTP_PORT: '0' },
+      env: {
+        PATH: process.env.PATH,
+        IXMETER_CLICKHOUSE_URL: ch.url,
+        IXMETER_DATA_DIR: dir.path,
+        IXMETER_LOG_LEVEL: 'silent',
+        IXMETER_HTTP_PORT: '0',
+      },
       encoding: 'utf8',
       timeout: 30_000,
     });

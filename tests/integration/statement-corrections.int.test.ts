@@ -49,10 +49,33 @@ beforeAll(async () => {
   ({ storage } = await openMigratedStorage(config, silentLog));
   redis = await connectRedis(config, silentLog);
   domain = createDomainServices(storage, config, silentLog);
-  app = await buildApp({ config, log: silentLog, storage, redis, metrics: createMetrics(), collectors: () => ({ status: 'stopped', listeners: [] }), ...domain });
-  const m = (asn: number, ports: Array<{ exporter: string; if_index: number }>) => ({ asn, ports, firstProduction: '2025-01-01', enrolled: true, macs: [`02:00:00:00:${(asn % 256).toString(16).padStart(2, '0')}:01`] });
-  const doc = ixfDoc([m(A1, [{ exporter: E1, if_index: 1 }]), m(A2, [{ exporter: E2, if_index: 1 }]), m(LEARNED, []), m(NONE, [])]);
-  await domain.members.importRegistry(JSON.stringify(doc), { source: 'test', actor: 'test', effectiveAtMs: Date.UTC(2025, 0, 1) });
+  app = await buildApp({
+    config,
+    log: silentLog,
+    storage,
+    redis,
+    metrics: createMetrics(),
+    collectors: () => ({ status: 'stopped', listeners: [] }),
+    ...domain,
+  });
+  const m = (asn: number, ports: Array<{ exporter: string; if_index: number }>) => ({
+    asn,
+    ports,
+    firstProduction: '2025-01-01',
+    enrolled: true,
+    macs: [`02:00:00:00:${(asn % 256).toString(16).padStart(2, '0')}:01`],
+  });
+  const doc = ixfDoc([
+    m(A1, [{ exporter: E1, if_index: 1 }]),
+    m(A2, [{ exporter: E2, if_index: 1 }]),
+    m(LEARNED, []),
+    m(NONE, []),
+  ]);
+  await domain.members.importRegistry(JSON.stringify(doc), {
+    source: 'test',
+    actor: 'test',
+    effectiveAtMs: Date.UTC(2025, 0, 1),
+  });
   const alive: unknown[] = [];
   const io: unknown[] = [];
   for (let i = 0; i < N; i++) {
@@ -60,7 +83,21 @@ beforeAll(async () => {
     alive.push({ bucket, exporter: `::ffff:${E2}`, datagrams: 3 });
     if (!SILENT.has(i)) alive.push({ bucket, exporter: `::ffff:${E1}`, datagrams: 2 });
     // Traffic rows exist in every bucket, in E1's silent ones too (seen by E2): they are missing for A1, never counted.
-    for (const asn of [A1, A2, LEARNED]) io.push({ asn, bucket, peer_asn: asn === A1 ? A2 : A1, ip_version: 4, in_bytes: String(bytesAt(asn, i)), out_bytes: String(bytesAt(asn + 7, i)), in_l3_bytes: 0, in_packets: 1, in_samples: 1, out_l3_bytes: 0, out_packets: 1, out_samples: 1 });
+    for (const asn of [A1, A2, LEARNED])
+      io.push({
+        asn,
+        bucket,
+        peer_asn: asn === A1 ? A2 : A1,
+        ip_version: 4,
+        in_bytes: String(bytesAt(asn, i)),
+        out_bytes: String(bytesAt(asn + 7, i)),
+        in_l3_bytes: 0,
+        in_packets: 1,
+        in_samples: 1,
+        out_l3_bytes: 0,
+        out_packets: 1,
+        out_samples: 1,
+      });
   }
   await insert('exporter_activity_5m', alive);
   await insert('member_io_5m', io);
@@ -78,12 +115,27 @@ afterAll(async () => {
   dir.cleanup();
 });
 
-type Doc = Record<string, unknown> & { version: number; status: string; coverage: number; valid_buckets: number; missing_buckets: number; expected_buckets: number; subsidy: { status: string }; statement: Record<string, unknown> };
+type Doc = Record<string, unknown> & {
+  version: number;
+  status: string;
+  coverage: number;
+  valid_buckets: number;
+  missing_buckets: number;
+  expected_buckets: number;
+  subsidy: { status: string };
+  statement: Record<string, unknown>;
+};
 async function api(method: 'GET' | 'POST', url: string, who: keyof typeof tok, payload?: unknown) {
-  const r = await app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${tok[who]}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
+  const r = await app.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: { authorization: `Bearer ${tok[who]}` },
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
   return { status: r.statusCode, body: r.json() as Record<string, unknown> & Doc };
 }
-const statement = async (asn: number, q = '') => (await api('GET', `/members/${asn}/statements/${MONTH}${q}`, 'admin')).body;
+const statement = async (asn: number, q = '') =>
+  (await api('GET', `/members/${asn}/statements/${MONTH}${q}`, 'admin')).body;
 
 /** Nearest rank: the ⌈0.95·n⌉-th smallest. */
 function nearestRank(values: bigint[]): bigint {
@@ -92,14 +144,25 @@ function nearestRank(values: bigint[]): bigint {
 }
 
 describe('per-member coverage', () => {
-  it('a silent exporter makes its members\' buckets missing (not zero); P95 over the valid ones; needs_review below min_coverage_pct', async () => {
+  it("a silent exporter makes its members' buckets missing (not zero); P95 over the valid ones; needs_review below min_coverage_pct", async () => {
     const a = await statement(A1);
     expect([a.expected_buckets, a.valid_buckets, a.missing_buckets]).toEqual([N, N - SILENT.size, SILENT.size]);
     expect(a.coverage).toBeCloseTo((N - SILENT.size) / N, 10);
     expect(a.subsidy.status).toBe('needs_review');
     expect(a.coverage_basis).toBe('registered_ports');
-    const silent = a.silent_exporters as Array<{ exporter: string; missing_buckets: number; intervals: Array<{ from: string; to: string; buckets: number }> }>;
-    expect(silent).toEqual([{ exporter: E1, missing_buckets: 500, intervals_not_listed: 0, intervals: [{ from: expect.any(String), to: expect.any(String), buckets: 500 }] }]);
+    const silent = a.silent_exporters as Array<{
+      exporter: string;
+      missing_buckets: number;
+      intervals: Array<{ from: string; to: string; buckets: number }>;
+    }>;
+    expect(silent).toEqual([
+      {
+        exporter: E1,
+        missing_buckets: 500,
+        intervals_not_listed: 0,
+        intervals: [{ from: expect.any(String), to: expect.any(String), buckets: 500 }],
+      },
+    ]);
     expect(Date.parse(silent[0]!.intervals[0]!.from)).toBe(B.start + 2000 * 300_000);
     const valid = Array.from({ length: N }, (_, i) => i).filter((i) => !SILENT.has(i));
     expect(a.statement.p95_in_bucket_bytes).toBe(String(nearestRank(valid.map((i) => bytesAt(A1, i)))));
@@ -109,7 +172,9 @@ describe('per-member coverage', () => {
   it('the members of the live exporter stay valid; learned and fallback bases', async () => {
     const b = await statement(A2);
     expect([b.valid_buckets, b.missing_buckets, b.coverage, b.subsidy.status]).toEqual([N, 0, 1, 'ok']);
-    expect(b.statement.p95_in_bucket_bytes).toBe(String(nearestRank(Array.from({ length: N }, (_, i) => bytesAt(A2, i)))));
+    expect(b.statement.p95_in_bucket_bytes).toBe(
+      String(nearestRank(Array.from({ length: N }, (_, i) => bytesAt(A2, i)))),
+    );
     const l = await statement(LEARNED);
     expect([l.coverage_basis, l.coverage_exporters, l.missing_buckets]).toEqual(['learned', [E2], 0]);
     const n = await statement(NONE);
@@ -117,7 +182,12 @@ describe('per-member coverage', () => {
   });
 
   it('shows the coverage and the silent exporter in CSV, HTML, XLSX and PDF too', async () => {
-    const get = (format: string, lang = 'en') => app.inject({ method: 'GET', url: `/api/v1/members/${A1}/statements/${MONTH}?format=${format}&lang=${lang}`, headers: { authorization: `Bearer ${tok.admin}` } });
+    const get = (format: string, lang = 'en') =>
+      app.inject({
+        method: 'GET',
+        url: `/api/v1/members/${A1}/statements/${MONTH}?format=${format}&lang=${lang}`,
+        headers: { authorization: `Bearer ${tok.admin}` },
+      });
     for (const format of ['csv', 'html']) {
       const r = await get(format);
       expect(r.statusCode).toBe(200);
@@ -147,14 +217,18 @@ describe('exclusions with four eyes', () => {
   const from = '2025-10-10T00:00:00+08:00';
   const to = '2025-10-10T06:00:00+08:00';
   let id = '';
-  const count = async () => ((await api('GET', `/exclusions?month=${MONTH}`, 'fin1')).body.exclusions as unknown[]).length;
+  const count = async () =>
+    ((await api('GET', `/exclusions?month=${MONTH}`, 'fin1')).body.exclusions as unknown[]).length;
 
   it('refuses bad input with a clear error and changes nothing', async () => {
     const before = await count();
     const bad: Array<[unknown, RegExp]> = [
       [{ asn: A2, from: to, to: from, reason: 'maintenance', note: '' }, /must be after/],
       [{ asn: A2, from, to: from, reason: 'maintenance', note: '' }, /must be after/],
-      [{ asn: A2, from: '2024-01-01T00:00:00Z', to: '2025-03-01T00:00:00Z', reason: 'maintenance', note: '' }, /at most 400 days/],
+      [
+        { asn: A2, from: '2024-01-01T00:00:00Z', to: '2025-03-01T00:00:00Z', reason: 'maintenance', note: '' },
+        /at most 400 days/,
+      ],
       [{ asn: 65999, from, to, reason: 'maintenance', note: '' }, /unknown ASN 65999/],
       [{ asn: A2, from, to, reason: 'confirmed_attack', note: '' }, /reason/],
     ];
@@ -163,18 +237,28 @@ describe('exclusions with four eyes', () => {
       expect(r.status, JSON.stringify(body)).toBe(400);
       expect(String(r.body.message)).toMatch(msg);
     }
-    expect(await api('POST', '/exclusions', 'member', { asn: A2, from, to, reason: 'maintenance', note: '' })).toMatchObject({ status: 403 });
+    expect(
+      await api('POST', '/exclusions', 'member', { asn: A2, from, to, reason: 'maintenance', note: '' }),
+    ).toMatchObject({ status: 403 });
     expect(await count()).toBe(before);
   });
 
   it('is proposed by one finance principal and approved by another, never by the proposer', async () => {
-    const p = await api('POST', '/exclusions', 'fin1', { asn: A2, from, to, reason: 'maintenance', note: 'switch firmware upgrade' });
+    const p = await api('POST', '/exclusions', 'fin1', {
+      asn: A2,
+      from,
+      to,
+      reason: 'maintenance',
+      note: 'switch firmware upgrade',
+    });
     expect(p.status).toBe(200);
     expect(p.body).toMatchObject({ status: 'proposed', asn: A2 });
     id = String(p.body.id);
     const self = await api('POST', `/exclusions/${id}/approve`, 'fin1');
     expect([self.status, self.body.code]).toEqual([409, 'IXMETER_ERR_FOUR_EYES']);
-    expect((await api('GET', `/exclusions?month=${MONTH}&asn=${A2}`, 'fin2')).body.exclusions).toMatchObject([{ id, status: 'proposed' }]);
+    expect((await api('GET', `/exclusions?month=${MONTH}&asn=${A2}`, 'fin2')).body.exclusions).toMatchObject([
+      { id, status: 'proposed' },
+    ]);
     // not effective while proposed
     expect((await domain.statements.compute(A2, MONTH, 'scheduler', 'run-2')).changed).toBe(false);
     const ok = await api('POST', `/exclusions/${id}/approve`, 'fin2');
@@ -184,63 +268,106 @@ describe('exclusions with four eyes', () => {
 
   it('takes effect at the next run as a new version; the approved version stays as it was', async () => {
     const v1 = await statement(A2);
-    expect((await api('POST', `/members/${A2}/statements/${MONTH}/review`, 'fin1', { version: v1.version })).status).toBe(200);
-    expect((await api('POST', `/members/${A2}/statements/${MONTH}/approve`, 'fin2', { version: v1.version })).status).toBe(200);
+    expect(
+      (await api('POST', `/members/${A2}/statements/${MONTH}/review`, 'fin1', { version: v1.version })).status,
+    ).toBe(200);
+    expect(
+      (await api('POST', `/members/${A2}/statements/${MONTH}/approve`, 'fin2', { version: v1.version })).status,
+    ).toBe(200);
     const r = await domain.statements.compute(A2, MONTH, 'scheduler', 'run-3');
     expect(r).toMatchObject({ changed: true, version: v1.version + 1 });
     const v2 = await statement(A2);
     const ex = (v2.statement.excluded_intervals as Array<Record<string, unknown>>).find((e) => e.ref === id)!;
     const idx = Array.from({ length: 72 }, (_, k) => (Date.parse(from) - B.start) / 300_000 + k);
-    expect(ex).toMatchObject({ reason: 'maintenance', buckets: 72, in_bytes: String(idx.reduce((s, i) => s + bytesAt(A2, i), 0n)) });
+    expect(ex).toMatchObject({
+      reason: 'maintenance',
+      buckets: 72,
+      in_bytes: String(idx.reduce((s, i) => s + bytesAt(A2, i), 0n)),
+    });
     expect(BigInt(String(v2.in_bytes))).toBe(BigInt(String(v1.in_bytes)) - BigInt(String(ex.in_bytes)));
     const old = await statement(A2, `?version=${v1.version}`);
     expect([old.status, old.in_bytes, old.inputs_hash]).toEqual(['approved', v1.in_bytes, v1.inputs_hash]);
   });
 
   it('a fabric-wide exclusion (asn null) reaches every member', async () => {
-    const p = await api('POST', '/exclusions', 'admin', { asn: null, from: '2025-10-20T00:00:00+08:00', to: '2025-10-20T01:00:00+08:00', reason: 'data_fault', note: 'collector disk full' });
+    const p = await api('POST', '/exclusions', 'admin', {
+      asn: null,
+      from: '2025-10-20T00:00:00+08:00',
+      to: '2025-10-20T01:00:00+08:00',
+      reason: 'data_fault',
+      note: 'collector disk full',
+    });
     await api('POST', `/exclusions/${String(p.body.id)}/approve`, 'fin1');
     for (const asn of [A1, LEARNED]) {
       await domain.statements.compute(asn, MONTH, 'scheduler', 'run-4');
       const s = await statement(asn);
-      expect((s.statement.excluded_intervals as Array<Record<string, unknown>>).some((e) => e.ref === p.body.id && e.reason === 'data_fault'), `AS${asn}`).toBe(true);
+      expect(
+        (s.statement.excluded_intervals as Array<Record<string, unknown>>).some(
+          (e) => e.ref === p.body.id && e.reason === 'data_fault',
+        ),
+        `AS${asn}`,
+      ).toBe(true);
     }
   });
 });
 
 describe('disputes', () => {
   let first = '';
-  it('a member disputes its own month (status disputed, approval blocked), never another member\'s', async () => {
-    expect((await api('POST', `/members/${A1}/statements/${MONTH}/disputes`, 'member', { note: 'not mine' })).status).toBe(403);
-    const d = await api('POST', `/members/${A2}/statements/${MONTH}/disputes`, 'member', { note: 'our port was up on 10 October' });
+  it("a member disputes its own month (status disputed, approval blocked), never another member's", async () => {
+    expect(
+      (await api('POST', `/members/${A1}/statements/${MONTH}/disputes`, 'member', { note: 'not mine' })).status,
+    ).toBe(403);
+    const d = await api('POST', `/members/${A2}/statements/${MONTH}/disputes`, 'member', {
+      note: 'our port was up on 10 October',
+    });
     expect(d.body).toMatchObject({ status: 'open', asn: A2, month: MONTH });
     first = String(d.body.id);
     expect((await statement(A2)).status).toBe('disputed');
-    expect((await api('POST', `/members/${A2}/statements/${MONTH}/disputes`, 'fin1', { note: 'again' })).status).toBe(409);
+    expect((await api('POST', `/members/${A2}/statements/${MONTH}/disputes`, 'fin1', { note: 'again' })).status).toBe(
+      409,
+    );
     const blocked = await api('POST', `/members/${A2}/statements/${MONTH}/review`, 'fin1', { note: '' });
     expect([blocked.status, blocked.body.message]).toEqual([409, expect.stringMatching(/disputed/)]);
     const withWindow = (await api('GET', `/disputes?asn=${A2}&month=${MONTH}`, 'member')).body;
-    expect(withWindow.window).toMatchObject({ working_days: 14, open: true, last_day: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
+    expect(withWindow.window).toMatchObject({
+      working_days: 14,
+      open: true,
+      last_day: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+    });
     const mine = (await api('GET', '/disputes', 'member')).body.disputes as Array<{ asn: number }>;
     expect(mine.length).toBeGreaterThan(0);
     expect(mine.every((x) => x.asn === A2)).toBe(true);
     expect((await api('GET', `/disputes?asn=${A1}`, 'member')).status).toBe(403);
-    expect((await api('POST', `/disputes/${first}/resolve`, 'member', { outcome: 'rejected', note: 'x' })).status).toBe(403);
+    expect((await api('POST', `/disputes/${first}/resolve`, 'member', { outcome: 'rejected', note: 'x' })).status).toBe(
+      403,
+    );
   });
 
   it('rejected needs a note; then the status is back', async () => {
     const noNote = await api('POST', `/disputes/${first}/resolve`, 'fin1', { outcome: 'rejected' });
     expect(noNote.status).toBe(400);
     expect((await api('GET', '/disputes?status=open', 'fin1')).body.disputes).toMatchObject([{ id: first }]);
-    const r = await api('POST', `/disputes/${first}/resolve`, 'fin1', { outcome: 'rejected', note: 'E2 data complete on 10 October' });
-    expect(r.body).toMatchObject({ status: 'rejected', resolution_note: 'E2 data complete on 10 October', new_version: null });
+    const r = await api('POST', `/disputes/${first}/resolve`, 'fin1', {
+      outcome: 'rejected',
+      note: 'E2 data complete on 10 October',
+    });
+    expect(r.body).toMatchObject({
+      status: 'rejected',
+      resolution_note: 'E2 data complete on 10 October',
+      new_version: null,
+    });
     expect((await statement(A2)).status).toBe('draft');
   });
 
   it('upheld recomputes: a new version; the old stays readable', async () => {
     const before = await statement(A2);
-    const d = await api('POST', `/members/${A2}/statements/${MONTH}/disputes`, 'fin2', { note: 'on behalf of AS64501: peer names wrong' });
-    const r = await api('POST', `/disputes/${String(d.body.id)}/resolve`, 'fin1', { outcome: 'upheld', note: 'recomputed' });
+    const d = await api('POST', `/members/${A2}/statements/${MONTH}/disputes`, 'fin2', {
+      note: 'on behalf of AS64501: peer names wrong',
+    });
+    const r = await api('POST', `/disputes/${String(d.body.id)}/resolve`, 'fin1', {
+      outcome: 'upheld',
+      note: 'recomputed',
+    });
     expect(r.body).toMatchObject({ status: 'upheld', new_version: before.version + 1 });
     const after = await statement(A2);
     expect([after.version, after.status, after.disputes_upheld]).toEqual([before.version + 1, 'draft', [d.body.id]]);
@@ -249,13 +376,26 @@ describe('disputes', () => {
   });
 
   it('refuses a dispute after the window (14 working days after issue)', async () => {
-    await expect(domain.disputes.raise(A1, MONTH, 'late', 'x', 'finance', Date.now() + 40 * 86_400_000)).rejects.toMatchObject({ code: 'IXMETER_ERR_DISPUTE_WINDOW_CLOSED' });
+    await expect(
+      domain.disputes.raise(A1, MONTH, 'late', 'x', 'finance', Date.now() + 40 * 86_400_000),
+    ).rejects.toMatchObject({ code: 'IXMETER_ERR_DISPUTE_WINDOW_CLOSED' });
   });
 
   it('audits every step', async () => {
     await domain.audit.flush();
-    const entries = (await api('GET', '/audit?limit=1000', 'admin')).body.entries as Array<{ action: string; outcome: string }>;
+    const entries = (await api('GET', '/audit?limit=1000', 'admin')).body.entries as Array<{
+      action: string;
+      outcome: string;
+    }>;
     const seen = new Set(entries.map((e) => `${e.action}:${e.outcome}`));
-    for (const k of ['exclusion.propose:ok', 'exclusion.approve:ok', 'exclusion.approve:denied', 'dispute.raise:ok', 'dispute.rejected:ok', 'dispute.upheld:ok']) expect(seen, k).toContain(k);
+    for (const k of [
+      'exclusion.propose:ok',
+      'exclusion.approve:ok',
+      'exclusion.approve:denied',
+      'dispute.raise:ok',
+      'dispute.rejected:ok',
+      'dispute.upheld:ok',
+    ])
+      expect(seen, k).toContain(k);
   });
 });

@@ -9,7 +9,12 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickHouseInsert, createBatchWriter, type InsertBatch, type InsertFn } from '../../collectors/pipeline/writer.js';
+import {
+  clickHouseInsert,
+  createBatchWriter,
+  type InsertBatch,
+  type InsertFn,
+} from '../../collectors/pipeline/writer.js';
 import { openStorage, type Storage } from '../../src/storage/clickhouse/client.js';
 import { silentLog, tempDir, testConfig } from '../helpers/env.js';
 
@@ -38,7 +43,10 @@ function batch(table: string, i: number): InsertBatch {
   return { id: `${table}-${i}`, table, format: 'JSONCompactEachRow', rows: ROWS, body: lines.join('\n') };
 }
 async function counts(table: string): Promise<{ n: number; u: number }> {
-  const rs = await storage.client.query({ query: `SELECT count() AS n, uniqExact(key) AS u FROM ${table}`, format: 'JSONEachRow' });
+  const rs = await storage.client.query({
+    query: `SELECT count() AS n, uniqExact(key) AS u FROM ${table}`,
+    format: 'JSONEachRow',
+  });
   const [row] = await rs.json<{ n: string | number; u: string | number }>();
   return { n: Number(row!.n), u: Number(row!.u) };
 }
@@ -84,7 +92,11 @@ describe('batch writer through ClickHouse outages (chDB)', () => {
     const { fault, insert } = faultyInsert(clickHouseInsert(storage.client));
     const events: string[] = [];
     const w = createBatchWriter({
-      insert, spoolDir, log: silentLog, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 }, probeIntervalMs: 50,
+      insert,
+      spoolDir,
+      log: silentLog,
+      retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
+      probeIntervalMs: 50,
       onEvent: (e) => events.push(e.type),
     });
     await w.start();
@@ -116,7 +128,13 @@ describe('batch writer through ClickHouse outages (chDB)', () => {
 
     expect(await counts('outage_flows')).toEqual({ n: 200_000, u: 200_000 });
     expect(fault.realInserts).toBe(203); // 200 + 3 ambiguous repeats, deduplicated by ClickHouse
-    expect(w.stats()).toMatchObject({ insertedRows: 200_000, degraded: false, rejectedBatches: 0, badFiles: 0, spooledFiles: 0 });
+    expect(w.stats()).toMatchObject({
+      insertedRows: 200_000,
+      degraded: false,
+      rejectedBatches: 0,
+      badFiles: 0,
+      spooledFiles: 0,
+    });
     expect(w.stats().replayedRows).toBeGreaterThanOrEqual(100_000);
     expect(events.filter((t) => t === 'degraded' || t === 'recovered')).toEqual(['degraded', 'recovered']);
     expect(spoolFiles(spoolDir)).toEqual([]);
@@ -128,7 +146,12 @@ describe('batch writer through ClickHouse outages (chDB)', () => {
     await createTable('restart_flows');
     const spoolDir = join(dir.path, 'spool-restart');
     const { fault, insert } = faultyInsert(clickHouseInsert(storage.client));
-    const opts = { spoolDir, log: silentLog, retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 }, probeIntervalMs: 60_000 };
+    const opts = {
+      spoolDir,
+      log: silentLog,
+      retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
+      probeIntervalMs: 60_000,
+    };
 
     const first = createBatchWriter({ ...opts, insert });
     await first.start();
@@ -150,6 +173,11 @@ describe('batch writer through ClickHouse outages (chDB)', () => {
     expect((await counts('restart_flows')).n).toBeGreaterThanOrEqual(50_000);
     await second.close();
     expect(await counts('restart_flows')).toEqual({ n: 60_000, u: 60_000 });
-    expect(second.stats()).toMatchObject({ replayedRows: 40_000, insertedRows: 50_000, spooledFiles: 0, degraded: false });
+    expect(second.stats()).toMatchObject({
+      replayedRows: 40_000,
+      insertedRows: 50_000,
+      spooledFiles: 0,
+      degraded: false,
+    });
   });
 });

@@ -41,15 +41,22 @@ const ENTERPRISE = [
   'ipfix/logstash-codec-netflow__ipfix_test_ixia_tpldata256.dat.pcap',
   'ipfix/logstash-codec-netflow__ipfix_test_ixia_tpldata271.dat.pcap',
   'ipfix/pmacct__106-IPFIXv10-HUAWEI-vrf_name__traffic-00.pcap',
-  'akvorado__seq_ipfix_ipfixprobe.pcap', 'akvorado__seq_ipfix_juniper_cpid.pcap',
-  'logstash-codec-netflow__seq_ipfix_barracuda_extended_uniflow.pcap', 'logstash-codec-netflow__seq_ipfix_ixia.pcap',
-  'logstash-codec-netflow__seq_ipfix_netscaler.pcap', 'logstash-codec-netflow__seq_ipfix_nokia_bras.pcap',
-  'logstash-codec-netflow__seq_ipfix_procera.pcap', 'logstash-codec-netflow__seq_ipfix_viptela.pcap',
-  'logstash-codec-netflow__seq_ipfix_vmware_vds.pcap', 'logstash-codec-netflow__seq_ipfix_yaf.pcap',
+  'akvorado__seq_ipfix_ipfixprobe.pcap',
+  'akvorado__seq_ipfix_juniper_cpid.pcap',
+  'logstash-codec-netflow__seq_ipfix_barracuda_extended_uniflow.pcap',
+  'logstash-codec-netflow__seq_ipfix_ixia.pcap',
+  'logstash-codec-netflow__seq_ipfix_netscaler.pcap',
+  'logstash-codec-netflow__seq_ipfix_nokia_bras.pcap',
+  'logstash-codec-netflow__seq_ipfix_procera.pcap',
+  'logstash-codec-netflow__seq_ipfix_viptela.pcap',
+  'logstash-codec-netflow__seq_ipfix_vmware_vds.pcap',
+  'logstash-codec-netflow__seq_ipfix_yaf.pcap',
 ];
 
 function reasons(errors: Partial<Record<DecodeErrorReason, number>>): string[] {
-  return Object.keys(errors).filter((k) => (errors[k as DecodeErrorReason] ?? 0) > 0).sort();
+  return Object.keys(errors)
+    .filter((k) => (errors[k as DecodeErrorReason] ?? 0) > 0)
+    .sort();
 }
 
 function expectedReasons(name: string, expired: number): string[] {

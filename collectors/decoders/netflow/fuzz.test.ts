@@ -12,7 +12,14 @@ import { createNetflowState, decodeNetflow, expireNetflowState, type NetflowStat
 
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
-  return () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 4294967296; };
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 4294967296;
+  };
 }
 
 function seeds(): Uint8Array[] {
@@ -31,29 +38,40 @@ function mutate(src: Uint8Array, all: Uint8Array[], r: () => number): Uint8Array
   const kind = Math.floor(r() * 6);
   const at = (): number => Math.floor(r() * b.length);
   switch (kind) {
-    case 0: { // bit flips
+    case 0: {
+      // bit flips
       const n = 1 + Math.floor(r() * 8);
-      for (let i = 0; i < n && b.length > 0; i++) { const o = at(); b[o] = b[o]! ^ (1 << Math.floor(r() * 8)); }
+      for (let i = 0; i < n && b.length > 0; i++) {
+        const o = at();
+        b[o] = b[o]! ^ (1 << Math.floor(r() * 8));
+      }
       return b;
     }
-    case 1: return b.subarray(0, Math.floor(r() * b.length)); // truncation
-    case 2: { // 16-bit length / count / id fields set to edge values at plausible offsets
+    case 1:
+      return b.subarray(0, Math.floor(r() * b.length)); // truncation
+    case 2: {
+      // 16-bit length / count / id fields set to edge values at plausible offsets
       const vals = [0, 1, 3, 4, 5, 0xff, 0x100, 0x7fff, 0x8000, 0xfffe, 0xffff, b.length, b.length + 1];
       const n = 1 + Math.floor(r() * 3);
       for (let i = 0; i < n && b.length > 1; i++) {
         const o = r() < 0.3 ? 2 : at() & ~1;
         const v = vals[Math.floor(r() * vals.length)]!;
-        if (o + 1 < b.length) { b[o] = v >> 8; b[o + 1] = v & 0xff; }
+        if (o + 1 < b.length) {
+          b[o] = v >> 8;
+          b[o + 1] = v & 0xff;
+        }
       }
       return b;
     }
-    case 3: { // random bytes over a region (header kept so the version dispatch is exercised)
+    case 3: {
+      // random bytes over a region (header kept so the version dispatch is exercised)
       const o = Math.min(b.length, 2 + Math.floor(r() * 40));
       const n = Math.floor(r() * 64);
       for (let i = o; i < Math.min(b.length, o + n); i++) b[i] = Math.floor(r() * 256);
       return b;
     }
-    case 4: { // splice: head of one datagram, tail of another
+    case 4: {
+      // splice: head of one datagram, tail of another
       const other = all[Math.floor(r() * all.length)]!;
       const cut = at();
       const out = new Uint8Array(cut + other.length - Math.min(other.length, cut));
@@ -61,10 +79,14 @@ function mutate(src: Uint8Array, all: Uint8Array[], r: () => number): Uint8Array
       out.set(other.subarray(Math.min(other.length, cut)), cut);
       return out;
     }
-    default: { // fully random body after a valid version
+    default: {
+      // fully random body after a valid version
       const out = new Uint8Array(Math.floor(r() * 1500));
       for (let i = 0; i < out.length; i++) out[i] = Math.floor(r() * 256);
-      if (out.length >= 2) { out[0] = 0; out[1] = [1, 5, 9, 10][Math.floor(r() * 4)]!; }
+      if (out.length >= 2) {
+        out[0] = 0;
+        out[1] = [1, 5, 9, 10][Math.floor(r() * 4)]!;
+      }
       return out;
     }
   }
@@ -100,9 +122,11 @@ describe.skipIf(!corpusAvailable())('fuzz', () => {
       if (i % 1000 === 999) expireNetflowState(state, i);
       if (dt > slowest) slowest = dt;
       totals.flows = (totals.flows ?? 0) + res.flows.length;
-      for (const [k, v] of Object.entries(res.stats.errors)) totals[k as DecodeErrorReason] = (totals[k as DecodeErrorReason] ?? 0) + v;
+      for (const [k, v] of Object.entries(res.stats.errors))
+        totals[k as DecodeErrorReason] = (totals[k as DecodeErrorReason] ?? 0) + v;
       for (const f of res.flows) {
-        if (!Number.isFinite(f.packets) || !Number.isFinite(f.l3Octets) || !(f.samplingRate > 0)) throw new Error(`bad record at ${i}`);
+        if (!Number.isFinite(f.packets) || !Number.isFinite(f.l3Octets) || !(f.samplingRate > 0))
+          throw new Error(`bad record at ${i}`);
       }
     }
     totals.calls = N;

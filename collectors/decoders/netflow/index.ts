@@ -36,7 +36,11 @@ import { decodeTemplated } from './templated.js';
 import type { NetflowState } from './state.js';
 
 export {
-  createNetflowState, expireNetflowState, serializeNetflowState, restoreNetflowState, describeNetflowState,
+  createNetflowState,
+  expireNetflowState,
+  serializeNetflowState,
+  restoreNetflowState,
+  describeNetflowState,
   DEFAULT_OPTIONS,
 } from './state.js';
 export type { NetflowState, NetflowStateOptions, ExporterDescription, SerializedNetflowState } from './state.js';
@@ -50,11 +54,21 @@ export function decodeNetflow(d: RawDatagram, state: NetflowState, sampling: Sam
   }
   const version = (b[0]! << 8) | b[1]!;
   switch (version) {
-    case 1: decodeV1V5(d, state, sampling, 1, res); break;
-    case 5: decodeV1V5(d, state, sampling, 5, res); break;
-    case 9: decodeTemplated(d, state, sampling, 9, res); break;
-    case 10: decodeTemplated(d, state, sampling, 10, res); break;
-    default: countError(res.stats, 'bad_version'); break;
+    case 1:
+      decodeV1V5(d, state, sampling, 1, res);
+      break;
+    case 5:
+      decodeV1V5(d, state, sampling, 5, res);
+      break;
+    case 9:
+      decodeTemplated(d, state, sampling, 9, res);
+      break;
+    case 10:
+      decodeTemplated(d, state, sampling, 10, res);
+      break;
+    default:
+      countError(res.stats, 'bad_version');
+      break;
   }
   return res;
 }

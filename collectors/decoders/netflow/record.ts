@@ -59,7 +59,8 @@ function isZero(b: Uint8Array, o: number, n: number): boolean {
  */
 export function layoutVarRecord(b: Uint8Array, pos: number, end: number, t: Template): number {
   const fields = t.fields;
-  const offs = t.offs, lens = t.lens;
+  const offs = t.offs,
+    lens = t.lens;
   let p = pos;
   for (let i = 0; i < fields.length; i++) {
     let len = fields[i]!.len;
@@ -82,7 +83,14 @@ export function layoutVarRecord(b: Uint8Array, pos: number, end: number, t: Temp
 }
 
 /** Rate from in-record sampling IEs (0 when none usable). */
-function recordRate(direct: number, pktInt: number, pktSpace: number, sSize: number, sPop: number, prob: number): number {
+function recordRate(
+  direct: number,
+  pktInt: number,
+  pktSpace: number,
+  sSize: number,
+  sPop: number,
+  prob: number,
+): number {
   if (direct > 0) return direct;
   if (pktInt > 0) return (pktInt + pktSpace) / pktInt;
   if (sSize > 0 && sPop > 0) return sPop / sSize;
@@ -92,71 +100,221 @@ function recordRate(direct: number, pktInt: number, pktSpace: number, sSize: num
 
 export function decodeDataRecord(b: Uint8Array, base: number, t: Template, ctx: SetContext): FlowRecord {
   const rec: FlowRecord = {
-    receivedAtMs: ctx.receivedAtMs, flowStartMs: 0, flowEndMs: 0, protocol: ctx.protocol, exporter: ctx.exporter,
-    observationDomain: ctx.domain, samplerId: 0, inIf: 0, outIf: 0, srcMac: 0, dstMac: 0, vlan: 0, innerVlan: 0,
-    etherType: 0, ipVersion: 0, srcAddr: '', dstAddr: '', ipProto: 0, srcPort: 0, dstPort: 0, tcpFlags: 0, tos: 0,
-    fragment: 0, direction: 255, packets: 0, l3Octets: 0, frameOctets: 0, samplingRate: 1, samplingSource: 'unknown',
-    srcAsn: 0, dstAsn: 0, srcAttr: 'none', dstAttr: 'none',
+    receivedAtMs: ctx.receivedAtMs,
+    flowStartMs: 0,
+    flowEndMs: 0,
+    protocol: ctx.protocol,
+    exporter: ctx.exporter,
+    observationDomain: ctx.domain,
+    samplerId: 0,
+    inIf: 0,
+    outIf: 0,
+    srcMac: 0,
+    dstMac: 0,
+    vlan: 0,
+    innerVlan: 0,
+    etherType: 0,
+    ipVersion: 0,
+    srcAddr: '',
+    dstAddr: '',
+    ipProto: 0,
+    srcPort: 0,
+    dstPort: 0,
+    tcpFlags: 0,
+    tos: 0,
+    fragment: 0,
+    direction: 255,
+    packets: 0,
+    l3Octets: 0,
+    frameOctets: 0,
+    samplingRate: 1,
+    samplingSource: 'unknown',
+    srcAsn: 0,
+    dstAsn: 0,
+    srcAttr: 'none',
+    dstAttr: 'none',
   };
-  const ops = t.ops, offs = t.offs, lens = t.lens;
+  const ops = t.ops,
+    offs = t.offs,
+    lens = t.lens;
   const dual = t.dualFamily;
-  let has4 = false, has6 = false;
-  let icmp = -1, icmpT = -1, icmpC = 0;
-  let fragFlags = 0, fragOff = 0;
-  let frameSize = -1, dlOff = -1, dlLen = 0;
-  let direct = 0, pktInt = 0, pktSpace = 0, sSize = 0, sPop = 0, prob = 0, sid = -1;
-  let upStart = -1, upEnd = -1, sysInit = -1;
+  let has4 = false,
+    has6 = false;
+  let icmp = -1,
+    icmpT = -1,
+    icmpC = 0;
+  let fragFlags = 0,
+    fragOff = 0;
+  let frameSize = -1,
+    dlOff = -1,
+    dlLen = 0;
+  let direct = 0,
+    pktInt = 0,
+    pktSpace = 0,
+    sSize = 0,
+    sPop = 0,
+    prob = 0,
+    sid = -1;
+  let upStart = -1,
+    upEnd = -1,
+    sysInit = -1;
   for (let k = 0; k < ops.length; k += 2) {
     const fi = ops[k + 1]!;
     const o = base + offs[fi]!;
     const n = lens[fi]!;
     switch (ops[k]) {
-      case T.IN_IF: rec.inIf = readUint(b, o, n); break;
-      case T.OUT_IF: rec.outIf = readUint(b, o, n); break;
-      case T.SRC_MAC: if (n === 6) rec.srcMac = macNumber(b, o); break;
-      case T.DST_MAC: if (n === 6) rec.dstMac = macNumber(b, o); break;
-      case T.VLAN: rec.vlan = readUint(b, o, n) & 0xfff; break;
-      case T.INNER_VLAN: rec.innerVlan = readUint(b, o, n) & 0xfff; break;
-      case T.ETHERTYPE: rec.etherType = readUint(b, o, n); break;
-      case T.IPVER: { const v = readUint(b, o, n); rec.ipVersion = v === 4 ? 4 : v === 6 ? 6 : 0; break; }
-      case T.SRC4: if (n === 4 && (!dual || !isZero(b, o, 4))) { rec.srcAddr = ipv4Text(b, o); has4 = true; } break;
-      case T.DST4: if (n === 4 && (!dual || !isZero(b, o, 4))) { rec.dstAddr = ipv4Text(b, o); has4 = true; } break;
-      case T.SRC6: if (n === 16 && (!dual || !isZero(b, o, 16))) { rec.srcAddr = ipv6Text(b, o); has6 = true; } break;
-      case T.DST6: if (n === 16 && (!dual || !isZero(b, o, 16))) { rec.dstAddr = ipv6Text(b, o); has6 = true; } break;
-      case T.PROTO: rec.ipProto = readUint(b, o, n); break;
-      case T.SRC_PORT: rec.srcPort = readUint(b, o, n); break;
-      case T.DST_PORT: rec.dstPort = readUint(b, o, n); break;
-      case T.ICMP_TC: icmp = readUint(b, o, n); break;
-      case T.ICMP_T: icmpT = readUint(b, o, n); break;
-      case T.ICMP_C: icmpC = readUint(b, o, n); break;
-      case T.TCP_FLAGS: rec.tcpFlags = readUint(b, o, n) & 0xff; break;
-      case T.TOS: rec.tos = readUint(b, o, n); break;
-      case T.FRAG_FLAGS: fragFlags = readUint(b, o, n); break;
-      case T.FRAG_OFF: fragOff = readUint(b, o, n); break;
-      case T.DIRECTION: rec.direction = readUint(b, o, n); break;
-      case T.PACKETS: rec.packets = readUint(b, o, n); break;
-      case T.OCTETS: rec.l3Octets = readUint(b, o, n); break;
-      case T.FRAME_SIZE: frameSize = readUint(b, o, n); break;
-      case T.DATALINK: dlOff = o; dlLen = n; break;
-      case T.RATE: direct = readUint(b, o, n); break;
-      case T.PKT_INT: pktInt = readUint(b, o, n); break;
-      case T.PKT_SPACE: pktSpace = readUint(b, o, n); break;
-      case T.S_SIZE: sSize = readUint(b, o, n); break;
-      case T.S_POP: sPop = readUint(b, o, n); break;
-      case T.PROB: prob = readFloat(b, o, n); break;
-      case T.SAMPLER_ID: sid = readUint(b, o, n); break;
-      case T.START_SEC: rec.flowStartMs = readUint(b, o, n) * 1000; break;
-      case T.END_SEC: rec.flowEndMs = readUint(b, o, n) * 1000; break;
-      case T.START_MS: rec.flowStartMs = readUint(b, o, n); break;
-      case T.END_MS: rec.flowEndMs = readUint(b, o, n); break;
-      case T.START_NTP: rec.flowStartMs = ntpMs(b, o, n); break;
-      case T.END_NTP: rec.flowEndMs = ntpMs(b, o, n); break;
-      case T.START_DELTA: rec.flowStartMs = ctx.exportMs - Math.round(readUint(b, o, n) / 1000); break;
-      case T.END_DELTA: rec.flowEndMs = ctx.exportMs - Math.round(readUint(b, o, n) / 1000); break;
-      case T.START_UP: upStart = readUint(b, o, n); break;
-      case T.END_UP: upEnd = readUint(b, o, n); break;
-      case T.SYSINIT: sysInit = readUint(b, o, n); break;
-      default: break;
+      case T.IN_IF:
+        rec.inIf = readUint(b, o, n);
+        break;
+      case T.OUT_IF:
+        rec.outIf = readUint(b, o, n);
+        break;
+      case T.SRC_MAC:
+        if (n === 6) rec.srcMac = macNumber(b, o);
+        break;
+      case T.DST_MAC:
+        if (n === 6) rec.dstMac = macNumber(b, o);
+        break;
+      case T.VLAN:
+        rec.vlan = readUint(b, o, n) & 0xfff;
+        break;
+      case T.INNER_VLAN:
+        rec.innerVlan = readUint(b, o, n) & 0xfff;
+        break;
+      case T.ETHERTYPE:
+        rec.etherType = readUint(b, o, n);
+        break;
+      case T.IPVER: {
+        const v = readUint(b, o, n);
+        rec.ipVersion = v === 4 ? 4 : v === 6 ? 6 : 0;
+        break;
+      }
+      case T.SRC4:
+        if (n === 4 && (!dual || !isZero(b, o, 4))) {
+          rec.srcAddr = ipv4Text(b, o);
+          has4 = true;
+        }
+        break;
+      case T.DST4:
+        if (n === 4 && (!dual || !isZero(b, o, 4))) {
+          rec.dstAddr = ipv4Text(b, o);
+          has4 = true;
+        }
+        break;
+      case T.SRC6:
+        if (n === 16 && (!dual || !isZero(b, o, 16))) {
+          rec.srcAddr = ipv6Text(b, o);
+          has6 = true;
+        }
+        break;
+      case T.DST6:
+        if (n === 16 && (!dual || !isZero(b, o, 16))) {
+          rec.dstAddr = ipv6Text(b, o);
+          has6 = true;
+        }
+        break;
+      case T.PROTO:
+        rec.ipProto = readUint(b, o, n);
+        break;
+      case T.SRC_PORT:
+        rec.srcPort = readUint(b, o, n);
+        break;
+      case T.DST_PORT:
+        rec.dstPort = readUint(b, o, n);
+        break;
+      case T.ICMP_TC:
+        icmp = readUint(b, o, n);
+        break;
+      case T.ICMP_T:
+        icmpT = readUint(b, o, n);
+        break;
+      case T.ICMP_C:
+        icmpC = readUint(b, o, n);
+        break;
+      case T.TCP_FLAGS:
+        rec.tcpFlags = readUint(b, o, n) & 0xff;
+        break;
+      case T.TOS:
+        rec.tos = readUint(b, o, n);
+        break;
+      case T.FRAG_FLAGS:
+        fragFlags = readUint(b, o, n);
+        break;
+      case T.FRAG_OFF:
+        fragOff = readUint(b, o, n);
+        break;
+      case T.DIRECTION:
+        rec.direction = readUint(b, o, n);
+        break;
+      case T.PACKETS:
+        rec.packets = readUint(b, o, n);
+        break;
+      case T.OCTETS:
+        rec.l3Octets = readUint(b, o, n);
+        break;
+      case T.FRAME_SIZE:
+        frameSize = readUint(b, o, n);
+        break;
+      case T.DATALINK:
+        dlOff = o;
+        dlLen = n;
+        break;
+      case T.RATE:
+        direct = readUint(b, o, n);
+        break;
+      case T.PKT_INT:
+        pktInt = readUint(b, o, n);
+        break;
+      case T.PKT_SPACE:
+        pktSpace = readUint(b, o, n);
+        break;
+      case T.S_SIZE:
+        sSize = readUint(b, o, n);
+        break;
+      case T.S_POP:
+        sPop = readUint(b, o, n);
+        break;
+      case T.PROB:
+        prob = readFloat(b, o, n);
+        break;
+      case T.SAMPLER_ID:
+        sid = readUint(b, o, n);
+        break;
+      case T.START_SEC:
+        rec.flowStartMs = readUint(b, o, n) * 1000;
+        break;
+      case T.END_SEC:
+        rec.flowEndMs = readUint(b, o, n) * 1000;
+        break;
+      case T.START_MS:
+        rec.flowStartMs = readUint(b, o, n);
+        break;
+      case T.END_MS:
+        rec.flowEndMs = readUint(b, o, n);
+        break;
+      case T.START_NTP:
+        rec.flowStartMs = ntpMs(b, o, n);
+        break;
+      case T.END_NTP:
+        rec.flowEndMs = ntpMs(b, o, n);
+        break;
+      case T.START_DELTA:
+        rec.flowStartMs = ctx.exportMs - Math.round(readUint(b, o, n) / 1000);
+        break;
+      case T.END_DELTA:
+        rec.flowEndMs = ctx.exportMs - Math.round(readUint(b, o, n) / 1000);
+        break;
+      case T.START_UP:
+        upStart = readUint(b, o, n);
+        break;
+      case T.END_UP:
+        upEnd = readUint(b, o, n);
+        break;
+      case T.SYSINIT:
+        sysInit = readUint(b, o, n);
+        break;
+      default:
+        break;
     }
   }
   // sysUptime-relative timestamps: v9 from the header, IPFIX from systemInitTimeMilliseconds.
@@ -179,7 +337,10 @@ export function decodeDataRecord(b: Uint8Array, base: number, t: Template, ctx: 
   if (sid >= 0) rec.samplerId = sid;
   // IE 312 (dataLinkFrameSize) is one frame without its FCS (akvorado capture: 114 = 14 + 4 + 96): add the
   // 4 FCS octets of contract.md. It describes one sampled packet; for aggregated records use l3 + 18/22.
-  rec.frameOctets = frameSize >= 0 && rec.packets <= 1 ? frameSize + 4 * Math.max(1, rec.packets) : frameOctetsFromL3(rec.l3Octets, rec.packets, rec.vlan !== 0);
+  rec.frameOctets =
+    frameSize >= 0 && rec.packets <= 1
+      ? frameSize + 4 * Math.max(1, rec.packets)
+      : frameOctetsFromL3(rec.l3Octets, rec.packets, rec.vlan !== 0);
 
   // Sampling precedence: override → record → options table → fallback → unknown.
   let rate = ctx.overrideRate;
@@ -196,7 +357,10 @@ export function decodeDataRecord(b: Uint8Array, base: number, t: Template, ctx: 
       if (rate <= 0) {
         rate = ctx.fallbackRate;
         src = 'config';
-        if (rate <= 0) { rate = 1; src = 'unknown'; }
+        if (rate <= 0) {
+          rate = 1;
+          src = 'unknown';
+        }
       }
     }
   }
@@ -232,22 +396,48 @@ function applyDataLink(rec: FlowRecord, b: Uint8Array, off: number, len: number,
 
 /** Options data record: sampler id, rate and system init time, when present. */
 export function decodeOptionsRecord(b: Uint8Array, base: number, t: Template, out: OptionsInfo): void {
-  const ops = t.ops, offs = t.offs, lens = t.lens;
-  let direct = 0, pktInt = 0, pktSpace = 0, sSize = 0, sPop = 0, prob = 0, sid = -1, sysInit = -1;
+  const ops = t.ops,
+    offs = t.offs,
+    lens = t.lens;
+  let direct = 0,
+    pktInt = 0,
+    pktSpace = 0,
+    sSize = 0,
+    sPop = 0,
+    prob = 0,
+    sid = -1,
+    sysInit = -1;
   for (let k = 0; k < ops.length; k += 2) {
     const fi = ops[k + 1]!;
     const o = base + offs[fi]!;
     const n = lens[fi]!;
     switch (ops[k]) {
-      case T.RATE: direct = readUint(b, o, n); break;
-      case T.PKT_INT: pktInt = readUint(b, o, n); break;
-      case T.PKT_SPACE: pktSpace = readUint(b, o, n); break;
-      case T.S_SIZE: sSize = readUint(b, o, n); break;
-      case T.S_POP: sPop = readUint(b, o, n); break;
-      case T.PROB: prob = readFloat(b, o, n); break;
-      case T.SAMPLER_ID: sid = readUint(b, o, n); break;
-      case T.SYSINIT: sysInit = readUint(b, o, n); break;
-      default: break;
+      case T.RATE:
+        direct = readUint(b, o, n);
+        break;
+      case T.PKT_INT:
+        pktInt = readUint(b, o, n);
+        break;
+      case T.PKT_SPACE:
+        pktSpace = readUint(b, o, n);
+        break;
+      case T.S_SIZE:
+        sSize = readUint(b, o, n);
+        break;
+      case T.S_POP:
+        sPop = readUint(b, o, n);
+        break;
+      case T.PROB:
+        prob = readFloat(b, o, n);
+        break;
+      case T.SAMPLER_ID:
+        sid = readUint(b, o, n);
+        break;
+      case T.SYSINIT:
+        sysInit = readUint(b, o, n);
+        break;
+      default:
+        break;
     }
   }
   out.samplerId = sid < 0 ? 0 : sid;

@@ -10,19 +10,31 @@
  */
 import { trackSequence, type ExporterState } from './state.js';
 
-interface Votes { hits: number; misses: number }
+interface Votes {
+  hits: number;
+  misses: number;
+}
 const votes = new WeakMap<ExporterState, Map<string, Votes>>();
 
 /** Records (IPFIX, advance = records) or datagrams (v9, advance = 1) lost before this message. */
-export function trackTemplatedSequence(ex: ExporterState, proto: 'v9' | 'ipfix', domain: number, seq: number, advance: number, maxGap: number): number {
-  const dKey = `${proto}/${domain}`, sKey = `${proto}/*`;
+export function trackTemplatedSequence(
+  ex: ExporterState,
+  proto: 'v9' | 'ipfix',
+  domain: number,
+  seq: number,
+  advance: number,
+  maxGap: number,
+): number {
+  const dKey = `${proto}/${domain}`,
+    sKey = `${proto}/*`;
   const dNext = ex.seq.get(dKey)?.next ?? -1;
   const sNext = ex.seq.get(sKey)?.next ?? -1;
   const perDomain = trackSequence(ex, dKey, seq, advance, maxGap);
   const shared = trackSequence(ex, sKey, seq, advance, maxGap);
   if (dNext < 0 || sNext < 0) return perDomain;
   // Continuity on each tracker: the exporter-wide one explains a per-domain gap, or the reverse.
-  const sharedInOrder = seq === sNext, domainInOrder = seq === dNext;
+  const sharedInOrder = seq === sNext,
+    domainInOrder = seq === dNext;
   let byProto = votes.get(ex);
   if (byProto === undefined) votes.set(ex, (byProto = new Map()));
   let v = byProto.get(proto);

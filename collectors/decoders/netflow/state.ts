@@ -72,15 +72,27 @@ export interface NetflowState {
 }
 
 export function createNetflowState(opts?: Partial<NetflowStateOptions>): NetflowState {
-  return { opts: { ...DEFAULT_OPTIONS, ...(opts ?? {}) }, exporters: new Map(), pendingTotal: 0, pendingBytes: 0, optionsRecords: 0 };
+  return {
+    opts: { ...DEFAULT_OPTIONS, ...(opts ?? {}) },
+    exporters: new Map(),
+    pendingTotal: 0,
+    pendingBytes: 0,
+    optionsRecords: 0,
+  };
 }
 
 export function exporterState(state: NetflowState, addr: string, nowMs = 0): ExporterState {
   let ex = state.exporters.get(addr);
   if (ex === undefined) {
     ex = {
-      addr, templates: [new Map(), new Map()], samplers: [new Map(), new Map()], sysInit: new Map(),
-      pending: [new Map(), new Map()], pendingCount: 0, seq: new Map(), lastSeenMs: nowMs,
+      addr,
+      templates: [new Map(), new Map()],
+      samplers: [new Map(), new Map()],
+      sysInit: new Map(),
+      pending: [new Map(), new Map()],
+      pendingCount: 0,
+      seq: new Map(),
+      lastSeenMs: nowMs,
     };
     state.exporters.set(addr, ex);
   } else if (nowMs > ex.lastSeenMs) {
@@ -119,7 +131,10 @@ export function expireNetflowState(state: NetflowState, nowMs: number): DecodeCo
     }
     for (const tpls of ex.templates) {
       for (const [key, t] of tpls) {
-        if (t.lastSeenMs < tplLimit) { tpls.delete(key); stats.templatesWithdrawn++; }
+        if (t.lastSeenMs < tplLimit) {
+          tpls.delete(key);
+          stats.templatesWithdrawn++;
+        }
       }
     }
     // An exporter silent for templateTimeoutMs with nothing left to decode with is forgotten
@@ -131,7 +146,15 @@ export function expireNetflowState(state: NetflowState, nowMs: number): DecodeCo
   return stats;
 }
 
-interface SerializedTemplate { v: 9 | 10; d: number; id: number; o: boolean; s: number; f: number[]; t: number }
+interface SerializedTemplate {
+  v: 9 | 10;
+  d: number;
+  id: number;
+  o: boolean;
+  s: number;
+  f: number[];
+  t: number;
+}
 interface SerializedExporter {
   addr: string;
   templates: SerializedTemplate[];
@@ -140,7 +163,10 @@ interface SerializedExporter {
   seq: Array<[string, number]>;
   lastSeenMs: number;
 }
-export interface SerializedNetflowState { format: 'ixmeter-netflow-state/1'; exporters: SerializedExporter[] }
+export interface SerializedNetflowState {
+  format: 'ixmeter-netflow-state/1';
+  exporters: SerializedExporter[];
+}
 
 /** Plain JSON snapshot (templates, options templates, sampler tables, sequence trackers; no pending data). */
 export function serializeNetflowState(state: NetflowState): SerializedNetflowState {
@@ -159,8 +185,12 @@ export function serializeNetflowState(state: NetflowState): SerializedNetflowSta
       for (const [dom, tbl] of m) for (const [sid, rate] of tbl) samplers.push([vi === 0 ? 9 : 10, dom, sid, rate]);
     });
     exporters.push({
-      addr: ex.addr, templates, samplers, sysInit: [...ex.sysInit.entries()],
-      seq: [...ex.seq.entries()].map(([k, s]) => [k, s.next]), lastSeenMs: ex.lastSeenMs,
+      addr: ex.addr,
+      templates,
+      samplers,
+      sysInit: [...ex.sysInit.entries()],
+      seq: [...ex.seq.entries()].map(([k, s]) => [k, s.next]),
+      lastSeenMs: ex.lastSeenMs,
     });
   }
   return { format: 'ixmeter-netflow-state/1', exporters };
@@ -180,14 +210,25 @@ export function restoreNetflowState(json: unknown, opts?: Partial<NetflowStateOp
     const ex = exporterState(state, e.addr, isNum(e.lastSeenMs) ? e.lastSeenMs : 0);
     if (Array.isArray(e.templates)) {
       for (const st of e.templates as unknown[]) {
-        if (!isObj(st) || (st.v !== 9 && st.v !== 10) || !isNum(st.d) || !isNum(st.id) || !Array.isArray(st.f)) continue;
+        if (!isObj(st) || (st.v !== 9 && st.v !== 10) || !isNum(st.d) || !isNum(st.id) || !Array.isArray(st.f))
+          continue;
         const f = st.f as unknown[];
         const fields: FieldDef[] = [];
         for (let i = 0; i + 2 < f.length; i += 3) {
-          const id = f[i], len = f[i + 1], pen = f[i + 2];
+          const id = f[i],
+            len = f[i + 1],
+            pen = f[i + 2];
           if (isNum(id) && isNum(len) && isNum(pen)) fields.push({ id, len, pen });
         }
-        const t = compileTemplate(st.v, st.d, st.id, st.o === true, isNum(st.s) ? st.s : 0, fields, isNum(st.t) ? st.t : 0);
+        const t = compileTemplate(
+          st.v,
+          st.d,
+          st.id,
+          st.o === true,
+          isNum(st.s) ? st.s : 0,
+          fields,
+          isNum(st.t) ? st.t : 0,
+        );
         if (t) ex.templates[st.v === 9 ? 0 : 1].set(tkey(t.domain, t.id), t);
       }
     }
@@ -197,15 +238,20 @@ export function restoreNetflowState(json: unknown, opts?: Partial<NetflowStateOp
         const [v, dom, sid, rate] = s as number[];
         const m = ex.samplers[v === 9 ? 0 : 1];
         let tbl = m.get(dom!);
-        if (!tbl) { tbl = new Map(); m.set(dom!, tbl); }
+        if (!tbl) {
+          tbl = new Map();
+          m.set(dom!, tbl);
+        }
         tbl.set(sid!, rate!);
       }
     }
     if (Array.isArray(e.sysInit)) {
-      for (const s of e.sysInit as unknown[]) if (Array.isArray(s) && isNum(s[0]) && isNum(s[1])) ex.sysInit.set(s[0], s[1]);
+      for (const s of e.sysInit as unknown[])
+        if (Array.isArray(s) && isNum(s[0]) && isNum(s[1])) ex.sysInit.set(s[0], s[1]);
     }
     if (Array.isArray(e.seq)) {
-      for (const s of e.seq as unknown[]) if (Array.isArray(s) && typeof s[0] === 'string' && isNum(s[1])) ex.seq.set(s[0], { next: s[1] });
+      for (const s of e.seq as unknown[])
+        if (Array.isArray(s) && typeof s[0] === 'string' && isNum(s[1])) ex.seq.set(s[0], { next: s[1] });
     }
   }
   return state;
@@ -223,7 +269,8 @@ export function describeNetflowState(state: NetflowState): Record<string, Export
   for (const ex of state.exporters.values()) {
     const samplingRates: Record<string, number> = {};
     ex.samplers.forEach((m, vi) => {
-      for (const [dom, tbl] of m) for (const [sid, rate] of tbl) samplingRates[`${vi === 0 ? 'v9' : 'ipfix'}/${dom}/${sid}`] = rate;
+      for (const [dom, tbl] of m)
+        for (const [sid, rate] of tbl) samplingRates[`${vi === 0 ? 'v9' : 'ipfix'}/${dom}/${sid}`] = rate;
     });
     out[ex.addr] = { templates: ex.templates[0].size + ex.templates[1].size, samplingRates, pending: ex.pendingCount };
   }
@@ -238,7 +285,10 @@ export function describeNetflowState(state: NetflowState): Record<string, Export
  */
 export function trackSequence(ex: ExporterState, key: string, seq: number, advance: number, maxGap: number): number {
   let trk = ex.seq.get(key);
-  if (trk === undefined) { trk = { next: -1 }; ex.seq.set(key, trk); }
+  if (trk === undefined) {
+    trk = { next: -1 };
+    ex.seq.set(key, trk);
+  }
   let lost = 0;
   if (trk.next >= 0) {
     const gap = (seq - trk.next) >>> 0;

@@ -60,7 +60,10 @@ function withdraw(m: MsgContext, tid: number, options: boolean): void {
     if ((m.withdrewAll & bit) !== 0) return; // repeated withdraw-all in one message: nothing left to do
     m.withdrewAll |= bit;
     for (const [key, t] of tpls) {
-      if (t.domain === m.domain && t.options === options) { tpls.delete(key); stats.templatesWithdrawn++; }
+      if (t.domain === m.domain && t.options === options) {
+        tpls.delete(key);
+        stats.templatesWithdrawn++;
+      }
     }
   } else if (tid >= 256) {
     if (tpls.delete(tkey(m.domain, tid))) stats.templatesWithdrawn++;
@@ -102,10 +105,16 @@ export function parseTemplateSet(b: Uint8Array, p: number, end: number, m: MsgCo
       p += 4;
       continue;
     }
-    if (tid < 256) { countError(m.res.stats, 'bad_template'); return; }
+    if (tid < 256) {
+      countError(m.res.stats, 'bad_template');
+      return;
+    }
     const fields: FieldDef[] = [];
     const next = readFields(b, p + 4, end, fc, ipfix, fields);
-    if (next < 0) { countError(m.res.stats, 'bad_template'); return; }
+    if (next < 0) {
+      countError(m.res.stats, 'bad_template');
+      return;
+    }
     learn(m, tid, false, 0, fields);
     p = next;
   }
@@ -118,13 +127,26 @@ export function parseOptionsTemplateSet(b: Uint8Array, p: number, end: number, m
       const tid = (b[p]! << 8) | b[p + 1]!;
       const fc = (b[p + 2]! << 8) | b[p + 3]!;
       if (tid === 0 && fc === 0 && allZero(b, p, end)) return;
-      if (fc === 0) { withdraw(m, tid, true); p += 4; continue; }
-      if (p + 6 > end) { countError(stats, 'bad_template'); return; }
+      if (fc === 0) {
+        withdraw(m, tid, true);
+        p += 4;
+        continue;
+      }
+      if (p + 6 > end) {
+        countError(stats, 'bad_template');
+        return;
+      }
       const sc = (b[p + 4]! << 8) | b[p + 5]!;
-      if (tid < 256 || sc === 0 || sc > fc) { countError(stats, 'bad_template'); return; }
+      if (tid < 256 || sc === 0 || sc > fc) {
+        countError(stats, 'bad_template');
+        return;
+      }
       const fields: FieldDef[] = [];
       const next = readFields(b, p + 6, end, fc, true, fields);
-      if (next < 0) { countError(stats, 'bad_template'); return; }
+      if (next < 0) {
+        countError(stats, 'bad_template');
+        return;
+      }
       learn(m, tid, true, sc, fields);
       p = next;
     }
@@ -136,13 +158,22 @@ export function parseOptionsTemplateSet(b: Uint8Array, p: number, end: number, m
     const scopeLen = (b[p + 2]! << 8) | b[p + 3]!;
     const optLen = (b[p + 4]! << 8) | b[p + 5]!;
     if (tid === 0 && allZero(b, p, end)) return;
-    if (tid < 256 || scopeLen % 4 !== 0 || optLen % 4 !== 0 || scopeLen + optLen === 0 || p + 6 + scopeLen + optLen > end) {
+    if (
+      tid < 256 ||
+      scopeLen % 4 !== 0 ||
+      optLen % 4 !== 0 ||
+      scopeLen + optLen === 0 ||
+      p + 6 + scopeLen + optLen > end
+    ) {
       countError(stats, 'bad_template');
       return;
     }
     const fields: FieldDef[] = [];
     const next = readFields(b, p + 6, end, (scopeLen + optLen) / 4, false, fields);
-    if (next < 0) { countError(stats, 'bad_template'); return; }
+    if (next < 0) {
+      countError(stats, 'bad_template');
+      return;
+    }
     learn(m, tid, true, scopeLen / 4, fields);
     p = next;
   }

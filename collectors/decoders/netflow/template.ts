@@ -21,13 +21,51 @@ export interface FieldDef {
 
 // Operation targets. Data-record targets and options-record targets share one numbering.
 export const T = {
-  IN_IF: 1, OUT_IF: 2, SRC_MAC: 3, DST_MAC: 4, VLAN: 5, INNER_VLAN: 6, ETHERTYPE: 7, IPVER: 8,
-  SRC4: 9, DST4: 10, SRC6: 11, DST6: 12, PROTO: 13, SRC_PORT: 14, DST_PORT: 15,
-  ICMP_TC: 16, ICMP_T: 17, ICMP_C: 18, TCP_FLAGS: 19, TOS: 20, FRAG_FLAGS: 21, FRAG_OFF: 22,
-  DIRECTION: 23, PACKETS: 24, OCTETS: 25, FRAME_SIZE: 26, DATALINK: 27,
-  RATE: 28, PKT_INT: 29, PKT_SPACE: 30, S_SIZE: 31, S_POP: 32, PROB: 33, SAMPLER_ID: 34,
-  START_SEC: 35, END_SEC: 36, START_MS: 37, END_MS: 38, START_NTP: 39, END_NTP: 40,
-  START_DELTA: 41, END_DELTA: 42, START_UP: 43, END_UP: 44, SYSINIT: 45,
+  IN_IF: 1,
+  OUT_IF: 2,
+  SRC_MAC: 3,
+  DST_MAC: 4,
+  VLAN: 5,
+  INNER_VLAN: 6,
+  ETHERTYPE: 7,
+  IPVER: 8,
+  SRC4: 9,
+  DST4: 10,
+  SRC6: 11,
+  DST6: 12,
+  PROTO: 13,
+  SRC_PORT: 14,
+  DST_PORT: 15,
+  ICMP_TC: 16,
+  ICMP_T: 17,
+  ICMP_C: 18,
+  TCP_FLAGS: 19,
+  TOS: 20,
+  FRAG_FLAGS: 21,
+  FRAG_OFF: 22,
+  DIRECTION: 23,
+  PACKETS: 24,
+  OCTETS: 25,
+  FRAME_SIZE: 26,
+  DATALINK: 27,
+  RATE: 28,
+  PKT_INT: 29,
+  PKT_SPACE: 30,
+  S_SIZE: 31,
+  S_POP: 32,
+  PROB: 33,
+  SAMPLER_ID: 34,
+  START_SEC: 35,
+  END_SEC: 36,
+  START_MS: 37,
+  END_MS: 38,
+  START_NTP: 39,
+  END_NTP: 40,
+  START_DELTA: 41,
+  END_DELTA: 42,
+  START_UP: 43,
+  END_UP: 44,
+  SYSINIT: 45,
 } as const;
 
 export interface Template {
@@ -69,7 +107,13 @@ function pick(index: Map<number, number>, ...ids: number[]): number {
  * Zero-length fields are otherwise tolerated and simply occupy no octets (Cisco/Juniper send them).
  */
 export function compileTemplate(
-  version: 9 | 10, domain: number, id: number, options: boolean, scopeCount: number, fields: FieldDef[], nowMs: number,
+  version: 9 | 10,
+  domain: number,
+  id: number,
+  options: boolean,
+  scopeCount: number,
+  fields: FieldDef[],
+  nowMs: number,
 ): Template | null {
   const n = fields.length;
   const offs = new Int32Array(n);
@@ -98,7 +142,9 @@ export function compileTemplate(
   if (minLen === 0) return null;
 
   const ops: number[] = [];
-  const add = (target: number, fi: number): void => { if (fi >= 0) ops.push(target, fi); };
+  const add = (target: number, fi: number): void => {
+    if (fi >= 0) ops.push(target, fi);
+  };
   let dual = false;
   if (!options) {
     add(T.IN_IF, pick(index, 10, 252));
@@ -109,16 +155,27 @@ export function compileTemplate(
     add(T.INNER_VLAN, pick(index, 245));
     add(T.ETHERTYPE, pick(index, 256));
     add(T.IPVER, pick(index, 60));
-    const s4 = pick(index, 8), d4 = pick(index, 12), s6 = pick(index, 27), d6 = pick(index, 28);
+    const s4 = pick(index, 8),
+      d4 = pick(index, 12),
+      s6 = pick(index, 27),
+      d6 = pick(index, 28);
     dual = (s4 >= 0 || d4 >= 0) && (s6 >= 0 || d6 >= 0);
-    add(T.SRC4, s4); add(T.DST4, d4); add(T.SRC6, s6); add(T.DST6, d6);
+    add(T.SRC4, s4);
+    add(T.DST4, d4);
+    add(T.SRC6, s6);
+    add(T.DST6, d6);
     add(T.PROTO, pick(index, 4));
     add(T.SRC_PORT, pick(index, 7, 180, 182));
     add(T.DST_PORT, pick(index, 11, 181, 183));
     const tc = pick(index, 32, 139);
     if (tc >= 0) add(T.ICMP_TC, tc);
-    else if (index.has(176) || index.has(177)) { add(T.ICMP_T, pick(index, 176)); add(T.ICMP_C, pick(index, 177)); }
-    else { add(T.ICMP_T, pick(index, 178)); add(T.ICMP_C, pick(index, 179)); }
+    else if (index.has(176) || index.has(177)) {
+      add(T.ICMP_T, pick(index, 176));
+      add(T.ICMP_C, pick(index, 177));
+    } else {
+      add(T.ICMP_T, pick(index, 178));
+      add(T.ICMP_C, pick(index, 179));
+    }
     add(T.TCP_FLAGS, pick(index, 6));
     add(T.TOS, pick(index, 5));
     add(T.FRAG_FLAGS, pick(index, 197));
@@ -144,16 +201,41 @@ export function compileTemplate(
   add(T.SYSINIT, pick(index, 160));
 
   return {
-    version, domain, id, options, scopeCount, fields, lastSeenMs: nowMs,
-    fixedLen: fixed ? off : -1, minLen, offs, lens, ops: Int32Array.from(ops),
-    enterpriseFields: enterprise, dualFamily: dual,
+    version,
+    domain,
+    id,
+    options,
+    scopeCount,
+    fields,
+    lastSeenMs: nowMs,
+    fixedLen: fixed ? off : -1,
+    minLen,
+    offs,
+    lens,
+    ops: Int32Array.from(ops),
+    enterpriseFields: enterprise,
+    dualFamily: dual,
   };
 }
 
 function pickTime(index: Map<number, number>, start: boolean): [number, number] | null {
   const cands: Array<[number, number]> = start
-    ? [[152, T.START_MS], [150, T.START_SEC], [154, T.START_NTP], [156, T.START_NTP], [158, T.START_DELTA], [22, T.START_UP]]
-    : [[153, T.END_MS], [151, T.END_SEC], [155, T.END_NTP], [157, T.END_NTP], [159, T.END_DELTA], [21, T.END_UP]];
+    ? [
+        [152, T.START_MS],
+        [150, T.START_SEC],
+        [154, T.START_NTP],
+        [156, T.START_NTP],
+        [158, T.START_DELTA],
+        [22, T.START_UP],
+      ]
+    : [
+        [153, T.END_MS],
+        [151, T.END_SEC],
+        [155, T.END_NTP],
+        [157, T.END_NTP],
+        [159, T.END_DELTA],
+        [21, T.END_UP],
+      ];
   for (const [ie, target] of cands) {
     const fi = index.get(ie);
     if (fi !== undefined) return [target, fi];
@@ -164,7 +246,8 @@ function pickTime(index: Map<number, number>, start: boolean): [number, number] 
 export function sameFields(a: FieldDef[], b: FieldDef[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
-    const x = a[i]!, y = b[i]!;
+    const x = a[i]!,
+      y = b[i]!;
     if (x.id !== y.id || x.len !== y.len || x.pen !== y.pen) return false;
   }
   return true;
@@ -173,14 +256,23 @@ export function sameFields(a: FieldDef[], b: FieldDef[]): boolean {
 /** Unsigned big-endian integer of 1..8 octets (longer fields: the last 8 octets). Exact below 2^53. */
 export function readUint(b: Uint8Array, o: number, n: number): number {
   switch (n) {
-    case 1: return b[o]!;
-    case 2: return (b[o]! << 8) | b[o + 1]!;
-    case 4: return ((b[o]! << 24) >>> 0) + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
-    case 8: return (((b[o]! << 24) >>> 0) + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!)) * 4294967296
-      + (((b[o + 4]! << 24) >>> 0) + ((b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!));
+    case 1:
+      return b[o]!;
+    case 2:
+      return (b[o]! << 8) | b[o + 1]!;
+    case 4:
+      return ((b[o]! << 24) >>> 0) + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
+    case 8:
+      return (
+        (((b[o]! << 24) >>> 0) + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!)) * 4294967296 +
+        (((b[o + 4]! << 24) >>> 0) + ((b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!))
+      );
     default: {
       if (n <= 0) return 0;
-      if (n > 8) { o += n - 8; n = 8; }
+      if (n > 8) {
+        o += n - 8;
+        n = 8;
+      }
       let v = 0;
       for (let i = 0; i < n; i++) v = v * 256 + b[o + i]!;
       return v;

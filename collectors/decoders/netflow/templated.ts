@@ -17,22 +17,41 @@ import { trackTemplatedSequence } from './sequence.js';
 const V9_MAX_GAP = 1 << 20;
 const IPFIX_MAX_GAP = 1 << 24;
 
-export function decodeTemplated(d: RawDatagram, state: NetflowState, sampling: SamplingPolicy, version: 9 | 10, res: DecodeResult): void {
+export function decodeTemplated(
+  d: RawDatagram,
+  state: NetflowState,
+  sampling: SamplingPolicy,
+  version: 9 | 10,
+  res: DecodeResult,
+): void {
   const b = d.payload;
   const stats = res.stats;
   let end = b.length;
-  let hdrLen: number, domain: number, seq: number, sysUptime = 0, exportSecs: number;
+  let hdrLen: number,
+    domain: number,
+    seq: number,
+    sysUptime = 0,
+    exportSecs: number;
   if (version === 9) {
-    if (b.length < 20) { countError(stats, 'truncated'); return; }
+    if (b.length < 20) {
+      countError(stats, 'truncated');
+      return;
+    }
     sysUptime = readUint(b, 4, 4);
     exportSecs = readUint(b, 8, 4);
     seq = readUint(b, 12, 4);
     domain = readUint(b, 16, 4);
     hdrLen = 20;
   } else {
-    if (b.length < 16) { countError(stats, 'truncated'); return; }
+    if (b.length < 16) {
+      countError(stats, 'truncated');
+      return;
+    }
     const len = readUint(b, 2, 2);
-    if (len < 16) { countError(stats, 'bad_length'); return; }
+    if (len < 16) {
+      countError(stats, 'bad_length');
+      return;
+    }
     if (len > b.length) countError(stats, 'truncated');
     else end = len;
     exportSecs = readUint(b, 4, 4);
@@ -67,7 +86,10 @@ export function decodeTemplated(d: RawDatagram, state: NetflowState, sampling: S
     else if (setId >= 256) {
       const t = ex.templates[vi].get(tkey(domain, setId));
       if (t !== undefined) records += decodeDataSet(b, body, setEnd, t, ctx, m);
-      else { hold(m, tkey(domain, setId), b, body, setEnd, d.receivedAtMs, sysUptime, exportSecs); held = true; }
+      else {
+        hold(m, tkey(domain, setId), b, body, setEnd, d.receivedAtMs, sysUptime, exportSecs);
+        held = true;
+      }
     }
     // Set ids 2..255 (v9) / 0,1,4..255 (IPFIX) are reserved: skipped by their length.
     pos = setEnd;
@@ -78,15 +100,26 @@ export function decodeTemplated(d: RawDatagram, state: NetflowState, sampling: S
 }
 
 function makeContext(
-  receivedAtMs: number, exporter: string, version: 9 | 10, domain: number, sysUptime: number, exportSecs: number,
-  ex: ExporterState, sampling: SamplingPolicy,
+  receivedAtMs: number,
+  exporter: string,
+  version: 9 | 10,
+  domain: number,
+  sysUptime: number,
+  exportSecs: number,
+  ex: ExporterState,
+  sampling: SamplingPolicy,
 ): SetContext {
   const vi = version === 9 ? 0 : 1;
   return {
-    receivedAtMs, exporter, protocol: version === 9 ? 'netflow-v9' : 'ipfix', domain,
-    uptimeBaseMs: exportSecs * 1000 - sysUptime, exportMs: exportSecs * 1000,
-    sysInitMs: version === 10 ? ex.sysInit.get(domain) ?? -1 : -1,
-    overrideRate: sampling.override(exporter) ?? 0, fallbackRate: sampling.fallback(exporter) ?? 0,
+    receivedAtMs,
+    exporter,
+    protocol: version === 9 ? 'netflow-v9' : 'ipfix',
+    domain,
+    uptimeBaseMs: exportSecs * 1000 - sysUptime,
+    exportMs: exportSecs * 1000,
+    sysInitMs: version === 10 ? (ex.sysInit.get(domain) ?? -1) : -1,
+    overrideRate: sampling.override(exporter) ?? 0,
+    fallbackRate: sampling.fallback(exporter) ?? 0,
     samplers: ex.samplers[vi].get(domain),
   };
 }
@@ -100,11 +133,17 @@ function decodeDataSet(b: Uint8Array, p: number, end: number, t: Template, ctx: 
   const fixed = t.fixedLen;
   if (!t.options) {
     if (fixed > 0) {
-      for (; p + fixed <= end; p += fixed) { flows.push(decodeDataRecord(b, p, t, ctx)); n++; }
+      for (; p + fixed <= end; p += fixed) {
+        flows.push(decodeDataRecord(b, p, t, ctx));
+        n++;
+      }
     } else {
       while (end - p >= t.minLen) {
         const next = layoutVarRecord(b, p, end, t);
-        if (next < 0) { if (!allZero(b, p, end)) countError(m.res.stats, 'truncated'); break; }
+        if (next < 0) {
+          if (!allZero(b, p, end)) countError(m.res.stats, 'truncated');
+          break;
+        }
         flows.push(decodeDataRecord(b, p, t, ctx));
         n++;
         p = next;
@@ -116,7 +155,10 @@ function decodeDataSet(b: Uint8Array, p: number, end: number, t: Template, ctx: 
       if (fixed > 0) next = p + fixed;
       else {
         next = layoutVarRecord(b, p, end, t);
-        if (next < 0) { if (!allZero(b, p, end)) countError(m.res.stats, 'truncated'); break; }
+        if (next < 0) {
+          if (!allZero(b, p, end)) countError(m.res.stats, 'truncated');
+          break;
+        }
       }
       decodeOptionsRecord(b, p, t, optInfo);
       applyOptions(m.ex, m.vi, t.domain, optInfo, ctx);
@@ -133,7 +175,10 @@ function applyOptions(ex: ExporterState, vi: 0 | 1, domain: number, info: Option
   if (info.rate > 0) {
     const m = ex.samplers[vi];
     let tbl = m.get(domain);
-    if (tbl === undefined) { tbl = new Map(); m.set(domain, tbl); }
+    if (tbl === undefined) {
+      tbl = new Map();
+      m.set(domain, tbl);
+    }
     tbl.set(info.samplerId, info.rate);
     ctx.samplers = tbl;
   }
@@ -143,13 +188,25 @@ function applyOptions(ex: ExporterState, vi: 0 | 1, domain: number, info: Option
   }
 }
 
-function hold(m: MsgContext, key: number, b: Uint8Array, body: number, end: number, receivedAtMs: number, sysUptime: number, exportSecs: number): void {
+function hold(
+  m: MsgContext,
+  key: number,
+  b: Uint8Array,
+  body: number,
+  end: number,
+  receivedAtMs: number,
+  sysUptime: number,
+  exportSecs: number,
+): void {
   const { state, ex } = m;
   const pend = ex.pending[m.vi];
   const list = pend.get(key);
   const len = end - body;
-  if ((list !== undefined && list.length >= state.opts.maxPendingPerKey) || state.pendingTotal >= state.opts.maxPendingTotal
-    || state.pendingBytes + len > state.opts.maxPendingBytes) {
+  if (
+    (list !== undefined && list.length >= state.opts.maxPendingPerKey) ||
+    state.pendingTotal >= state.opts.maxPendingTotal ||
+    state.pendingBytes + len > state.opts.maxPendingBytes
+  ) {
     countError(m.res.stats, 'pending_overflow');
     return;
   }
@@ -181,4 +238,3 @@ function releasePending(m: MsgContext, exporter: string, sampling: SamplingPolic
     }
   }
 }
-

@@ -15,10 +15,16 @@ type Obj = Record<string, unknown>;
 
 /** Flow subtrees in document order (tshark -T json keeps packet order and set order). */
 function tsharkFlows(path: string, port: number): Obj[] {
-  const out = execFileSync('tshark', ['-r', corpusPath(path), '-d', `udp.port==${port},cflow`, '-T', 'json'], { maxBuffer: 1 << 30, encoding: 'utf8' });
+  const out = execFileSync('tshark', ['-r', corpusPath(path), '-d', `udp.port==${port},cflow`, '-T', 'json'], {
+    maxBuffer: 1 << 30,
+    encoding: 'utf8',
+  });
   const flows: Obj[] = [];
   const walk = (o: unknown): void => {
-    if (Array.isArray(o)) { for (const x of o) walk(x); return; }
+    if (Array.isArray(o)) {
+      for (const x of o) walk(x);
+      return;
+    }
     if (typeof o !== 'object' || o === null) return;
     for (const [k, v] of Object.entries(o as Obj)) {
       if (/^(Flow \d+|pdu \d+\/\d+)$/.test(k) && typeof v === 'object' && v !== null) {
@@ -45,7 +51,8 @@ function compare(ours: FlowRecord, ts: Obj, i: number): void {
   expect(ours.dstAddr, ctx).toBe(dst);
   if ('cflow.protocol' in ts) expect(ours.ipProto, ctx).toBe(num(ts['cflow.protocol']));
   if ('cflow.srcport' in ts) expect(ours.srcPort, ctx).toBe(num(ts['cflow.srcport']));
-  if ('cflow.dstport' in ts && ours.ipProto !== 1 && ours.ipProto !== 58) expect(ours.dstPort, ctx).toBe(num(ts['cflow.dstport']));
+  if ('cflow.dstport' in ts && ours.ipProto !== 1 && ours.ipProto !== 58)
+    expect(ours.dstPort, ctx).toBe(num(ts['cflow.dstport']));
   if ('cflow.packets' in ts) expect(ours.packets, ctx).toBe(num(ts['cflow.packets']));
   if ('cflow.octets' in ts) expect(ours.l3Octets, ctx).toBe(num(ts['cflow.octets']));
   if ('cflow.inputint' in ts) expect(ours.inIf, ctx).toBe(num(ts['cflow.inputint']));

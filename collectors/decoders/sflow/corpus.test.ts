@@ -69,20 +69,36 @@ function decodeCapture(file: string) {
   let counters = 0;
   let lostDatagrams = 0;
   for (const u of readPcapUdp(join(DIR, file))) {
-    const r = decodeSflow({ receivedAtMs: u.tsMs, exporter: u.srcAddr, exporterPort: u.srcPort, payload: u.payload }, state, NO_SAMPLING_POLICY);
+    const r = decodeSflow(
+      { receivedAtMs: u.tsMs, exporter: u.srcAddr, exporterPort: u.srcPort, payload: u.payload },
+      state,
+      NO_SAMPLING_POLICY,
+    );
     flows += r.flows.length;
     counters += r.counters.length;
     lostDatagrams += r.stats.lostDatagrams;
-    for (const [k, v] of Object.entries(r.stats.errors)) errors[k as DecodeErrorReason] = (errors[k as DecodeErrorReason] ?? 0) + (v ?? 0);
+    for (const [k, v] of Object.entries(r.stats.errors))
+      errors[k as DecodeErrorReason] = (errors[k as DecodeErrorReason] ?? 0) + (v ?? 0);
   }
   const agents = describeSflowState(state);
   const sum = (f: (a: (typeof agents)[number]) => number) => agents.reduce((s, a) => s + f(a), 0);
-  return { flows, counters, errors, lostDatagrams, flowSamples: sum((a) => a.flowSamples), counterSamples: sum((a) => a.counterSamples), discarded: sum((a) => a.discardedSamples), agents };
+  return {
+    flows,
+    counters,
+    errors,
+    lostDatagrams,
+    flowSamples: sum((a) => a.flowSamples),
+    counterSamples: sum((a) => a.counterSamples),
+    discarded: sum((a) => a.discardedSamples),
+    agents,
+  };
 }
 
 describe.skipIf(!corpusAvailable())('sFlow corpus', () => {
   it('covers every capture in the corpus folder', () => {
-    const files = readdirSync(DIR).filter((f) => f.endsWith('.pcap')).sort();
+    const files = readdirSync(DIR)
+      .filter((f) => f.endsWith('.pcap'))
+      .sort();
     expect(files).toEqual(Object.keys(TSHARK).sort());
   });
 
@@ -106,7 +122,9 @@ describe.skipIf(!corpusAvailable())('sFlow corpus', () => {
   it('30-PDU capture: several agents (as `tshark -e sflow_245.agent` lists them)', () => {
     // MANIFEST.md lists five agents; tshark also shows 15.184.8.4 (2 datagrams).
     const r = decodeCapture('tcpdump__sflow_multiple_counter_30_pdus.pcap');
-    expect(new Set(r.agents.map((a) => a.agent))).toEqual(new Set(['15.184.1.129', '15.184.1.194', '15.184.1.195', '15.184.13.52', '15.184.4.165', '15.184.8.4']));
+    expect(new Set(r.agents.map((a) => a.agent))).toEqual(
+      new Set(['15.184.1.129', '15.184.1.194', '15.184.1.195', '15.184.13.52', '15.184.4.165', '15.184.8.4']),
+    );
     expect(r.agents.reduce((s, a) => s + a.datagrams, 0)).toBe(25);
   });
 });

@@ -10,13 +10,25 @@
  * writes into a module-level scratch object; the decoder is synchronous so that is safe).
  */
 import { ipv4Text, ipv6Text, macNumber } from '../shared/addr.js';
-import { parseFrameHeaderInto, resetParsedHeader, emptyParsedHeader, HEADER_PROTOCOL_ETHERNET, HEADER_PROTOCOL_MPLS } from '../shared/packet-header.js';
-import { countError, emptyStats, type DecodeResult, type FlowRecord, type RawDatagram, type SamplingPolicy } from '../types.js';
+import {
+  parseFrameHeaderInto,
+  resetParsedHeader,
+  emptyParsedHeader,
+  HEADER_PROTOCOL_ETHERNET,
+  HEADER_PROTOCOL_MPLS,
+} from '../shared/packet-header.js';
+import {
+  countError,
+  emptyStats,
+  type DecodeResult,
+  type FlowRecord,
+  type RawDatagram,
+  type SamplingPolicy,
+} from '../types.js';
 import { agentState, sourceState, trackDatagram, trackDrops, trackFlowSample, type SflowState } from './state.js';
 import { r32, TWO32, type Ctx } from './context.js';
 import { counterSample } from './counters.js';
 import { checkGateway, checkRouter } from './extended.js';
-
 
 /** Sample formats (enterprise 0). */
 export const SAMPLE_FLOW = 1;
@@ -60,21 +72,39 @@ function decodeDatagram(d: RawDatagram, state: SflowState, sampling: SamplingPol
   const { stats } = result;
   const b = d.payload;
   const end = b.length;
-  if (end < 8) { countError(stats, end >= 4 && r32(b, 0) !== 5 ? 'bad_version' : 'truncated'); return; }
-  if (r32(b, 0) !== 5) { countError(stats, 'bad_version'); return; }
+  if (end < 8) {
+    countError(stats, end >= 4 && r32(b, 0) !== 5 ? 'bad_version' : 'truncated');
+    return;
+  }
+  if (r32(b, 0) !== 5) {
+    countError(stats, 'bad_version');
+    return;
+  }
   const addrType = r32(b, 4);
   let p = 8;
   let agentText: string;
   if (addrType === 1) {
-    if (p + 4 > end) { countError(stats, 'truncated'); return; }
+    if (p + 4 > end) {
+      countError(stats, 'truncated');
+      return;
+    }
     agentText = ipv4Text(b, p);
     p += 4;
   } else if (addrType === 2) {
-    if (p + 16 > end) { countError(stats, 'truncated'); return; }
+    if (p + 16 > end) {
+      countError(stats, 'truncated');
+      return;
+    }
     agentText = ipv6Text(b, p);
     p += 16;
-  } else { countError(stats, 'bad_address'); return; }
-  if (p + 16 > end) { countError(stats, 'truncated'); return; }
+  } else {
+    countError(stats, 'bad_address');
+    return;
+  }
+  if (p + 16 > end) {
+    countError(stats, 'truncated');
+    return;
+  }
   const subAgentId = r32(b, p);
   const seq = r32(b, p + 4);
   const uptime = r32(b, p + 8);
@@ -85,26 +115,56 @@ function decodeDatagram(d: RawDatagram, state: SflowState, sampling: SamplingPol
   stats.lostDatagrams += trackDatagram(agent, seq, uptime);
   const ov = sampling.override(d.exporter);
   const ctx: Ctx = {
-    b, d, stats, flows: result.flows, counters: result.counters, state, agent, agentText, subAgentId, sampling,
+    b,
+    d,
+    stats,
+    flows: result.flows,
+    counters: result.counters,
+    state,
+    agent,
+    agentText,
+    subAgentId,
+    sampling,
     overrideRate: ov !== undefined && ov > 0 && Number.isFinite(ov) ? ov : 0,
   };
 
   for (let i = 0; i < nSamples; i++) {
-    if (p + 8 > end) { countError(stats, 'truncated'); return; }
+    if (p + 8 > end) {
+      countError(stats, 'truncated');
+      return;
+    }
     const fmt = r32(b, p);
     const len = r32(b, p + 4);
     p += 8;
-    if (len > end - p) { countError(stats, 'bad_length'); return; }
+    if (len > end - p) {
+      countError(stats, 'bad_length');
+      return;
+    }
     const sEnd = p + len;
     if (fmt >>> 12 !== 0) countError(stats, 'unknown_sample');
     else {
       switch (fmt) {
-        case SAMPLE_FLOW: agent.flowSamples++; flowSample(ctx, p, sEnd, false); break;
-        case SAMPLE_FLOW_EXPANDED: agent.flowSamples++; flowSample(ctx, p, sEnd, true); break;
-        case SAMPLE_COUNTERS: agent.counterSamples++; counterSample(ctx, p, sEnd, false); break;
-        case SAMPLE_COUNTERS_EXPANDED: agent.counterSamples++; counterSample(ctx, p, sEnd, true); break;
-        case SAMPLE_DISCARDED: agent.discardedSamples++; break;
-        default: countError(stats, 'unknown_sample');
+        case SAMPLE_FLOW:
+          agent.flowSamples++;
+          flowSample(ctx, p, sEnd, false);
+          break;
+        case SAMPLE_FLOW_EXPANDED:
+          agent.flowSamples++;
+          flowSample(ctx, p, sEnd, true);
+          break;
+        case SAMPLE_COUNTERS:
+          agent.counterSamples++;
+          counterSample(ctx, p, sEnd, false);
+          break;
+        case SAMPLE_COUNTERS_EXPANDED:
+          agent.counterSamples++;
+          counterSample(ctx, p, sEnd, true);
+          break;
+        case SAMPLE_DISCARDED:
+          agent.discardedSamples++;
+          break;
+        default:
+          countError(stats, 'unknown_sample');
       }
     }
     p = sEnd;
@@ -113,28 +173,48 @@ function decodeDatagram(d: RawDatagram, state: SflowState, sampling: SamplingPol
 
 /** Compact interface: top 2 bits = format (0 ifIndex, 1 discarded, 2 multiple ports) → value or 0. */
 function ifValue(v: number): number {
-  return (v >>> 30) === 0 ? v & 0x3fffffff : 0;
+  return v >>> 30 === 0 ? v & 0x3fffffff : 0;
 }
 
 function flowSample(c: Ctx, p: number, end: number, expanded: boolean): void {
   const b = c.b;
-  let seq: number, dsType: number, dsIndex: number, rate: number, pool: number, drops: number, inIf: number, outIf: number, nRecords: number;
+  let seq: number,
+    dsType: number,
+    dsIndex: number,
+    rate: number,
+    pool: number,
+    drops: number,
+    inIf: number,
+    outIf: number,
+    nRecords: number;
   if (!expanded) {
-    if (p + 32 > end) { countError(c.stats, 'bad_length'); return; }
+    if (p + 32 > end) {
+      countError(c.stats, 'bad_length');
+      return;
+    }
     seq = r32(b, p);
     const src = r32(b, p + 4);
-    dsType = src >>> 24; dsIndex = src & 0xffffff;
-    rate = r32(b, p + 8); pool = r32(b, p + 12); drops = r32(b, p + 16);
+    dsType = src >>> 24;
+    dsIndex = src & 0xffffff;
+    rate = r32(b, p + 8);
+    pool = r32(b, p + 12);
+    drops = r32(b, p + 16);
     inIf = ifValue(r32(b, p + 20));
     const out = r32(b, p + 24);
     outIf = ifValue(out);
     nRecords = r32(b, p + 28);
     p += 32;
   } else {
-    if (p + 44 > end) { countError(c.stats, 'bad_length'); return; }
+    if (p + 44 > end) {
+      countError(c.stats, 'bad_length');
+      return;
+    }
     seq = r32(b, p);
-    dsType = r32(b, p + 4); dsIndex = r32(b, p + 8);
-    rate = r32(b, p + 12); pool = r32(b, p + 16); drops = r32(b, p + 20);
+    dsType = r32(b, p + 4);
+    dsIndex = r32(b, p + 8);
+    rate = r32(b, p + 12);
+    pool = r32(b, p + 16);
+    drops = r32(b, p + 20);
     inIf = r32(b, p + 24) === 0 ? r32(b, p + 28) : 0;
     const outFmt = r32(b, p + 32);
     outIf = outFmt === 0 ? r32(b, p + 36) : 0; // format 1 = discarded, 2 = multiple ports → 0
@@ -156,22 +236,57 @@ function flowSample(c: Ctx, p: number, end: number, expanded: boolean): void {
   src.samplingRate = rate;
 
   // Locate the records first, then apply them in priority order (raw header > decoded data).
-  let hdr = -1, eth = -1, ip4 = -1, ip6 = -1, sw = -1;
+  let hdr = -1,
+    eth = -1,
+    ip4 = -1,
+    ip6 = -1,
+    sw = -1;
   for (let r = 0; r < nRecords; r++) {
-    if (p + 8 > end) { countError(c.stats, 'bad_length'); break; }
+    if (p + 8 > end) {
+      countError(c.stats, 'bad_length');
+      break;
+    }
     const rf = r32(b, p);
     const rl = r32(b, p + 4);
     const q = p + 8;
-    if (rl > end - q) { countError(c.stats, 'bad_length'); break; }
+    if (rl > end - q) {
+      countError(c.stats, 'bad_length');
+      break;
+    }
     switch (rf) {
-      case FLOW_RAW_HEADER: if (rl >= 16) { if (hdr < 0) hdr = q; } else countError(c.stats, 'bad_length'); break;
-      case FLOW_ETHERNET: if (rl >= 24) { if (eth < 0) eth = q; } else countError(c.stats, 'bad_length'); break;
-      case FLOW_IPV4: if (rl >= 32) { if (ip4 < 0) ip4 = q; } else countError(c.stats, 'bad_length'); break;
-      case FLOW_IPV6: if (rl >= 56) { if (ip6 < 0) ip6 = q; } else countError(c.stats, 'bad_length'); break;
-      case FLOW_EXT_SWITCH: if (rl >= 16) { if (sw < 0) sw = q; } else countError(c.stats, 'bad_length'); break;
-      case FLOW_EXT_ROUTER: if (!checkRouter(b, q, q + rl)) countError(c.stats, 'bad_length'); break;
-      case FLOW_EXT_GATEWAY: if (!checkGateway(b, q, q + rl)) countError(c.stats, 'bad_length'); break;
-      default: countError(c.stats, 'unknown_record');
+      case FLOW_RAW_HEADER:
+        if (rl >= 16) {
+          if (hdr < 0) hdr = q;
+        } else countError(c.stats, 'bad_length');
+        break;
+      case FLOW_ETHERNET:
+        if (rl >= 24) {
+          if (eth < 0) eth = q;
+        } else countError(c.stats, 'bad_length');
+        break;
+      case FLOW_IPV4:
+        if (rl >= 32) {
+          if (ip4 < 0) ip4 = q;
+        } else countError(c.stats, 'bad_length');
+        break;
+      case FLOW_IPV6:
+        if (rl >= 56) {
+          if (ip6 < 0) ip6 = q;
+        } else countError(c.stats, 'bad_length');
+        break;
+      case FLOW_EXT_SWITCH:
+        if (rl >= 16) {
+          if (sw < 0) sw = q;
+        } else countError(c.stats, 'bad_length');
+        break;
+      case FLOW_EXT_ROUTER:
+        if (!checkRouter(b, q, q + rl)) countError(c.stats, 'bad_length');
+        break;
+      case FLOW_EXT_GATEWAY:
+        if (!checkGateway(b, q, q + rl)) countError(c.stats, 'bad_length');
+        break;
+      default:
+        countError(c.stats, 'unknown_record');
     }
     p = q + rl;
   }
@@ -179,22 +294,57 @@ function flowSample(c: Ctx, p: number, end: number, expanded: boolean): void {
   // Sampling rate precedence: override → the sample's rate → fallback → 1 ('unknown').
   let samplingRate: number;
   let samplingSource: FlowRecord['samplingSource'];
-  if (c.overrideRate > 0) { samplingRate = c.overrideRate; samplingSource = 'config'; }
-  else if (rate > 0) { samplingRate = rate; samplingSource = 'sflow'; }
-  else {
+  if (c.overrideRate > 0) {
+    samplingRate = c.overrideRate;
+    samplingSource = 'config';
+  } else if (rate > 0) {
+    samplingRate = rate;
+    samplingSource = 'sflow';
+  } else {
     const fb = c.sampling.fallback(c.d.exporter);
-    if (fb !== undefined && fb > 0 && Number.isFinite(fb)) { samplingRate = fb; samplingSource = 'config'; }
-    else { samplingRate = 1; samplingSource = 'unknown'; }
+    if (fb !== undefined && fb > 0 && Number.isFinite(fb)) {
+      samplingRate = fb;
+      samplingSource = 'config';
+    } else {
+      samplingRate = 1;
+      samplingSource = 'unknown';
+    }
   }
 
   const f: FlowRecord = {
-    receivedAtMs: c.d.receivedAtMs, flowStartMs: 0, flowEndMs: 0, protocol: 'sflow-v5', exporter: c.d.exporter,
-    observationDomain: c.subAgentId, samplerId: ((dsType & 0xff) * 0x1000000) + (dsIndex & 0xffffff),
-    inIf, outIf, srcMac: 0, dstMac: 0, vlan: 0, innerVlan: 0, etherType: 0, ipVersion: 0, srcAddr: '', dstAddr: '',
-    ipProto: 0, srcPort: 0, dstPort: 0, tcpFlags: 0, tos: 0, fragment: 0,
+    receivedAtMs: c.d.receivedAtMs,
+    flowStartMs: 0,
+    flowEndMs: 0,
+    protocol: 'sflow-v5',
+    exporter: c.d.exporter,
+    observationDomain: c.subAgentId,
+    samplerId: (dsType & 0xff) * 0x1000000 + (dsIndex & 0xffffff),
+    inIf,
+    outIf,
+    srcMac: 0,
+    dstMac: 0,
+    vlan: 0,
+    innerVlan: 0,
+    etherType: 0,
+    ipVersion: 0,
+    srcAddr: '',
+    dstAddr: '',
+    ipProto: 0,
+    srcPort: 0,
+    dstPort: 0,
+    tcpFlags: 0,
+    tos: 0,
+    fragment: 0,
     direction: dsType !== 0 ? 255 : dsIndex === inIf ? 0 : dsIndex === outIf ? 1 : 255,
-    packets: 1, l3Octets: 0, frameOctets: 0, samplingRate, samplingSource,
-    srcAsn: 0, dstAsn: 0, srcAttr: 'none', dstAttr: 'none',
+    packets: 1,
+    l3Octets: 0,
+    frameOctets: 0,
+    samplingRate,
+    samplingSource,
+    srcAsn: 0,
+    dstAsn: 0,
+    srcAttr: 'none',
+    dstAttr: 'none',
   };
 
   if (hdr >= 0) applyRawHeader(c, f, hdr, end);
@@ -247,13 +397,27 @@ function applyRawHeader(c: Ctx, f: FlowRecord, q: number, end: number): void {
   const frameLength = r32(b, q + 4);
   let hLen = r32(b, q + 12);
   const hOff = q + 16;
-  if (hLen > end - hOff) { countError(c.stats, 'bad_length'); hLen = end - hOff; }
+  if (hLen > end - hOff) {
+    countError(c.stats, 'bad_length');
+    hLen = end - hOff;
+  }
   resetParsedHeader(H);
   parseFrameHeaderInto(H, b, hOff, hLen, proto);
   if (!H.ok || H.truncated) countError(c.stats, 'bad_header');
-  f.srcMac = H.srcMac; f.dstMac = H.dstMac; f.vlan = H.vlan; f.innerVlan = H.innerVlan; f.etherType = H.etherType;
-  f.ipVersion = H.ipVersion; f.srcAddr = H.srcAddr; f.dstAddr = H.dstAddr; f.ipProto = H.ipProto;
-  f.srcPort = H.srcPort; f.dstPort = H.dstPort; f.tcpFlags = H.tcpFlags; f.tos = H.tos; f.fragment = H.fragment;
+  f.srcMac = H.srcMac;
+  f.dstMac = H.dstMac;
+  f.vlan = H.vlan;
+  f.innerVlan = H.innerVlan;
+  f.etherType = H.etherType;
+  f.ipVersion = H.ipVersion;
+  f.srcAddr = H.srcAddr;
+  f.dstAddr = H.dstAddr;
+  f.ipProto = H.ipProto;
+  f.srcPort = H.srcPort;
+  f.dstPort = H.dstPort;
+  f.tcpFlags = H.tcpFlags;
+  f.tos = H.tos;
+  f.fragment = H.fragment;
   const l2 = proto === HEADER_PROTOCOL_ETHERNET || proto === HEADER_PROTOCOL_MPLS;
   const ipLen = H.ipVersion !== 0 && H.ipTotalLength >= 20 ? H.ipTotalLength : 0;
   if (l2) {

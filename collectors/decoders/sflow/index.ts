@@ -10,6 +10,13 @@
  */
 export { decodeSflow } from './decode.js';
 export {
-  createSflowState, serializeSflowState, restoreSflowState, describeSflowState,
-  type SflowState, type SflowAgentState, type SflowSourceState, type SflowAgentDescription, type SflowSourceDescription,
+  createSflowState,
+  serializeSflowState,
+  restoreSflowState,
+  describeSflowState,
+  type SflowState,
+  type SflowAgentState,
+  type SflowSourceState,
+  type SflowAgentDescription,
+  type SflowSourceDescription,
 } from './state.js';

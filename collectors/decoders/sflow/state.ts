@@ -46,7 +46,11 @@ export interface SflowState {
 }
 
 export function createSflowState(opts: { maxAgents?: number; maxSourcesPerAgent?: number } = {}): SflowState {
-  return { agents: new Map(), maxAgents: opts.maxAgents ?? 10_000, maxSourcesPerAgent: opts.maxSourcesPerAgent ?? 8_192 };
+  return {
+    agents: new Map(),
+    maxAgents: opts.maxAgents ?? 10_000,
+    maxSourcesPerAgent: opts.maxSourcesPerAgent ?? 8_192,
+  };
 }
 
 /** A datagram sequence that goes back by more than this is an agent restart; less is reordering. */
@@ -66,7 +70,21 @@ export function agentState(state: SflowState, agent: string, subAgentId: number)
       const oldest = state.agents.keys().next();
       if (!oldest.done) state.agents.delete(oldest.value);
     }
-    a = { agent, subAgentId, seq: -1, uptimeMs: 0, datagrams: 0, lostDatagrams: 0, lostSamples: 0, agentDrops: 0, restarts: 0, flowSamples: 0, counterSamples: 0, discardedSamples: 0, sources: new Map() };
+    a = {
+      agent,
+      subAgentId,
+      seq: -1,
+      uptimeMs: 0,
+      datagrams: 0,
+      lostDatagrams: 0,
+      lostSamples: 0,
+      agentDrops: 0,
+      restarts: 0,
+      flowSamples: 0,
+      counterSamples: 0,
+      discardedSamples: 0,
+      sources: new Map(),
+    };
     state.agents.set(key, a);
   }
   return a;
@@ -79,7 +97,11 @@ export function agentState(state: SflowState, agent: string, subAgentId: number)
  */
 export function trackDatagram(a: SflowAgentState, seq: number, uptimeMs: number): number {
   a.datagrams++;
-  if (a.seq < 0) { a.seq = seq; a.uptimeMs = uptimeMs; return 0; }
+  if (a.seq < 0) {
+    a.seq = seq;
+    a.uptimeMs = uptimeMs;
+    return 0;
+  }
   const delta = (seq - a.seq + TWO32) % TWO32; // forward distance modulo 2^32 (handles wrap)
   // Uptime is ms modulo 2^32 (wraps every ~49.7 days); a wrap is a jump from the top to the bottom quarter.
   const uptimeWrapped = a.uptimeMs >= 0xc0000000 && uptimeMs < 0x40000000;
@@ -113,7 +135,11 @@ function restart(a: SflowAgentState, seq: number, uptimeMs: number): void {
   a.seq = seq;
   a.uptimeMs = uptimeMs;
   // Keep the sources (rates, totals) but forget their sequences and cumulative drops.
-  for (const s of a.sources.values()) { s.flowSeq = -1; s.counterSeq = -1; s.drops = -1; }
+  for (const s of a.sources.values()) {
+    s.flowSeq = -1;
+    s.counterSeq = -1;
+    s.drops = -1;
+  }
 }
 
 export function sourceState(state: SflowState, a: SflowAgentState, key: number): SflowSourceState {
@@ -123,7 +149,17 @@ export function sourceState(state: SflowState, a: SflowAgentState, key: number):
       const oldest = a.sources.keys().next();
       if (!oldest.done) a.sources.delete(oldest.value);
     }
-    s = { key, flowSeq: -1, counterSeq: -1, samplePool: 0, drops: -1, samplingRate: 0, lostSamples: 0, agentDrops: 0, flowSamples: 0 };
+    s = {
+      key,
+      flowSeq: -1,
+      counterSeq: -1,
+      samplePool: 0,
+      drops: -1,
+      samplingRate: 0,
+      lostSamples: 0,
+      agentDrops: 0,
+      flowSamples: 0,
+    };
     a.sources.set(key, s);
   }
   return s;
@@ -135,12 +171,16 @@ export function sourceState(state: SflowState, a: SflowAgentState, key: number):
  */
 export function trackFlowSample(s: SflowSourceState, seq: number): number {
   s.flowSamples++;
-  if (s.flowSeq < 0) { s.flowSeq = seq; return 0; }
+  if (s.flowSeq < 0) {
+    s.flowSeq = seq;
+    return 0;
+  }
   const delta = (seq - s.flowSeq + TWO32) % TWO32;
   if (delta === 0) return -1;
   if (delta >= HALF) {
     if (TWO32 - delta <= REORDER_WINDOW) return -1;
-    s.flowSeq = seq; s.drops = -1; // source reset
+    s.flowSeq = seq;
+    s.drops = -1; // source reset
     return 0;
   }
   s.flowSeq = seq;
@@ -155,20 +195,39 @@ export function trackDrops(s: SflowSourceState, drops: number): number {
   s.drops = drops;
   if (prev < 0) return 0;
   const delta = drops - prev;
-  if (delta >= 0) { s.agentDrops += delta; return delta; }
+  if (delta >= 0) {
+    s.agentDrops += delta;
+    return delta;
+  }
   // Went backwards: a 32-bit wrap when prev was near the top, otherwise a reset.
-  if (prev >= 0xc0000000 && drops < 0x40000000) { const d = drops + TWO32 - prev; s.agentDrops += d; return d; }
+  if (prev >= 0xc0000000 && drops < 0x40000000) {
+    const d = drops + TWO32 - prev;
+    s.agentDrops += d;
+    return d;
+  }
   return 0;
 }
 
 // ---- persistence -------------------------------------------------------------------------------
 
 type SerializedSource = SflowSourceState;
-interface SerializedAgent extends Omit<SflowAgentState, 'sources'> { sources: SerializedSource[] }
-interface SerializedState { version: 1; maxAgents: number; maxSourcesPerAgent: number; agents: SerializedAgent[] }
+interface SerializedAgent extends Omit<SflowAgentState, 'sources'> {
+  sources: SerializedSource[];
+}
+interface SerializedState {
+  version: 1;
+  maxAgents: number;
+  maxSourcesPerAgent: number;
+  agents: SerializedAgent[];
+}
 
 export function serializeSflowState(state: SflowState): string {
-  const out: SerializedState = { version: 1, maxAgents: state.maxAgents, maxSourcesPerAgent: state.maxSourcesPerAgent, agents: [] };
+  const out: SerializedState = {
+    version: 1,
+    maxAgents: state.maxAgents,
+    maxSourcesPerAgent: state.maxSourcesPerAgent,
+    agents: [],
+  };
   for (const a of state.agents.values()) {
     const { sources, ...rest } = a;
     out.agents.push({ ...rest, sources: [...sources.values()].map((s) => ({ ...s })) });
@@ -181,23 +240,41 @@ const num = (v: unknown, d: number): number => (typeof v === 'number' && Number.
 /** Restore from serializeSflowState output. Invalid input yields an empty state (never throws). */
 export function restoreSflowState(json: string): SflowState {
   let parsed: unknown;
-  try { parsed = JSON.parse(json); } catch { return createSflowState(); }
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return createSflowState();
+  }
   const p = parsed as Partial<SerializedState> | null;
   if (p === null || typeof p !== 'object' || p.version !== 1 || !Array.isArray(p.agents)) return createSflowState();
-  const state = createSflowState({ maxAgents: num(p.maxAgents, 10_000), maxSourcesPerAgent: num(p.maxSourcesPerAgent, 8_192) });
+  const state = createSflowState({
+    maxAgents: num(p.maxAgents, 10_000),
+    maxSourcesPerAgent: num(p.maxSourcesPerAgent, 8_192),
+  });
   for (const ra of p.agents) {
     if (ra === null || typeof ra !== 'object' || typeof ra.agent !== 'string') continue;
     const a = agentState(state, ra.agent, num(ra.subAgentId, 0));
-    a.seq = num(ra.seq, -1); a.uptimeMs = num(ra.uptimeMs, 0); a.datagrams = num(ra.datagrams, 0);
-    a.lostDatagrams = num(ra.lostDatagrams, 0); a.lostSamples = num(ra.lostSamples, 0); a.agentDrops = num(ra.agentDrops, 0);
-    a.restarts = num(ra.restarts, 0); a.discardedSamples = num(ra.discardedSamples, 0);
-    a.flowSamples = num(ra.flowSamples, 0); a.counterSamples = num(ra.counterSamples, 0);
+    a.seq = num(ra.seq, -1);
+    a.uptimeMs = num(ra.uptimeMs, 0);
+    a.datagrams = num(ra.datagrams, 0);
+    a.lostDatagrams = num(ra.lostDatagrams, 0);
+    a.lostSamples = num(ra.lostSamples, 0);
+    a.agentDrops = num(ra.agentDrops, 0);
+    a.restarts = num(ra.restarts, 0);
+    a.discardedSamples = num(ra.discardedSamples, 0);
+    a.flowSamples = num(ra.flowSamples, 0);
+    a.counterSamples = num(ra.counterSamples, 0);
     for (const rs of Array.isArray(ra.sources) ? ra.sources : []) {
       if (rs === null || typeof rs !== 'object') continue;
       const s = sourceState(state, a, num(rs.key, 0));
-      s.flowSeq = num(rs.flowSeq, -1); s.counterSeq = num(rs.counterSeq, -1); s.samplePool = num(rs.samplePool, 0);
-      s.drops = num(rs.drops, -1); s.samplingRate = num(rs.samplingRate, 0); s.lostSamples = num(rs.lostSamples, 0);
-      s.agentDrops = num(rs.agentDrops, 0); s.flowSamples = num(rs.flowSamples, 0);
+      s.flowSeq = num(rs.flowSeq, -1);
+      s.counterSeq = num(rs.counterSeq, -1);
+      s.samplePool = num(rs.samplePool, 0);
+      s.drops = num(rs.drops, -1);
+      s.samplingRate = num(rs.samplingRate, 0);
+      s.lostSamples = num(rs.lostSamples, 0);
+      s.agentDrops = num(rs.agentDrops, 0);
+      s.flowSamples = num(rs.flowSamples, 0);
     }
   }
   return state;
@@ -241,15 +318,32 @@ export function describeSflowState(state: SflowState): SflowAgentDescription[] {
     for (const s of a.sources.values()) {
       if (s.samplingRate > 0) rates.add(s.samplingRate);
       sources.push({
-        dsType: Math.floor(s.key / TWO32), dsIndex: s.key % TWO32, samplingRate: s.samplingRate,
-        lastSequence: s.flowSeq < 0 ? null : s.flowSeq, samplePool: s.samplePool, drops: s.drops < 0 ? null : s.drops,
-        flowSamples: s.flowSamples, lostSamples: s.lostSamples, agentDrops: s.agentDrops,
+        dsType: Math.floor(s.key / TWO32),
+        dsIndex: s.key % TWO32,
+        samplingRate: s.samplingRate,
+        lastSequence: s.flowSeq < 0 ? null : s.flowSeq,
+        samplePool: s.samplePool,
+        drops: s.drops < 0 ? null : s.drops,
+        flowSamples: s.flowSamples,
+        lostSamples: s.lostSamples,
+        agentDrops: s.agentDrops,
       });
     }
     out.push({
-      agent: a.agent, subAgentId: a.subAgentId, lastSequence: a.seq < 0 ? null : a.seq, uptimeMs: a.uptimeMs,
-      datagrams: a.datagrams, lostDatagrams: a.lostDatagrams, lostSamples: a.lostSamples, agentDrops: a.agentDrops,
-      restarts: a.restarts, flowSamples: a.flowSamples, counterSamples: a.counterSamples, discardedSamples: a.discardedSamples, samplingRates: [...rates].sort((x, y) => x - y), sources,
+      agent: a.agent,
+      subAgentId: a.subAgentId,
+      lastSequence: a.seq < 0 ? null : a.seq,
+      uptimeMs: a.uptimeMs,
+      datagrams: a.datagrams,
+      lostDatagrams: a.lostDatagrams,
+      lostSamples: a.lostSamples,
+      agentDrops: a.agentDrops,
+      restarts: a.restarts,
+      flowSamples: a.flowSamples,
+      counterSamples: a.counterSamples,
+      discardedSamples: a.discardedSamples,
+      samplingRates: [...rates].sort((x, y) => x - y),
+      sources,
     });
   }
   return out;

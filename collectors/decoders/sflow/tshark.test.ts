@@ -40,8 +40,12 @@ const CAPTURES = [
 type J = Record<string, unknown>;
 const first = (v: unknown): J | undefined => (Array.isArray(v) ? (v[0] as J) : (v as J | undefined));
 const all = (v: unknown): J[] => (v === undefined ? [] : Array.isArray(v) ? (v as J[]) : [v as J]);
-const str = (o: J | undefined, k: string): string | undefined => (o === undefined ? undefined : (first(o[k]) as unknown as string | undefined));
-const int = (o: J | undefined, k: string): number | undefined => { const s = str(o, k); return s === undefined ? undefined : Number(s); };
+const str = (o: J | undefined, k: string): string | undefined =>
+  o === undefined ? undefined : (first(o[k]) as unknown as string | undefined);
+const int = (o: J | undefined, k: string): number | undefined => {
+  const s = str(o, k);
+  return s === undefined ? undefined : Number(s);
+};
 
 /** Flow sample objects of one datagram, in order. */
 function flowSamples(sflow: J): J[] {
@@ -60,8 +64,12 @@ function expected(s: J): Partial<FlowRecord> {
   e.samplingRate = int(s, 'sflow.flow_sample.sampling_rate');
   const compactIf = (v: number | undefined) => (v === undefined ? 0 : v >>> 30 === 0 ? v & 0x3fffffff : 0);
   if (expandedSample) {
-    e.inIf = int(s, 'sflow.flow_sample.input_interface_format') === 0 ? int(s, 'sflow.flow_sample.input_interface_value') : 0;
-    e.outIf = int(s, 'sflow.flow_sample.output_interface.format') === 0 ? int(s, 'sflow.flow_sample.output_interface_value') : 0;
+    e.inIf =
+      int(s, 'sflow.flow_sample.input_interface_format') === 0 ? int(s, 'sflow.flow_sample.input_interface_value') : 0;
+    e.outIf =
+      int(s, 'sflow.flow_sample.output_interface.format') === 0
+        ? int(s, 'sflow.flow_sample.output_interface_value')
+        : 0;
   } else {
     e.inIf = compactIf(int(s, 'sflow.flow_sample.input_interface'));
     e.outIf = compactIf(int(s, 'sflow.flow_sample.output_interface'));
@@ -78,7 +86,10 @@ function expected(s: J): Partial<FlowRecord> {
     if (eth) {
       e.srcMac = parseInt(str(eth, 'eth.src')!.replace(/:/g, ''), 16);
       e.dstMac = parseInt(str(eth, 'eth.dst')!.replace(/:/g, ''), 16);
-      e.etherType = vlans.length > 0 ? Number(str(vlans[Math.min(vlans.length, 8) - 1], 'vlan.etype')) : Number(str(eth, 'eth.type'));
+      e.etherType =
+        vlans.length > 0
+          ? Number(str(vlans[Math.min(vlans.length, 8) - 1], 'vlan.etype'))
+          : Number(str(eth, 'eth.type'));
     }
     vlan = vlans.length > 0 ? int(vlans[0], 'vlan.id')! : 0;
     e.innerVlan = vlans.length > 1 ? int(vlans[1], 'vlan.id') : 0;
@@ -88,16 +99,26 @@ function expected(s: J): Partial<FlowRecord> {
     const udp = first(tree['udp']);
     const icmp = first(tree['icmp']) ?? first(tree['icmpv6']);
     if (ip) {
-      e.ipVersion = 4; e.srcAddr = str(ip, 'ip.src'); e.dstAddr = str(ip, 'ip.dst'); e.ipProto = int(ip, 'ip.proto');
+      e.ipVersion = 4;
+      e.srcAddr = str(ip, 'ip.src');
+      e.dstAddr = str(ip, 'ip.dst');
+      e.ipProto = int(ip, 'ip.proto');
       e.tos = Number(str(ip, 'ip.dsfield'));
     } else if (ip6) {
-      e.ipVersion = 6; e.srcAddr = str(ip6, 'ipv6.src'); e.dstAddr = str(ip6, 'ipv6.dst');
+      e.ipVersion = 6;
+      e.srcAddr = str(ip6, 'ipv6.src');
+      e.dstAddr = str(ip6, 'ipv6.dst');
       e.ipProto = tcp ? 6 : udp ? 17 : icmp ? 58 : int(ip6, 'ipv6.nxt');
       e.tos = Number(str(ip6, 'ipv6.tclass'));
     }
-    if (tcp) { e.srcPort = int(tcp, 'tcp.srcport'); e.dstPort = int(tcp, 'tcp.dstport'); e.tcpFlags = Number(str(tcp, 'tcp.flags')) & 0xff; }
-    else if (udp) { e.srcPort = int(udp, 'udp.srcport'); e.dstPort = int(udp, 'udp.dstport'); }
-    else if (icmp) {
+    if (tcp) {
+      e.srcPort = int(tcp, 'tcp.srcport');
+      e.dstPort = int(tcp, 'tcp.dstport');
+      e.tcpFlags = Number(str(tcp, 'tcp.flags')) & 0xff;
+    } else if (udp) {
+      e.srcPort = int(udp, 'udp.srcport');
+      e.dstPort = int(udp, 'udp.dstport');
+    } else if (icmp) {
       const t = int(icmp, 'icmp.type') ?? int(icmp, 'icmpv6.type')!;
       const c = int(icmp, 'icmp.code') ?? int(icmp, 'icmpv6.code')!;
       e.dstPort = t * 256 + c;
@@ -114,9 +135,13 @@ function expected(s: J): Partial<FlowRecord> {
       e.etherType = int(ethRec, 'sflow_245.ethernet.packet_type');
     }
     if (ip4Rec) {
-      e.ipVersion = 4; e.l3Octets = int(ip4Rec, 'sflow_245.ip.length'); e.ipProto = int(ip4Rec, 'sflow.ip_protocol');
-      e.srcAddr = str(ip4Rec, 'sflow_245.ipv4_src'); e.dstAddr = str(ip4Rec, 'sflow_245.ipv4_dst');
-      e.srcPort = int(ip4Rec, 'sflow_245.ip.source_port'); e.dstPort = int(ip4Rec, 'sflow.ip.destination_port');
+      e.ipVersion = 4;
+      e.l3Octets = int(ip4Rec, 'sflow_245.ip.length');
+      e.ipProto = int(ip4Rec, 'sflow.ip_protocol');
+      e.srcAddr = str(ip4Rec, 'sflow_245.ipv4_src');
+      e.dstAddr = str(ip4Rec, 'sflow_245.ipv4_dst');
+      e.srcPort = int(ip4Rec, 'sflow_245.ip.source_port');
+      e.dstPort = int(ip4Rec, 'sflow.ip.destination_port');
     }
   }
   if (vlan === 0 && sw) {
@@ -134,12 +159,22 @@ function pick(f: FlowRecord, e: Partial<FlowRecord>): Partial<FlowRecord> {
   return o as Partial<FlowRecord>;
 }
 
-const hasTshark = (() => { try { execFileSync('tshark', ['-v'], { stdio: 'ignore' }); return true; } catch { return false; } })();
+const hasTshark = (() => {
+  try {
+    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 describe.runIf(corpusAvailable() && (hasTshark || process.env.CI))('sFlow decoder vs tshark (field level)', () => {
   for (const file of CAPTURES) {
     it(file, () => {
-      const json = execFileSync('tshark', ['-r', join(DIR, file), '-T', 'json', '--no-duplicate-keys'], { maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+      const json = execFileSync('tshark', ['-r', join(DIR, file), '-T', 'json', '--no-duplicate-keys'], {
+        maxBuffer: 256 << 20,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).toString();
       const packets = JSON.parse(json) as Array<{ _source: { layers: J } }>;
       const udps = readPcapUdp(join(DIR, file));
       expect(udps.length).toBe(packets.length);
@@ -148,8 +183,15 @@ describe.runIf(corpusAvailable() && (hasTshark || process.env.CI))('sFlow decode
       for (let i = 0; i < packets.length; i++) {
         const sflow = first(packets[i]!._source.layers['sflow']);
         const u = udps[i]!;
-        const r = decodeSflow({ receivedAtMs: u.tsMs, exporter: u.srcAddr, exporterPort: u.srcPort, payload: u.payload }, state, NO_SAMPLING_POLICY);
-        if (!sflow) { expect(r.flows).toHaveLength(0); continue; }
+        const r = decodeSflow(
+          { receivedAtMs: u.tsMs, exporter: u.srcAddr, exporterPort: u.srcPort, payload: u.payload },
+          state,
+          NO_SAMPLING_POLICY,
+        );
+        if (!sflow) {
+          expect(r.flows).toHaveLength(0);
+          continue;
+        }
         const samples = flowSamples(sflow);
         expect(r.flows.length, `packet ${i + 1}: flow samples`).toBe(samples.length);
         samples.forEach((s, j) => {

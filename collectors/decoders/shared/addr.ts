@@ -23,10 +23,16 @@ export function ipv6Text(b: Uint8Array, off: number): string {
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) { bestStart = i; bestLen = j - i; }
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
     i = j;
   }
   if (bestStart === 0 && bestLen === 5 && g[5] === 0xffff) {
@@ -35,7 +41,11 @@ export function ipv6Text(b: Uint8Array, off: number): string {
   const after = bestStart + bestLen;
   let s = '';
   for (let i = 0; i < 8; i++) {
-    if (i === bestStart) { s += '::'; i = after - 1; continue; }
+    if (i === bestStart) {
+      s += '::';
+      i = after - 1;
+      continue;
+    }
     if (i > 0 && i !== after) s += ':';
     s += hex[g[i]!]!;
   }
@@ -44,7 +54,11 @@ export function ipv6Text(b: Uint8Array, off: number): string {
 
 /** 6 bytes → 48-bit integer (exact in a double). */
 export function macNumber(b: Uint8Array, off: number): number {
-  return (b[off]! * 2 ** 40) + (b[off + 1]! * 2 ** 32) + (((b[off + 2]! << 24) >>> 0) + (b[off + 3]! << 16) + (b[off + 4]! << 8) + b[off + 5]!);
+  return (
+    b[off]! * 2 ** 40 +
+    b[off + 1]! * 2 ** 32 +
+    (((b[off + 2]! << 24) >>> 0) + (b[off + 3]! << 16) + (b[off + 4]! << 8) + b[off + 5]!)
+  );
 }
 
 export function macText(mac: number): string {

@@ -90,17 +90,51 @@ export function emptyParsedHeader(): ParsedHeader {
 
 /** Reset all fields (used to recycle one object in hot loops). */
 export function resetParsedHeader(h: ParsedHeader): void {
-  h.ok = false; h.truncated = false; h.unsupported = false;
-  h.dstMac = 0; h.srcMac = 0; h.vlan = 0; h.innerVlan = 0; h.vlanPriority = 0; h.vlanTags = 0;
-  h.etherType = 0; h.payloadEtherType = 0; h.llc = false; h.llcDsap = 0; h.llcSsap = 0;
-  h.mplsLabels = 0; h.mplsTopLabel = 0; h.l2HeaderLength = 0;
-  h.ipVersion = 0; h.tos = 0; h.ttl = 0; h.ipTotalLength = 0; h.ipProto = 0; h.fragment = 0; h.fragmentOffset = 0;
-  h.srcAddr = ''; h.dstAddr = ''; h.srcPort = 0; h.dstPort = 0; h.tcpFlags = 0; h.icmpType = 0; h.icmpCode = 0;
-  h.arpOpcode = 0; h.arpSenderMac = 0; h.arpTargetMac = 0; h.l3Offset = -1; h.l4Offset = -1;
+  h.ok = false;
+  h.truncated = false;
+  h.unsupported = false;
+  h.dstMac = 0;
+  h.srcMac = 0;
+  h.vlan = 0;
+  h.innerVlan = 0;
+  h.vlanPriority = 0;
+  h.vlanTags = 0;
+  h.etherType = 0;
+  h.payloadEtherType = 0;
+  h.llc = false;
+  h.llcDsap = 0;
+  h.llcSsap = 0;
+  h.mplsLabels = 0;
+  h.mplsTopLabel = 0;
+  h.l2HeaderLength = 0;
+  h.ipVersion = 0;
+  h.tos = 0;
+  h.ttl = 0;
+  h.ipTotalLength = 0;
+  h.ipProto = 0;
+  h.fragment = 0;
+  h.fragmentOffset = 0;
+  h.srcAddr = '';
+  h.dstAddr = '';
+  h.srcPort = 0;
+  h.dstPort = 0;
+  h.tcpFlags = 0;
+  h.icmpType = 0;
+  h.icmpCode = 0;
+  h.arpOpcode = 0;
+  h.arpSenderMac = 0;
+  h.arpTargetMac = 0;
+  h.l3Offset = -1;
+  h.l4Offset = -1;
 }
 
 /** Parse a sampled header. Never throws. */
-export function parseFrameHeader(bytes: Uint8Array, offset: number, length: number, headerProtocol = HEADER_PROTOCOL_ETHERNET): ParsedHeader {
+export function parseFrameHeader(
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  headerProtocol = HEADER_PROTOCOL_ETHERNET,
+): ParsedHeader {
   const h = {} as ParsedHeader;
   resetParsedHeader(h);
   parseFrameHeaderInto(h, bytes, offset, length, headerProtocol);
@@ -113,17 +147,39 @@ const u16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
  * Same as parseFrameHeader, writing into `h` (which must have been reset) so hot paths allocate
  * nothing but the address strings.
  */
-export function parseFrameHeaderInto(h: ParsedHeader, bytes: Uint8Array, offset: number, length: number, headerProtocol: number): void {
+export function parseFrameHeaderInto(
+  h: ParsedHeader,
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+  headerProtocol: number,
+): void {
   // Clamp the window to the buffer so that no read can go past either end.
-  if (!(offset >= 0) || !(length > 0) || offset >= bytes.length) { h.truncated = true; return; }
+  if (!(offset >= 0) || !(length > 0) || offset >= bytes.length) {
+    h.truncated = true;
+    return;
+  }
   const end = Math.min(bytes.length, offset + Math.floor(length));
   const b = bytes;
   switch (headerProtocol) {
-    case HEADER_PROTOCOL_ETHERNET: parseEthernet(h, b, offset, end); return;
-    case HEADER_PROTOCOL_IPV4: h.etherType = h.payloadEtherType = 0x0800; parseIpv4(h, b, offset, end); return;
-    case HEADER_PROTOCOL_IPV6: h.etherType = h.payloadEtherType = 0x86dd; parseIpv6(h, b, offset, end); return;
-    case HEADER_PROTOCOL_MPLS: h.etherType = 0x8847; parseMpls(h, b, offset, end, offset); return;
-    default: h.unsupported = true; return;
+    case HEADER_PROTOCOL_ETHERNET:
+      parseEthernet(h, b, offset, end);
+      return;
+    case HEADER_PROTOCOL_IPV4:
+      h.etherType = h.payloadEtherType = 0x0800;
+      parseIpv4(h, b, offset, end);
+      return;
+    case HEADER_PROTOCOL_IPV6:
+      h.etherType = h.payloadEtherType = 0x86dd;
+      parseIpv6(h, b, offset, end);
+      return;
+    case HEADER_PROTOCOL_MPLS:
+      h.etherType = 0x8847;
+      parseMpls(h, b, offset, end, offset);
+      return;
+    default:
+      h.unsupported = true;
+      return;
   }
 }
 
@@ -140,10 +196,19 @@ function parseEthernet(h: ParsedHeader, b: Uint8Array, start: number, end: numbe
   let type = u16(b, p);
   p += 2;
   while (type === 0x8100 || type === 0x88a8 || type === 0x9100) {
-    if (p + 4 > end) { h.etherType = type; h.payloadEtherType = type; h.l2HeaderLength = p - start; h.truncated = true; return; }
+    if (p + 4 > end) {
+      h.etherType = type;
+      h.payloadEtherType = type;
+      h.l2HeaderLength = p - start;
+      h.truncated = true;
+      return;
+    }
     const tci = u16(b, p);
     const n = ++h.vlanTags;
-    if (n === 1) { h.vlan = tci & 0x0fff; h.vlanPriority = tci >> 13; } else if (n === 2) h.innerVlan = tci & 0x0fff;
+    if (n === 1) {
+      h.vlan = tci & 0x0fff;
+      h.vlanPriority = tci >> 13;
+    } else if (n === 2) h.innerVlan = tci & 0x0fff;
     type = u16(b, p + 2);
     p += 4;
     if (n >= 8) break;
@@ -154,23 +219,42 @@ function parseEthernet(h: ParsedHeader, b: Uint8Array, start: number, end: numbe
     h.llc = true;
     h.etherType = 0;
     h.payloadEtherType = 0;
-    if (p + 2 <= end) { h.llcDsap = b[p]!; h.llcSsap = b[p + 1]!; h.ok = true; } else h.truncated = true;
+    if (p + 2 <= end) {
+      h.llcDsap = b[p]!;
+      h.llcSsap = b[p + 1]!;
+      h.ok = true;
+    } else h.truncated = true;
     return;
   }
   h.etherType = type;
   h.payloadEtherType = type;
   switch (type) {
-    case 0x0800: parseIpv4(h, b, p, end); return;
-    case 0x86dd: parseIpv6(h, b, p, end); return;
-    case 0x0806: parseArp(h, b, p, end); return;
-    case 0x8847: case 0x8848: parseMpls(h, b, p, end, start); return;
-    default: h.ok = true; return;
+    case 0x0800:
+      parseIpv4(h, b, p, end);
+      return;
+    case 0x86dd:
+      parseIpv6(h, b, p, end);
+      return;
+    case 0x0806:
+      parseArp(h, b, p, end);
+      return;
+    case 0x8847:
+    case 0x8848:
+      parseMpls(h, b, p, end, start);
+      return;
+    default:
+      h.ok = true;
+      return;
   }
 }
 
 function parseMpls(h: ParsedHeader, b: Uint8Array, p: number, end: number, l2Start: number): void {
   for (;;) {
-    if (p + 4 > end) { h.l2HeaderLength = p - l2Start; h.truncated = true; return; }
+    if (p + 4 > end) {
+      h.l2HeaderLength = p - l2Start;
+      h.truncated = true;
+      return;
+    }
     const hi = u16(b, p);
     const lo = u16(b, p + 2);
     if (h.mplsLabels === 0) h.mplsTopLabel = (hi << 4) | (lo >> 12);
@@ -179,20 +263,40 @@ function parseMpls(h: ParsedHeader, b: Uint8Array, p: number, end: number, l2Sta
     if ((lo & 0x0100) !== 0 || h.mplsLabels >= 16) break;
   }
   h.l2HeaderLength = p - l2Start;
-  if (p >= end) { h.truncated = true; return; }
+  if (p >= end) {
+    h.truncated = true;
+    return;
+  }
   const nibble = b[p]! >> 4;
-  if (nibble === 4) { h.payloadEtherType = 0x0800; parseIpv4(h, b, p, end); return; }
-  if (nibble === 6) { h.payloadEtherType = 0x86dd; parseIpv6(h, b, p, end); return; }
+  if (nibble === 4) {
+    h.payloadEtherType = 0x0800;
+    parseIpv4(h, b, p, end);
+    return;
+  }
+  if (nibble === 6) {
+    h.payloadEtherType = 0x86dd;
+    parseIpv6(h, b, p, end);
+    return;
+  }
   h.ok = true; // pseudowire / control word: not guessed
 }
 
 function parseArp(h: ParsedHeader, b: Uint8Array, p: number, end: number): void {
-  if (p + 8 > end) { h.truncated = true; return; }
+  if (p + 8 > end) {
+    h.truncated = true;
+    return;
+  }
   h.arpOpcode = u16(b, p + 6);
   const hlen = b[p + 4]!;
   const plen = b[p + 5]!;
-  if (u16(b, p) !== 1 || u16(b, p + 2) !== 0x0800 || hlen !== 6 || plen !== 4) { h.ok = true; return; }
-  if (p + 28 > end) { h.truncated = true; return; }
+  if (u16(b, p) !== 1 || u16(b, p + 2) !== 0x0800 || hlen !== 6 || plen !== 4) {
+    h.ok = true;
+    return;
+  }
+  if (p + 28 > end) {
+    h.truncated = true;
+    return;
+  }
   h.l3Offset = p;
   h.arpSenderMac = macNumber(b, p + 8);
   h.srcAddr = ipv4Text(b, p + 14);
@@ -202,7 +306,11 @@ function parseArp(h: ParsedHeader, b: Uint8Array, p: number, end: number): void 
 }
 
 function parseIpv4(h: ParsedHeader, b: Uint8Array, p: number, end: number): void {
-  if (p + 20 > end) { h.truncated = true; if (p < end && b[p]! >> 4 === 4) h.ipVersion = 4; return; }
+  if (p + 20 > end) {
+    h.truncated = true;
+    if (p < end && b[p]! >> 4 === 4) h.ipVersion = 4;
+    return;
+  }
   const vihl = b[p]!;
   if (vihl >> 4 !== 4) return; // not IPv4: malformed (ok stays false)
   const ihl = (vihl & 0x0f) * 4;
@@ -218,12 +326,19 @@ function parseIpv4(h: ParsedHeader, b: Uint8Array, p: number, end: number): void
   h.fragmentOffset = frag & 0x1fff;
   if ((frag & 0x2000) !== 0 || h.fragmentOffset !== 0) h.fragment = 1;
   if (ihl < 20) return; // malformed
-  if (h.fragmentOffset !== 0) { h.ok = true; return; }
+  if (h.fragmentOffset !== 0) {
+    h.ok = true;
+    return;
+  }
   parseL4(h, b, p + ihl, end, h.ipProto);
 }
 
 function parseIpv6(h: ParsedHeader, b: Uint8Array, p: number, end: number): void {
-  if (p + 40 > end) { h.truncated = true; if (p < end && b[p]! >> 4 === 6) h.ipVersion = 6; return; }
+  if (p + 40 > end) {
+    h.truncated = true;
+    if (p < end && b[p]! >> 4 === 6) h.ipVersion = 6;
+    return;
+  }
   const w = u16(b, p);
   if (w >> 12 !== 6) return;
   h.ipVersion = 6;
@@ -237,19 +352,32 @@ function parseIpv6(h: ParsedHeader, b: Uint8Array, p: number, end: number): void
   let q = p + 40;
   for (let i = 0; i < 16; i++) {
     if (next === 0 || next === 43 || next === 60 || next === 135 || next === 51) {
-      if (q + 2 > end) { h.ipProto = next; h.truncated = true; return; }
+      if (q + 2 > end) {
+        h.ipProto = next;
+        h.truncated = true;
+        return;
+      }
       const nh = b[q]!;
       const len = next === 51 ? (b[q + 1]! + 2) * 4 : (b[q + 1]! + 1) * 8;
       next = nh;
       q += len;
     } else if (next === 44) {
-      if (q + 8 > end) { h.ipProto = next; h.fragment = 1; h.truncated = true; return; }
+      if (q + 8 > end) {
+        h.ipProto = next;
+        h.fragment = 1;
+        h.truncated = true;
+        return;
+      }
       const fo = u16(b, q + 2);
       h.fragment = 1;
       h.fragmentOffset = fo >> 3;
       next = b[q]!;
       q += 8;
-      if (h.fragmentOffset !== 0) { h.ipProto = next; h.ok = true; return; }
+      if (h.fragmentOffset !== 0) {
+        h.ipProto = next;
+        h.ok = true;
+        return;
+      }
     } else break;
   }
   h.ipProto = next;
@@ -260,23 +388,38 @@ function parseL4(h: ParsedHeader, b: Uint8Array, q: number, end: number, proto: 
   switch (proto) {
     case 6: // TCP
       h.l4Offset = q;
-      if (q + 4 > end) { h.truncated = true; return; }
+      if (q + 4 > end) {
+        h.truncated = true;
+        return;
+      }
       h.srcPort = u16(b, q);
       h.dstPort = u16(b, q + 2);
-      if (q + 14 > end) { h.truncated = true; return; }
+      if (q + 14 > end) {
+        h.truncated = true;
+        return;
+      }
       h.tcpFlags = b[q + 13]!;
       h.ok = true;
       return;
-    case 17: case 132: case 136: // UDP, SCTP, UDP-Lite: ports first
+    case 17:
+    case 132:
+    case 136: // UDP, SCTP, UDP-Lite: ports first
       h.l4Offset = q;
-      if (q + 4 > end) { h.truncated = true; return; }
+      if (q + 4 > end) {
+        h.truncated = true;
+        return;
+      }
       h.srcPort = u16(b, q);
       h.dstPort = u16(b, q + 2);
       h.ok = true;
       return;
-    case 1: case 58: // ICMP, ICMPv6
+    case 1:
+    case 58: // ICMP, ICMPv6
       h.l4Offset = q;
-      if (q + 2 > end) { h.truncated = true; return; }
+      if (q + 2 > end) {
+        h.truncated = true;
+        return;
+      }
       h.icmpType = b[q]!;
       h.icmpCode = b[q + 1]!;
       h.dstPort = h.icmpType * 256 + h.icmpCode;

@@ -6,7 +6,7 @@ const { ring, count } = workerData as { ring: SharedArrayBuffer; count: number }
 const w = new RingWriter(ring);
 let full = 0;
 for (let i = 0; i < count; i++) {
-  const len = 4 + (i * 7919) % 1500;
+  const len = 4 + ((i * 7919) % 1500);
   const p = new Uint8Array(len);
   new DataView(p.buffer).setUint32(0, i, true);
   for (let k = 4; k < len; k++) p[k] = (i + k) & 0xff;

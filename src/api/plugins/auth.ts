@@ -28,7 +28,10 @@ export function registerAuth(app: FastifyInstance, tokens: TokensService, metric
     const header = req.headers.authorization;
     if (!header || !/^Bearer\s+\S+$/i.test(header)) {
       metrics.authFailures.inc({ reason: 'missing' });
-      throw new AppError('IXMETER_ERR_AUTH_MISSING', 'send Authorization: Bearer <token> (create one with `ixmeter token create`)');
+      throw new AppError(
+        'IXMETER_ERR_AUTH_MISSING',
+        'send Authorization: Bearer <token> (create one with `ixmeter token create`)',
+      );
     }
     const principal = await tokens.authenticate(header.replace(/^Bearer\s+/i, '').trim(), req.ip);
     if (!principal) {
@@ -39,7 +42,10 @@ export function registerAuth(app: FastifyInstance, tokens: TokensService, metric
     const roles = cfg?.roles;
     if (roles && !roles.includes(principal.role)) {
       metrics.authFailures.inc({ reason: 'forbidden' });
-      throw new AppError('IXMETER_ERR_FORBIDDEN', `role '${principal.role}' may not ${req.method} ${req.routeOptions.url ?? req.url}`);
+      throw new AppError(
+        'IXMETER_ERR_FORBIDDEN',
+        `role '${principal.role}' may not ${req.method} ${req.routeOptions.url ?? req.url}`,
+      );
     }
   });
 }

@@ -14,12 +14,15 @@ export function toErrorBody(err: unknown): ErrorBody {
   const fe = err as FastifyError & { statusCode?: number };
   if (hasZodFastifySchemaValidationErrors(fe)) {
     const where = fe.validationContext ?? 'request';
-    const parts = fe.validation.map((v) => `${where}${v.instancePath ? v.instancePath.replace(/\//g, '.') : ''}: ${v.message}`);
+    const parts = fe.validation.map(
+      (v) => `${where}${v.instancePath ? v.instancePath.replace(/\//g, '.') : ''}: ${v.message}`,
+    );
     return { statusCode: 400, code: 'IXMETER_ERR_VALIDATION', message: parts.join('; ') };
   }
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
   if (status === 404) return { statusCode: 404, code: 'IXMETER_ERR_NOT_FOUND', message: fe.message || 'not found' };
-  if (status === 429) return { statusCode: 429, code: 'IXMETER_ERR_RATE_LIMITED', message: fe.message || 'too many requests' };
+  if (status === 429)
+    return { statusCode: 429, code: 'IXMETER_ERR_RATE_LIMITED', message: fe.message || 'too many requests' };
   if (status >= 400 && status < 500) return { statusCode: status, code: 'IXMETER_ERR_VALIDATION', message: fe.message };
   return { statusCode: 500, code: 'IXMETER_ERR_INTERNAL', message: ERROR_CODES.IXMETER_ERR_INTERNAL.text };
 }
@@ -32,7 +35,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
     void reply.status(body.statusCode).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ statusCode: 404, code: 'IXMETER_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } satisfies ErrorBody);
+    void reply.status(404).send({
+      statusCode: 404,
+      code: 'IXMETER_ERR_NOT_FOUND',
+      message: `no route ${req.method} ${req.url.split('?')[0]}`,
+    } satisfies ErrorBody);
   });
 }
 

@@ -53,10 +53,24 @@ const NOT_CONSOLE = /^\/(api|metrics|vendor)(\/|$|\?)/;
 export function webPlugin(pages: (app: FastifyInstance) => void = () => undefined): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     const root = webRoot();
-    await app.register(fastifyStatic, { root, prefix: '/', wildcard: false, index: ['index.html'], cacheControl: true, maxAge: 0 });
+    await app.register(fastifyStatic, {
+      root,
+      prefix: '/',
+      wildcard: false,
+      index: ['index.html'],
+      cacheControl: true,
+      maxAge: 0,
+    });
     pages(app);
     for (const [name, dir] of Object.entries(vendorDirs())) {
-      await app.register(fastifyStatic, { root: dir, prefix: `/vendor/${name}/`, decorateReply: false, wildcard: false, maxAge: 3_600_000, allowedPath: (p) => /\.(m?js|css)$/.test(p) });
+      await app.register(fastifyStatic, {
+        root: dir,
+        prefix: `/vendor/${name}/`,
+        decorateReply: false,
+        wildcard: false,
+        maxAge: 3_600_000,
+        allowedPath: (p) => /\.(m?js|css)$/.test(p),
+      });
     }
     // SPA fallback: deep links such as /finance/statements or /members/64500/traffic load the console.
     app.get('/*', { schema: { hide: true } }, async (req, reply) => {

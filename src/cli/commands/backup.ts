@@ -17,18 +17,22 @@ import { openStorage } from '../../storage/clickhouse/client.js';
 import { apiCaller } from '../local-or-api.js';
 
 function bar(label: string, unit: string) {
-  return new cliProgress.SingleBar({
-    format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit}`,
-    hideCursor: true,
-    stream: process.stderr,
-    noTTYOutput: true,
-    notTTYSchedule: 2000,
-  }, cliProgress.Presets.shades_classic);
+  return new cliProgress.SingleBar(
+    {
+      format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit}`,
+      hideCursor: true,
+      stream: process.stderr,
+      noTTYOutput: true,
+      notTTYSchedule: 2000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
 }
 
 type Summary = NonNullable<BackupJobView['summary']>;
 
-const prettyBytes = (n: number): string => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`);
+const prettyBytes = (n: number): string =>
+  n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -39,8 +43,14 @@ async function backupOnce(target: string): Promise<Summary> {
   let started = false;
   const show = (p: BackupProgress) => {
     const total = Math.max(1, Math.ceil(p.totalBytes / 2 ** 20));
-    if (!started && p.phase !== 'freeze') { b.start(total, 0); started = true; }
-    if (started) { b.setTotal(total); b.update(Math.min(total, Math.floor(p.doneBytes / 2 ** 20))); }
+    if (!started && p.phase !== 'freeze') {
+      b.start(total, 0);
+      started = true;
+    }
+    if (started) {
+      b.setTotal(total);
+      b.update(Math.min(total, Math.floor(p.doneBytes / 2 ** 20)));
+    }
   };
   try {
     let storage: Awaited<ReturnType<typeof openStorage>> | undefined;
@@ -53,7 +63,14 @@ async function backupOnce(target: string): Promise<Summary> {
       // No service runs: nothing writes, the snapshot is taken here.
       try {
         const m = await createEmbeddedBackup({ storage, dataDir: config.dataDir, target, onProgress: show });
-        return { tables: m.tables.length, rows: m.tables.reduce((n, t) => n + t.rows, 0), files: m.files.length, bytes: m.files.reduce((n, f) => n + f.bytes, 0), backup_point: m.backup_point, hold_ms: m.hold_ms };
+        return {
+          tables: m.tables.length,
+          rows: m.tables.reduce((n, t) => n + t.rows, 0),
+          files: m.files.length,
+          bytes: m.files.reduce((n, f) => n + f.bytes, 0),
+          backup_point: m.backup_point,
+          hold_ms: m.hold_ms,
+        };
       } finally {
         await storage.close();
       }
@@ -66,7 +83,11 @@ async function backupOnce(target: string): Promise<Summary> {
       job = (await api('GET', `/admin/backups/${job.id}`)) as BackupJobView;
     }
     show(job.progress);
-    if (job.state === 'failed') throw new AppError((job.error?.code ?? 'IXMETER_ERR_BACKUP_FAILED') as never, job.error?.message ?? 'backup failed');
+    if (job.state === 'failed')
+      throw new AppError(
+        (job.error?.code ?? 'IXMETER_ERR_BACKUP_FAILED') as never,
+        job.error?.message ?? 'backup failed',
+      );
     return job.summary!;
   } finally {
     if (started) b.stop();
@@ -79,7 +100,9 @@ export async function runBackup(dir: string, o: { verify?: boolean; keep?: numbe
   const out = o.keep ? join(target, scheduledBackupName()) : target;
   if (!o.keep) assertEmptyTarget(out);
   const s = await backupOnce(out);
-  process.stdout.write(`backup ${out}: ${s.tables} tables, ${s.rows} rows, ${s.files} files, ${prettyBytes(s.bytes)}; backup point ${s.backup_point} (inserts held ${s.hold_ms} ms)\n`);
+  process.stdout.write(
+    `backup ${out}: ${s.tables} tables, ${s.rows} rows, ${s.files} files, ${prettyBytes(s.bytes)}; backup point ${s.backup_point} (inserts held ${s.hold_ms} ms)\n`,
+  );
   if (o.keep) {
     const removed = pruneBackups(target, o.keep);
     if (removed.length) process.stdout.write(`removed old backups (keeping ${o.keep}): ${removed.join(', ')}\n`);
@@ -90,13 +113,23 @@ async function runVerify(dir: string): Promise<void> {
   const b = bar('verify', 'files');
   let started = false;
   const r = await verifyBackup(dir, (d, t) => {
-    if (!started) { b.start(t, 0); started = true; }
+    if (!started) {
+      b.start(t, 0);
+      started = true;
+    }
     b.update(d);
-  }).finally(() => { if (started) b.stop(); });
+  }).finally(() => {
+    if (started) b.stop();
+  });
   if (r.problems.length) {
-    throw new AppError('IXMETER_ERR_BACKUP_INVALID', `backup ${dir} is damaged (${r.problems.length} problems):\n  ${r.problems.slice(0, 20).join('\n  ')}`);
+    throw new AppError(
+      'IXMETER_ERR_BACKUP_INVALID',
+      `backup ${dir} is damaged (${r.problems.length} problems):\n  ${r.problems.slice(0, 20).join('\n  ')}`,
+    );
   }
-  process.stdout.write(`backup ${dir} is intact: ${r.tables} tables, ${r.rows} rows, ${r.files} files, ${prettyBytes(r.bytes)}; backup point ${r.manifest.backup_point}\n`);
+  process.stdout.write(
+    `backup ${dir} is intact: ${r.tables} tables, ${r.rows} rows, ${r.files} files, ${prettyBytes(r.bytes)}; backup point ${r.manifest.backup_point}\n`,
+  );
 }
 
 export async function runRestore(dir: string): Promise<void> {
@@ -104,8 +137,16 @@ export async function runRestore(dir: string): Promise<void> {
   const b = bar('restore', 'steps');
   let phase = '';
   const r = await restoreBackup(resolve(dir), config, createLogger('warn'), (p, d, t) => {
-    if (p !== phase) { if (phase) b.stop(); b.start(t, 0); phase = p; }
+    if (p !== phase) {
+      if (phase) b.stop();
+      b.start(t, 0);
+      phase = p;
+    }
     b.update(d);
-  }).finally(() => { if (phase) b.stop(); });
-  process.stdout.write(`restored ${resolve(dir)} into ${config.dataDir}: ${r.tables} tables, ${r.rows} rows; backup point ${r.manifest.backup_point}. Start the service with 'ixmeter serve'.\n`);
+  }).finally(() => {
+    if (phase) b.stop();
+  });
+  process.stdout.write(
+    `restored ${resolve(dir)} into ${config.dataDir}: ${r.tables} tables, ${r.rows} rows; backup point ${r.manifest.backup_point}. Start the service with 'ixmeter serve'.\n`,
+  );
 }

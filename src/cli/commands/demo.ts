@@ -5,7 +5,8 @@ import { runDemo } from '../../demo/run.js';
 export function parsePositive(what: string, integer: boolean) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new InvalidArgumentError(`${what} must be a positive ${integer ? 'integer' : 'number'}`);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n)))
+      throw new InvalidArgumentError(`${what} must be a positive ${integer ? 'integer' : 'number'}`);
     return n;
   };
 }

@@ -26,13 +26,20 @@ export function migrateProgress(stream: NodeJS.WriteStream = process.stderr): { 
       current = p.migration;
       skipped = 0;
       bar = new cliProgress.SingleBar(
-        { format: `backfill ${p.target} [{bar}] {percentage}% | {value}/{total} chunks | {rows} | {note}`, hideCursor: true, stream },
+        {
+          format: `backfill ${p.target} [{bar}] {percentage}% | {value}/{total} chunks | {rows} | {note}`,
+          hideCursor: true,
+          stream,
+        },
         cliProgress.Presets.shades_classic,
       );
       bar.start(p.chunks, 0, { rows: '', note: '' });
     }
     if (p.state === 'skipped') skipped++;
-    bar?.update(p.done, { rows: `${p.rowsDone}/${p.sourceRows} rows`, note: skipped ? `${skipped} already copied (resumed)` : '' });
+    bar?.update(p.done, {
+      rows: `${p.rowsDone}/${p.sourceRows} rows`,
+      note: skipped ? `${skipped} already copied (resumed)` : '',
+    });
     if (p.done === p.chunks) stop();
   };
   return { sink, stop };

@@ -20,7 +20,11 @@ export async function runMigrate(): Promise<void> {
   } catch (e) {
     progress.stop();
     if (e instanceof AppError && e.code === 'IXMETER_ERR_STORAGE_LOCKED') {
-      throw new AppError('IXMETER_ERR_STORAGE_LOCKED', `${e.message}\nA running 'ixmeter serve' applies migrations at start; nothing to do while it runs.`, { cause: e });
+      throw new AppError(
+        'IXMETER_ERR_STORAGE_LOCKED',
+        `${e.message}\nA running 'ixmeter serve' applies migrations at start; nothing to do while it runs.`,
+        { cause: e },
+      );
     }
     throw e;
   }

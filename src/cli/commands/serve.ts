@@ -13,5 +13,8 @@ export async function runService(parts: Part[]): Promise<void> {
       );
     },
   });
-  if (svc.url) process.stdout.write(`ixmeter is serving on ${svc.url}  (health: ${svc.url}/api/v1/health, API docs: ${svc.url}/api/docs)\n`);
+  if (svc.url)
+    process.stdout.write(
+      `ixmeter is serving on ${svc.url}  (health: ${svc.url}/api/v1/health, API docs: ${svc.url}/api/docs)\n`,
+    );
 }

@@ -11,17 +11,21 @@ import { createLogger } from '../../shared/logger.js';
 import { withLocalOrApi } from '../local-or-api.js';
 
 function bar(month: string) {
-  return new cliProgress.SingleBar({
-    format: `statements ${month} [{bar}] {percentage}% | {value}/{total} members | {member}`,
-    hideCursor: true,
-    stream: process.stderr,
-    noTTYOutput: true,
-    notTTYSchedule: 2000,
-  }, cliProgress.Presets.shades_classic);
+  return new cliProgress.SingleBar(
+    {
+      format: `statements ${month} [{bar}] {percentage}% | {value}/{total} members | {member}`,
+      hideCursor: true,
+      stream: process.stderr,
+      noTTYOutput: true,
+      notTTYSchedule: 2000,
+    },
+    cliProgress.Presets.shades_classic,
+  );
 }
 
 export async function runStatements(o: { month: string }): Promise<void> {
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(o.month)) throw new AppError('IXMETER_ERR_VALIDATION', `--month must be YYYY-MM, got ${o.month}`);
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(o.month))
+    throw new AppError('IXMETER_ERR_VALIDATION', `--month must be YYYY-MM, got ${o.month}`);
   const config = loadConfig();
   const summary = await withLocalOrApi<{ computed: number; changed: number; total: number }>(
     async ({ storage, audit }) => {
@@ -38,7 +42,15 @@ export async function runStatements(o: { month: string }): Promise<void> {
         b.increment();
       }
       b.stop();
-      await audit.append({ actor: 'cli', role: 'admin', action: 'statements.run', object: o.month, outcome: 'ok', sourceIp: 'local', details: { members: members.length, changed } });
+      await audit.append({
+        actor: 'cli',
+        role: 'admin',
+        action: 'statements.run',
+        object: o.month,
+        outcome: 'ok',
+        sourceIp: 'local',
+        details: { members: members.length, changed },
+      });
       return { computed: members.length, changed, total: members.length };
     },
     async (api) => {
@@ -46,8 +58,14 @@ export async function runStatements(o: { month: string }): Promise<void> {
       const b = bar(o.month);
       let started = false;
       for (;;) {
-        const s = (await api('GET', `/jobs/${encodeURIComponent(job_id)}`)) as { state: string; progress: { done: number; total: number } };
-        if (!started) { b.start(s.progress.total, 0, { member: `job ${job_id}` }); started = true; }
+        const s = (await api('GET', `/jobs/${encodeURIComponent(job_id)}`)) as {
+          state: string;
+          progress: { done: number; total: number };
+        };
+        if (!started) {
+          b.start(s.progress.total, 0, { member: `job ${job_id}` });
+          started = true;
+        }
         b.update(s.progress.done);
         if (s.state === 'completed') break;
         await new Promise((r) => setTimeout(r, 500));
@@ -56,5 +74,9 @@ export async function runStatements(o: { month: string }): Promise<void> {
       return { computed: -1, changed: -1, total: -1 };
     },
   );
-  process.stdout.write(summary.total >= 0 ? `statements ${o.month}: ${summary.total} members, ${summary.changed} new version(s)\n` : `statements ${o.month}: run completed by the service\n`);
+  process.stdout.write(
+    summary.total >= 0
+      ? `statements ${o.month}: ${summary.total} members, ${summary.changed} new version(s)\n`
+      : `statements ${o.month}: run completed by the service\n`,
+  );
 }

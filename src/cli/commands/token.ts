@@ -11,12 +11,27 @@ export async function runTokenCreate(o: { role: Role; asn?: number; name?: strin
   const created = await withLocalOrApi(
     async ({ storage, audit }) => {
       const c = await tokensOf(storage).create({ role: o.role, asn: o.asn ?? null, name: o.name, createdBy: 'cli' });
-      await audit.append({ actor: 'cli', role: 'admin', action: 'token.create', object: c.id, outcome: 'ok', sourceIp: 'local', details: { role: o.role, asn: o.asn ?? null } });
+      await audit.append({
+        actor: 'cli',
+        role: 'admin',
+        action: 'token.create',
+        object: c.id,
+        outcome: 'ok',
+        sourceIp: 'local',
+        details: { role: o.role, asn: o.asn ?? null },
+      });
       return c;
     },
-    async (api) => (await api('POST', '/tokens', { role: o.role, ...(o.asn ? { asn: o.asn } : {}), ...(o.name ? { name: o.name } : {}) })) as { id: string; token: string },
+    async (api) =>
+      (await api('POST', '/tokens', {
+        role: o.role,
+        ...(o.asn ? { asn: o.asn } : {}),
+        ...(o.name ? { name: o.name } : {}),
+      })) as { id: string; token: string },
   );
-  process.stderr.write(`created token ${created.id} (role ${o.role}${o.asn ? `, AS${o.asn}` : ''}); it is shown once:\n`);
+  process.stderr.write(
+    `created token ${created.id} (role ${o.role}${o.asn ? `, AS${o.asn}` : ''}); it is shown once:\n`,
+  );
   process.stdout.write(`${created.token}\n`);
 }
 
@@ -32,9 +47,18 @@ export async function runTokenRevoke(id: string): Promise<void> {
   await withLocalOrApi(
     async ({ storage, audit }) => {
       await tokensOf(storage).revoke(id);
-      await audit.append({ actor: 'cli', role: 'admin', action: 'token.revoke', object: id, outcome: 'ok', sourceIp: 'local' });
+      await audit.append({
+        actor: 'cli',
+        role: 'admin',
+        action: 'token.revoke',
+        object: id,
+        outcome: 'ok',
+        sourceIp: 'local',
+      });
     },
-    async (api) => { await api('DELETE', `/tokens/${encodeURIComponent(id)}`); },
+    async (api) => {
+      await api('DELETE', `/tokens/${encodeURIComponent(id)}`);
+    },
   );
   process.stdout.write(`revoked ${id}\n`);
 }

@@ -47,9 +47,24 @@ export class BogonState {
     if (byIf === undefined) this.byExporter.set(f.exporter, (byIf = new Map()));
     let x = byIf.get(f.inIf);
     if (!x) {
-      if (this.byPort.size >= this.maxKeys) { this.dropped++; return; }
+      if (this.byPort.size >= this.maxKeys) {
+        this.dropped++;
+        return;
+      }
       const key = portKey(f.exporter, f.inIf);
-      x = { key, n: 0, asn: f.srcAsn, pkts: 0, bytes: 0, firstMs: f.receivedAtMs, lastMs: f.receivedAtMs, sources: new TopK<string>(16, ''), dsts: new TopK<string>(8, ''), samples: [], rates: [] };
+      x = {
+        key,
+        n: 0,
+        asn: f.srcAsn,
+        pkts: 0,
+        bytes: 0,
+        firstMs: f.receivedAtMs,
+        lastMs: f.receivedAtMs,
+        sources: new TopK<string>(16, ''),
+        dsts: new TopK<string>(8, ''),
+        samples: [],
+        rates: [],
+      };
       this.byPort.set(key, x);
       byIf.set(f.inIf, x);
     }
@@ -68,7 +83,12 @@ export class BogonState {
     if (x.rates.length < 8 && !x.rates.includes(r)) x.rates.push(r);
   }
 
-  close(sec: number, bogonFor: (asn: number) => DetectorThresholds['bogon'], topN: number, out: AlertCandidate[]): void {
+  close(
+    sec: number,
+    bogonFor: (asn: number) => DetectorThresholds['bogon'],
+    topN: number,
+    out: AlertCandidate[],
+  ): void {
     for (const x of this.byPort.values()) {
       const t = bogonFor(x.asn);
       if (!t.enabled) continue;
@@ -76,12 +96,25 @@ export class BogonState {
       const bps = (x.bytes * 8) / sec;
       const major = pps > t.majorPps || bps > t.majorBps;
       out.push({
-        type: 'IP_BOGON_SOURCE', severity: major ? 'major' : 'info', target: x.key, sourceAsn: x.asn || null, victimAsn: null,
-        firstSeenMs: x.firstMs, lastSeenMs: x.lastMs, ruleId: 'IP_BOGON_SOURCE@1',
-        thresholds: { majorPps: t.majorPps, majorBps: t.majorBps }, metrics: { pps, bps, windowSeconds: sec },
+        type: 'IP_BOGON_SOURCE',
+        severity: major ? 'major' : 'info',
+        target: x.key,
+        sourceAsn: x.asn || null,
+        victimAsn: null,
+        firstSeenMs: x.firstMs,
+        lastSeenMs: x.lastMs,
+        ruleId: 'IP_BOGON_SOURCE@1',
+        thresholds: { majorPps: t.majorPps, majorBps: t.majorBps },
+        metrics: { pps, bps, windowSeconds: sec },
         evidence: {
-          topSources: x.sources.top(topN).map((e) => ({ addr: e.key, asn: e.asn || null, pps: e.count / sec, bps: (e.bytes * 8) / sec })),
-          topSrcPorts: [], topDstPorts: [], protocols: [], sampleFlows: x.samples, samplingRates: x.rates,
+          topSources: x.sources
+            .top(topN)
+            .map((e) => ({ addr: e.key, asn: e.asn || null, pps: e.count / sec, bps: (e.bytes * 8) / sec })),
+          topSrcPorts: [],
+          topDstPorts: [],
+          protocols: [],
+          sampleFlows: x.samples,
+          samplingRates: x.rates,
           details: { port: x.key, destinations: x.dsts.top(topN).map((e) => e.key) },
         },
       });

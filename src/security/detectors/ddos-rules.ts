@@ -6,7 +6,17 @@
  */
 import { formatSample, type AlertCandidate, type AlertEvidence, type Severity } from '../types.js';
 import type { DetectorThresholds } from '../thresholds.js';
-import { RULE_ALL, RULE_AMP, RULE_FRAG, RULE_ICMP, RULE_PROTO, RULE_SYN, RULE_TCP, RULE_UDP, RULE_VOL } from './rules.js';
+import {
+  RULE_ALL,
+  RULE_AMP,
+  RULE_FRAG,
+  RULE_ICMP,
+  RULE_PROTO,
+  RULE_SYN,
+  RULE_TCP,
+  RULE_UDP,
+  RULE_VOL,
+} from './rules.js';
 import { DstDetail, type DstStats } from './volumetric.js';
 import type { Counts } from './window-ring.js';
 
@@ -31,7 +41,9 @@ function evidence(s: DstStats, c: Counts, sec: number, topN: number, extra?: Ale
   const other = c.pkts - c.tcpP - c.udpP - c.icmpP;
   if (other > 0) protocols.push({ key: -1, pps: other / sec });
   return {
-    topSources: d.sources.top(topN).map((e) => ({ addr: e.key, asn: e.asn || null, pps: e.count / esec, bps: (e.bytes * 8) / esec })),
+    topSources: d.sources
+      .top(topN)
+      .map((e) => ({ addr: e.key, asn: e.asn || null, pps: e.count / esec, bps: (e.bytes * 8) / esec })),
     topSrcPorts: d.srcPorts.top(topN).map((e) => ({ key: e.key, pps: e.count / esec })),
     topDstPorts: d.dstPorts.top(topN).map((e) => ({ key: e.key, pps: e.count / esec })),
     protocols: protocols.sort((a, b) => b.pps - a.pps),
@@ -53,7 +65,13 @@ export function ampWhole(a: DetectorThresholds['amplification'], ampUnion: reado
 }
 
 /** Amplification packets/bytes for the resolved port list: the totals, or the per-port evidence counters. */
-function ampCounts(c: Counts, d: DstDetail | null, a: DetectorThresholds['amplification'], ampUnion: readonly number[], ports: number[] | null): [number, number] {
+function ampCounts(
+  c: Counts,
+  d: DstDetail | null,
+  a: DetectorThresholds['amplification'],
+  ampUnion: readonly number[],
+  ports: number[] | null,
+): [number, number] {
   const whole = ampWhole(a, ampUnion);
   let ap = whole ? c.ampP : 0;
   let ab = whole ? c.ampB : 0;
@@ -62,7 +80,10 @@ function ampCounts(c: Counts, d: DstDetail | null, a: DetectorThresholds['amplif
     for (let i = 0; i < dp.size; i++) {
       const port = dp.keys[i]!;
       if (!a.sourcePorts.includes(port)) continue;
-      if (!whole) { ap += dp.counts[i]!; ab += dp.bytes[i]!; }
+      if (!whole) {
+        ap += dp.counts[i]!;
+        ab += dp.bytes[i]!;
+      }
       ports?.push(port);
     }
   }
@@ -74,10 +95,18 @@ function ampCounts(c: Counts, d: DstDetail | null, a: DetectorThresholds['amplif
  * sub-bucket; the amplification rule with a port list other than the union is then left out (its per-port
  * counters are not kept per sub-bucket; it is judged on the window).
  */
-export function firing(c: Counts, d: DstDetail | null, t: DetectorThresholds, sec: number, ampUnion: readonly number[], bucketLevel: boolean): number {
+export function firing(
+  c: Counts,
+  d: DstDetail | null,
+  t: DetectorThresholds,
+  sec: number,
+  ampUnion: readonly number[],
+  bucketLevel: boolean,
+): number {
   let m = 0;
   const v = t.volumetric;
-  if (v.enabled && (c.pkts / sec > v.pps || (c.bytes * 8) / sec > v.bps || c.flowRecs / sec > v.flowsPerSecond)) m |= RULE_VOL;
+  if (v.enabled && (c.pkts / sec > v.pps || (c.bytes * 8) / sec > v.bps || c.flowRecs / sec > v.flowsPerSecond))
+    m |= RULE_VOL;
   const pr = t.protocol;
   if (pr.enabled) {
     if (c.tcpP / sec > pr.tcpPps || (c.tcpB * 8) / sec > pr.tcpBps) m |= RULE_TCP;
@@ -104,7 +133,16 @@ export function firing(c: Counts, d: DstDetail | null, t: DetectorThresholds, se
  * Emit the candidates of the rules in `allow` that fire for counts `c` of destination `s` over `sec`
  * seconds; returns the mask emitted. The per-protocol rule is left out when the all-protocol one fires.
  */
-export function evaluateDst(s: DstStats, c: Counts, t: DetectorThresholds, sec: number, topN: number, ampUnion: readonly number[], out: AlertCandidate[], allow = RULE_ALL): number {
+export function evaluateDst(
+  s: DstStats,
+  c: Counts,
+  t: DetectorThresholds,
+  sec: number,
+  topN: number,
+  ampUnion: readonly number[],
+  out: AlertCandidate[],
+  allow = RULE_ALL,
+): number {
   const all = firing(c, s.detail, t, sec, ampUnion, false);
   let m = all & allow;
   if (all & RULE_VOL) m &= ~RULE_PROTO;
@@ -114,18 +152,34 @@ export function evaluateDst(s: DstStats, c: Counts, t: DetectorThresholds, sec: 
   const fps = c.flowRecs / sec;
   const topAsn = s.detail?.srcAsns.top(1)[0];
   const common = {
-    target: s.addr, sourceAsn: topAsn ? topAsn.key : null, victimAsn: s.victimAsn || null, firstSeenMs: s.firstMs, lastSeenMs: s.lastMs,
+    target: s.addr,
+    sourceAsn: topAsn ? topAsn.key : null,
+    victimAsn: s.victimAsn || null,
+    firstSeenMs: s.firstMs,
+    lastSeenMs: s.lastMs,
   };
   const base = {
-    pps, bps, flowsPerSecond: fps, tcpPps: c.tcpP / sec, udpPps: c.udpP / sec, icmpPps: c.icmpP / sec, synPps: c.synP / sec,
-    fragmentPps: c.fragP / sec, windowSeconds: sec,
+    pps,
+    bps,
+    flowsPerSecond: fps,
+    tcpPps: c.tcpP / sec,
+    udpPps: c.udpP / sec,
+    icmpPps: c.icmpP / sec,
+    synPps: c.synP / sec,
+    fragmentPps: c.fragP / sec,
+    windowSeconds: sec,
   };
   const v = t.volumetric;
   if (m & RULE_VOL) {
     const ratio = Math.max(pps / v.pps, bps / v.bps, fps / v.flowsPerSecond);
     out.push({
-      type: 'DDOS_VOLUMETRIC_DST', severity: severityFor(v.severity, ratio, v.criticalFactor), ...common, ruleId: 'DDOS_VOLUMETRIC_DST@1',
-      thresholds: { pps: v.pps, bps: v.bps, flowsPerSecond: v.flowsPerSecond }, metrics: { ...base, ratio }, evidence: evidence(s, c, sec, topN),
+      type: 'DDOS_VOLUMETRIC_DST',
+      severity: severityFor(v.severity, ratio, v.criticalFactor),
+      ...common,
+      ruleId: 'DDOS_VOLUMETRIC_DST@1',
+      thresholds: { pps: v.pps, bps: v.bps, flowsPerSecond: v.flowsPerSecond },
+      metrics: { ...base, ratio },
+      evidence: evidence(s, c, sec, topN),
     });
   }
   const pr = t.protocol;
@@ -138,8 +192,12 @@ export function evaluateDst(s: DstStats, c: Counts, t: DetectorThresholds, sec: 
     if ((m & bit) === 0) continue;
     const ratio = Math.max(p / pt, b / bt);
     out.push({
-      type: 'DDOS_VOLUMETRIC_DST', severity: severityFor(pr.severity, ratio, pr.criticalFactor), ...common, ruleId: 'DDOS_VOLUMETRIC_PROTO@1',
-      thresholds: { pps: pt, bps: bt }, metrics: { ...base, protocolPps: p, protocolBps: b, ratio },
+      type: 'DDOS_VOLUMETRIC_DST',
+      severity: severityFor(pr.severity, ratio, pr.criticalFactor),
+      ...common,
+      ruleId: 'DDOS_VOLUMETRIC_PROTO@1',
+      thresholds: { pps: pt, bps: bt },
+      metrics: { ...base, protocolPps: p, protocolBps: b, ratio },
       evidence: evidence(s, c, sec, topN, { protocol: name }),
     });
   }
@@ -151,21 +209,37 @@ export function evaluateDst(s: DstStats, c: Counts, t: DetectorThresholds, sec: 
     const abps = (ab * 8) / sec;
     const ratio = Math.max(app / a.pps, abps / a.bps);
     out.push({
-      type: 'DDOS_AMPLIFICATION', severity: severityFor(a.severity, ratio, a.criticalFactor), ...common, ruleId: 'DDOS_AMPLIFICATION@1',
-      thresholds: { pps: a.pps, bps: a.bps }, metrics: { ...base, pps: app, bps: abps, totalPps: pps, share: c.pkts ? ap / c.pkts : 0, ratio },
+      type: 'DDOS_AMPLIFICATION',
+      severity: severityFor(a.severity, ratio, a.criticalFactor),
+      ...common,
+      ruleId: 'DDOS_AMPLIFICATION@1',
+      thresholds: { pps: a.pps, bps: a.bps },
+      metrics: { ...base, pps: app, bps: abps, totalPps: pps, share: c.pkts ? ap / c.pkts : 0, ratio },
       evidence: evidence(s, c, sec, topN, { amplificationPorts: ports.sort((x, y) => x - y) }),
     });
   }
   // SYN flood and fragments: one rate against one pps threshold, with the share of the destination's packets.
-  const single = (type: 'DDOS_SYN_FLOOD' | 'DDOS_FRAGMENTS', cfg: { severity: Severity; criticalFactor: number; pps: number }, rate: number, share: number, thresholds: Record<string, number>) => {
+  const single = (
+    type: 'DDOS_SYN_FLOOD' | 'DDOS_FRAGMENTS',
+    cfg: { severity: Severity; criticalFactor: number; pps: number },
+    rate: number,
+    share: number,
+    thresholds: Record<string, number>,
+  ) => {
     const ratio = rate / cfg.pps;
     out.push({
-      type, severity: severityFor(cfg.severity, ratio, cfg.criticalFactor), ...common, ruleId: `${type}@1`,
-      thresholds, metrics: { ...base, pps: rate, share, totalPps: pps, ratio }, evidence: evidence(s, c, sec, topN),
+      type,
+      severity: severityFor(cfg.severity, ratio, cfg.criticalFactor),
+      ...common,
+      ruleId: `${type}@1`,
+      thresholds,
+      metrics: { ...base, pps: rate, share, totalPps: pps, ratio },
+      evidence: evidence(s, c, sec, topN),
     });
   };
   const sy = t.synFlood;
-  if (m & RULE_SYN) single('DDOS_SYN_FLOOD', sy, c.synP / sec, c.tcpP ? c.synP / c.tcpP : 0, { pps: sy.pps, minShare: sy.minShare });
+  if (m & RULE_SYN)
+    single('DDOS_SYN_FLOOD', sy, c.synP / sec, c.tcpP ? c.synP / c.tcpP : 0, { pps: sy.pps, minShare: sy.minShare });
   const fr = t.fragments;
   if (m & RULE_FRAG) single('DDOS_FRAGMENTS', fr, c.fragP / sec, c.pkts ? c.fragP / c.pkts : 0, { pps: fr.pps });
   return m;
@@ -181,8 +255,23 @@ export function minimumRates(all: DetectorThresholds[]): { pps: number; bps: num
   let fps = Infinity;
   let fragPps = Infinity;
   for (const t of all) {
-    pps = Math.min(pps, t.volumetric.pps, t.protocol.tcpPps, t.protocol.udpPps, t.protocol.icmpPps, t.amplification.pps, t.synFlood.pps);
-    bps = Math.min(bps, t.volumetric.bps, t.protocol.tcpBps, t.protocol.udpBps, t.protocol.icmpBps, t.amplification.bps);
+    pps = Math.min(
+      pps,
+      t.volumetric.pps,
+      t.protocol.tcpPps,
+      t.protocol.udpPps,
+      t.protocol.icmpPps,
+      t.amplification.pps,
+      t.synFlood.pps,
+    );
+    bps = Math.min(
+      bps,
+      t.volumetric.bps,
+      t.protocol.tcpBps,
+      t.protocol.udpBps,
+      t.protocol.icmpBps,
+      t.amplification.bps,
+    );
     fps = Math.min(fps, t.volumetric.flowsPerSecond);
     fragPps = Math.min(fragPps, t.fragments.pps);
   }

@@ -10,7 +10,11 @@ const _typeCheck = (f: FlowRecord & { srcAsn: number; dstAsn: number }): Securit
 void _typeCheck;
 
 /** Feed `n` flows spread over the first 5 s, close the window at T0+5000 and return the candidates. */
-function run(flows: (i: number) => Partial<SecurityFlow>, n: number, settings = parseSecuritySettings({})): AlertCandidate[] {
+function run(
+  flows: (i: number) => Partial<SecurityFlow>,
+  n: number,
+  settings = parseSecuritySettings({}),
+): AlertCandidate[] {
   const e = createFastPathEngine(settings, context());
   for (let i = 0; i < n; i++) e.observe(flow({ receivedAtMs: T0 + Math.floor((i * 4999) / n), ...flows(i) }));
   return e.tick(T0 + 5_000);
@@ -29,9 +33,13 @@ describe('DDoS detectors with sampling scaling', () => {
   });
 
   it('volumetric per destination: fires above 20,000 pps with source IP, target, victim and time', () => {
-    expect(types(run((i) => ({ samplingRate: 1000, srcPort: 40000 + i, ipProto: 47 }), 100))).not.toContain('DDOS_VOLUMETRIC_DST');
-    const c = run((i) => ({ samplingRate: 1000, ipProto: 47, srcAddr: i % 2 ? '198.51.99.1' : '198.51.99.2' }), 101)
-      .find((x) => x.type === 'DDOS_VOLUMETRIC_DST')!;
+    expect(types(run((i) => ({ samplingRate: 1000, srcPort: 40000 + i, ipProto: 47 }), 100))).not.toContain(
+      'DDOS_VOLUMETRIC_DST',
+    );
+    const c = run(
+      (i) => ({ samplingRate: 1000, ipProto: 47, srcAddr: i % 2 ? '198.51.99.1' : '198.51.99.2' }),
+      101,
+    ).find((x) => x.type === 'DDOS_VOLUMETRIC_DST')!;
     expect(c.ruleId).toBe('DDOS_VOLUMETRIC_DST@1');
     expect(c.target).toBe('203.0.114.10');
     expect(c.victimAsn).toBe(64501);
@@ -53,7 +61,9 @@ describe('DDoS detectors with sampling scaling', () => {
     expect(types(small)).not.toContain('DDOS_VOLUMETRIC_DST');
     const fps = run((i) => ({ protocol: 'ipfix', samplingRate: 10, ipProto: 47, srcPort: i }), 1_800); // 3,600 flows/s
     expect(fps.find((x) => x.type === 'DDOS_VOLUMETRIC_DST')!.metrics.flowsPerSecond).toBeCloseTo(3_600);
-    expect(types(run(() => ({ protocol: 'ipfix', samplingRate: 10, ipProto: 47 }), 1_700))).not.toContain('DDOS_VOLUMETRIC_DST');
+    expect(types(run(() => ({ protocol: 'ipfix', samplingRate: 10, ipProto: 47 }), 1_700))).not.toContain(
+      'DDOS_VOLUMETRIC_DST',
+    );
   });
 
   it('per-protocol flood (UDP > 10,000 pps) below the all-protocol threshold', () => {
@@ -63,7 +73,9 @@ describe('DDoS detectors with sampling scaling', () => {
   });
 
   it('amplification by UDP source port', () => {
-    const c = run((i) => ({ samplingRate: 1000, srcPort: i % 2 ? 123 : 11211, frameOctets: 500 }), 101).find((x) => x.type === 'DDOS_AMPLIFICATION')!;
+    const c = run((i) => ({ samplingRate: 1000, srcPort: i % 2 ? 123 : 11211, frameOctets: 500 }), 101).find(
+      (x) => x.type === 'DDOS_AMPLIFICATION',
+    )!;
     expect(c.evidence.details).toMatchObject({ amplificationPorts: [123, 11211] });
     expect(c.metrics.pps).toBeCloseTo(20_200);
     expect(types(run(() => ({ samplingRate: 1000, srcPort: 123 }), 99))).not.toContain('DDOS_AMPLIFICATION');
@@ -86,7 +98,9 @@ describe('DDoS detectors with sampling scaling', () => {
         prefixes: [{ prefix: '203.0.114.0/24', detectors: { fragments: { pps: 50 } } }],
       },
     });
-    const memberOnly = parseSecuritySettings({ overrides: { members: [{ asn: 64501, detectors: { fragments: { pps: 100_000 } } }] } });
+    const memberOnly = parseSecuritySettings({
+      overrides: { members: [{ asn: 64501, detectors: { fragments: { pps: 100_000 } } }] },
+    });
     expect(types(run(() => ({ samplingRate: 1000, fragment: 1 }), 26, memberOnly))).not.toContain('DDOS_FRAGMENTS');
     const low = run(() => ({ samplingRate: 1, fragment: 1 }), 300, settings); // 60 pps > 50 (prefix beats member)
     expect(low.find((x) => x.type === 'DDOS_FRAGMENTS')!.thresholds.pps).toBe(50);
@@ -105,7 +119,8 @@ describe('DDoS detectors with sampling scaling', () => {
       x = (Math.imul(x, 1103515245) + 12345) >>> 0;
       const dst = `100.${(x >>> 16) & 255}.${(x >>> 8) & 255}.${x & 255}`;
       e.observe(flow({ receivedAtMs: T0 + (i % 4000), dstAddr: dst, samplingRate: 1000 }));
-      if (i % 10 === 0) e.observe(flow({ receivedAtMs: T0 + (i % 4000), dstAddr: '203.0.114.99', samplingRate: 1000, ipProto: 47 }));
+      if (i % 10 === 0)
+        e.observe(flow({ receivedAtMs: T0 + (i % 4000), dstAddr: '203.0.114.99', samplingRate: 1000, ipProto: 47 }));
       expect(e.stats().trackedDestinations).toBeLessThanOrEqual(1_000);
     }
     expect(e.stats().evictions.destinations).toBeGreaterThan(40_000);

@@ -23,7 +23,13 @@
  *   Scan sources, ports with MAC memory and L2/bogon keys are capped likewise.
  */
 import type { AlertCandidate, SecurityContext, SecurityFlow } from '../types.js';
-import { hasOverrides, mergeDetectors, resolveThresholds, type DetectorThresholds, type SecuritySettings } from '../thresholds.js';
+import {
+  hasOverrides,
+  mergeDetectors,
+  resolveThresholds,
+  type DetectorThresholds,
+  type SecuritySettings,
+} from '../thresholds.js';
 import { BogonState, isCheckedBogon } from './bogon.js';
 import { L2State } from './l2.js';
 import { ScanState } from './scans.js';
@@ -40,7 +46,15 @@ export interface EngineStats {
   trackedDestinations: number;
   trackedScanSources: number;
   trackedPorts: number;
-  evictions: { destinations: number; details: number; scanSources: number; l2Findings: number; ports: number; macs: number; bogonPorts: number };
+  evictions: {
+    destinations: number;
+    details: number;
+    scanSources: number;
+    l2Findings: number;
+    ports: number;
+    macs: number;
+    bogonPorts: number;
+  };
 }
 
 export interface FastPathEngine {
@@ -53,10 +67,19 @@ export interface FastPathEngine {
 }
 
 export function emptyContext(): SecurityContext {
-  return { knownMacs: new Set(), macOwner: new Map(), lanIpOwner: new Map(), allowedMacsPerPort: new Map(), lagPorts: new Set() };
+  return {
+    knownMacs: new Set(),
+    macOwner: new Map(),
+    lanIpOwner: new Map(),
+    allowedMacsPerPort: new Map(),
+    lagPorts: new Set(),
+  };
 }
 
-export function createFastPathEngine(settings: SecuritySettings, context: SecurityContext = emptyContext()): FastPathEngine {
+export function createFastPathEngine(
+  settings: SecuritySettings,
+  context: SecurityContext = emptyContext(),
+): FastPathEngine {
   const cfg = settings.engine;
   const base = settings.detectors;
   const overridden = hasOverrides(settings);
@@ -64,13 +87,17 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
     base,
     ...settings.overrides.members.map((m) => mergeDetectors(base, m.detectors)),
     ...settings.overrides.prefixes.map((p) => mergeDetectors(base, p.detectors)),
-    ...settings.overrides.members.flatMap((m) => settings.overrides.prefixes.map((p) => mergeDetectors(mergeDetectors(base, m.detectors), p.detectors))),
+    ...settings.overrides.members.flatMap((m) =>
+      settings.overrides.prefixes.map((p) => mergeDetectors(mergeDetectors(base, m.detectors), p.detectors)),
+    ),
   ];
   // Amplification ports of every variant (the per-destination counter keeps them apart, see volumetric.ts).
   const ampPort = new Uint8Array(65536);
   for (const v of variants) for (const p of v.amplification.sourcePorts) ampPort[p] = 1;
   const ampUnion: number[] = [];
-  ampPort.forEach((x, p) => { if (x) ampUnion.push(p); });
+  ampPort.forEach((x, p) => {
+    if (x) ampUnion.push(p);
+  });
   const ddos = new SlidingDdos(settings, variants, ampPort, ampUnion, overridden);
   const l2Enabled = variants.some((v) => v.l2.enabled);
   const scanEnabled = variants.some((v) => v.scan.enabled);
@@ -96,7 +123,14 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
   let openedMs = -1;
   let scanOpenedMs = -1;
   const st: EngineStats = {
-    flowsObserved: 0, evaluations: 0, lateFlows: 0, windowsClosed: 0, scanWindowsClosed: 0, trackedDestinations: 0, trackedScanSources: 0, trackedPorts: 0,
+    flowsObserved: 0,
+    evaluations: 0,
+    lateFlows: 0,
+    windowsClosed: 0,
+    scanWindowsClosed: 0,
+    trackedDestinations: 0,
+    trackedScanSources: 0,
+    trackedPorts: 0,
     evictions: { destinations: 0, details: 0, scanSources: 0, l2Findings: 0, ports: 0, macs: 0, bogonPorts: 0 },
   };
 
@@ -146,10 +180,21 @@ export function createFastPathEngine(settings: SecuritySettings, context: Securi
     },
     stats(): EngineStats {
       return {
-        ...st, evaluations: ddos.counters.evaluations, lateFlows: ddos.counters.lateFlows, trackedDestinations: ddos.dsts.size, trackedScanSources: scans.sources.size, trackedPorts: l2.portCount,
+        ...st,
+        evaluations: ddos.counters.evaluations,
+        lateFlows: ddos.counters.lateFlows,
+        trackedDestinations: ddos.dsts.size,
+        trackedScanSources: scans.sources.size,
+        trackedPorts: l2.portCount,
         evictions: {
-          ...st.evictions, destinations: ddos.counters.evictedDestinations, details: ddos.counters.evictedDetails, scanSources: scans.evictions, l2Findings: l2.counters.findingsDropped, ports: l2.counters.portsDropped,
-          macs: l2.counters.macsDropped, bogonPorts: bogons.dropped,
+          ...st.evictions,
+          destinations: ddos.counters.evictedDestinations,
+          details: ddos.counters.evictedDetails,
+          scanSources: scans.evictions,
+          l2Findings: l2.counters.findingsDropped,
+          ports: l2.counters.portsDropped,
+          macs: l2.counters.macsDropped,
+          bogonPorts: bogons.dropped,
         },
       };
     },

@@ -20,8 +20,19 @@ const K = 100;
 const D = DEFAULT_DETECTORS;
 const SETTINGS = parseSecuritySettings({
   detectors: {
-    volumetric: { pps: D.volumetric.pps / K, bps: D.volumetric.bps / K, flowsPerSecond: D.volumetric.flowsPerSecond / K },
-    protocol: { tcpPps: D.protocol.tcpPps / K, udpPps: D.protocol.udpPps / K, icmpPps: D.protocol.icmpPps / K, tcpBps: D.protocol.tcpBps / K, udpBps: D.protocol.udpBps / K, icmpBps: D.protocol.icmpBps / K },
+    volumetric: {
+      pps: D.volumetric.pps / K,
+      bps: D.volumetric.bps / K,
+      flowsPerSecond: D.volumetric.flowsPerSecond / K,
+    },
+    protocol: {
+      tcpPps: D.protocol.tcpPps / K,
+      udpPps: D.protocol.udpPps / K,
+      icmpPps: D.protocol.icmpPps / K,
+      tcpBps: D.protocol.tcpBps / K,
+      udpBps: D.protocol.udpBps / K,
+      icmpBps: D.protocol.icmpBps / K,
+    },
     amplification: { pps: D.amplification.pps / K, bps: D.amplification.bps / K },
     synFlood: { pps: D.synFlood.pps / K },
     fragments: { pps: D.fragments.pps / K },
@@ -34,10 +45,15 @@ const DESTS = 60;
 
 function rng(seed: number): () => number {
   let x = seed >>> 0 || 1;
-  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-interface Burst { dst: number; from: number; to: number; pps: number }
+interface Burst {
+  dst: number;
+  from: number;
+  to: number;
+  pps: number;
+}
 
 /** Flows of one 250-ms slice [t, t + STEP): background of every destination plus the bursts active then. */
 function slice(t: number, rnd: () => number, base: number[], phase: number[], bursts: Burst[]): SecurityFlow[] {
@@ -47,12 +63,24 @@ function slice(t: number, rnd: () => number, base: number[], phase: number[], bu
     const tcp = kind < 0.6;
     const udp = !tcp && kind < 0.9;
     const ipfix = rnd() < 0.25;
-    out.push(flow({
-      receivedAtMs: at, dstAddr: addr, dstAsn: 64600 + (dst % 30), srcAddr: `198.51.${(rnd() * 256) | 0}.${(rnd() * 256) | 0}`, srcAsn: 64500 + ((rnd() * 40) | 0),
-      protocol: ipfix ? 'ipfix' : 'sflow-v5', ipProto: tcp ? 6 : udp ? 17 : 1, tcpFlags: tcp ? (rnd() < 0.08 ? 0x02 : 0x10) : 0,
-      srcPort: udp && rnd() < 0.1 ? 53 : 1024 + ((rnd() * 60000) | 0), dstPort: tcp ? 443 : udp ? 4000 + ((rnd() * 1000) | 0) : 0x0800,
-      fragment: rnd() < 0.01 ? 1 : 0, packets: 1, frameOctets: 64 + ((rnd() * 1400) | 0), samplingRate: 1,
-    }));
+    out.push(
+      flow({
+        receivedAtMs: at,
+        dstAddr: addr,
+        dstAsn: 64600 + (dst % 30),
+        srcAddr: `198.51.${(rnd() * 256) | 0}.${(rnd() * 256) | 0}`,
+        srcAsn: 64500 + ((rnd() * 40) | 0),
+        protocol: ipfix ? 'ipfix' : 'sflow-v5',
+        ipProto: tcp ? 6 : udp ? 17 : 1,
+        tcpFlags: tcp ? (rnd() < 0.08 ? 0x02 : 0x10) : 0,
+        srcPort: udp && rnd() < 0.1 ? 53 : 1024 + ((rnd() * 60000) | 0),
+        dstPort: tcp ? 443 : udp ? 4000 + ((rnd() * 1000) | 0) : 0x0800,
+        fragment: rnd() < 0.01 ? 1 : 0,
+        packets: 1,
+        frameOctets: 64 + ((rnd() * 1400) | 0),
+        samplingRate: 1,
+      }),
+    );
   };
   for (let d = 0; d < DESTS; d++) {
     const rate = base[d]! * (1 + 0.3 * Math.sin((t - T0) / 15_000 + phase[d]!)); // slow swing
@@ -79,7 +107,8 @@ describe('false positives of the sliding DDoS window', () => {
     const end = T0 + MINUTES * 60_000;
     const bursts: Burst[] = [];
     const quietFrom = new Array<number>(DESTS).fill(0);
-    for (let t = T0; t < end; t += 150 + rnd() * 300) { // ≈ 2,000 bursts
+    for (let t = T0; t < end; t += 150 + rnd() * 300) {
+      // ≈ 2,000 bursts
       const short = rnd() < 0.8;
       const len = short ? 20 + rnd() * 480 : 500 + rnd() * 200;
       const pps = short ? VOL * (2 + rnd() * 10) : VOL * (1.05 + rnd() * 0.35);
@@ -99,7 +128,9 @@ describe('false positives of the sliding DDoS window', () => {
       active = active.filter((b) => b.to > t + STEP);
       for (const f of batch) e.observe(f);
       flows += batch.length;
-      for (const c of e.tick(t + STEP)) if (c.type.startsWith('DDOS_')) alerts.push(`${(t + STEP - T0) / 1000}s ${c.type} ${c.target} ${c.ruleId} pps=${c.metrics.pps?.toFixed(0)}`);
+      for (const c of e.tick(t + STEP))
+        if (c.type.startsWith('DDOS_'))
+          alerts.push(`${(t + STEP - T0) / 1000}s ${c.type} ${c.target} ${c.ruleId} pps=${c.metrics.pps?.toFixed(0)}`);
     }
     expect(alerts).toEqual([]);
     // The bursts did exceed the threshold (else "no alert" would prove nothing), and the traffic is real.

@@ -9,7 +9,8 @@ function run(flows: Array<Partial<SecurityFlow>>, ctx: SecurityContext = context
   for (const f of flows) e.observe(flow({ samplingRate: 1000, ...f }));
   return e.tick(T0 + 5_000);
 }
-const only = (c: AlertCandidate[]) => c.map((x) => `${x.type}:${String(x.evidence.details?.protocol ?? x.evidence.details?.etherTypeName ?? '')}`);
+const only = (c: AlertCandidate[]) =>
+  c.map((x) => `${x.type}:${String(x.evidence.details?.protocol ?? x.evidence.details?.etherTypeName ?? '')}`);
 
 describe('peering-LAN hygiene (sFlow)', () => {
   it('ordinary unicast IPv4 from a known MAC raises nothing', () => {
@@ -27,8 +28,29 @@ describe('peering-LAN hygiene (sFlow)', () => {
     const cases: Array<[Partial<SecurityFlow>, string]> = [
       [{ etherType: 0x88cc, dstMac: 0x0180c200000e, ipVersion: 0, srcAddr: '', dstAddr: '' }, 'LLDP'],
       [{ dstMac: 0x01000ccccccc, etherType: 0, ipVersion: 0, srcAddr: '', dstAddr: '' }, 'CDP/VTP/DTP/UDLD'],
-      [{ etherType: 0x86dd, ipVersion: 6, ipProto: 58, dstPort: 134 * 256, dstMac: 0x333300000001, srcAddr: 'fe80::1', dstAddr: 'ff02::1' }, 'ICMPv6 RA'],
-      [{ ipProto: 17, srcPort: 68, dstPort: 67, dstMac: 0xffffffffffff, srcAddr: '0.0.0.0', dstAddr: '255.255.255.255' }, 'DHCP/BOOTP'],
+      [
+        {
+          etherType: 0x86dd,
+          ipVersion: 6,
+          ipProto: 58,
+          dstPort: 134 * 256,
+          dstMac: 0x333300000001,
+          srcAddr: 'fe80::1',
+          dstAddr: 'ff02::1',
+        },
+        'ICMPv6 RA',
+      ],
+      [
+        {
+          ipProto: 17,
+          srcPort: 68,
+          dstPort: 67,
+          dstMac: 0xffffffffffff,
+          srcAddr: '0.0.0.0',
+          dstAddr: '255.255.255.255',
+        },
+        'DHCP/BOOTP',
+      ],
       [{ ipProto: 89, dstMac: 0x01005e000005, dstAddr: '224.0.0.5' }, 'OSPF'],
       [{ ipProto: 1, dstPort: 5 * 256 }, 'ICMP redirect'],
     ];
@@ -36,8 +58,31 @@ describe('peering-LAN hygiene (sFlow)', () => {
   });
 
   it('ARP broadcast and ICMPv6 NS to solicited-node multicast are allowed', () => {
-    expect(run([{ etherType: 0x0806, ipVersion: 0, dstMac: 0xffffffffffff, srcAddr: '185.1.0.10', dstAddr: '185.1.0.11', ipProto: 0 }])).toEqual([]);
-    expect(run([{ etherType: 0x86dd, ipVersion: 6, ipProto: 58, dstPort: 135 * 256, dstMac: 0x3333ff000011, srcAddr: '2001:7f8::1', dstAddr: 'ff02::1:ff00:11' }])).toEqual([]);
+    expect(
+      run([
+        {
+          etherType: 0x0806,
+          ipVersion: 0,
+          dstMac: 0xffffffffffff,
+          srcAddr: '185.1.0.10',
+          dstAddr: '185.1.0.11',
+          ipProto: 0,
+        },
+      ]),
+    ).toEqual([]);
+    expect(
+      run([
+        {
+          etherType: 0x86dd,
+          ipVersion: 6,
+          ipProto: 58,
+          dstPort: 135 * 256,
+          dstMac: 0x3333ff000011,
+          srcAddr: '2001:7f8::1',
+          dstAddr: 'ff02::1:ff00:11',
+        },
+      ]),
+    ).toEqual([]);
   });
 
   it('other broadcast / multicast is non-unicast above 10 frames/min (scaled)', () => {
@@ -77,12 +122,23 @@ describe('peering-LAN hygiene (sFlow)', () => {
 
   it('no per-port MAC memory for sFlow ifIndex 0 (unknown) or 0x3FFFFFFF (internal / no interface)', () => {
     for (const inIf of [0, 0x3fffffff]) {
-      expect(run([{ inIf }, { inIf, srcMac: MAC_B, receivedAtMs: T0 + 1 }]).map((x) => x.type)).not.toContain('L2_MULTIPLE_MACS');
+      expect(run([{ inIf }, { inIf, srcMac: MAC_B, receivedAtMs: T0 + 1 }]).map((x) => x.type)).not.toContain(
+        'L2_MULTIPLE_MACS',
+      );
     }
   });
 
-  it('a MAC using another member\'s peering-LAN IP (ARP sender or IP source)', () => {
-    const arp = run([{ etherType: 0x0806, ipVersion: 0, dstMac: 0xffffffffffff, srcAddr: '185.1.0.11', dstAddr: '185.1.0.1', ipProto: 0 }]);
+  it("a MAC using another member's peering-LAN IP (ARP sender or IP source)", () => {
+    const arp = run([
+      {
+        etherType: 0x0806,
+        ipVersion: 0,
+        dstMac: 0xffffffffffff,
+        srcAddr: '185.1.0.11',
+        dstAddr: '185.1.0.1',
+        ipProto: 0,
+      },
+    ]);
     const m = arp.find((x) => x.type === 'L2_MAC_IP_MISMATCH')!;
     expect(m).toMatchObject({ sourceAsn: 64500, victimAsn: 64501, severity: 'major' });
     expect(m.evidence.details).toMatchObject({ ip: '185.1.0.11', via: 'ARP' });

@@ -10,7 +10,16 @@
  * details are made only when the finding is created.
  */
 import { SFLOW_INTERNAL_IF } from '../../shared/sflow.js';
-import { macText, portKey, sampleOf, type AlertCandidate, type AlertType, type SampleFlow, type SecurityContext, type SecurityFlow } from '../types.js';
+import {
+  macText,
+  portKey,
+  sampleOf,
+  type AlertCandidate,
+  type AlertType,
+  type SampleFlow,
+  type SecurityContext,
+  type SecurityFlow,
+} from '../types.js';
 import type { DetectorThresholds } from '../thresholds.js';
 import { MacMap, MacSeenTable } from './mac-table.js';
 
@@ -29,11 +38,16 @@ export function linkLocalProtocol(f: SecurityFlow): string | null {
   if (d === 0x0180c2000014 || d === 0x0180c2000015 || d === 0x09002b000005) return 'IS-IS';
   if (f.ipVersion === 0) return null;
   switch (f.ipProto) {
-    case 89: return 'OSPF';
-    case 88: return 'EIGRP';
-    case 9: return 'IGRP';
-    case 103: return 'PIM';
-    case 2: return 'IGMP';
+    case 89:
+      return 'OSPF';
+    case 88:
+      return 'EIGRP';
+    case 9:
+      return 'IGRP';
+    case 103:
+      return 'PIM';
+    case 2:
+      return 'IGMP';
     case 17: {
       const s = f.srcPort;
       const t = f.dstPort;
@@ -54,7 +68,8 @@ export function linkLocalProtocol(f: SecurityFlow): string | null {
       if (type === 137) return 'ICMPv6 redirect';
       return null;
     }
-    default: return null;
+    default:
+      return null;
   }
 }
 
@@ -95,7 +110,10 @@ interface Finding {
 
 /** MACs seen on one port; `lastMac`/`lastWriteMs` skip the table write for the usual single-MAC port (refreshed every second). */
 interface PortMacs {
-  macs: MacSeenTable; activeMs: number; lastMac: number; lastWriteMs: number;
+  macs: MacSeenTable;
+  activeMs: number;
+  lastMac: number;
+  lastWriteMs: number;
   /** Owner of the MAC of the port's last flow (-1: none), for the thresholds that expire its MAC memory. */
   owner: number;
 }
@@ -116,9 +134,17 @@ function leadTag(s: string): number {
 }
 
 /** Registry facts of one MAC (context index). */
-interface MacFacts { known: boolean; hasOwner: boolean; owner: number }
+interface MacFacts {
+  known: boolean;
+  hasOwner: boolean;
+  owner: number;
+}
 
-export interface L2Counters { findingsDropped: number; portsDropped: number; macsDropped: number }
+export interface L2Counters {
+  findingsDropped: number;
+  portsDropped: number;
+  macsDropped: number;
+}
 
 export class L2State {
   /** Findings of the window in creation order (at most maxKeys); `byMac` chains them per source MAC. */
@@ -134,7 +160,11 @@ export class L2State {
   private lanTags = new Uint8Array(65536);
   private indexed: SecurityContext | null = null;
 
-  constructor(private readonly maxKeys: number, private readonly maxPorts: number, private readonly maxMacsPerPort: number) {}
+  constructor(
+    private readonly maxKeys: number,
+    private readonly maxPorts: number,
+    private readonly maxMacsPerPort: number,
+  ) {}
 
   /** The context was replaced (or changed in place): re-index it at the next flow. */
   contextChanged(): void {
@@ -146,7 +176,10 @@ export class L2State {
     for (const mac of ctx.knownMacs) r.set(mac, { known: true, hasOwner: false, owner: 0 });
     for (const [mac, owner] of ctx.macOwner) {
       const x = r.get(mac);
-      if (x !== undefined) { x.hasOwner = true; x.owner = owner; } else r.set(mac, { known: false, hasOwner: true, owner });
+      if (x !== undefined) {
+        x.hasOwner = true;
+        x.owner = owner;
+      } else r.set(mac, { known: false, hasOwner: true, owner });
     }
     this.registry = r;
     this.lanTags.fill(0);
@@ -157,16 +190,43 @@ export class L2State {
   /** Counts `f` on the finding (rule, MAC, sub-key) of this window; false when there is none yet (the caller adds it). */
   private hit(mac: number, type: AlertType, subNum: number, subStr: string, f: SecurityFlow): boolean {
     for (let x = this.byMac.get(mac) ?? null; x !== null; x = x.next) {
-      if (x.type === type && x.subNum === subNum && x.subStr === subStr) { this.count(x, f); return true; }
+      if (x.type === type && x.subNum === subNum && x.subStr === subStr) {
+        this.count(x, f);
+        return true;
+      }
     }
     return false;
   }
 
-  private add(mac: number, type: AlertType, subNum: number, subStr: string, f: SecurityFlow, sourceAsn: number | null, victimAsn: number | null, details: Record<string, string | number>): void {
-    if (this.findings.length >= this.maxKeys) { this.counters.findingsDropped++; return; }
+  private add(
+    mac: number,
+    type: AlertType,
+    subNum: number,
+    subStr: string,
+    f: SecurityFlow,
+    sourceAsn: number | null,
+    victimAsn: number | null,
+    details: Record<string, string | number>,
+  ): void {
+    if (this.findings.length >= this.maxKeys) {
+      this.counters.findingsDropped++;
+      return;
+    }
     const x: Finding = {
-      type, target: macText(mac), sourceAsn, victimAsn, pkts: 0, firstMs: f.receivedAtMs, lastMs: f.receivedAtMs, samples: [], rates: [], details,
-      subNum, subStr, next: this.byMac.get(mac) ?? null, emitted: false,
+      type,
+      target: macText(mac),
+      sourceAsn,
+      victimAsn,
+      pkts: 0,
+      firstMs: f.receivedAtMs,
+      lastMs: f.receivedAtMs,
+      samples: [],
+      rates: [],
+      details,
+      subNum,
+      subStr,
+      next: this.byMac.get(mac) ?? null,
+      emitted: false,
     };
     this.findings.push(x);
     this.byMac.set(mac, x);
@@ -200,15 +260,26 @@ export class L2State {
     const ll = linkLocalProtocol(f);
     if (ll !== null) {
       if (!this.hit(mac, 'L2_LINK_LOCAL_PROTOCOL', 0, ll, f)) {
-        this.add(mac, 'L2_LINK_LOCAL_PROTOCOL', 0, ll, f, srcAsn, null, { protocol: ll, port: port(f), dstMac: macText(f.dstMac) });
+        this.add(mac, 'L2_LINK_LOCAL_PROTOCOL', 0, ll, f, srcAsn, null, {
+          protocol: ll,
+          port: port(f),
+          dstMac: macText(f.dstMac),
+        });
       }
     } else {
       const et = f.etherType;
       if (!t.allowedEtherTypes.includes(et)) {
         // LACP / slow protocols (to 01:80:C2:00:00:02) are fine on LAG members, multicast included.
-        if (!(t.lagEtherTypes.includes(et) && ctx.lagPorts?.has(port(f))) && !this.hit(mac, 'L2_FORBIDDEN_ETHERTYPE', et, '', f)) {
+        if (
+          !(t.lagEtherTypes.includes(et) && ctx.lagPorts?.has(port(f))) &&
+          !this.hit(mac, 'L2_FORBIDDEN_ETHERTYPE', et, '', f)
+        ) {
           const name = et === 0 ? 'LLC/802.3 (no Ethernet II)' : `0x${et.toString(16).padStart(4, '0')}`;
-          this.add(mac, 'L2_FORBIDDEN_ETHERTYPE', et, '', f, srcAsn, null, { etherType: et, etherTypeName: name, port: port(f) });
+          this.add(mac, 'L2_FORBIDDEN_ETHERTYPE', et, '', f, srcAsn, null, {
+            etherType: et,
+            etherTypeName: name,
+            port: port(f),
+          });
         }
       } else if (isForbiddenNonUnicast(f) && !this.hit(mac, 'L2_NON_UNICAST', 0, '', f)) {
         this.add(mac, 'L2_NON_UNICAST', 0, '', f, srcAsn, null, { port: port(f), dstMac: macText(f.dstMac) });
@@ -217,18 +288,29 @@ export class L2State {
     if (f.srcAddr !== '' && owner !== undefined && this.lanTags[leadTag(f.srcAddr)] === 1) {
       const ipOwner = ctx.lanIpOwner.get(f.srcAddr);
       if (ipOwner !== undefined && ipOwner !== owner && !this.hit(mac, 'L2_MAC_IP_MISMATCH', 0, f.srcAddr, f)) {
-        this.add(mac, 'L2_MAC_IP_MISMATCH', 0, f.srcAddr, f, owner, ipOwner,
-          { ip: f.srcAddr, ipOwnerAsn: ipOwner, macOwnerAsn: owner, via: f.etherType === 0x0806 ? 'ARP' : 'IP source', port: port(f) });
+        this.add(mac, 'L2_MAC_IP_MISMATCH', 0, f.srcAddr, f, owner, ipOwner, {
+          ip: f.srcAddr,
+          ipOwnerAsn: ipOwner,
+          macOwnerAsn: owner,
+          via: f.etherType === 0x0806 ? 'ARP' : 'IP source',
+          port: port(f),
+        });
       }
     }
   }
 
   private rememberMac(f: SecurityFlow): PortMacs | null {
     let byIf = this.ports.get(f.exporter);
-    if (!byIf) { byIf = new Map(); this.ports.set(f.exporter, byIf); }
+    if (!byIf) {
+      byIf = new Map();
+      this.ports.set(f.exporter, byIf);
+    }
     let p = byIf.get(f.inIf);
     if (!p) {
-      if (this.portCount >= this.maxPorts) { this.counters.portsDropped++; return null; }
+      if (this.portCount >= this.maxPorts) {
+        this.counters.portsDropped++;
+        return null;
+      }
       p = { macs: new MacSeenTable(), activeMs: 0, lastMac: -1, lastWriteMs: 0, owner: -1 };
       byIf.set(f.inIf, p);
       this.portCount++;
@@ -240,8 +322,10 @@ export class L2State {
     const macs = p.macs;
     const e = macs.find(mac);
     if (e >= 0) macs.seen[e] = now;
-    else if (macs.size >= this.maxMacsPerPort) { this.counters.macsDropped++; return p; }
-    else macs.push(mac, now);
+    else if (macs.size >= this.maxMacsPerPort) {
+      this.counters.macsDropped++;
+      return p;
+    } else macs.push(mac, now);
     p.lastMac = mac;
     p.lastWriteMs = now;
     return p;
@@ -256,7 +340,12 @@ export class L2State {
     for (const x of this.findings) if (!x.emitted) this.emit(x, windowSec, l2For, out);
   }
 
-  private emit(x: Finding, sec: number, l2For: (asn: number | null) => DetectorThresholds['l2'], out: AlertCandidate[]): void {
+  private emit(
+    x: Finding,
+    sec: number,
+    l2For: (asn: number | null) => DetectorThresholds['l2'],
+    out: AlertCandidate[],
+  ): void {
     const t = l2For(x.sourceAsn);
     if (!t.enabled) return;
     const perMinute = (x.pkts / sec) * 60;
@@ -264,15 +353,37 @@ export class L2State {
     x.emitted = true;
     const severity = x.type === 'L2_MAC_IP_MISMATCH' ? t.mismatchSeverity : t.severity;
     out.push({
-      type: x.type, severity, target: x.target, sourceAsn: x.sourceAsn, victimAsn: x.victimAsn, firstSeenMs: x.firstMs, lastSeenMs: x.lastMs,
-      ruleId: `${x.type}@1`, thresholds: x.type === 'L2_NON_UNICAST' ? { framesPerMinute: t.nonUnicastFramesPerMinute } : { frames: 0 },
+      type: x.type,
+      severity,
+      target: x.target,
+      sourceAsn: x.sourceAsn,
+      victimAsn: x.victimAsn,
+      firstSeenMs: x.firstMs,
+      lastSeenMs: x.lastMs,
+      ruleId: `${x.type}@1`,
+      thresholds: x.type === 'L2_NON_UNICAST' ? { framesPerMinute: t.nonUnicastFramesPerMinute } : { frames: 0 },
       metrics: { pps: x.pkts / sec, framesPerMinute: perMinute, estimatedFrames: x.pkts, windowSeconds: sec },
-      evidence: { topSources: [], topSrcPorts: [], topDstPorts: [], protocols: [], sampleFlows: x.samples, samplingRates: x.rates, details: x.details },
+      evidence: {
+        topSources: [],
+        topSrcPorts: [],
+        topDstPorts: [],
+        protocols: [],
+        sampleFlows: x.samples,
+        samplingRates: x.rates,
+        details: x.details,
+      },
     });
   }
 
   /** Close a fast window: emit findings, expire MAC memory, check MACs per port. */
-  close(nowMs: number, windowStartMs: number, sec: number, ctx: SecurityContext, l2For: (asn: number | null) => DetectorThresholds['l2'], out: AlertCandidate[]): void {
+  close(
+    nowMs: number,
+    windowStartMs: number,
+    sec: number,
+    ctx: SecurityContext,
+    l2For: (asn: number | null) => DetectorThresholds['l2'],
+    out: AlertCandidate[],
+  ): void {
     for (const x of this.findings) if (!x.emitted) this.emit(x, sec, l2For, out);
     this.findings = [];
     this.byMac.clear();
@@ -281,7 +392,11 @@ export class L2State {
         const t = l2For(p.owner >= 0 ? p.owner : null);
         const table = p.macs;
         table.expire(nowMs, t.macMemoryMs);
-        if (table.size === 0) { byIf.delete(ifIndex); this.portCount--; continue; }
+        if (table.size === 0) {
+          byIf.delete(ifIndex);
+          this.portCount--;
+          continue;
+        }
         if (!t.enabled || p.activeMs < windowStartMs) continue;
         const key = portKey(exporter, ifIndex);
         const allowed = ctx.allowedMacsPerPort.get(key) ?? t.defaultAllowedMacsPerPort;
@@ -290,11 +405,23 @@ export class L2State {
         const seen = table.seen.subarray(0, table.size);
         const owners = [...new Set(macs.map((m) => ctx.macOwner.get(m)).filter((a): a is number => a !== undefined))];
         out.push({
-          type: 'L2_MULTIPLE_MACS', severity: t.severity, target: key, sourceAsn: owners.length === 1 ? owners[0]! : null, victimAsn: null,
-          firstSeenMs: Math.min(...seen), lastSeenMs: Math.max(...seen), ruleId: 'L2_MULTIPLE_MACS@1',
-          thresholds: { allowedMacs: allowed, memoryMs: t.macMemoryMs }, metrics: { distinctMacs: table.size },
+          type: 'L2_MULTIPLE_MACS',
+          severity: t.severity,
+          target: key,
+          sourceAsn: owners.length === 1 ? owners[0]! : null,
+          victimAsn: null,
+          firstSeenMs: Math.min(...seen),
+          lastSeenMs: Math.max(...seen),
+          ruleId: 'L2_MULTIPLE_MACS@1',
+          thresholds: { allowedMacs: allowed, memoryMs: t.macMemoryMs },
+          metrics: { distinctMacs: table.size },
           evidence: {
-            topSources: [], topSrcPorts: [], topDstPorts: [], protocols: [], sampleFlows: [], samplingRates: [],
+            topSources: [],
+            topSrcPorts: [],
+            topDstPorts: [],
+            protocols: [],
+            sampleFlows: [],
+            samplingRates: [],
             details: { port: key, macs: macs.map(macText), ownerAsns: owners },
           },
         });

@@ -48,8 +48,14 @@ export class MacMap<V> {
   set(mac: number, v: V): void {
     const mask = this.mask;
     let i = macHash(mac) & mask;
-    for (; this.used[i] === 1; i = (i + 1) & mask) if (this.keys[i] === mac) { this.vals[i] = v; return; }
-    this.used[i] = 1; this.keys[i] = mac; this.vals[i] = v;
+    for (; this.used[i] === 1; i = (i + 1) & mask)
+      if (this.keys[i] === mac) {
+        this.vals[i] = v;
+        return;
+      }
+    this.used[i] = 1;
+    this.keys[i] = mac;
+    this.vals[i] = v;
     if (++this.size * 2 > mask + 1) this.grow();
   }
 
@@ -63,7 +69,9 @@ export class MacMap<V> {
   private grow(): void {
     const { keys, vals, used } = this;
     const n = (this.mask + 1) * 2;
-    this.keys = new Float64Array(n); this.vals = new Array<V | undefined>(n).fill(undefined); this.used = new Uint8Array(n);
+    this.keys = new Float64Array(n);
+    this.vals = new Array<V | undefined>(n).fill(undefined);
+    this.used = new Uint8Array(n);
     this.mask = n - 1;
     this.size = 0;
     for (let i = 0; i < used.length; i++) if (used[i] === 1) this.set(keys[i]!, vals[i] as V);
@@ -84,7 +92,8 @@ export class MacSeenTable {
   find(mac: number): number {
     const index = this.index;
     const mask = index.length - 1;
-    for (let i = macHash(mac) & mask, e = index[i]!; e !== 0; i = (i + 1) & mask, e = index[i]!) if (this.macs[e - 1] === mac) return e - 1;
+    for (let i = macHash(mac) & mask, e = index[i]!; e !== 0; i = (i + 1) & mask, e = index[i]!)
+      if (this.macs[e - 1] === mac) return e - 1;
     return -1;
   }
 
@@ -92,8 +101,12 @@ export class MacSeenTable {
   push(mac: number, now: number): void {
     const n = this.size;
     if (n === this.macs.length) {
-      const macs = new Float64Array(n * 2); macs.set(this.macs); this.macs = macs;
-      const seen = new Float64Array(n * 2); seen.set(this.seen); this.seen = seen;
+      const macs = new Float64Array(n * 2);
+      macs.set(this.macs);
+      this.macs = macs;
+      const seen = new Float64Array(n * 2);
+      seen.set(this.seen);
+      this.seen = seen;
     }
     this.macs[n] = mac;
     this.seen[n] = now;
@@ -107,7 +120,9 @@ export class MacSeenTable {
     let k = 0;
     for (let i = 0; i < this.size; i++) {
       if (nowMs - this.seen[i]! > maxAgeMs) continue;
-      this.macs[k] = this.macs[i]!; this.seen[k] = this.seen[i]!; k++;
+      this.macs[k] = this.macs[i]!;
+      this.seen[k] = this.seen[i]!;
+      k++;
     }
     if (k === this.size) return;
     this.size = k;
@@ -123,7 +138,8 @@ export class MacSeenTable {
   }
 
   private reindex(slots: number): void {
-    if (slots === this.index.length) this.index.fill(0); else this.index = new Int32Array(slots);
+    if (slots === this.index.length) this.index.fill(0);
+    else this.index = new Int32Array(slots);
     for (let e = 0; e < this.size; e++) this.insert(e);
   }
 }

@@ -9,4 +9,3 @@ export const RULE_SYN = 32;
 export const RULE_FRAG = 64;
 export const RULE_ALL = 127;
 export const RULE_COUNT = 7;
-

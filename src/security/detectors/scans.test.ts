@@ -12,8 +12,15 @@ function run(flows: Array<Partial<SecurityFlow>>): AlertCandidate[] {
   expect(fast).toEqual([]); // scans and bogons close with the 5-minute window only
   return e.tick(T0 + SCAN);
 }
-const syn = (dstAddr: string, dstPort: number, samplingRate = 1): Partial<SecurityFlow> =>
-  ({ srcAddr: '198.51.99.66', dstAddr, dstPort, ipProto: 6, tcpFlags: 0x02, samplingRate, protocol: 'ipfix' });
+const syn = (dstAddr: string, dstPort: number, samplingRate = 1): Partial<SecurityFlow> => ({
+  srcAddr: '198.51.99.66',
+  dstAddr,
+  dstPort,
+  ipProto: 6,
+  tcpFlags: 0x02,
+  samplingRate,
+  protocol: 'ipfix',
+});
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('scans (Zeek defaults, 5-minute window)', () => {
@@ -41,7 +48,9 @@ describe('scans (Zeek defaults, 5-minute window)', () => {
     expect(run(range(3).map((i) => syn('203.0.114.1', 1000 + i, 4))).map((x) => x.type)).not.toContain('SCAN_PORT');
     // 1:1000 → floor of 3 applies
     expect(run(range(3).map((i) => syn(`203.0.114.${i + 1}`, 23, 1000))).map((x) => x.type)).toContain('SCAN_ADDRESS');
-    expect(run(range(2).map((i) => syn(`203.0.114.${i + 1}`, 23, 1000))).map((x) => x.type)).not.toContain('SCAN_ADDRESS');
+    expect(run(range(2).map((i) => syn(`203.0.114.${i + 1}`, 23, 1000))).map((x) => x.type)).not.toContain(
+      'SCAN_ADDRESS',
+    );
   });
 
   it('server replies (SYN-ACK, UDP from service ports) are not probes', () => {
@@ -57,10 +66,15 @@ describe('bogon sources over the 5-minute window', () => {
     expect(info).toMatchObject({ severity: 'info', target: '10.0.0.1|1', sourceAsn: 64500 });
     expect(info.evidence.topSources[0]!.addr).toBe('10.1.2.3');
     // 301 samples × 1000 over 300 s ≈ 1,003 pps
-    const major = run(range(301).map(() => ({ srcAddr: '192.168.0.1', samplingRate: 1000 }))).find((x) => x.type === 'IP_BOGON_SOURCE')!;
+    const major = run(range(301).map(() => ({ srcAddr: '192.168.0.1', samplingRate: 1000 }))).find(
+      (x) => x.type === 'IP_BOGON_SOURCE',
+    )!;
     expect(major.severity).toBe('major');
-    expect(run([{ srcAddr: 'fe80::1', ipVersion: 6, ipProto: 58, dstPort: 135 * 256, dstAddr: 'ff02::1:ff00:1' }])
-      .filter((x) => x.type === 'IP_BOGON_SOURCE')).toEqual([]);
+    expect(
+      run([{ srcAddr: 'fe80::1', ipVersion: 6, ipProto: 58, dstPort: 135 * 256, dstAddr: 'ff02::1:ff00:1' }]).filter(
+        (x) => x.type === 'IP_BOGON_SOURCE',
+      ),
+    ).toEqual([]);
     expect(run([{ srcAddr: '8.8.8.8' }]).filter((x) => x.type === 'IP_BOGON_SOURCE')).toEqual([]);
   });
 });

@@ -72,9 +72,14 @@ export class ScanState {
     let size = 1024;
     while (size < maxSources * 4) size *= 2;
     this.mask = size - 1;
-    this.tags = new Int32Array(size); this.promoted = new Uint8Array(size); this.port0 = new Int32Array(size);
-    this.probes = new Int32Array(size); this.asn = new Float64Array(size); this.rate = new Float64Array(size);
-    this.first = new Float64Array(size); this.dst0 = new Array<string>(size).fill('');
+    this.tags = new Int32Array(size);
+    this.promoted = new Uint8Array(size);
+    this.port0 = new Int32Array(size);
+    this.probes = new Int32Array(size);
+    this.asn = new Float64Array(size);
+    this.rate = new Float64Array(size);
+    this.first = new Float64Array(size);
+    this.dst0 = new Array<string>(size).fill('');
   }
 
   private evict(): void {
@@ -94,8 +99,14 @@ export class ScanState {
     const tag = h | 1;
     const rate = f.samplingRate > 1 ? f.samplingRate : 1;
     if (this.tags[slot] !== tag) {
-      this.tags[slot] = tag; this.promoted[slot] = 0; this.port0[slot] = port; this.dst0[slot] = f.dstAddr;
-      this.probes[slot] = 1; this.asn[slot] = f.srcAsn; this.rate[slot] = rate; this.first[slot] = f.receivedAtMs;
+      this.tags[slot] = tag;
+      this.promoted[slot] = 0;
+      this.port0[slot] = port;
+      this.dst0[slot] = f.dstAddr;
+      this.probes[slot] = 1;
+      this.asn[slot] = f.srcAsn;
+      this.rate[slot] = rate;
+      this.first[slot] = f.receivedAtMs;
       return;
     }
     let s: ScanSource | undefined;
@@ -109,8 +120,16 @@ export class ScanState {
     if (s === undefined) {
       if (this.sources.size >= this.maxSources || this.members >= this.maxSources * MEMBERS_PER_SOURCE) this.evict();
       s = {
-        asn: this.asn[slot]!, rate: this.rate[slot]!, probes: this.probes[slot]! - 1, firstMs: this.first[slot]!, lastMs: f.receivedAtMs,
-        dst0: this.dst0[slot]!, port0: this.port0[slot]!, hostPorts: new Map(), portHosts: new Map(), samples: [],
+        asn: this.asn[slot]!,
+        rate: this.rate[slot]!,
+        probes: this.probes[slot]! - 1,
+        firstMs: this.first[slot]!,
+        lastMs: f.receivedAtMs,
+        dst0: this.dst0[slot]!,
+        port0: this.port0[slot]!,
+        hostPorts: new Map(),
+        portHosts: new Map(),
+        samples: [],
       };
       this.sources.set(f.srcAddr, s);
       this.add(s, s.dst0, s.port0);
@@ -128,13 +147,25 @@ export class ScanState {
     const ph = s.portHosts;
     if (port >= 0) {
       let ports = hp.get(dst);
-      if (!ports && hp.size < INNER_CAP) { ports = new Set(); hp.set(dst, ports); }
-      if (ports && ports.size < SET_CAP && !ports.has(port)) { ports.add(port); this.members++; }
+      if (!ports && hp.size < INNER_CAP) {
+        ports = new Set();
+        hp.set(dst, ports);
+      }
+      if (ports && ports.size < SET_CAP && !ports.has(port)) {
+        ports.add(port);
+        this.members++;
+      }
     }
     const key = port < 0 ? 0 : port;
     let hosts = ph.get(key);
-    if (!hosts && ph.size < INNER_CAP) { hosts = new Set(); ph.set(key, hosts); }
-    if (hosts && hosts.size < SET_CAP && !hosts.has(dst)) { hosts.add(dst); this.members++; }
+    if (!hosts && ph.size < INNER_CAP) {
+      hosts = new Set();
+      ph.set(key, hosts);
+    }
+    if (hosts && hosts.size < SET_CAP && !hosts.has(dst)) {
+      hosts.add(dst);
+      this.members++;
+    }
   }
 
   /** Close the scan window: evaluate every source, then forget them. */
@@ -147,7 +178,10 @@ export class ScanState {
       const portThr = scaled(t.portScanPorts);
       const hostThr = scaled(t.addressScanHosts);
       const common = {
-        target: src, sourceAsn: s.asn || null, firstSeenMs: s.firstMs, lastSeenMs: s.lastMs,
+        target: src,
+        sourceAsn: s.asn || null,
+        firstSeenMs: s.firstMs,
+        lastSeenMs: s.lastMs,
         severity: sampled ? ('info' as const) : t.severity,
       };
       let best: [string, Set<number>] | null = null;
@@ -155,12 +189,25 @@ export class ScanState {
       if (best && best[1].size >= portThr) {
         const ports = [...best[1]].sort((a, b) => a - b);
         out.push({
-          type: 'SCAN_PORT', ...common, victimAsn: null, ruleId: 'SCAN_PORT@1',
+          type: 'SCAN_PORT',
+          ...common,
+          victimAsn: null,
+          ruleId: 'SCAN_PORT@1',
           thresholds: { distinctPorts: portThr, zeekDistinctPorts: t.portScanPorts, samplingRate: s.rate },
-          metrics: { distinctPorts: best[1].size, estimatedDistinctPorts: best[1].size * s.rate, probesSampled: s.probes, relativeIndicator: sampled ? 1 : 0, windowSeconds: sec },
+          metrics: {
+            distinctPorts: best[1].size,
+            estimatedDistinctPorts: best[1].size * s.rate,
+            probesSampled: s.probes,
+            relativeIndicator: sampled ? 1 : 0,
+            windowSeconds: sec,
+          },
           evidence: {
-            topSources: [{ addr: src, asn: s.asn || null, pps: (s.probes * s.rate) / sec, bps: 0 }], topSrcPorts: [],
-            topDstPorts: ports.slice(0, 50).map((p) => ({ key: p, pps: 0 })), protocols: [], sampleFlows: s.samples.map(formatSample), samplingRates: [s.rate],
+            topSources: [{ addr: src, asn: s.asn || null, pps: (s.probes * s.rate) / sec, bps: 0 }],
+            topSrcPorts: [],
+            topDstPorts: ports.slice(0, 50).map((p) => ({ key: p, pps: 0 })),
+            protocols: [],
+            sampleFlows: s.samples.map(formatSample),
+            samplingRates: [s.rate],
             details: { host: best[0], ports: ports.slice(0, 50) },
           },
         });
@@ -170,12 +217,25 @@ export class ScanState {
       if (bestP && bestP[1].size >= hostThr) {
         const hosts = [...bestP[1]].slice(0, 50);
         out.push({
-          type: 'SCAN_ADDRESS', ...common, victimAsn: null, ruleId: 'SCAN_ADDRESS@1',
+          type: 'SCAN_ADDRESS',
+          ...common,
+          victimAsn: null,
+          ruleId: 'SCAN_ADDRESS@1',
           thresholds: { distinctHosts: hostThr, zeekDistinctHosts: t.addressScanHosts, samplingRate: s.rate },
-          metrics: { distinctHosts: bestP[1].size, estimatedDistinctHosts: bestP[1].size * s.rate, probesSampled: s.probes, relativeIndicator: sampled ? 1 : 0, windowSeconds: sec },
+          metrics: {
+            distinctHosts: bestP[1].size,
+            estimatedDistinctHosts: bestP[1].size * s.rate,
+            probesSampled: s.probes,
+            relativeIndicator: sampled ? 1 : 0,
+            windowSeconds: sec,
+          },
           evidence: {
-            topSources: [{ addr: src, asn: s.asn || null, pps: (s.probes * s.rate) / sec, bps: 0 }], topSrcPorts: [],
-            topDstPorts: [{ key: bestP[0], pps: 0 }], protocols: [], sampleFlows: s.samples.map(formatSample), samplingRates: [s.rate],
+            topSources: [{ addr: src, asn: s.asn || null, pps: (s.probes * s.rate) / sec, bps: 0 }],
+            topSrcPorts: [],
+            topDstPorts: [{ key: bestP[0], pps: 0 }],
+            protocols: [],
+            sampleFlows: s.samples.map(formatSample),
+            samplingRates: [s.rate],
             details: { port: bestP[0], hosts },
           },
         });

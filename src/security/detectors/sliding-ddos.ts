@@ -7,12 +7,44 @@
  * pooled, so a warm engine allocates nothing per flow.
  */
 import type { AlertCandidate, SecurityFlow } from '../types.js';
-import { resolveThresholds, type DetectorThresholds, type EngineSettings, type SecuritySettings } from '../thresholds.js';
+import {
+  resolveThresholds,
+  type DetectorThresholds,
+  type EngineSettings,
+  type SecuritySettings,
+} from '../thresholds.js';
 import { evictBottomHalf } from './topk.js';
 import { ampWhole, evaluateDst, firing, minimumRates } from './ddos-rules.js';
-import { RULE_ALL, RULE_AMP, RULE_COUNT, RULE_FRAG, RULE_ICMP, RULE_PROTO, RULE_SYN, RULE_TCP, RULE_UDP, RULE_VOL } from './rules.js';
+import {
+  RULE_ALL,
+  RULE_AMP,
+  RULE_COUNT,
+  RULE_FRAG,
+  RULE_ICMP,
+  RULE_PROTO,
+  RULE_SYN,
+  RULE_TCP,
+  RULE_UDP,
+  RULE_VOL,
+} from './rules.js';
 import { accumulate, DstDetail, DstStats, type AccumulateOptions } from './volumetric.js';
-import { AMP_B, AMP_P, B, Counts, FLOWS, FRAG_P, ICMP_B, ICMP_P, P, REC, SYN_P, TCP_B, TCP_P, UDP_B, UDP_P } from './window-ring.js';
+import {
+  AMP_B,
+  AMP_P,
+  B,
+  Counts,
+  FLOWS,
+  FRAG_P,
+  ICMP_B,
+  ICMP_P,
+  P,
+  REC,
+  SYN_P,
+  TCP_B,
+  TCP_P,
+  UDP_B,
+  UDP_P,
+} from './window-ring.js';
 
 /** A sub-bucket counts for at most this many times the threshold rate in the window path (burstCapped). */
 export const BURST_CAP = 2;
@@ -24,7 +56,16 @@ export const BURST_CAP = 2;
  * the threshold (each sub-bucket well under the cap) is judged on its exact sums. The amplification rule with a
  * port list other than the union (counted per port, not per sub-bucket) is kept as it is.
  */
-function burstCapped(s: DstStats, lo: number, hi: number, t: DetectorThresholds, sec: number, stepSec: number, mask: number, ampUnion: readonly number[]): number {
+function burstCapped(
+  s: DstStats,
+  lo: number,
+  hi: number,
+  t: DetectorThresholds,
+  sec: number,
+  stepSec: number,
+  mask: number,
+  ampUnion: readonly number[],
+): number {
   const k = BURST_CAP * stepSec;
   const over = (field: number, perSec: number) => s.capped(lo, hi, field, perSec * k) / sec > perSec;
   const v = t.volumetric;
@@ -41,7 +82,12 @@ function burstCapped(s: DstStats, lo: number, hi: number, t: DetectorThresholds,
   return m;
 }
 
-export interface SlidingCounters { evaluations: number; lateFlows: number; evictedDestinations: number; evictedDetails: number }
+export interface SlidingCounters {
+  evaluations: number;
+  lateFlows: number;
+  evictedDestinations: number;
+  evictedDetails: number;
+}
 
 export class SlidingDdos {
   readonly dsts = new Map<string, DstStats>();
@@ -69,7 +115,13 @@ export class SlidingDdos {
   private readonly one = new Counts();
   private readonly thr = new WeakMap<DstStats, { asn: number; addr: string; t: DetectorThresholds }>();
 
-  constructor(private readonly settings: SecuritySettings, variants: DetectorThresholds[], ampPort: Uint8Array, ampUnion: number[], private readonly overridden: boolean) {
+  constructor(
+    private readonly settings: SecuritySettings,
+    variants: DetectorThresholds[],
+    ampPort: Uint8Array,
+    ampUnion: number[],
+    private readonly overridden: boolean,
+  ) {
     const cfg: EngineSettings = settings.engine;
     this.step = cfg.stepMs;
     this.slots = Math.max(1, Math.round(cfg.windowMs / cfg.stepMs));
@@ -94,10 +146,16 @@ export class SlidingDdos {
     };
   }
 
-  get stepMs(): number { return this.step; }
+  get stepMs(): number {
+    return this.step;
+  }
 
   private releaseDetail(s: DstStats): void {
-    if (s.detail !== null) { this.details.push(s.detail); s.detail = null; this.detailed--; }
+    if (s.detail !== null) {
+      this.details.push(s.detail);
+      s.detail = null;
+      this.detailed--;
+    }
   }
 
   private forget(s: DstStats): void {
@@ -110,7 +168,10 @@ export class SlidingDdos {
     for (const s of this.dsts.values()) if (s.detail !== null) list.push(s);
     list.sort((a, b) => a.pkts - b.pkts);
     const k = list.length >> 1;
-    for (let i = 0; i < k; i++) { this.releaseDetail(list[i]!); list[i]!.noDetail = true; }
+    for (let i = 0; i < k; i++) {
+      this.releaseDetail(list[i]!);
+      list[i]!.noDetail = true;
+    }
     this.counters.evictedDetails += k;
   }
 
@@ -128,11 +189,20 @@ export class SlidingDdos {
       this.curEnd = this.curStart + this.step;
     }
     if (bucket > this.maxBucket) this.maxBucket = bucket;
-    else if (bucket <= this.maxBucket - this.slots) { bucket = this.maxBucket; this.counters.lateFlows++; }
+    else if (bucket <= this.maxBucket - this.slots) {
+      bucket = this.maxBucket;
+      this.counters.lateFlows++;
+    }
     let s = this.dsts.get(f.dstAddr);
     if (s === undefined) {
       const max = this.settings.engine.maxTrackedDestinations;
-      if (this.dsts.size >= max) this.counters.evictedDestinations += evictBottomHalf(this.dsts, (x) => x.pkts, max >>> 1, (x) => this.forget(x));
+      if (this.dsts.size >= max)
+        this.counters.evictedDestinations += evictBottomHalf(
+          this.dsts,
+          (x) => x.pkts,
+          max >>> 1,
+          (x) => this.forget(x),
+        );
       s = (this.free.pop() ?? new DstStats(this.slots)).init(f.dstAddr);
       this.dsts.set(f.dstAddr, s);
     }
@@ -140,7 +210,8 @@ export class SlidingDdos {
     let spread = 1;
     if (f.protocol !== 'sflow-v5' && f.flowEndMs !== undefined && f.flowStartMs !== undefined) {
       const d = f.flowEndMs - f.flowStartMs;
-      if (d >= this.step) spread = Math.min(Math.floor(d / this.step) + 1, bucket - (this.maxBucket - this.slots), this.slots);
+      if (d >= this.step)
+        spread = Math.min(Math.floor(d / this.step) + 1, bucket - (this.maxBucket - this.slots), this.slots);
     }
     accumulate(s, f, this.acc, bucket, spread);
   }
@@ -168,19 +239,35 @@ export class SlidingDdos {
     const min = this.min;
     const minSamples = this.settings.engine.minSustainSamples;
     for (const s of this.dsts.values()) {
-      if (s.lastBucket < lo) { this.dsts.delete(s.addr); this.forget(s); continue; }
+      if (s.lastBucket < lo) {
+        this.dsts.delete(s.addr);
+        this.forget(s);
+        continue;
+      }
       // Cheap bounds first: the window path needs the running totals (≥ the window's sums) above the smallest
       // thresholds; the onset path needs the newest sub-bucket (one of the guard's) above them and enough samples.
       const r = s.ring;
-      const windowMaybe = s.pkts / winSec > min.pps || (s.bytes * 8) / winSec > min.bps || s.flowRecs / winSec > min.fps || s.fragP / winSec > min.fragPps;
+      const windowMaybe =
+        s.pkts / winSec > min.pps ||
+        (s.bytes * 8) / winSec > min.bps ||
+        s.flowRecs / winSec > min.fps ||
+        s.fragP / winSec > min.fragPps;
       const newest = s.find(hi);
-      let onsetMaybe = this.guard > 0 && newest >= 0 && (r[newest + P]! / stepSec > min.pps || (r[newest + B]! * 8) / stepSec > min.bps
-        || r[newest + REC]! / stepSec > min.fps || r[newest + FRAG_P]! / stepSec > min.fragPps);
+      let onsetMaybe =
+        this.guard > 0 &&
+        newest >= 0 &&
+        (r[newest + P]! / stepSec > min.pps ||
+          (r[newest + B]! * 8) / stepSec > min.bps ||
+          r[newest + REC]! / stepSec > min.fps ||
+          r[newest + FRAG_P]! / stepSec > min.fragPps);
       if (onsetMaybe) {
         let samples = 0;
         for (let b = hi - this.guard + 1; b <= hi; b++) {
           const o = s.find(b);
-          if (o < 0) { samples = -1; break; }
+          if (o < 0) {
+            samples = -1;
+            break;
+          }
           samples += r[o + FLOWS]!;
         }
         onsetMaybe = samples >= minSamples;
@@ -192,7 +279,8 @@ export class SlidingDdos {
         s.sumWindow(lo, hi, this.win);
         // 2. window: the rules that fire on the window also with every sub-bucket capped (burstCapped).
         if (this.win.pkts > 0) windowMask = firing(this.win, s.detail, t, winSec, this.ampUnion, false);
-        if (windowMask !== 0 && this.guard > 0) windowMask = burstCapped(s, lo, hi, t, winSec, stepSec, windowMask, this.ampUnion);
+        if (windowMask !== 0 && this.guard > 0)
+          windowMask = burstCapped(s, lo, hi, t, winSec, stepSec, windowMask, this.ampUnion);
       }
       if (s.detail === null && s.pkts < this.acc.detailAfter) s.noDetail = false;
       // 1. onset: every sub-bucket of the guard fires the rule.
@@ -215,7 +303,10 @@ export class SlidingDdos {
       if (onsetOnly) emitted |= evaluateDst(s, this.span, t, guardSec, topN, this.ampUnion, out, onsetOnly);
       if (emitted === 0) continue;
       for (let k = 0; k < RULE_COUNT; k++) if (emitted & (1 << k)) s.emitted[k] = nowMs;
-      if (s.detail !== null) { s.detail.reset(); s.detail.startMs = nowMs; }
+      if (s.detail !== null) {
+        s.detail.reset();
+        s.detail.startMs = nowMs;
+      }
     }
   }
 }

@@ -12,9 +12,17 @@ import { context, flow, T0 } from './testing.js';
 const GRE = 47; // only the all-protocol rule applies (no per-protocol counter)
 
 /** `pps` packets/s toward `dst` over [fromMs, toMs) as flows of `packets` packets, spaced evenly (appended to `into`). */
-function feed(into: SecurityFlow[], fromMs: number, toMs: number, pps: number, p: Partial<SecurityFlow> = {}, packets = 1): SecurityFlow[] {
+function feed(
+  into: SecurityFlow[],
+  fromMs: number,
+  toMs: number,
+  pps: number,
+  p: Partial<SecurityFlow> = {},
+  packets = 1,
+): SecurityFlow[] {
   const n = Math.round(((toMs - fromMs) / 1000) * (pps / packets));
-  for (let i = 0; i < n; i++) into.push(flow({ receivedAtMs: fromMs + Math.floor((i * (toMs - fromMs)) / n), ipProto: GRE, packets, ...p }));
+  for (let i = 0; i < n; i++)
+    into.push(flow({ receivedAtMs: fromMs + Math.floor((i * (toMs - fromMs)) / n), ipProto: GRE, packets, ...p }));
   return into;
 }
 
@@ -22,7 +30,12 @@ function feed(into: SecurityFlow[], fromMs: number, toMs: number, pps: number, p
  * Play `flows` in time order with a tick every 250 ms over (fromMs, toMs] (flows before each tick are observed
  * first, as in the collector); the ticks that returned candidates, with them.
  */
-function play(e: FastPathEngine, flows: SecurityFlow[], fromMs: number, toMs: number): Array<{ at: number; c: AlertCandidate[] }> {
+function play(
+  e: FastPathEngine,
+  flows: SecurityFlow[],
+  fromMs: number,
+  toMs: number,
+): Array<{ at: number; c: AlertCandidate[] }> {
   const sorted = [...flows].sort((x, y) => x.receivedAtMs - y.receivedAtMs);
   const out: Array<{ at: number; c: AlertCandidate[] }> = [];
   let i = 0;
@@ -84,7 +97,8 @@ describe('sliding DDoS window', () => {
     // 1:1000 sampling: ~6 samples per 250 ms bucket, the per-bucket rate jitters around the threshold.
     const flows: SecurityFlow[] = [];
     let x = 7;
-    for (let t = T0; t < T0 + 10_000; t += 40) { // 25 samples/s × 1000 = 25,000 pps ≈ 1.25×
+    for (let t = T0; t < T0 + 10_000; t += 40) {
+      // 25 samples/s × 1000 = 25,000 pps ≈ 1.25×
       x = (Math.imul(x, 1103515245) + 12345) >>> 0;
       flows.push(flow({ receivedAtMs: t + (x % 40), ipProto: GRE, samplingRate: 1000 }));
     }
@@ -99,11 +113,13 @@ describe('sliding DDoS window', () => {
   it('a sampled guard span needs engine.minSustainSamples records (one 1:16384 sample per bucket is not evidence)', () => {
     const flows: SecurityFlow[] = [];
     // 65k pps in each of 5 buckets; over the 5-s window 5 × 16,384 / 5 s = 16,384 pps (below 20,000).
-    for (let t = T0; t < T0 + 1250; t += 250) flows.push(flow({ receivedAtMs: t + 10, ipProto: GRE, samplingRate: 16_384 }));
+    for (let t = T0; t < T0 + 1250; t += 250)
+      flows.push(flow({ receivedAtMs: t + 10, ipProto: GRE, samplingRate: 16_384 }));
     expect(play(engine(), flows, T0, T0 + 8000)).toEqual([]);
     // The same rate in 8 samples per bucket is evidence (and 2 s of it exceed the window rate too).
     const dense: SecurityFlow[] = [];
-    for (let t = T0; t < T0 + 2000; t += 250) for (let k = 0; k < 8; k++) dense.push(flow({ receivedAtMs: t + 10 + k, ipProto: GRE, samplingRate: 2_048 }));
+    for (let t = T0; t < T0 + 2000; t += 250)
+      for (let k = 0; k < 8; k++) dense.push(flow({ receivedAtMs: t + 10 + k, ipProto: GRE, samplingRate: 2_048 }));
     expect(play(engine(), dense, T0, T0 + 2000)[0]!.at).toBe(T0 + 1000);
   });
 
@@ -131,7 +147,11 @@ describe('sliding DDoS window', () => {
   });
 
   it('stepMs must divide windowMs and sustainMs must fit in the window', () => {
-    expect(() => parseSecuritySettings({ engine: { stepMs: 300 } })).toThrow(/engine\.stepMs: must divide engine\.windowMs/);
-    expect(() => parseSecuritySettings({ engine: { sustainMs: 6000 } })).toThrow(/engine\.sustainMs: must be ≤ engine\.windowMs/);
+    expect(() => parseSecuritySettings({ engine: { stepMs: 300 } })).toThrow(
+      /engine\.stepMs: must divide engine\.windowMs/,
+    );
+    expect(() => parseSecuritySettings({ engine: { sustainMs: 6000 } })).toThrow(
+      /engine\.sustainMs: must be ≤ engine\.windowMs/,
+    );
   });
 });

@@ -14,7 +14,10 @@ export class TopK<K extends string | number> {
   size = 0;
 
   /** Arrays are preallocated so a reused (pooled) counter allocates nothing. */
-  constructor(readonly capacity: number, empty: K) {
+  constructor(
+    readonly capacity: number,
+    empty: K,
+  ) {
     this.keys = new Array<K>(capacity).fill(empty);
     this.counts = new Float64Array(capacity);
     this.bytes = new Float64Array(capacity);
@@ -49,7 +52,13 @@ export class TopK<K extends string | number> {
       // The first entry with the smallest count (a full counter misses on every flow of a spoofed flood).
       at = 0;
       floor = counts[0]!;
-      for (let i = 1; i < n; i++) { const c = counts[i]!; if (c < floor) { floor = c; at = i; } }
+      for (let i = 1; i < n; i++) {
+        const c = counts[i]!;
+        if (c < floor) {
+          floor = c;
+          at = i;
+        }
+      }
     }
     keys[at] = key;
     hashes[at] = hash;
@@ -63,8 +72,16 @@ export class TopK<K extends string | number> {
   top(n: number): Array<{ key: K; count: number; bytes: number; asn: number }> {
     const idx: number[] = [];
     for (let i = 0; i < this.size; i++) idx.push(i);
-    idx.sort((a, b) => (this.counts[b]! - this.errors[b]!) - (this.counts[a]! - this.errors[a]!) || this.counts[b]! - this.counts[a]!);
-    return idx.slice(0, n).map((i) => ({ key: this.keys[i]!, count: this.counts[i]! - this.errors[i]!, bytes: this.bytes[i]!, asn: this.asns[i]! }));
+    idx.sort(
+      (a, b) =>
+        this.counts[b]! - this.errors[b]! - (this.counts[a]! - this.errors[a]!) || this.counts[b]! - this.counts[a]!,
+    );
+    return idx.slice(0, n).map((i) => ({
+      key: this.keys[i]!,
+      count: this.counts[i]! - this.errors[i]!,
+      bytes: this.bytes[i]!,
+      asn: this.asns[i]!,
+    }));
   }
 }
 
@@ -79,7 +96,12 @@ export function hashStr(s: string): number {
  * Evict the lower half (by `weight`) of a map in O(n) (quickselect), so an insert into a full map costs
  * O(1) amortised. Returns the number of evicted entries.
  */
-export function evictBottomHalf<K, V>(map: Map<K, V>, weight: (v: V) => number, keep: number, onEvict?: (v: V) => void): number {
+export function evictBottomHalf<K, V>(
+  map: Map<K, V>,
+  weight: (v: V) => number,
+  keep: number,
+  onEvict?: (v: V) => void,
+): number {
   const n = map.size;
   if (n <= keep) return 0;
   const w = new Float64Array(n);
@@ -115,9 +137,17 @@ function select(a: Float64Array, k: number): number {
     while (i <= j) {
       while (a[i]! < pivot) i++;
       while (a[j]! > pivot) j--;
-      if (i <= j) { const t = a[i]!; a[i] = a[j]!; a[j] = t; i++; j--; }
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
     }
-    if (k <= j) hi = j; else if (k >= i) lo = i; else return a[k]!;
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
   }
   return a[k]!;
 }
@@ -136,6 +166,8 @@ let xs = 0x9e3779b9;
 /** Weight for this flow's evidence update (0 = skip it): 1 up to EVIDENCE_ALL_UP_TO flows, then EVIDENCE_STRIDE or 0. */
 export function evidenceWeight(flowsSoFar: number): number {
   if (flowsSoFar <= EVIDENCE_ALL_UP_TO) return 1;
-  xs ^= xs << 13; xs ^= xs >>> 17; xs ^= xs << 5;
+  xs ^= xs << 13;
+  xs ^= xs >>> 17;
+  xs ^= xs << 5;
   return (xs & (EVIDENCE_STRIDE - 1)) === 0 ? EVIDENCE_STRIDE : 0;
 }

@@ -42,7 +42,12 @@ export class DstStats extends WindowRing {
 
   init(addr: string): this {
     this.reset();
-    this.addr = addr; this.victimAsn = 0; this.firstMs = 0; this.lastMs = 0; this.detail = null; this.noDetail = false;
+    this.addr = addr;
+    this.victimAsn = 0;
+    this.firstMs = 0;
+    this.lastMs = 0;
+    this.detail = null;
+    this.noDetail = false;
     this.emitted.fill(-Infinity);
     return this;
   }
@@ -69,7 +74,11 @@ export class DstDetail {
   }
 
   reset(): void {
-    this.sources.reset(); this.srcAsns.reset(); this.srcPorts.reset(); this.dstPorts.reset(); this.ampPorts.reset();
+    this.sources.reset();
+    this.srcAsns.reset();
+    this.srcPorts.reset();
+    this.dstPorts.reset();
+    this.ampPorts.reset();
     this.sampleCount = 0;
     this.flows = 0;
     this.rates.length = 0;
@@ -78,10 +87,24 @@ export class DstDetail {
   sample(f: SecurityFlow): void {
     const i = this.sampleCount++;
     const r = this.samples[i];
-    if (r === undefined) { this.samples.push(captureSample(f)); return; }
-    r.ts = f.receivedAtMs; r.exporter = f.exporter; r.inIf = f.inIf; r.srcMac = f.srcMac; r.dstMac = f.dstMac; r.etherType = f.etherType;
-    r.src = f.srcAddr; r.dst = f.dstAddr; r.proto = f.ipProto; r.srcPort = f.srcPort; r.dstPort = f.dstPort;
-    r.packets = f.packets; r.bytes = f.frameOctets; r.samplingRate = f.samplingRate;
+    if (r === undefined) {
+      this.samples.push(captureSample(f));
+      return;
+    }
+    r.ts = f.receivedAtMs;
+    r.exporter = f.exporter;
+    r.inIf = f.inIf;
+    r.srcMac = f.srcMac;
+    r.dstMac = f.dstMac;
+    r.etherType = f.etherType;
+    r.src = f.srcAddr;
+    r.dst = f.dstAddr;
+    r.proto = f.ipProto;
+    r.srcPort = f.srcPort;
+    r.dstPort = f.dstPort;
+    r.packets = f.packets;
+    r.bytes = f.frameOctets;
+    r.samplingRate = f.samplingRate;
   }
 }
 
@@ -105,21 +128,35 @@ function addCounts(s: DstStats, f: SecurityFlow, o: AccumulateOptions, bucket: n
   const b = f.frameOctets * r * share;
   const x = s.ring;
   const at = s.slot(bucket);
-  x[at + 0] += p; x[at + 1] += b; x[at + 13] += f.packets * share;
+  x[at + 0] += p;
+  x[at + 1] += b;
+  x[at + 13] += f.packets * share;
   s.pkts += p;
   s.bytes += b;
-  if (f.protocol !== 'sflow-v5') { x[at + 2] += r * share; s.flowRecs += r * share; }
+  if (f.protocol !== 'sflow-v5') {
+    x[at + 2] += r * share;
+    s.flowRecs += r * share;
+  }
   const proto = f.ipProto;
   if (proto === TCP) {
-    x[at + 3] += p; x[at + 4] += b;
+    x[at + 3] += p;
+    x[at + 4] += b;
     if ((f.tcpFlags & SYN) !== 0 && (f.tcpFlags & ACK) === 0) x[at + 9] += p;
   } else if (proto === UDP) {
-    x[at + 5] += p; x[at + 6] += b;
-    if (o.ampPort[f.srcPort] === 1) { x[at + 11] += p; x[at + 12] += b; }
+    x[at + 5] += p;
+    x[at + 6] += b;
+    if (o.ampPort[f.srcPort] === 1) {
+      x[at + 11] += p;
+      x[at + 12] += b;
+    }
   } else if (proto === ICMP || proto === ICMP6) {
-    x[at + 7] += p; x[at + 8] += b;
+    x[at + 7] += p;
+    x[at + 8] += b;
   }
-  if (f.fragment === 1) { x[at + 10] += p; s.fragP += p; }
+  if (f.fragment === 1) {
+    x[at + 10] += p;
+    s.fragP += p;
+  }
 }
 
 /**
@@ -149,10 +186,10 @@ export function accumulate(s: DstStats, f: SecurityFlow, o: AccumulateOptions, b
   if (ew !== 0) d.sources.add(f.srcAddr, hashStr(f.srcAddr), p * ew, b * ew, f.srcAsn);
   if (f.srcAsn) d.srcAsns.add(f.srcAsn, f.srcAsn | 0, p);
   if (proto === TCP || proto === UDP) {
-    d.srcPorts.add(f.srcPort, f.srcPort, p); d.dstPorts.add(f.dstPort, f.dstPort, p);
+    d.srcPorts.add(f.srcPort, f.srcPort, p);
+    d.dstPorts.add(f.dstPort, f.dstPort, p);
     if (proto === UDP && o.ampPort[f.srcPort] === 1) d.ampPorts.add(f.srcPort, f.srcPort, p, b);
   }
   if (d.sampleCount < 10) d.sample(f);
   if (d.rates.length < 8 && d.rates.indexOf(r) < 0) d.rates.push(r);
 }
-

@@ -27,23 +27,55 @@ export const FIELDS = 14;
 
 /** The counters the DDoS rules compare (one sub-bucket, or a sum of several). */
 export class Counts {
-  pkts = 0; bytes = 0; flowRecs = 0;
-  tcpP = 0; tcpB = 0; udpP = 0; udpB = 0; icmpP = 0; icmpB = 0;
-  synP = 0; fragP = 0; ampP = 0; ampB = 0;
+  pkts = 0;
+  bytes = 0;
+  flowRecs = 0;
+  tcpP = 0;
+  tcpB = 0;
+  udpP = 0;
+  udpB = 0;
+  icmpP = 0;
+  icmpB = 0;
+  synP = 0;
+  fragP = 0;
+  ampP = 0;
+  ampB = 0;
   /** Sampled packets (before scaling) behind the counts: the statistical weight of a sampled estimate. */
   flows = 0;
 
   clear(): this {
-    this.pkts = 0; this.bytes = 0; this.flowRecs = 0; this.tcpP = 0; this.tcpB = 0; this.udpP = 0; this.udpB = 0;
-    this.icmpP = 0; this.icmpB = 0; this.synP = 0; this.fragP = 0; this.ampP = 0; this.ampB = 0; this.flows = 0;
+    this.pkts = 0;
+    this.bytes = 0;
+    this.flowRecs = 0;
+    this.tcpP = 0;
+    this.tcpB = 0;
+    this.udpP = 0;
+    this.udpB = 0;
+    this.icmpP = 0;
+    this.icmpB = 0;
+    this.synP = 0;
+    this.fragP = 0;
+    this.ampP = 0;
+    this.ampB = 0;
+    this.flows = 0;
     return this;
   }
 
   add(r: Float64Array, o: number): this {
-    this.pkts += r[o + P]!; this.bytes += r[o + B]!; this.flowRecs += r[o + REC]!;
-    this.tcpP += r[o + TCP_P]!; this.tcpB += r[o + TCP_B]!; this.udpP += r[o + UDP_P]!; this.udpB += r[o + UDP_B]!;
-    this.icmpP += r[o + ICMP_P]!; this.icmpB += r[o + ICMP_B]!; this.synP += r[o + SYN_P]!; this.fragP += r[o + FRAG_P]!;
-    this.ampP += r[o + AMP_P]!; this.ampB += r[o + AMP_B]!; this.flows += r[o + FLOWS]!;
+    this.pkts += r[o + P]!;
+    this.bytes += r[o + B]!;
+    this.flowRecs += r[o + REC]!;
+    this.tcpP += r[o + TCP_P]!;
+    this.tcpB += r[o + TCP_B]!;
+    this.udpP += r[o + UDP_P]!;
+    this.udpB += r[o + UDP_B]!;
+    this.icmpP += r[o + ICMP_P]!;
+    this.icmpB += r[o + ICMP_B]!;
+    this.synP += r[o + SYN_P]!;
+    this.fragP += r[o + FRAG_P]!;
+    this.ampP += r[o + AMP_P]!;
+    this.ampB += r[o + AMP_B]!;
+    this.flows += r[o + FLOWS]!;
     return this;
   }
 }
@@ -71,7 +103,10 @@ export class WindowRing {
   reset(): void {
     this.ring.fill(0);
     this.bucketOf.fill(-1);
-    this.pkts = 0; this.bytes = 0; this.flowRecs = 0; this.fragP = 0;
+    this.pkts = 0;
+    this.bytes = 0;
+    this.flowRecs = 0;
+    this.fragP = 0;
     this.lastBucket = -1;
     this.curBucket = -1;
   }
@@ -83,7 +118,10 @@ export class WindowRing {
     const o = i * FIELDS;
     if (this.bucketOf[i] !== bucket) {
       const r = this.ring;
-      this.pkts -= r[o + P]!; this.bytes -= r[o + B]!; this.flowRecs -= r[o + REC]!; this.fragP -= r[o + FRAG_P]!;
+      this.pkts -= r[o + P]!;
+      this.bytes -= r[o + B]!;
+      this.flowRecs -= r[o + REC]!;
+      this.fragP -= r[o + FRAG_P]!;
       r.fill(0, o, o + FIELDS);
       this.bucketOf[i] = bucket;
     }
@@ -108,7 +146,10 @@ export class WindowRing {
       if (b < 0) continue;
       const o = i * FIELDS;
       if (b < lo) {
-        this.pkts -= r[o + P]!; this.bytes -= r[o + B]!; this.flowRecs -= r[o + REC]!; this.fragP -= r[o + FRAG_P]!;
+        this.pkts -= r[o + P]!;
+        this.bytes -= r[o + B]!;
+        this.flowRecs -= r[o + REC]!;
+        this.fragP -= r[o + FRAG_P]!;
         r.fill(0, o, o + FIELDS);
         this.bucketOf[i] = -1;
         if (b === this.curBucket) this.curBucket = -1;

@@ -43,7 +43,16 @@ describe('renderStatementCsv', () => {
   it('parses back to the document figures: exact bytes, amounts, lines, daily sums', () => {
     const rows = parseCsv(renderStatementCsv(doc, { lang: 'both', status: 'reviewed' }).toString('utf8'));
     const sec = sections(rows, 2);
-    expect([...sec.keys()]).toEqual(['summary', 'subsidy', 'ports', 'daily', 'peers', 'exclusions', 'coverage', 'integrity']);
+    expect([...sec.keys()]).toEqual([
+      'summary',
+      'subsidy',
+      'ports',
+      'daily',
+      'peers',
+      'exclusions',
+      'coverage',
+      'integrity',
+    ]);
     const sum = new Map(sec.get('summary')!.map((r) => [r[0], r]));
     expect(sum.get('in_bytes')![2]).toBe(doc.in_bytes);
     expect(sum.get('out_bytes')![2]).toBe(doc.out_bytes);
@@ -62,7 +71,13 @@ describe('renderStatementCsv', () => {
     const lines = sec.get('subsidy')!;
     expect(lines.map((r) => r[0])).toEqual(doc.subsidy.lines.map((l) => l.code));
     for (const [i, l] of doc.subsidy.lines.entries()) {
-      expect(lines[i].slice(2)).toEqual([l.quantity ?? '', l.unit ?? '', (l.rate ?? '').replace(/^(\d+)\/(\d+)$/, '$1 / $2'), l.amount, l.subtotal]);
+      expect(lines[i].slice(2)).toEqual([
+        l.quantity ?? '',
+        l.unit ?? '',
+        (l.rate ?? '').replace(/^(\d+)\/(\d+)$/, '$1 / $2'),
+        l.amount,
+        l.subtotal,
+      ]);
     }
     const daily = sec.get('daily')!;
     expect(daily).toHaveLength(30);
@@ -85,7 +100,8 @@ describe('renderStatementCsv', () => {
     const rows = parseCsv(renderStatementCsv(doc, { lang: 'en' }).toString('utf8'));
     const sec = sections(rows, 1);
     for (const id of ['daily', 'peers', 'ports']) {
-      for (const r of sec.get(id)!) for (const c of r.slice(1)) if (c !== '' && /^[\d.eE+-]+$/.test(c)) expect(c).toMatch(NUMERIC);
+      for (const r of sec.get(id)!)
+        for (const c of r.slice(1)) if (c !== '' && /^[\d.eE+-]+$/.test(c)) expect(c).toMatch(NUMERIC);
     }
     for (const c of rows.flat()) expect(c).not.toMatch(/^-?[\d.]+e[+-]?\d+$/i);
     expect(rows[1]).toEqual(['field', 'item', 'value', 'unit']);
@@ -128,7 +144,19 @@ describe('renderPeriodCsv', () => {
     expect(csv[0][10]).toBe('补贴金额（元）');
     expect(csv[1][10]).toBe('subsidy (CNY)');
     expect(csv.slice(2, 5).map((r) => r[0])).toEqual(['64501', '64502', '64503']);
-    expect(csv[2]).toEqual(['64501', '成员 64501', '已批准 / approved', '1', '9007199254740993', '1000', '1234567.891', '2000000000', '2000000000', '0.996528', '0.10']);
+    expect(csv[2]).toEqual([
+      '64501',
+      '成员 64501',
+      '已批准 / approved',
+      '1',
+      '9007199254740993',
+      '1000',
+      '1234567.891',
+      '2000000000',
+      '2000000000',
+      '0.996528',
+      '0.10',
+    ]);
     expect(csv[4][2]).toBe('草稿 / draft');
     const total = csv[5];
     expect(total[0]).toBe('合计 / Total');
@@ -140,7 +168,14 @@ describe('renderPeriodCsv', () => {
 
   it('builds rows from stored documents; an empty month totals 0.00', () => {
     const r = periodRowFromDocument(doc, 'exported');
-    expect(r).toMatchObject({ asn: 64500, name: '艾克米云分发有限公司', version: 2, in_bytes: doc.in_bytes, subsidy_amount_cny: '8055.84', status: 'exported' });
+    expect(r).toMatchObject({
+      asn: 64500,
+      name: '艾克米云分发有限公司',
+      version: 2,
+      in_bytes: doc.in_bytes,
+      subsidy_amount_cny: '8055.84',
+      status: 'exported',
+    });
     const csv = parseCsv(renderPeriodCsv([], { lang: 'en' }).toString('utf8'));
     expect(csv).toHaveLength(2);
     expect(csv[1][0]).toBe('Total');

@@ -24,7 +24,11 @@ export function fixtureDocument(over: { name?: string; nameZh?: string; version?
         const phase = (2 * Math.PI * (i % 288)) / 288;
         const inGbps = 2.0 + 1.2 * Math.sin(phase) + 0.1 * p + (i % 7) * 0.01;
         const outGbps = 2.6 + 1.4 * Math.sin(phase + 0.4) + 0.05 * p + (i % 5) * 0.013;
-        return { ts: b.start + i * 300_000, inBytes: BigInt(Math.round((inGbps * 1e9 * 300) / 8)), outBytes: BigInt(Math.round((outGbps * 1e9 * 300) / 8)) };
+        return {
+          ts: b.start + i * 300_000,
+          inBytes: BigInt(Math.round((inGbps * 1e9 * 300) / 8)),
+          outBytes: BigInt(Math.round((outGbps * 1e9 * 300) / 8)),
+        };
       }),
   }));
   const attackFrom = Date.parse('2025-04-10T02:00:00+08:00');
@@ -52,7 +56,15 @@ export function fixtureDocument(over: { name?: string; nameZh?: string; version?
   });
   return buildDocument({
     version: over.version ?? 2,
-    member: { asn: 64500, name: over.name ?? 'Acme <CDN> & "Co"', name_zh: over.nameZh ?? '艾克米云分发有限公司', member_type: 'cdn', first_production_date: '2024-11-15', subsidy_enrolled: true, port_capacity_mbps: 20_000 },
+    member: {
+      asn: 64500,
+      name: over.name ?? 'Acme <CDN> & "Co"',
+      name_zh: over.nameZh ?? '艾克米云分发有限公司',
+      member_type: 'cdn',
+      first_production_date: '2024-11-15',
+      subsidy_enrolled: true,
+      port_capacity_mbps: 20_000,
+    },
     statement,
     subsidy,
     policy: subsidy.policy,

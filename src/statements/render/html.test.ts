@@ -9,8 +9,24 @@ beforeAll(() => {
 });
 
 const events: StatementEvent[] = [
-  { at: Date.parse('2025-05-02T01:00:00Z'), action: 'computed', from_status: '', to_status: 'draft', actor: 'finance.li', role: 'finance', note: '' },
-  { at: Date.parse('2025-05-03T02:30:00Z'), action: 'review', from_status: 'draft', to_status: 'reviewed', actor: 'wang', role: 'finance', note: 'checked <script>alert(1)</script>' },
+  {
+    at: Date.parse('2025-05-02T01:00:00Z'),
+    action: 'computed',
+    from_status: '',
+    to_status: 'draft',
+    actor: 'finance.li',
+    role: 'finance',
+    note: '',
+  },
+  {
+    at: Date.parse('2025-05-03T02:30:00Z'),
+    action: 'review',
+    from_status: 'draft',
+    to_status: 'reviewed',
+    actor: 'wang',
+    role: 'finance',
+    note: 'checked <script>alert(1)</script>',
+  },
 ];
 
 describe('renderStatementHtml', () => {
@@ -60,7 +76,10 @@ describe('renderStatementHtml', () => {
   });
 
   it('no banner when the policy is official; empty history says so', () => {
-    const official: StatementDocument = { ...doc, subsidy: { ...doc.subsidy, policy: { ...doc.subsidy.policy, official: true } } };
+    const official: StatementDocument = {
+      ...doc,
+      subsidy: { ...doc.subsidy, policy: { ...doc.subsidy.policy, official: true } },
+    };
     const html = renderStatementHtml(official, { lang: 'en', status: 'approved', events: [] });
     expect(html).not.toContain('class="banner"');
     expect(html).not.toContain('EXAMPLE — not official');

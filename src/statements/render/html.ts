@@ -80,10 +80,32 @@ function figures(s: Section, keys: readonly string[], lang: 'zh' | 'en'): string
     .join('\n')}</tbody></table>`;
 }
 
-const USAGE = ['in_bytes', 'out_bytes', 'avg_in_bps', 'avg_out_bps', 'peak_in_bps', 'peak_in_at', 'peak_out_bps', 'peak_out_at', 'p95_in_bps', 'p95_out_bps', 'billable_bps', 'percentile', 'coverage_pct', 'expected_buckets', 'valid_buckets', 'missing_buckets', 'excluded_buckets', 'used_buckets'];
+const USAGE = [
+  'in_bytes',
+  'out_bytes',
+  'avg_in_bps',
+  'avg_out_bps',
+  'peak_in_bps',
+  'peak_in_at',
+  'peak_out_bps',
+  'peak_out_at',
+  'p95_in_bps',
+  'p95_out_bps',
+  'billable_bps',
+  'percentile',
+  'coverage_pct',
+  'expected_buckets',
+  'valid_buckets',
+  'missing_buckets',
+  'excluded_buckets',
+  'used_buckets',
+];
 
 function when(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 }
 
 export function renderStatementHtml(doc: StatementDocument, opts: HtmlOptions): string {
@@ -97,7 +119,10 @@ export function renderStatementHtml(doc: StatementDocument, opts: HtmlOptions): 
   const banner = isExample(doc) ? `<div class="banner">${escapeHtml(BANNER.zh)}<br>${escapeHtml(BANNER.en)}</div>` : '';
   const events = opts.events.length
     ? `<table class="small"><thead><tr><th>${bi({ zh: '时间', en: 'time' }, lang)}</th><th>${bi({ zh: '操作', en: 'action' }, lang)}</th><th>${bi({ zh: '状态', en: 'status' }, lang)}</th><th>${bi({ zh: '操作人', en: 'actor' }, lang)}</th><th>${bi({ zh: '备注', en: 'note' }, lang)}</th></tr></thead><tbody>${opts.events
-        .map((e) => `<tr><td>${escapeHtml(when(e.at))}</td><td>${escapeHtml(e.action)}</td><td>${escapeHtml(`${e.from_status || '—'} → ${e.to_status || '—'}`)}</td><td>${escapeHtml(`${e.actor} (${e.role})`)}</td><td>${escapeHtml(e.note)}</td></tr>`)
+        .map(
+          (e) =>
+            `<tr><td>${escapeHtml(when(e.at))}</td><td>${escapeHtml(e.action)}</td><td>${escapeHtml(`${e.from_status || '—'} → ${e.to_status || '—'}`)}</td><td>${escapeHtml(`${e.actor} (${e.role})`)}</td><td>${escapeHtml(e.note)}</td></tr>`,
+        )
         .join('\n')}</tbody></table>`
     : `<p class="note">${bi({ zh: '无', en: 'none' }, lang)}</p>`;
   const title = `${pickText(LABELS.title, lang)} AS${doc.asn} ${doc.month}`;

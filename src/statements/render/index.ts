@@ -3,5 +3,11 @@ export { renderStatementCsv, renderPeriodCsv, parseCsv, type CsvOptions } from '
 export { renderStatementXlsx, renderPeriodXlsx, type XlsxOptions } from './xlsx.js';
 export { renderStatementHtml, escapeHtml, type HtmlOptions, type StatementEvent } from './html.js';
 export { renderStatementPdf, locatePdfFont, PDF_FONT_CANDIDATES, type PdfOptions } from './pdf.js';
-export { periodRowFromDocument, periodTotals, type PeriodRow, type PeriodOptions, type PeriodTotals } from './period.js';
+export {
+  periodRowFromDocument,
+  periodTotals,
+  type PeriodRow,
+  type PeriodOptions,
+  type PeriodTotals,
+} from './period.js';
 export type { Lang } from './labels.js';

@@ -99,6 +99,18 @@ export function periodCells(rows: readonly PeriodRow[], lang: Lang): { body: Cel
     money(r.subsidy_amount_cny),
   ]);
   const t = periodTotals(rows);
-  const total = [text(label('total', lang)), text(pickText({ zh: `${t.members} 个成员`, en: `${t.members} members` }, lang)), text(''), text(''), int(t.in_bytes), int(t.out_bytes), text(''), text(''), text(''), text(''), money(t.subsidy_amount_cny)];
+  const total = [
+    text(label('total', lang)),
+    text(pickText({ zh: `${t.members} 个成员`, en: `${t.members} members` }, lang)),
+    text(''),
+    text(''),
+    int(t.in_bytes),
+    int(t.out_bytes),
+    text(''),
+    text(''),
+    text(''),
+    text(''),
+    money(t.subsidy_amount_cny),
+  ];
   return { body, total };
 }

@@ -27,14 +27,24 @@ function byKey(name: string): Map<unknown, ExcelJS.Row> {
 
 describe('renderStatementXlsx', () => {
   it('sheets, bilingual header rows, frozen headers, column widths', () => {
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', 'Subsidy', 'Ports', 'Daily', 'Peers', 'Exclusions', 'Coverage', 'Integrity']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual([
+      'Summary',
+      'Subsidy',
+      'Ports',
+      'Daily',
+      'Peers',
+      'Exclusions',
+      'Coverage',
+      'Integrity',
+    ]);
     const ws = wb.getWorksheet('Subsidy')!;
     expect(ws.getRow(1).getCell(6).value).toBe('金额（元）');
     expect(ws.getRow(2).getCell(6).value).toBe('amount (CNY)');
     expect(ws.getRow(1).font?.bold).toBe(true);
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 2 });
     expect(ws.getColumn(2).width).toBeGreaterThanOrEqual(60);
-    for (const w of wb.worksheets) for (let c = 1; c <= w.columnCount; c++) expect(w.getColumn(c).width).toBeGreaterThan(5);
+    for (const w of wb.worksheets)
+      for (let c = 1; c <= w.columnCount; c++) expect(w.getColumn(c).width).toBeGreaterThan(5);
   });
 
   it('numbers are numeric cells where exact; bytes beyond 15 digits are text', () => {

@@ -83,7 +83,7 @@ export async function toBuffer(wb: ExcelJS.Workbook): Promise<Buffer> {
 export async function renderStatementXlsx(doc: StatementDocument, opts: XlsxOptions): Promise<Buffer> {
   const wb = workbook();
   const created = new Date(doc.computed_at);
-  if (!Number.isNaN(created.getTime())) (wb.created = created), (wb.modified = created);
+  if (!Number.isNaN(created.getTime())) ((wb.created = created), (wb.modified = created));
   wb.title = `${pickText({ zh: '流量对账单', en: 'Traffic statement' }, opts.lang)} AS${doc.asn} ${doc.month} v${doc.version}`;
   for (const s of buildSections(doc, opts.lang, { status: opts.status })) {
     const ws = wb.addWorksheet(SHEET[s.id]);
@@ -92,7 +92,8 @@ export async function renderStatementXlsx(doc: StatementDocument, opts: XlsxOpti
       const row = ws.getRow(3); // the notice row comes first in the summary
       row.font = { bold: true, color: { argb: 'FFB00020' } };
     }
-    if (s.id === 'integrity' && isExample(doc)) ws.addRow(['notice', pickText(BANNER, opts.lang)]).font = { bold: true, color: { argb: 'FFB00020' } };
+    if (s.id === 'integrity' && isExample(doc))
+      ws.addRow(['notice', pickText(BANNER, opts.lang)]).font = { bold: true, color: { argb: 'FFB00020' } };
   }
   return toBuffer(wb);
 }

@@ -8,7 +8,9 @@ const vars = { RAW_RETENTION_DAYS: 190, ROLLUP_RETENTION_DAYS: 1827 };
 describe('backfill directive', () => {
   it('parses source, chunk and target_chunk (target_chunk defaults to chunk)', () => {
     expect(parseBackfillDirective('source=flows_raw chunk=toYYYYMM(received_at) target_chunk=toYYYYMM(day)')).toEqual({
-      source: 'flows_raw', chunk: 'toYYYYMM(received_at)', targetChunk: 'toYYYYMM(day)',
+      source: 'flows_raw',
+      chunk: 'toYYYYMM(received_at)',
+      targetChunk: 'toYYYYMM(day)',
     });
     expect(parseBackfillDirective('source=s chunk=toYYYYMM(bucket)').targetChunk).toBe('toYYYYMM(bucket)');
   });
@@ -40,10 +42,22 @@ describe('backfill directive', () => {
         }
       }
     }
-    expect(marked).toEqual(['0011_create_member_io_5m.sql', '0012_create_member_traffic_1h.sql', '0020_create_member_exporters_1d.sql', '0040_create_member_traffic_1d.sql', '0041_create_fabric_traffic_5m.sql']);
+    expect(marked).toEqual([
+      '0011_create_member_io_5m.sql',
+      '0012_create_member_traffic_1h.sql',
+      '0020_create_member_exporters_1d.sql',
+      '0040_create_member_traffic_1d.sql',
+      '0041_create_fabric_traffic_5m.sql',
+    ]);
   });
 
   it('refuses an INSERT without the emptiness guard', () => {
-    expect(() => chunkedInsert('INSERT INTO t SELECT * FROM s', 't', { source: 's', chunk: 'toYYYYMM(bucket)', targetChunk: 'toYYYYMM(bucket)' })).toThrow(/guard/);
+    expect(() =>
+      chunkedInsert('INSERT INTO t SELECT * FROM s', 't', {
+        source: 's',
+        chunk: 'toYYYYMM(bucket)',
+        targetChunk: 'toYYYYMM(bucket)',
+      }),
+    ).toThrow(/guard/);
   });
 });

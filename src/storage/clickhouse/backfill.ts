@@ -68,18 +68,23 @@ export function parseBackfillDirective(text: string): BackfillSpec {
     if (!v) throw new AppError('IXMETER_ERR_MIGRATION_INVALID', `@backfill needs ${k}=…`);
     return v;
   };
-  if (!/^\w+$/.test(get('source'))) throw new AppError('IXMETER_ERR_MIGRATION_INVALID', '@backfill: source must be a table name');
+  if (!/^\w+$/.test(get('source')))
+    throw new AppError('IXMETER_ERR_MIGRATION_INVALID', '@backfill: source must be a table name');
   return { source: get('source'), chunk: get('chunk'), targetChunk: kv.get('target_chunk') ?? get('chunk') };
 }
 
 const INSERT_TARGET = /^INSERT\s+INTO\s+(\w+)/i;
-const guardOf = (target: string) => new RegExp(`\\(\\s*SELECT\\s+count\\(\\)\\s+FROM\\s+${target}\\s*\\)\\s*=\\s*0`, 'i');
+const guardOf = (target: string) =>
+  new RegExp(`\\(\\s*SELECT\\s+count\\(\\)\\s+FROM\\s+${target}\\s*\\)\\s*=\\s*0`, 'i');
 
 /** The rendered INSERT with its emptiness guard replaced by the chunk condition (a typed parameter). */
 export function chunkedInsert(renderedSql: string, target: string, spec: BackfillSpec): string {
   const guard = guardOf(target);
   if (!guard.test(renderedSql)) {
-    throw new AppError('IXMETER_ERR_MIGRATION_INVALID', `@backfill: the INSERT INTO ${target} has no "(SELECT count() FROM ${target}) = 0" guard`);
+    throw new AppError(
+      'IXMETER_ERR_MIGRATION_INVALID',
+      `@backfill: the INSERT INTO ${target} has no "(SELECT count() FROM ${target}) = 0" guard`,
+    );
   }
   return renderedSql.replace(guard, `(${spec.chunk}) = {backfill_chunk:Int64}`);
 }
@@ -104,52 +109,105 @@ async function mutate(c: Ctx, sql: string): Promise<void> {
 }
 
 function int(n: number): number {
-  if (!Number.isSafeInteger(n)) throw new AppError('IXMETER_ERR_MIGRATION_INVALID', `@backfill: chunk value ${n} is not an integer`);
+  if (!Number.isSafeInteger(n))
+    throw new AppError('IXMETER_ERR_MIGRATION_INVALID', `@backfill: chunk value ${n} is not an integer`);
   return n;
 }
 
 /** Run one marked INSERT chunk by chunk (see the file comment). `renderedSql` is the INSERT as rendered for this storage. */
-export async function runBackfill(c: Ctx, migration: { version: number; name: string }, renderedSql: string, spec: BackfillSpec): Promise<void> {
+export async function runBackfill(
+  c: Ctx,
+  migration: { version: number; name: string },
+  renderedSql: string,
+  spec: BackfillSpec,
+): Promise<void> {
   const target = INSERT_TARGET.exec(renderedSql)?.[1];
-  if (!target) throw new AppError('IXMETER_ERR_MIGRATION_INVALID', `@backfill in ${migration.name} must mark an INSERT INTO … SELECT`);
+  if (!target)
+    throw new AppError(
+      'IXMETER_ERR_MIGRATION_INVALID',
+      `@backfill in ${migration.name} must mark an INSERT INTO … SELECT`,
+    );
   const insert = chunkedInsert(renderedSql, target, spec);
   const v = { version: migration.version };
   const [{ n: targetRows } = { n: '0' }] = await rows<{ n: string }>(c.storage, `SELECT count() AS n FROM ${target}`);
   if (Number(targetRows) === 0) {
-    const [{ n } = { n: '0' }] = await rows<{ n: string }>(c.storage, 'SELECT count() AS n FROM schema_backfill_chunks WHERE version = {version:UInt32}', v);
-    if (Number(n) > 0) await mutate(c, `ALTER TABLE schema_backfill_chunks DELETE WHERE version = ${int(migration.version)} SETTINGS mutations_sync = 2`);
+    const [{ n } = { n: '0' }] = await rows<{ n: string }>(
+      c.storage,
+      'SELECT count() AS n FROM schema_backfill_chunks WHERE version = {version:UInt32}',
+      v,
+    );
+    if (Number(n) > 0)
+      await mutate(
+        c,
+        `ALTER TABLE schema_backfill_chunks DELETE WHERE version = ${int(migration.version)} SETTINGS mutations_sync = 2`,
+      );
   }
   const ledger = new Set(
-    (await rows<{ chunk: string }>(c.storage, 'SELECT DISTINCT chunk FROM schema_backfill_chunks WHERE version = {version:UInt32}', v)).map((r) => Number(r.chunk)),
+    (
+      await rows<{ chunk: string }>(
+        c.storage,
+        'SELECT DISTINCT chunk FROM schema_backfill_chunks WHERE version = {version:UInt32}',
+        v,
+      )
+    ).map((r) => Number(r.chunk)),
   );
-  const chunks = (await rows<{ c: string; n: string }>(c.storage, `SELECT toInt64(${spec.chunk}) AS c, count() AS n FROM ${spec.source} GROUP BY c ORDER BY c`)).map(
-    (r) => ({ chunk: Number(r.c), rows: Number(r.n) }),
-  );
+  const chunks = (
+    await rows<{ c: string; n: string }>(
+      c.storage,
+      `SELECT toInt64(${spec.chunk}) AS c, count() AS n FROM ${spec.source} GROUP BY c ORDER BY c`,
+    )
+  ).map((r) => ({ chunk: Number(r.c), rows: Number(r.n) }));
   const sourceRows = chunks.reduce((a, r) => a + r.rows, 0);
   let done = 0;
   let rowsDone = 0;
-  c.log?.info({ migration: migration.name, target, chunks: chunks.length, sourceRows, alreadyCopied: ledger.size }, 'backfill starts');
+  c.log?.info(
+    { migration: migration.name, target, chunks: chunks.length, sourceRows, alreadyCopied: ledger.size },
+    'backfill starts',
+  );
   for (const ch of chunks) {
     let state: BackfillProgress['state'] = 'skipped';
     if (!ledger.has(ch.chunk)) {
       const p = { backfill_chunk: ch.chunk };
-      const [{ n } = { n: '0' }] = await rows<{ n: string }>(c.storage, `SELECT count() AS n FROM ${target} WHERE (${spec.targetChunk}) = {backfill_chunk:Int64}`, p);
+      const [{ n } = { n: '0' }] = await rows<{ n: string }>(
+        c.storage,
+        `SELECT count() AS n FROM ${target} WHERE (${spec.targetChunk}) = {backfill_chunk:Int64}`,
+        p,
+      );
       state = Number(n) > 0 ? 'redone' : 'copied';
-      if (state === 'redone') await mutate(c, `ALTER TABLE ${target} DELETE WHERE (${spec.targetChunk}) = ${int(ch.chunk)} SETTINGS mutations_sync = 2`);
+      if (state === 'redone')
+        await mutate(
+          c,
+          `ALTER TABLE ${target} DELETE WHERE (${spec.targetChunk}) = ${int(ch.chunk)} SETTINGS mutations_sync = 2`,
+        );
       try {
         await c.storage.client.command({ query: insert, query_params: p });
       } catch (e) {
-        throw new AppError('IXMETER_ERR_STORAGE_QUERY', `migration ${migration.name} failed in backfill chunk ${ch.chunk}: ${String((e as Error).message).split('\n')[0]}`, { cause: e });
+        throw new AppError(
+          'IXMETER_ERR_STORAGE_QUERY',
+          `migration ${migration.name} failed in backfill chunk ${ch.chunk}: ${String((e as Error).message).split('\n')[0]}`,
+          { cause: e },
+        );
       }
       await c.storage.client.insert({
         table: 'schema_backfill_chunks',
-        values: [{ version: migration.version, target, chunk: ch.chunk, rows: ch.rows, redone: state === 'redone' ? 1 : 0 }],
+        values: [
+          { version: migration.version, target, chunk: ch.chunk, rows: ch.rows, redone: state === 'redone' ? 1 : 0 },
+        ],
         format: 'JSONEachRow',
       });
     }
     done++;
     rowsDone += ch.rows;
-    const progress: BackfillProgress = { migration: migration.name, target, chunk: ch.chunk, done, chunks: chunks.length, rowsDone, sourceRows, state };
+    const progress: BackfillProgress = {
+      migration: migration.name,
+      target,
+      chunk: ch.chunk,
+      done,
+      chunks: chunks.length,
+      rowsDone,
+      sourceRows,
+      state,
+    };
     c.log?.info(progress, 'backfill progress');
     c.onProgress?.(progress);
   }

@@ -63,9 +63,11 @@ async function openEmbedded(config: Config, log: Logger): Promise<Storage> {
     );
   }
   // The client's own Connection types are a private copy (libs.md §3): the cast is the documented workaround.
-  const client = settingsPerStatement(createClient({
-    connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'],
-  }));
+  const client = settingsPerStatement(
+    createClient({
+      connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'],
+    }),
+  );
   const database = config.IXMETER_CLICKHOUSE_DATABASE;
   // chDB ignores the client's `database` option; its session is stateful, so USE sticks for the process.
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
@@ -94,7 +96,9 @@ async function openServer(config: Config, log: Logger): Promise<Storage> {
   } catch (e) {
     await bootstrap.close();
     const msg = errorMessage(e);
-    const auth = /authentication|password|AUTHENTICATION_FAILED|REQUIRED_PASSWORD|Code: 516|Code: 192|Code: 193/i.test(msg);
+    const auth = /authentication|password|AUTHENTICATION_FAILED|REQUIRED_PASSWORD|Code: 516|Code: 192|Code: 193/i.test(
+      msg,
+    );
     throw new AppError(
       'IXMETER_ERR_STORAGE_UNAVAILABLE',
       auth
@@ -115,7 +119,14 @@ async function openServer(config: Config, log: Logger): Promise<Storage> {
   await bootstrap.close();
   const client = createClient({ ...common, database });
   log.info({ url, version, database, cluster: config.IXMETER_CLICKHOUSE_CLUSTER }, 'ClickHouse server connected');
-  return { client, mode: 'server', database, cluster: config.IXMETER_CLICKHOUSE_CLUSTER, serverVersion: version, close: () => client.close() };
+  return {
+    client,
+    mode: 'server',
+    database,
+    cluster: config.IXMETER_CLICKHOUSE_CLUSTER,
+    serverVersion: version,
+    close: () => client.close(),
+  };
 }
 
 async function readVersion(client: ClickHouseClient): Promise<string> {

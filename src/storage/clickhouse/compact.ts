@@ -6,7 +6,11 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 
-export async function compactRows<T extends unknown[]>(client: ClickHouseClient, query: string, query_params: Record<string, unknown>): Promise<T[]> {
+export async function compactRows<T extends unknown[]>(
+  client: ClickHouseClient,
+  query: string,
+  query_params: Record<string, unknown>,
+): Promise<T[]> {
   const text = await (await client.query({ query, query_params, format: 'JSONCompactEachRow' })).text();
   const out: T[] = [];
   for (const line of text.split('\n')) if (line) out.push(JSON.parse(line) as T);

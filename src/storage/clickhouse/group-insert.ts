@@ -42,11 +42,16 @@ export function groupCommit<T>(write: (items: T[]) => Promise<void>, opts: Group
     if (timer) clearTimeout(timer);
     timer = null;
     if (wait <= 0) void writeBatch();
-    else timer = setTimeout(() => { timer = null; schedule(); }, wait);
+    else
+      timer = setTimeout(() => {
+        timer = null;
+        schedule();
+      }, wait);
   }
 
-  return (item) => new Promise<void>((resolve, reject) => {
-    queue.push({ item, at: Date.now(), done: (e) => (e === undefined ? resolve() : reject(e)) });
-    schedule();
-  });
+  return (item) =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ item, at: Date.now(), done: (e) => (e === undefined ? resolve() : reject(e)) });
+      schedule();
+    });
 }

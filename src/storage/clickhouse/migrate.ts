@@ -32,11 +32,14 @@ export function defaultMigrationsDir(): string {
 }
 
 export function readMigrations(dir: string): MigrationFile[] {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
   const out: MigrationFile[] = [];
   for (const f of files) {
     const m = /^(\d{4})_([a-z]+(?:_[a-z0-9]+)+)\.sql$/.exec(f);
-    if (!m) throw new AppError('IXMETER_ERR_MIGRATION_INVALID', `migration file name ${f} must be NNNN_verb_object.sql`);
+    if (!m)
+      throw new AppError('IXMETER_ERR_MIGRATION_INVALID', `migration file name ${f} must be NNNN_verb_object.sql`);
     const text = readFileSync(join(dir, f), 'utf8').replace(/\r\n/g, '\n');
     const version = parseInt(m[1]!, 10);
     if (out.length && out[out.length - 1]!.version === version) {
@@ -66,10 +69,13 @@ export async function migrate(
     await storage.client.command({ query: sql });
   }
   const rs = await storage.client.query({
-    query: 'SELECT version, any(name) AS name, any(checksum) AS checksum FROM schema_migrations GROUP BY version ORDER BY version',
+    query:
+      'SELECT version, any(name) AS name, any(checksum) AS checksum FROM schema_migrations GROUP BY version ORDER BY version',
     format: 'JSONEachRow',
   });
-  const applied = new Map((await rs.json<{ version: number; name: string; checksum: string }>()).map((r) => [Number(r.version), r]));
+  const applied = new Map(
+    (await rs.json<{ version: number; name: string; checksum: string }>()).map((r) => [Number(r.version), r]),
+  );
   const files = readMigrations(opts.dir ?? defaultMigrationsDir());
   const result: MigrateResult = { applied: [], alreadyApplied: 0 };
   for (const file of files) {
@@ -89,13 +95,22 @@ export async function migrate(
     }
     for (const sql of statements.flatMap(({ st, sqls }) => sqls.map((q) => ({ q, backfill: st.backfill })))) {
       if (sql.backfill) {
-        await runBackfill({ storage, render: ctx, sharded, log: opts.log, onProgress: opts.onProgress }, file, sql.q, parseBackfillDirective(sql.backfill));
+        await runBackfill(
+          { storage, render: ctx, sharded, log: opts.log, onProgress: opts.onProgress },
+          file,
+          sql.q,
+          parseBackfillDirective(sql.backfill),
+        );
         continue;
       }
       try {
         await storage.client.command({ query: sql.q });
       } catch (e) {
-        throw new AppError('IXMETER_ERR_STORAGE_QUERY', `migration ${file.name} failed: ${String((e as Error).message).split('\n')[0]}\n  statement: ${sql.q.slice(0, 200)}`, { cause: e });
+        throw new AppError(
+          'IXMETER_ERR_STORAGE_QUERY',
+          `migration ${file.name} failed: ${String((e as Error).message).split('\n')[0]}\n  statement: ${sql.q.slice(0, 200)}`,
+          { cause: e },
+        );
       }
     }
     await storage.client.insert({
@@ -118,6 +133,12 @@ function withReleasedBackfill(name: string, stmts: ParsedStatement[]): ParsedSta
 }
 
 /** Placeholder values the migrations may use, from the config. */
-export function migrationVars(config: { IXMETER_RAW_RETENTION_DAYS: number; IXMETER_ROLLUP_RETENTION_DAYS: number }): Record<string, number> {
-  return { RAW_RETENTION_DAYS: config.IXMETER_RAW_RETENTION_DAYS, ROLLUP_RETENTION_DAYS: config.IXMETER_ROLLUP_RETENTION_DAYS };
+export function migrationVars(config: {
+  IXMETER_RAW_RETENTION_DAYS: number;
+  IXMETER_ROLLUP_RETENTION_DAYS: number;
+}): Record<string, number> {
+  return {
+    RAW_RETENTION_DAYS: config.IXMETER_RAW_RETENTION_DAYS,
+    ROLLUP_RETENTION_DAYS: config.IXMETER_ROLLUP_RETENTION_DAYS,
+  };
 }

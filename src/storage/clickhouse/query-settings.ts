@@ -24,7 +24,8 @@ function literal(k: string, v: unknown): string {
 export function settingsClause(settings: Settings): string {
   const entries = Object.entries(settings ?? {}).filter(([, v]) => v !== undefined);
   if (!entries.length) return '';
-  for (const [k] of entries) if (!/^\w+$/.test(k)) throw new AppError('IXMETER_ERR_STORAGE_QUERY', `invalid setting name ${k}`);
+  for (const [k] of entries)
+    if (!/^\w+$/.test(k)) throw new AppError('IXMETER_ERR_STORAGE_QUERY', `invalid setting name ${k}`);
   return `SETTINGS ${entries.map(([k, v]) => `${k} = ${literal(k, v)}`).join(', ')}`;
 }
 
@@ -33,15 +34,20 @@ export function withSettingsClause(query: string, settings: Settings): string {
   const clause = settingsClause(settings);
   if (clause === '') return query;
   if (/\bFORMAT\s+\w+\s*(\n|$)/i.test(query) || /\bSETTINGS\b/i.test(query)) {
-    throw new AppError('IXMETER_ERR_STORAGE_QUERY', 'embedded ClickHouse: give settings in the statement itself when it has its own FORMAT or SETTINGS clause');
+    throw new AppError(
+      'IXMETER_ERR_STORAGE_QUERY',
+      'embedded ClickHouse: give settings in the statement itself when it has its own FORMAT or SETTINGS clause',
+    );
   }
   return `${query}\n${clause}`;
 }
 
 /** The client, with query/command/exec settings moved into each statement (embedded chDB only). */
 export function settingsPerStatement(client: ClickHouseClient): ClickHouseClient {
-  const wrap = <P extends { query: string; clickhouse_settings?: Settings }, R>(fn: (p: P) => Promise<R>) =>
-    (p: P) => fn({ ...p, query: withSettingsClause(p.query, p.clickhouse_settings), clickhouse_settings: undefined });
+  const wrap =
+    <P extends { query: string; clickhouse_settings?: Settings }, R>(fn: (p: P) => Promise<R>) =>
+    (p: P) =>
+      fn({ ...p, query: withSettingsClause(p.query, p.clickhouse_settings), clickhouse_settings: undefined });
   return new Proxy(client, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver) as unknown;

@@ -57,7 +57,8 @@ export function splitStatements(text: string): ParsedStatement[] {
       backfill = undefined;
     }
   }
-  if (lines.join('').trim() !== '') throw new AppError('IXMETER_ERR_MIGRATION_INVALID', 'the last statement does not end with ";"');
+  if (lines.join('').trim() !== '')
+    throw new AppError('IXMETER_ERR_MIGRATION_INVALID', 'the last statement does not end with ";"');
   return out;
 }
 
@@ -93,7 +94,8 @@ const CREATE_MV = /^CREATE\s+MATERIALIZED\s+VIEW\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+T
 const ALTER = /^ALTER\s+TABLE\s+(\w+)\s+([\s\S]*)$/i;
 const INSERT = /^INSERT\s+INTO\s+(\w+)(\s*\([^)]*\))?\s+((?:SELECT|WITH)\b[\s\S]*)$/i;
 const SELECT = /^(?:SELECT|WITH)\b/i;
-const CREATE_OTHER = /^(CREATE\s+(?:OR\s+REPLACE\s+)?(?:DICTIONARY|VIEW|FUNCTION)\s+(?:IF\s+NOT\s+EXISTS\s+)?)(\w+)([\s\S]*)$/i;
+const CREATE_OTHER =
+  /^(CREATE\s+(?:OR\s+REPLACE\s+)?(?:DICTIONARY|VIEW|FUNCTION)\s+(?:IF\s+NOT\s+EXISTS\s+)?)(\w+)([\s\S]*)$/i;
 
 /**
  * Render one file's statements. `sharded` collects names of tables that have a `_local` twin in
@@ -120,18 +122,26 @@ function renderForCluster(sql: string, st: ParsedStatement, c: string, sharded: 
   if (t) {
     const [name, body, engine, args, rest] = t;
     const local = st.replicated ? name : `${name}_local`;
-    const path = st.replicated ? `/clickhouse/tables/all/{database}/${local}` : `/clickhouse/tables/{shard}/{database}/${local}`;
+    const path = st.replicated
+      ? `/clickhouse/tables/all/{database}/${local}`
+      : `/clickhouse/tables/{shard}/{database}/${local}`;
     const repArgs = [`'${path}'`, `'{replica}'`, ...(args && args.trim() ? [args.trim()] : [])].join(', ');
-    const ddl = `CREATE TABLE IF NOT EXISTS ${local} ${on} ${body}ENGINE = Replicated${engine}(${repArgs}) ${rest.trimStart()}`.trimEnd();
+    const ddl =
+      `CREATE TABLE IF NOT EXISTS ${local} ${on} ${body}ENGINE = Replicated${engine}(${repArgs}) ${rest.trimStart()}`.trimEnd();
     if (st.replicated) return [ddl];
     sharded.add(name);
     const key = st.shardKey ?? 'rand()';
-    return [ddl, `CREATE TABLE IF NOT EXISTS ${name} ${on} AS ${local} ENGINE = Distributed(${c}, currentDatabase(), ${local}, ${key})`];
+    return [
+      ddl,
+      `CREATE TABLE IF NOT EXISTS ${name} ${on} AS ${local} ENGINE = Distributed(${c}, currentDatabase(), ${local}, ${key})`,
+    ];
   }
   const mv = CREATE_MV.exec(sql);
   if (mv) {
     const [, name, target, rest] = mv as unknown as [string, string, string, string];
-    return [`CREATE MATERIALIZED VIEW IF NOT EXISTS ${name} ${on} TO ${localName(target, sharded)}${localizeRefs(rest, sharded)}`];
+    return [
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${name} ${on} TO ${localName(target, sharded)}${localizeRefs(rest, sharded)}`,
+    ];
   }
   const alt = ALTER.exec(sql);
   if (alt) {
@@ -158,5 +168,7 @@ function localName(name: string, sharded: Set<string>): string {
 }
 
 function localizeRefs(sql: string, sharded: Set<string>): string {
-  return sql.replace(/\b(FROM|JOIN)\s+(\w+)\b/gi, (m, kw: string, name: string) => (sharded.has(name) ? `${kw} ${name}_local` : m));
+  return sql.replace(/\b(FROM|JOIN)\s+(\w+)\b/gi, (m, kw: string, name: string) =>
+    sharded.has(name) ? `${kw} ${name}_local` : m,
+  );
 }

@@ -6,7 +6,11 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 
-export async function queryRowBinary(client: ClickHouseClient, query: string, query_params: Record<string, unknown>): Promise<RowBinaryReader> {
+export async function queryRowBinary(
+  client: ClickHouseClient,
+  query: string,
+  query_params: Record<string, unknown>,
+): Promise<RowBinaryReader> {
   const { stream } = await client.exec({ query: `${query}\nFORMAT RowBinary`, query_params });
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);

@@ -6,12 +6,18 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 
-export function stateLog<Row>(client: ClickHouseClient, table: string, columns: string, toRow: (r: Record<string, unknown>) => Row) {
+export function stateLog<Row>(
+  client: ClickHouseClient,
+  table: string,
+  columns: string,
+  toRow: (r: Record<string, unknown>) => Row,
+) {
   return {
     async select(where: string, orderBy: string, query_params: Record<string, unknown>): Promise<Row[]> {
       const rs = await client.query({
         query: `SELECT ${columns} FROM (SELECT * FROM ${table} ORDER BY updated_at DESC LIMIT 1 BY id) WHERE ${where} ORDER BY ${orderBy}`,
-        query_params, format: 'JSONEachRow',
+        query_params,
+        format: 'JSONEachRow',
       });
       return (await rs.json<Record<string, unknown>>()).map(toRow);
     },

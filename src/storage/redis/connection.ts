@@ -24,7 +24,13 @@ export interface RedisHandle {
 }
 
 async function tryConnect(url: string, timeoutMs: number): Promise<Redis> {
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, enableOfflineQueue: true, connectTimeout: timeoutMs, retryStrategy: (n) => Math.min(n * 200, 2000) });
+  const r = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+    connectTimeout: timeoutMs,
+    retryStrategy: (n) => Math.min(n * 200, 2000),
+  });
   r.on('error', () => undefined); // reported through ping() and health; ioredis reconnects by itself
   try {
     await Promise.race([
@@ -46,9 +52,13 @@ function hasRedisServer(): boolean {
 async function startPrivateRedis(dataDir: string, log: Logger): Promise<ChildProcess> {
   const dir = join(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
-  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', '6379', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    'redis-server',
+    ['--bind', '127.0.0.1', '--port', '6379', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   child.stderr?.on('data', (d: Buffer) => log.warn({ redis: d.toString().trim() }, 'private redis-server'));
   log.info({ pid: child.pid, dir }, 'started a private redis-server on 127.0.0.1:6379 (AOF on)');
   return child;
@@ -79,7 +89,11 @@ export async function connectRedis(config: Config, log: Logger): Promise<RedisHa
       } catch (e) {
         if (Date.now() > deadline || child.exitCode !== null) {
           child.kill('SIGTERM');
-          throw new AppError('IXMETER_ERR_REDIS_UNAVAILABLE', `started a private redis-server but cannot reach it at ${url}: ${errorMessage(e)}`, { cause: e });
+          throw new AppError(
+            'IXMETER_ERR_REDIS_UNAVAILABLE',
+            `started a private redis-server but cannot reach it at ${url}: ${errorMessage(e)}`,
+            { cause: e },
+          );
         }
         await new Promise((r) => setTimeout(r, 200));
       }
@@ -92,7 +106,12 @@ export async function connectRedis(config: Config, log: Logger): Promise<RedisHa
     privateServer: proc !== undefined,
     async ping() {
       try {
-        return (await Promise.race([connection.ping(), new Promise<string>((r) => setTimeout(() => r('timeout'), 1000))])) === 'PONG';
+        return (
+          (await Promise.race([
+            connection.ping(),
+            new Promise<string>((r) => setTimeout(() => r('timeout'), 1000)),
+          ])) === 'PONG'
+        );
       } catch {
         return false;
       }
@@ -107,7 +126,10 @@ export async function connectRedis(config: Config, log: Logger): Promise<RedisHa
         await new Promise<void>((resolve) => {
           proc.once('exit', () => resolve());
           proc.kill('SIGTERM'); // redis-server fsyncs the AOF on SIGTERM
-          setTimeout(() => { proc.kill('SIGKILL'); resolve(); }, 5000).unref();
+          setTimeout(() => {
+            proc.kill('SIGKILL');
+            resolve();
+          }, 5000).unref();
         });
       }
     },

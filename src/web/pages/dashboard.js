@@ -14,7 +14,14 @@ const shortFmt = {};
 /** MM-DD HH:mm in the billing time zone, whatever the language. */
 function short(iso) {
   if (!iso) return '';
-  shortFmt.f ??= new Intl.DateTimeFormat('en-GB', { timeZone: TZ, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  shortFmt.f ??= new Intl.DateTimeFormat('en-GB', {
+    timeZone: TZ,
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  });
   const p = Object.fromEntries(shortFmt.f.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
   return `${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
@@ -26,7 +33,8 @@ function refreshSeconds() {
 }
 
 const ago = (h) => new Date(Date.now() - h * 3600_000).toISOString();
-const range = (hours, step) => `/overview?from=${encodeURIComponent(ago(hours))}&to=${encodeURIComponent(new Date(Date.now() + 300_000).toISOString())}&step=${step}`;
+const range = (hours, step) =>
+  `/overview?from=${encodeURIComponent(ago(hours))}&to=${encodeURIComponent(new Date(Date.now() + 300_000).toISOString())}&step=${step}`;
 
 /** A panel's data: {data} or {error} (status kept), loaded by `load` every `everyMs` and on `tick`. */
 function usePanel(load, tick, everyMs = 0) {
@@ -34,14 +42,24 @@ function usePanel(load, tick, everyMs = 0) {
   useEffect(() => {
     if (everyMs && state.at && Date.now() - state.at < everyMs) return;
     let live = true;
-    load().then((data) => live && setState({ data, error: null, at: Date.now() }), (error) => live && setState((s) => ({ data: s.data, error, at: Date.now() })));
-    return () => { live = false; };
+    load().then(
+      (data) => live && setState({ data, error: null, at: Date.now() }),
+      (error) => live && setState((s) => ({ data: s.data, error, at: Date.now() })),
+    );
+    return () => {
+      live = false;
+    };
   }, [tick]);
   return state;
 }
 
 function Unavailable({ error, missing }) {
-  const text = error.status === 404 && missing ? missing : error.status === 403 ? t('dash.unavailable') : `${error.code ?? ''} ${error.message ?? ''}`;
+  const text =
+    error.status === 404 && missing
+      ? missing
+      : error.status === 403
+        ? t('dash.unavailable')
+        : `${error.code ?? ''} ${error.message ?? ''}`;
   return html`<p class="dash-muted" data-testid="panel-unavailable" data-status=${error.status ?? ''}>${text}</p>`;
 }
 
@@ -70,11 +88,24 @@ function FabricChart({ o, title, height, testid }) {
   const chart = useMemo(() => {
     if (!o?.series?.length) return null;
     const xs = o.series.map((p) => Date.parse(p.ts) / 1000);
-    return { xs, lines: [
-      { label: t('dash.ipv4'), values: o.series.map((p) => p.ipv4_bps), color: '#4da3ff', fill: 'rgba(77,163,255,0.18)' },
-      { label: t('dash.ipv6'), values: o.series.map((p) => p.ipv6_bps), color: '#3ddc84', fill: 'rgba(61,220,132,0.14)' },
-      { label: t('dash.total'), values: o.series.map((p) => p.bps), color: '#ffffff' },
-    ] };
+    return {
+      xs,
+      lines: [
+        {
+          label: t('dash.ipv4'),
+          values: o.series.map((p) => p.ipv4_bps),
+          color: '#4da3ff',
+          fill: 'rgba(77,163,255,0.18)',
+        },
+        {
+          label: t('dash.ipv6'),
+          values: o.series.map((p) => p.ipv6_bps),
+          color: '#3ddc84',
+          fill: 'rgba(61,220,132,0.14)',
+        },
+        { label: t('dash.total'), values: o.series.map((p) => p.bps), color: '#ffffff' },
+      ],
+    };
   }, [o, lang]);
   const key = html`<span class="dash-key"><i class="k-v4"></i>${t('dash.ipv4')} <i class="k-v6"></i>${t('dash.ipv6')} <i class="k-all"></i>${t('dash.total')}</span>`;
   return html`<div class="dash-panel" data-testid=${testid}><h2>${title} ${key}</h2>${chart ? html`<${LineChart} xs=${chart.xs} lines=${chart.lines} height=${height} ariaLabel=${title} axisColor="#c9d4e3" gridColor="#2a3a52" axisFont="16px sans-serif" />` : null}</div>`;
@@ -96,9 +127,13 @@ function Ports({ util }) {
   const over = (util.data?.members ?? []).filter((m) => m.over_threshold);
   const shown = over.length ? over : (util.data?.members ?? []).filter((m) => m.capacity_bps > 0).slice(0, 3);
   return html`<div class="dash-panel" data-testid="dash-ports"><h2>${t('dash.ports')} ${over.length ? html`<span class="dash-count dash-bad">${over.length}</span>` : null}</h2>
-    ${util.error ? html`<${Unavailable} error=${util.error} />` : html`
+    ${
+      util.error
+        ? html`<${Unavailable} error=${util.error} />`
+        : html`
       ${!over.length ? html`<p class="dash-ok">${t('dash.ports_none')}</p><p class="dash-muted">${t('dash.ports_worst')}</p>` : null}
-      ${shown.slice(0, 3).map((m) => html`<div class="dash-port"><div class="dash-port-name">${nameOf(m)} <span class="dash-muted">AS${m.asn}</span></div><${UtilGauge} u=${m} large /></div>`)}`}
+      ${shown.slice(0, 3).map((m) => html`<div class="dash-port"><div class="dash-port-name">${nameOf(m)} <span class="dash-muted">AS${m.asn}</span></div><${UtilGauge} u=${m} large /></div>`)}`
+    }
   </div>`;
 }
 
@@ -106,9 +141,13 @@ function Alerts({ alerts }) {
   const list = alerts.data?.alerts ?? [];
   const count = (s) => list.filter((a) => a.severity === s).length;
   return html`<div class="dash-panel" data-testid="dash-alerts"><h2>${t('dash.alerts')}</h2>
-    ${alerts.error ? html`<${Unavailable} error=${alerts.error} />` : html`
+    ${
+      alerts.error
+        ? html`<${Unavailable} error=${alerts.error} />`
+        : html`
       <div class="dash-sev">${SEVERITIES.map((s) => html`<div class=${`dash-sev-box sev-${s}`} data-severity=${s} data-count=${count(s)}><div class="dash-sev-n">${count(s)}</div><div>${t(`severity.${s}`)}</div></div>`)}</div>
-      ${list.length ? html`<ul class="dash-list">${list.slice(0, 4).map((a) => html`<li><span class=${`dash-dot sev-${a.severity}`}></span>${t(`alert_type.${a.type}`, undefined, a.type)} · ${a.target} <span class="dash-muted">${short(a.last_seen)}</span></li>`)}</ul>` : html`<p class="dash-ok">${t('dash.alerts_none')}</p>`}`}
+      ${list.length ? html`<ul class="dash-list">${list.slice(0, 4).map((a) => html`<li><span class=${`dash-dot sev-${a.severity}`}></span>${t(`alert_type.${a.type}`, undefined, a.type)} · ${a.target} <span class="dash-muted">${short(a.last_seen)}</span></li>`)}</ul>` : html`<p class="dash-ok">${t('dash.alerts_none')}</p>`}`
+    }
   </div>`;
 }
 
@@ -116,18 +155,30 @@ function Alerts({ alerts }) {
 function Notices({ notices }) {
   const list = (notices.data?.notices ?? []).filter((n) => !['rectified', 'closed'].includes(n.status));
   return html`<div class="dash-panel" data-testid="dash-notices"><h2>${t('dash.notices')}</h2>
-    ${notices.error ? html`<${Unavailable} error=${notices.error} missing=${t('dash.notices_unavailable')} />` : !list.length ? html`<p class="dash-ok">${t('dash.notices_none')}</p>` : html`
+    ${
+      notices.error
+        ? html`<${Unavailable} error=${notices.error} missing=${t('dash.notices_unavailable')} />`
+        : !list.length
+          ? html`<p class="dash-ok">${t('dash.notices_none')}</p>`
+          : html`
       <p class="dash-big-n">${list.length} <span class="dash-muted">${t('dash.overdue')}: ${list.filter((n) => n.overdue).length}</span></p>
-      <ul class="dash-list">${list.slice(0, 4).map((n) => html`<li><span class=${`dash-dot ${n.overdue ? 'sev-major' : 'sev-info'}`}></span>AS${n.asn} · ${n.title}</li>`)}</ul>`}
+      <ul class="dash-list">${list.slice(0, 4).map((n) => html`<li><span class=${`dash-dot ${n.overdue ? 'sev-major' : 'sev-info'}`}></span>AS${n.asn} · ${n.title}</li>`)}</ul>`
+    }
   </div>`;
 }
 
 function Exporters({ exporters }) {
   const bad = (exporters.data?.exporters ?? []).filter((e) => e.status !== 'ok' || (e.problems ?? []).length);
-  const text = (p) => (typeof p === 'string' ? p : p.message ?? p.code);
+  const text = (p) => (typeof p === 'string' ? p : (p.message ?? p.code));
   return html`<div class="dash-panel" data-testid="dash-exporters"><h2>${t('dash.exporters')} ${bad.length ? html`<span class="dash-count dash-bad">${bad.length}</span>` : null}</h2>
-    ${exporters.error ? html`<${Unavailable} error=${exporters.error} />` : !bad.length ? html`<p class="dash-ok">${t('dash.exporters_none')}</p>` : html`
-      <ul class="dash-list">${bad.slice(0, 5).map((e) => html`<li><span class="dash-dot sev-warning"></span>${e.address} · ${t(`exporter.${e.status}`, undefined, e.status)}${(e.problems ?? []).length ? html` <span class="dash-muted">${(e.problems ?? []).slice(0, 2).map(text).join('；')}</span>` : null}</li>`)}</ul>`}
+    ${
+      exporters.error
+        ? html`<${Unavailable} error=${exporters.error} />`
+        : !bad.length
+          ? html`<p class="dash-ok">${t('dash.exporters_none')}</p>`
+          : html`
+      <ul class="dash-list">${bad.slice(0, 5).map((e) => html`<li><span class="dash-dot sev-warning"></span>${e.address} · ${t(`exporter.${e.status}`, undefined, e.status)}${(e.problems ?? []).length ? html` <span class="dash-muted">${(e.problems ?? []).slice(0, 2).map(text).join('；')}</span>` : null}</li>`)}</ul>`
+    }
   </div>`;
 }
 
@@ -141,7 +192,10 @@ export function Dashboard() {
     setLangState(getLang());
     document.body.classList.add('dash-body');
     const id = setInterval(() => setTick((x) => x + 1), seconds * 1000);
-    return () => { clearInterval(id); document.body.classList.remove('dash-body'); };
+    return () => {
+      clearInterval(id);
+      document.body.classList.remove('dash-body');
+    };
   }, []);
   const d24 = usePanel(() => api(range(24, 300)), tick);
   const d7 = usePanel(() => api(range(24 * 7, 1800)), tick, LONG_EVERY_MS);
@@ -154,9 +208,16 @@ export function Dashboard() {
     <header class="dash-head">
       <h1>${t('dash.title')}</h1>
       <div class="dash-clock" data-testid="dash-updated">${d24.at ? t('dash.updated', { time: short(new Date(d24.at).toISOString()).slice(6) }) : ''} · <span class="dash-muted">${t('dash.refresh_every', { s: seconds })}</span></div>
-      <button type="button" class="dash-lang" data-testid="lang-switch" onClick=${() => { setLang(getLang() === 'zh' ? 'en' : 'zh'); setLangState(getLang()); }}>${getLang() === 'zh' ? 'English' : '中文'}</button>
+      <button type="button" class="dash-lang" data-testid="lang-switch" onClick=${() => {
+        setLang(getLang() === 'zh' ? 'en' : 'zh');
+        setLangState(getLang());
+      }}>${getLang() === 'zh' ? 'English' : '中文'}</button>
       ${session.me()?.role !== 'regulator' ? html`<${Link} href="/" class="dash-lang" data-testid="dash-back">${t('dash.back')}<//>` : null}
-      <button type="button" class="dash-lang" data-testid="signout" onClick=${() => { session.clear(); dispatchEvent(new Event('ixm:session')); navigate('/signin'); }}>${t('signout')}</button>
+      <button type="button" class="dash-lang" data-testid="signout" onClick=${() => {
+        session.clear();
+        dispatchEvent(new Event('ixm:session'));
+        navigate('/signin');
+      }}>${t('signout')}</button>
     </header>
     ${d24.error ? html`<${Unavailable} error=${d24.error} />` : null}
     <${Headline} d24=${d24} d7=${d7} d30=${d30} />

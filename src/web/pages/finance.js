@@ -1,7 +1,22 @@
 // Finance: the month's statements of every member, runs with progress, the four-eyes workflow,
 // period exports, and the subsidy policy versions.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { html, api, Link, queryParams, setQuery, previousMonth, fmtBps, fmtBytes, fmtInt, fmtCny, fmtPct, sumBig, sumCny, session } from '../lib.js';
+import {
+  html,
+  api,
+  Link,
+  queryParams,
+  setQuery,
+  previousMonth,
+  fmtBps,
+  fmtBytes,
+  fmtInt,
+  fmtCny,
+  fmtPct,
+  sumBig,
+  sumCny,
+  session,
+} from '../lib.js';
 import { t, getLang } from '../i18n.js';
 import { useAsync, ErrorBox, Loading, Badge, DownloadButton, ExampleBanner, Notice, Facts } from '../components.js';
 import { BudgetPanel } from './programme.js';
@@ -17,9 +32,15 @@ function RunButton({ month, onDone }) {
     try {
       const j = await api(`/jobs/${encodeURIComponent(id)}`);
       setJob(j);
-      if (j.state === 'completed') { onDone(j); return; }
+      if (j.state === 'completed') {
+        onDone(j);
+        return;
+      }
       timer.current = setTimeout(() => poll(id), 500);
-    } catch (e) { setError(e); setJob(null); }
+    } catch (e) {
+      setError(e);
+      setJob(null);
+    }
   };
   const start = async () => {
     setError(null);
@@ -27,24 +48,32 @@ function RunButton({ month, onDone }) {
       const { job_id } = await api(`/statements/${month}/run`, { method: 'POST' });
       setJob({ id: job_id, state: 'active', progress: { done: 0, total: 0, percent: 0 } });
       poll(job_id);
-    } catch (e) { setError(e); }
+    } catch (e) {
+      setError(e);
+    }
   };
   const running = job && job.state !== 'completed';
   const pct = job?.progress?.percent ?? 0;
   return html`<div class="run-box">
     <button type="button" class="btn btn-primary" onClick=${start} disabled=${running} data-testid="run-statements">${t('finance.run', { month })}</button>
-    ${job ? html`<div class="progress-wrap" data-testid="run-progress" data-state=${job.state}>
+    ${
+      job
+        ? html`<div class="progress-wrap" data-testid="run-progress" data-state=${job.state}>
       <label for="run-progress">${job.state === 'completed' ? t('finance.run_done', { done: job.progress.done, total: job.progress.total }) : t('finance.running', { done: job.progress.done, total: job.progress.total || '…' })}</label>
       <progress id="run-progress" max="100" value=${pct} aria-valuetext=${`${pct}%`}>${pct}%</progress>
       <span class="pct">${pct}%</span>
       ${job.missing?.length ? html`<span class="warn-text">${t('finance.missing', { list: job.missing.map((a) => `AS${a}`).join(', ') })}</span>` : null}
-    </div>` : null}
+    </div>`
+        : null
+    }
     <${ErrorBox} error=${error} />
   </div>`;
 }
 
 export function FinanceStatements() {
-  const [month, setMonth] = useState(() => (/^\d{4}-\d{2}$/.test(queryParams().get('month') ?? '') ? queryParams().get('month') : previousMonth()));
+  const [month, setMonth] = useState(() =>
+    /^\d{4}-\d{2}$/.test(queryParams().get('month') ?? '') ? queryParams().get('month') : previousMonth(),
+  );
   const res = useAsync(() => api(`/statements/${month}`), [month]);
   const [actionError, setActionError] = useState(null);
   const [actionOk, setActionOk] = useState(null);
@@ -55,18 +84,37 @@ export function FinanceStatements() {
   const rows = (res.data?.statements ?? []).map((r) => ({ ...r, status: r.status || 'draft' }));
   const lang = getLang();
 
-  const pick = (m) => { if (/^\d{4}-\d{2}$/.test(m)) { setMonth(m); setQuery({ month: m }); setActionError(null); setActionOk(null); } };
+  const pick = (m) => {
+    if (/^\d{4}-\d{2}$/.test(m)) {
+      setMonth(m);
+      setQuery({ month: m });
+      setActionError(null);
+      setActionOk(null);
+    }
+  };
   const act = async (row, action) => {
     setBusy(`${row.asn}:${action}`);
     setActionError(null);
     setActionOk(null);
     try {
-      const r = await api(`/members/${row.asn}/statements/${month}/${action}`, { method: 'POST', body: { note, version: row.version } });
-      setActionOk(t('finance.action_ok', { action: t(`finance.action.${action}`), asn: row.asn, version: r.version, status: t(`status.${r.status}`) }));
+      const r = await api(`/members/${row.asn}/statements/${month}/${action}`, {
+        method: 'POST',
+        body: { note, version: row.version },
+      });
+      setActionOk(
+        t('finance.action_ok', {
+          action: t(`finance.action.${action}`),
+          asn: row.asn,
+          version: r.version,
+          status: t(`status.${r.status}`),
+        }),
+      );
       res.reload();
     } catch (e) {
       setActionError(e);
-    } finally { setBusy(null); }
+    } finally {
+      setBusy(null);
+    }
   };
 
   return html`<section>
@@ -83,7 +131,10 @@ export function FinanceStatements() {
     ${res.loading && !res.data ? html`<${Loading} />` : null}
     ${actionOk ? html`<${Notice} kind="ok" testid="action-ok">${actionOk}<//>` : null}
     <div data-testid="action-error"><${ErrorBox} error=${actionError} title=${actionError?.status === 403 ? t('finance.denied') : undefined} /></div>
-    ${res.data ? (rows.length ? html`<div class="card">
+    ${
+      res.data
+        ? rows.length
+          ? html`<div class="card">
       ${write ? html`<label class="note-field">${t('finance.note')} <input type="text" name="note" maxlength="2000" value=${note} onInput=${(e) => setNote(e.currentTarget.value)} placeholder=${t('finance.note_ph')} /></label>` : null}
       <table class="table" data-testid="period-table" aria-label=${t('finance.table', { month })}>
         <thead><tr>
@@ -92,7 +143,8 @@ export function FinanceStatements() {
           <th scope="col" class="num">${t('col.billable')}</th><th scope="col" class="num">${t('statements.coverage')}</th><th scope="col" class="num">${t('col.subsidy')}</th>
           ${write ? html`<th scope="col">${t('col.actions')}</th>` : null}
         </tr></thead>
-        <tbody>${rows.map((r) => html`<tr data-asn=${r.asn}>
+        <tbody>${rows.map(
+          (r) => html`<tr data-asn=${r.asn}>
           <th scope="row"><${Link} href=${`/members/${r.asn}/statements`}>AS${r.asn}<//></th>
           <td>${r.name}</td>
           <td data-testid="row-status"><${Badge} group="status" value=${r.status} /></td>
@@ -103,11 +155,16 @@ export function FinanceStatements() {
           <td class="num">${fmtBps(r.billable_bps)}</td>
           <td class="num">${fmtPct(r.coverage, 1)}</td>
           <td class="num">${fmtCny(r.subsidy_amount_cny)}</td>
-          ${write ? html`<td class="actions">
+          ${
+            write
+              ? html`<td class="actions">
             <button type="button" class="btn btn-small" data-action="review" disabled=${r.status !== 'draft' || busy !== null} onClick=${() => act(r, 'review')} aria-label=${t('finance.review_aria', { asn: r.asn })}>${t('finance.action.review')}</button>
             <button type="button" class="btn btn-small btn-primary" data-action="approve" disabled=${r.status !== 'reviewed' || busy !== null} onClick=${() => act(r, 'approve')} aria-label=${t('finance.approve_aria', { asn: r.asn })}>${t('finance.action.approve')}</button>
-          </td>` : null}
-        </tr>`)}</tbody>
+          </td>`
+              : null
+          }
+        </tr>`,
+        )}</tbody>
         <tfoot><tr>
           <th scope="row" colspan="4">${t('finance.total', { n: rows.length })}</th>
           <td class="num">${fmtBytes(sumBig(...rows.flatMap((r) => [r.in_bytes, r.out_bytes])))}</td>
@@ -117,7 +174,10 @@ export function FinanceStatements() {
         </tr></tfoot>
       </table>
       <p class="muted small">${t('finance.four_eyes')}</p>
-    </div>` : html`<${Notice} testid="no-period">${t('finance.empty', { month })}<//>`) : null}
+    </div>`
+          : html`<${Notice} testid="no-period">${t('finance.empty', { month })}<//>`
+        : null
+    }
   </section>`;
 }
 
@@ -138,8 +198,14 @@ function PolicyCard({ p, example }) {
     <${Facts} items=${[
       [t('policy.official'), p.official ? t('yes') : t('no')],
       [t('policy.effective'), `${p.effective_from} – ${p.effective_to ?? t('policy.open_end')}`],
-      [t('policy.basis'), `${p.basis}${p.percentile ? ` · P${p.percentile}` : ''}${p.percentile_method ? ` · ${p.percentile_method}` : ''}`],
-      [t('policy.types'), (p.eligible_member_types ?? []).map((x) => t(`member_type.${x}`, {}, x)).join(lang === 'en' ? ', ' : '、')],
+      [
+        t('policy.basis'),
+        `${p.basis}${p.percentile ? ` · P${p.percentile}` : ''}${p.percentile_method ? ` · ${p.percentile_method}` : ''}`,
+      ],
+      [
+        t('policy.types'),
+        (p.eligible_member_types ?? []).map((x) => t(`member_type.${x}`, {}, x)).join(lang === 'en' ? ', ' : '、'),
+      ],
       [t('policy.months'), p.eligibility_months ?? '—'],
       [t('policy.min_coverage'), p.min_coverage_pct !== undefined ? `${p.min_coverage_pct} %` : '—'],
     ]} />
@@ -153,9 +219,13 @@ export function Policies() {
     <header class="page-head"><h1>${t('policy.title')}</h1></header>
     ${res.error ? html`<${ErrorBox} error=${res.error} />` : null}
     ${res.loading && !res.data ? html`<${Loading} />` : null}
-    ${res.data ? html`
+    ${
+      res.data
+        ? html`
       ${res.data.policies.length ? res.data.policies.map((p) => html`<${PolicyCard} p=${p} />`) : html`<${Notice} kind="warn" testid="no-policy">${t('policy.none')}<//>`}
       <h2 class="section-title">${t('policy.shipped_example')}</h2>
-      <${PolicyCard} p=${res.data.example} example=${!res.data.policies.length} />` : null}
+      <${PolicyCard} p=${res.data.example} example=${!res.data.policies.length} />`
+        : null
+    }
   </section>`;
 }

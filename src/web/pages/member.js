@@ -1,9 +1,40 @@
 // Member portal: traffic (graph with P95, period picker, peers), statements with downloads and the
 // subsidy summary, and the alerts that concern the member. Staff reach the same pages for any ASN.
 import { useMemo, useState } from 'preact/hooks';
-import { html, api, Link, queryParams, setQuery, fmtBps, fmtBytes, fmtInt, fmtCny, fmtPct, fmtTime, todayLocal, addDays, addMonths, weekStart, startOf, p95, sumBig, session, TZ_OFFSET } from '../lib.js';
+import {
+  html,
+  api,
+  Link,
+  queryParams,
+  setQuery,
+  fmtBps,
+  fmtBytes,
+  fmtInt,
+  fmtCny,
+  fmtPct,
+  fmtTime,
+  todayLocal,
+  addDays,
+  addMonths,
+  weekStart,
+  startOf,
+  p95,
+  sumBig,
+  session,
+  TZ_OFFSET,
+} from '../lib.js';
 import { t, getLang } from '../i18n.js';
-import { useAsync, ErrorBox, Loading, LineChart, Facts, Badge, DownloadButton, ExampleBanner, Notice } from '../components.js';
+import {
+  useAsync,
+  ErrorBox,
+  Loading,
+  LineChart,
+  Facts,
+  Badge,
+  DownloadButton,
+  ExampleBanner,
+  Notice,
+} from '../components.js';
 import { CsvButton } from '../csv.js';
 import { MemberPortalParts, padToRange } from './member-portal.js';
 import { CoverageCard, StatementDisputes } from './corrections.js';
@@ -33,10 +64,18 @@ function MemberError({ asn, error }) {
 /** [from, to) ISO times of the chosen period, in the billing time zone. */
 export function periodRange(p) {
   switch (p.kind) {
-    case 'week': { const s = weekStart(p.date); return { from: startOf(s), to: startOf(addDays(s, 7)) }; }
-    case 'month': { const m = p.date.slice(0, 7); return { from: `${m}-01T00:00:00${TZ_OFFSET}`, to: `${addMonths(m, 1)}-01T00:00:00${TZ_OFFSET}` }; }
-    case 'custom': return { from: `${p.from}:00${TZ_OFFSET}`, to: `${p.to}:00${TZ_OFFSET}` };
-    default: return { from: startOf(p.date), to: startOf(addDays(p.date, 1)) };
+    case 'week': {
+      const s = weekStart(p.date);
+      return { from: startOf(s), to: startOf(addDays(s, 7)) };
+    }
+    case 'month': {
+      const m = p.date.slice(0, 7);
+      return { from: `${m}-01T00:00:00${TZ_OFFSET}`, to: `${addMonths(m, 1)}-01T00:00:00${TZ_OFFSET}` };
+    }
+    case 'custom':
+      return { from: `${p.from}:00${TZ_OFFSET}`, to: `${p.to}:00${TZ_OFFSET}` };
+    default:
+      return { from: startOf(p.date), to: startOf(addDays(p.date, 1)) };
   }
 }
 
@@ -48,12 +87,14 @@ function PeriodPicker({ value, onChange }) {
       <legend>${t('period.label')}</legend>
       ${kinds.map((k) => html`<label class=${value.kind === k ? 'on' : ''}><input type="radio" name="period" value=${k} checked=${value.kind === k} onChange=${() => set({ kind: k })} />${t(`period.${k}`)}</label>`)}
     </fieldset>
-    ${value.kind === 'month'
-      ? html`<label>${t('period.month')} <input type="month" name="month" value=${value.date.slice(0, 7)} onChange=${(e) => e.currentTarget.value && set({ date: `${e.currentTarget.value}-01` })} /></label>`
-      : value.kind === 'custom'
-        ? html`<label>${t('period.from')} <input type="datetime-local" name="from" value=${value.from} onChange=${(e) => e.currentTarget.value && set({ from: e.currentTarget.value })} /></label>
+    ${
+      value.kind === 'month'
+        ? html`<label>${t('period.month')} <input type="month" name="month" value=${value.date.slice(0, 7)} onChange=${(e) => e.currentTarget.value && set({ date: `${e.currentTarget.value}-01` })} /></label>`
+        : value.kind === 'custom'
+          ? html`<label>${t('period.from')} <input type="datetime-local" name="from" value=${value.from} onChange=${(e) => e.currentTarget.value && set({ from: e.currentTarget.value })} /></label>
                <label>${t('period.to')} <input type="datetime-local" name="to" value=${value.to} onChange=${(e) => e.currentTarget.value && set({ to: e.currentTarget.value })} /></label>`
-        : html`<label>${value.kind === 'week' ? t('period.week_of') : t('period.date')} <input type="date" name="date" value=${value.date} onChange=${(e) => e.currentTarget.value && set({ date: e.currentTarget.value })} /></label>`}
+          : html`<label>${value.kind === 'week' ? t('period.week_of') : t('period.date')} <input type="date" name="date" value=${value.date} onChange=${(e) => e.currentTarget.value && set({ date: e.currentTarget.value })} /></label>`
+    }
     <span class="muted tz-note">${t('period.tz')}</span>
   </form>`;
 }
@@ -70,14 +111,21 @@ export function MemberTraffic({ asn }) {
   const [period, setPeriod] = useState(initialPeriod);
   const change = (p) => {
     setPeriod(p);
-    setQuery({ period: p.kind, date: p.kind === 'custom' ? null : p.date, from: p.kind === 'custom' ? p.from : null, to: p.kind === 'custom' ? p.to : null });
+    setQuery({
+      period: p.kind,
+      date: p.kind === 'custom' ? null : p.date,
+      from: p.kind === 'custom' ? p.from : null,
+      to: p.kind === 'custom' ? p.to : null,
+    });
   };
   const range = periodRange(period);
   const spanS = (Date.parse(range.to) - Date.parse(range.from)) / 1000;
   const step = Math.max(300, Math.ceil(spanS / 300 / 10_000) * 300);
   const traffic = useAsync(() => {
     if (!(spanS > 0)) throw Object.assign(new Error(t('period.invalid')), { status: 400, code: 'CONSOLE' });
-    return api(`/members/${asn}/traffic?from=${encodeURIComponent(range.from)}&to=${encodeURIComponent(range.to)}&step=${step}`);
+    return api(
+      `/members/${asn}/traffic?from=${encodeURIComponent(range.from)}&to=${encodeURIComponent(range.to)}&step=${step}`,
+    );
   }, [asn, range.from, range.to, step]);
   const d = traffic.data;
   const chart = useMemo(() => {
@@ -87,7 +135,12 @@ export function MemberTraffic({ asn }) {
     const p95In = p95(ins);
     const p95Out = p95(outs);
     // The API gives no points after now; the axis still spans the whole period, the future drawn as nothing.
-    const { xs, values } = padToRange(d.series, d.to, d.step, [ins, outs, ins.map(() => p95In), outs.map(() => p95Out)]);
+    const { xs, values } = padToRange(d.series, d.to, d.step, [
+      ins,
+      outs,
+      ins.map(() => p95In),
+      outs.map(() => p95Out),
+    ]);
     const lines = [
       { label: t('traffic.in'), values: values[0], color: '#0b5cad', fill: 'rgba(11,92,173,0.10)' },
       { label: t('traffic.out'), values: values[1], color: '#1e8a44', fill: 'rgba(30,138,68,0.08)' },
@@ -105,11 +158,17 @@ export function MemberTraffic({ asn }) {
     <${PeriodPicker} value=${period} onChange=${change} />
     <${MemberError} asn=${asn} error=${traffic.error} />
     ${traffic.loading && !d ? html`<${Loading} />` : null}
-    ${d && chart ? html`
+    ${
+      d && chart
+        ? html`
       <div class="card">
         <div class="card-head"><h3>${t('traffic.graph_title')} <span class="muted small">${t('traffic.step', { step: d.step / 60 })}</span></h3>
           <${CsvButton} what=${t('traffic.graph_title')} name=${`ixmeter-AS${asn}-traffic.csv`} rows=${d.series} testid="csv-traffic"
-            columns=${[[t('csv.time'), (p) => p.ts], ['in_bps', (p) => p.in_bps], ['out_bps', (p) => p.out_bps]]} /></div>
+            columns=${[
+              [t('csv.time'), (p) => p.ts],
+              ['in_bps', (p) => p.in_bps],
+              ['out_bps', (p) => p.out_bps],
+            ]} /></div>
         <ul class="chart-legend" data-testid="traffic-legend" aria-label=${t('traffic.summary')}>
           <li class="lg-in"><span class="swatch" aria-hidden="true"></span>${t('traffic.p95_in')} <strong data-testid="legend-p95-in" data-value=${chart.p95In ?? 0}>${fmtBps(chart.p95In)}</strong></li>
           <li class="lg-out"><span class="swatch" aria-hidden="true"></span>${t('traffic.p95_out')} <strong data-testid="legend-p95-out" data-value=${chart.p95Out ?? 0}>${fmtBps(chart.p95Out)}</strong></li>
@@ -125,12 +184,18 @@ export function MemberTraffic({ asn }) {
         <h3>${t('traffic.totals')}</h3>
         <${Facts} testid="traffic-totals" items=${[
           [t('traffic.in_bytes'), html`<span title=${fmtInt(d.in_bytes)}>${fmtBytes(d.in_bytes)}</span>`, 'total-in'],
-          [t('traffic.out_bytes'), html`<span title=${fmtInt(d.out_bytes)}>${fmtBytes(d.out_bytes)}</span>`, 'total-out'],
+          [
+            t('traffic.out_bytes'),
+            html`<span title=${fmtInt(d.out_bytes)}>${fmtBytes(d.out_bytes)}</span>`,
+            'total-out',
+          ],
           [t('traffic.in_packets'), fmtInt(d.in_packets)],
           [t('traffic.out_packets'), fmtInt(d.out_packets)],
         ]} />
       </div>
-      <${MemberPortalParts} asn=${asn} range=${range} step=${step} />` : null}
+      <${MemberPortalParts} asn=${asn} range=${range} step=${step} />`
+        : null
+    }
   </section>`;
 }
 
@@ -139,7 +204,14 @@ async function loadStatements(asn) {
   const months = [];
   let m = todayLocal().slice(0, 7);
   for (let i = 0; i < 12; i++, m = addMonths(m, -1)) months.push(m);
-  const got = await Promise.all(months.map((month) => api(`/members/${asn}/statements/${month}`).catch((e) => { if (e.status === 404) return null; throw e; })));
+  const got = await Promise.all(
+    months.map((month) =>
+      api(`/members/${asn}/statements/${month}`).catch((e) => {
+        if (e.status === 404) return null;
+        throw e;
+      }),
+    ),
+  );
   return got.filter(Boolean);
 }
 
@@ -155,7 +227,9 @@ export function MemberStatements({ asn }) {
     <${MemberError} asn=${asn} error=${res.error} />
     ${res.loading && !res.data ? html`<${Loading} />` : null}
     ${res.data && !list.length ? html`<p class="muted" data-testid="no-statements">${t('statements.none')}</p>` : null}
-    ${list.length ? html`
+    ${
+      list.length
+        ? html`
       <div class="card">
         <h3 id="st-title">${t('statements.list')}</h3>
         <${ErrorBox} error=${dlError} />
@@ -165,7 +239,8 @@ export function MemberStatements({ asn }) {
             <th scope="col" class="num">${t('col.volume')}</th><th scope="col" class="num">${t('col.p95_in')}</th><th scope="col" class="num">${t('col.p95_out')}</th>
             <th scope="col" class="num">${t('col.billable')}</th><th scope="col" class="num">${t('col.subsidy')}</th><th scope="col">${t('col.downloads')}</th>
           </tr></thead>
-          <tbody>${list.map((s) => html`<tr data-month=${s.month} class=${current?.month === s.month ? 'selected' : ''}>
+          <tbody>${list.map(
+            (s) => html`<tr data-month=${s.month} class=${current?.month === s.month ? 'selected' : ''}>
             <th scope="row"><button type="button" class="linkish" onClick=${() => setSelected(s.month)} aria-pressed=${current?.month === s.month}>${s.month}</button></th>
             <td>v${s.version}</td>
             <td><${Badge} group="status" value=${s.status} /></td>
@@ -174,13 +249,20 @@ export function MemberStatements({ asn }) {
             <td class="num">${fmtBps(s.p95_out_bps)}</td>
             <td class="num">${fmtBps(s.billable_bps)}</td>
             <td class="num">${fmtCny(s.subsidy?.amount_cny)}</td>
-            <td class="actions">${['csv', 'xlsx', 'pdf'].map((f) => html`<${DownloadButton} path=${`/members/${asn}/statements/${s.month}?format=${f}&version=${s.version}&lang=${lang}`}
-              name=${`ixmeter-statement-AS${asn}-${s.month}.${f}`} label=${f.toUpperCase()} aria=${t('statements.download', { month: s.month, format: f.toUpperCase() })} onError=${setDlError} />`)}</td>
-          </tr>`)}</tbody>
+            <td class="actions">${['csv', 'xlsx', 'pdf'].map(
+              (
+                f,
+              ) => html`<${DownloadButton} path=${`/members/${asn}/statements/${s.month}?format=${f}&version=${s.version}&lang=${lang}`}
+              name=${`ixmeter-statement-AS${asn}-${s.month}.${f}`} label=${f.toUpperCase()} aria=${t('statements.download', { month: s.month, format: f.toUpperCase() })} onError=${setDlError} />`,
+            )}</td>
+          </tr>`,
+          )}</tbody>
         </table>
       </div>
       ${current ? html`<${StatementDetail} s=${current} />` : null}
-      ${current ? html`<div class="grid-2"><${CoverageCard} s=${current} /><${StatementDisputes} asn=${asn} month=${current.month} onChange=${res.reload} /></div>` : null}` : null}
+      ${current ? html`<div class="grid-2"><${CoverageCard} s=${current} /><${StatementDisputes} asn=${asn} month=${current.month} onChange=${res.reload} /></div>` : null}`
+        : null
+    }
   </section>`;
 }
 
@@ -195,30 +277,46 @@ function StatementDetail({ s }) {
       <${Facts} items=${[
         [t('subsidy.amount'), html`<strong class="big">${fmtCny(sub.amount_cny)}</strong>`, 'subsidy-amount'],
         [t('subsidy.status'), html`<${Badge} group="subsidy" value=${sub.status} />`],
-        [t('subsidy.policy'), sub.policy ? `${lang === 'en' ? sub.policy.name_en : sub.policy.name_zh} (${sub.policy.id} v${sub.policy.version})` : '—'],
+        [
+          t('subsidy.policy'),
+          sub.policy
+            ? `${lang === 'en' ? sub.policy.name_en : sub.policy.name_zh} (${sub.policy.id} v${sub.policy.version})`
+            : '—',
+        ],
         [t('col.billable'), fmtBps(s.billable_bps)],
         [t('statements.coverage'), fmtPct(s.coverage, 2)],
         [t('statements.method'), s.percentile_method],
       ]} />
-      ${sub.lines?.length ? html`<table class="table compact" aria-label=${t('subsidy.lines')}>
+      ${
+        sub.lines?.length
+          ? html`<table class="table compact" aria-label=${t('subsidy.lines')}>
         <thead><tr><th scope="col">${t('subsidy.line')}</th><th scope="col" class="num">${t('subsidy.quantity')}</th><th scope="col" class="num">${t('subsidy.rate')}</th><th scope="col" class="num">${t('subsidy.line_amount')}</th><th scope="col" class="num">${t('subsidy.subtotal')}</th></tr></thead>
         <tbody>${sub.lines.map((l) => html`<tr><td>${lang === 'en' ? l.label_en : l.label_zh}</td><td class="num">${l.quantity ?? ''} ${l.unit ?? ''}</td><td class="num">${l.rate ?? ''}</td><td class="num">${fmtCny(l.amount)}</td><td class="num">${fmtCny(l.subtotal)}</td></tr>`)}</tbody>
-      </table>` : null}
+      </table>`
+          : null
+      }
     </div>
     <div class="card">
       <h3>${t('statements.figures', { month: s.month, version: s.version })}</h3>
       <${Facts} items=${[
         [t('traffic.in_bytes'), html`<span title=${fmtInt(s.in_bytes)}>${fmtBytes(s.in_bytes)}</span>`],
         [t('traffic.out_bytes'), html`<span title=${fmtInt(s.out_bytes)}>${fmtBytes(s.out_bytes)}</span>`],
-        [t('col.p95_in'), fmtBps(s.p95_in_bps)], [t('col.p95_out'), fmtBps(s.p95_out_bps)],
-        [t('traffic.peak_in'), fmtBps(s.peak_in_bps)], [t('traffic.peak_out'), fmtBps(s.peak_out_bps)],
-        [t('traffic.avg_in'), fmtBps(s.avg_in_bps)], [t('traffic.avg_out'), fmtBps(s.avg_out_bps)],
+        [t('col.p95_in'), fmtBps(s.p95_in_bps)],
+        [t('col.p95_out'), fmtBps(s.p95_out_bps)],
+        [t('traffic.peak_in'), fmtBps(s.peak_in_bps)],
+        [t('traffic.peak_out'), fmtBps(s.peak_out_bps)],
+        [t('traffic.avg_in'), fmtBps(s.avg_in_bps)],
+        [t('traffic.avg_out'), fmtBps(s.avg_out_bps)],
         [t('statements.computed'), fmtTime(s.computed_at)],
       ]} />
-      ${daily.length ? html`<details><summary>${t('statements.daily', { n: daily.length })}</summary>
+      ${
+        daily.length
+          ? html`<details><summary>${t('statements.daily', { n: daily.length })}</summary>
         <table class="table compact"><thead><tr><th scope="col">${t('col.date')}</th><th scope="col" class="num">${t('traffic.in_bytes')}</th><th scope="col" class="num">${t('traffic.out_bytes')}</th><th scope="col" class="num">${t('traffic.peak_in')}</th><th scope="col" class="num">${t('traffic.peak_out')}</th></tr></thead>
         <tbody>${daily.filter((x) => x.valid_buckets > 0).map((x) => html`<tr><td>${x.date}</td><td class="num">${fmtBytes(x.in_bytes)}</td><td class="num">${fmtBytes(x.out_bytes)}</td><td class="num">${fmtBps(x.peak_in_bps)}</td><td class="num">${fmtBps(x.peak_out_bps)}</td></tr>`)}</tbody></table>
-      </details>` : null}
+      </details>`
+          : null
+      }
     </div>
   </div>`;
 }
@@ -226,15 +324,20 @@ function StatementDetail({ s }) {
 export function AlertTable({ alerts, asn, testid }) {
   return html`<table class="table" data-testid=${testid} aria-label=${t('alerts.table')}>
     <thead><tr><th scope="col">${t('alerts.first_seen')}</th><th scope="col">${t('alerts.type')}</th><th scope="col">${t('alerts.severity')}</th><th scope="col">${t('alerts.status')}</th><th scope="col">${t('alerts.target')}</th>${asn ? html`<th scope="col">${t('alerts.role')}</th>` : html`<th scope="col">${t('alerts.source')}</th><th scope="col">${t('alerts.victim')}</th>`}</tr></thead>
-    <tbody>${alerts.map((a) => html`<tr data-alert=${a.id}>
+    <tbody>${alerts.map(
+      (a) => html`<tr data-alert=${a.id}>
       <td>${fmtTime(a.first_seen)}</td>
       <td><${Link} href=${`/alerts/${a.id}`}>${t(`alert_type.${a.type}`, {}, a.type)}<//></td>
       <td><${Badge} group="severity" value=${a.severity} /></td>
       <td><${Badge} group="alert_status" value=${a.status} /></td>
       <td><code>${a.target}</code></td>
-      ${asn ? html`<td>${a.victim_asn === asn ? t('alerts.as_victim') : a.source_asn === asn ? t('alerts.as_source') : '—'}</td>`
-        : html`<td>${a.source_asn ? `AS${a.source_asn}` : '—'}</td><td>${a.victim_asn ? `AS${a.victim_asn}` : '—'}</td>`}
-    </tr>`)}</tbody>
+      ${
+        asn
+          ? html`<td>${a.victim_asn === asn ? t('alerts.as_victim') : a.source_asn === asn ? t('alerts.as_source') : '—'}</td>`
+          : html`<td>${a.source_asn ? `AS${a.source_asn}` : '—'}</td><td>${a.victim_asn ? `AS${a.victim_asn}` : '—'}</td>`
+      }
+    </tr>`,
+    )}</tbody>
   </table>`;
 }
 

@@ -1,6 +1,19 @@
 // Operations: exporter health, port reconciliation flags and the member registry (with IX-F import).
 import { useState } from 'preact/hooks';
-import { html, api, Link, fmtBytes, fmtInt, fmtNum, fmtTime, fmtBps, todayLocal, addDays, startOf, session } from '../lib.js';
+import {
+  html,
+  api,
+  Link,
+  fmtBytes,
+  fmtInt,
+  fmtNum,
+  fmtTime,
+  fmtBps,
+  todayLocal,
+  addDays,
+  startOf,
+  session,
+} from '../lib.js';
 import { t, getLang } from '../i18n.js';
 import { UtilizationOverview } from './ops-utilization.js';
 import { useAsync, ErrorBox, Loading, Badge, Notice, Facts } from '../components.js';
@@ -13,28 +26,42 @@ export function Exporters() {
     ${res.error ? html`<${ErrorBox} error=${res.error} />` : null}
     ${res.loading && !res.data ? html`<${Loading} />` : null}
     ${res.data && !list.length ? html`<${Notice} testid="no-exporters">${t('ops.no_exporters')}<//>` : null}
-    ${list.length ? html`<div class="card table-scroll">
+    ${
+      list.length
+        ? html`<div class="card table-scroll">
       <table class="table" data-testid="exporters-table" aria-label=${t('ops.exporters')}>
         <thead><tr>
           <th scope="col">${t('ops.exporter')}</th><th scope="col">${t('col.status')}</th><th scope="col">${t('ops.protocols')}</th>
           <th scope="col" class="num">${t('ops.datagrams')}</th><th scope="col" class="num">${t('ops.flows')}</th><th scope="col" class="num">${t('ops.decode_errors')}</th>
           <th scope="col" class="num">${t('ops.lost')}</th><th scope="col">${t('ops.sampling')}</th><th scope="col">${t('ops.last_seen')}</th><th scope="col">${t('ops.problems')}</th>
         </tr></thead>
-        <tbody>${list.map((e) => html`<tr data-exporter=${e.address}>
+        <tbody>${list.map(
+          (e) => html`<tr data-exporter=${e.address}>
           <th scope="row"><code>${e.address}</code><div class="muted small">${e.collector_id}</div></th>
           <td><${Badge} group="exporter" value=${e.status} /></td>
           <td>${e.protocols.join(', ')}</td>
           <td class="num">${fmtInt(e.packets)}<div class="muted small">${fmtBytes(e.bytes)}</div></td>
           <td class="num">${fmtInt(e.flows)}<div class="muted small">${t('ops.counter_samples', { n: fmtInt(e.counter_samples) })}</div></td>
-          <td class="num" title=${Object.entries(e.decode_errors).map(([k, v]) => `${k}=${v}`).join(', ')}>${fmtInt(e.decode_errors_total)}
-            ${Object.keys(e.decode_errors).length ? html`<div class="muted small">${Object.entries(e.decode_errors).map(([k, v]) => `${k}: ${v}`).join(' · ')}</div>` : null}</td>
+          <td class="num" title=${Object.entries(e.decode_errors)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ')}>${fmtInt(e.decode_errors_total)}
+            ${
+              Object.keys(e.decode_errors).length
+                ? html`<div class="muted small">${Object.entries(e.decode_errors)
+                    .map(([k, v]) => `${k}: ${v}`)
+                    .join(' · ')}</div>`
+                : null
+            }</td>
           <td class="num">${fmtInt(e.lost_datagrams)} / ${fmtInt(e.lost_samples)}</td>
           <td>${Object.entries(e.sampling_rates).map(([r, n]) => html`<div>1:${r} <span class="muted small">(${fmtInt(n)})</span></div>`)}
             ${e.unknown_sampling_flows ? html`<div class="warn-text small">${t('ops.unknown_sampling', { n: fmtInt(e.unknown_sampling_flows) })}</div>` : null}</td>
           <td>${fmtTime(e.last_seen)}</td>
           <td>${e.problems.length ? html`<ul class="problems">${e.problems.map((p) => html`<li><strong>${t(`quality.problem.${p.code}`, undefined, p.code)}</strong> <code>${p.code}</code><br />${p.message}</li>`)}</ul>` : html`<span class="muted">—</span>`}</td>
-        </tr>`)}</tbody>
-      </table></div>` : null}
+        </tr>`,
+        )}</tbody>
+      </table></div>`
+        : null
+    }
   </section>`;
 }
 
@@ -44,7 +71,9 @@ export function Ports() {
   const res = useAsync(() => {
     const to = startOf(addDays(todayLocal(), 1));
     const from = startOf(addDays(todayLocal(), 1 - days));
-    return api(`/ports/reconciliation?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${flagged ? '&flagged=true' : ''}`);
+    return api(
+      `/ports/reconciliation?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}${flagged ? '&flagged=true' : ''}`,
+    );
   }, [days, flagged]);
   const pct = (x) => (x === null || x === undefined ? '—' : `${x > 0 ? '+' : ''}${fmtNum(x, 2)} %`);
   return html`<section>
@@ -60,17 +89,23 @@ export function Ports() {
     ${res.error ? html`<${ErrorBox} error=${res.error} />` : null}
     ${res.loading && !res.data ? html`<${Loading} />` : null}
     ${res.data && !res.data.ports.length ? html`<${Notice} testid="no-ports">${t('ops.no_ports')}<//>` : null}
-    ${res.data?.ports.length ? html`<div class="card table-scroll"><table class="table" data-testid="ports-table" aria-label=${t('ops.ports')}>
+    ${
+      res.data?.ports.length
+        ? html`<div class="card table-scroll"><table class="table" data-testid="ports-table" aria-label=${t('ops.ports')}>
       <thead><tr><th scope="col">${t('ops.port')}</th><th scope="col">${t('col.date')}</th><th scope="col">${t('ops.speed')}</th>
         <th scope="col" class="num">${t('ops.flow_in')}</th><th scope="col" class="num">${t('ops.counter_in')}</th><th scope="col" class="num">${t('ops.diff_in')}</th>
         <th scope="col" class="num">${t('ops.flow_out')}</th><th scope="col" class="num">${t('ops.counter_out')}</th><th scope="col" class="num">${t('ops.diff_out')}</th>
         <th scope="col">${t('ops.flag')}</th></tr></thead>
-      <tbody>${res.data.ports.map((p) => html`<tr class=${p.flagged ? 'flagged' : ''}>
+      <tbody>${res.data.ports.map(
+        (p) => html`<tr class=${p.flagged ? 'flagged' : ''}>
         <th scope="row"><code>${p.exporter}</code> #${p.if_index}</th><td>${p.day}</td><td>${p.if_speed ? fmtBps(p.if_speed) : '—'}</td>
         <td class="num">${fmtBytes(p.flow_in_bytes)}</td><td class="num">${fmtBytes(p.counter_in_bytes)}</td><td class="num">${pct(p.in_diff_pct)}</td>
         <td class="num">${fmtBytes(p.flow_out_bytes)}</td><td class="num">${fmtBytes(p.counter_out_bytes)}</td><td class="num">${pct(p.out_diff_pct)}</td>
         <td>${p.flagged ? html`<span class="badge badge-flag">${t('ops.flagged')}</span>${p.hint ? html`<div class="small">${p.hint}</div>` : null}` : html`<span class="muted">${t('ops.ok')}</span>`}</td>
-      </tr>`)}</tbody></table></div>` : null}
+      </tr>`,
+      )}</tbody></table></div>`
+        : null
+    }
   </section>`;
 }
 
@@ -83,15 +118,28 @@ function Import({ onDone }) {
   const submit = async (e) => {
     e.preventDefault();
     if (!file) return;
-    setBusy(true); setError(null); setResult(null);
+    setBusy(true);
+    setError(null);
+    setResult(null);
     try {
       let doc;
-      try { doc = JSON.parse(await file.text()); } catch (err) { throw Object.assign(new Error(t('ops.import_not_json', { error: err.message })), { status: 400, code: 'CONSOLE' }); }
+      try {
+        doc = JSON.parse(await file.text());
+      } catch (err) {
+        throw Object.assign(new Error(t('ops.import_not_json', { error: err.message })), {
+          status: 400,
+          code: 'CONSOLE',
+        });
+      }
       const q = effective ? `?effective=${encodeURIComponent(`${effective}:00+08:00`)}` : '';
       const r = await api(`/members/import${q}`, { method: 'POST', body: doc });
       setResult(r);
       onDone();
-    } catch (err) { setError(err); } finally { setBusy(false); }
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
   };
   return html`<form class="card" onSubmit=${submit} aria-labelledby="import-title" data-testid="import-form">
     <h3 id="import-title">${t('ops.import')}</h3>
@@ -102,8 +150,19 @@ function Import({ onDone }) {
     <input id="ixf-effective" type="datetime-local" name="effective" value=${effective} onInput=${(e) => setEffective(e.currentTarget.value)} />
     <button type="submit" class="btn btn-primary" disabled=${!file || busy}>${busy ? t('ops.importing') : t('ops.import_submit')}</button>
     <${ErrorBox} error=${error} />
-    ${result ? html`<${Notice} kind="ok" testid="import-result">${result.unchanged ? t('ops.import_unchanged') : t('ops.import_done')}
-      <${Facts} items=${[[t('ops.import_id'), html`<code>${result.import_id}</code>`], [t('ops.import_members'), result.members], [t('ops.import_deactivated'), result.deactivated], [t('ops.import_opened'), result.opened], [t('ops.import_closed'), result.closed], [t('ops.import_effective'), fmtTime(result.effective_at)]]} /><//>` : null}
+    ${
+      result
+        ? html`<${Notice} kind="ok" testid="import-result">${result.unchanged ? t('ops.import_unchanged') : t('ops.import_done')}
+      <${Facts} items=${[
+        [t('ops.import_id'), html`<code>${result.import_id}</code>`],
+        [t('ops.import_members'), result.members],
+        [t('ops.import_deactivated'), result.deactivated],
+        [t('ops.import_opened'), result.opened],
+        [t('ops.import_closed'), result.closed],
+        [t('ops.import_effective'), fmtTime(result.effective_at)],
+      ]} /><//>`
+        : null
+    }
   </form>`;
 }
 
@@ -119,14 +178,20 @@ export function Members() {
     ${res.error ? html`<${ErrorBox} error=${res.error} />` : null}
     ${res.loading && !res.data ? html`<${Loading} />` : null}
     ${res.data && !list.length ? html`<${Notice}>${t('ops.no_members')}<//>` : null}
-    ${list.length ? html`<div class="card table-scroll"><table class="table" data-testid="members-table" aria-label=${t('ops.members')}>
+    ${
+      list.length
+        ? html`<div class="card table-scroll"><table class="table" data-testid="members-table" aria-label=${t('ops.members')}>
       <thead><tr><th scope="col">ASN</th><th scope="col">${t('col.member')}</th><th scope="col">${t('ops.member_type')}</th><th scope="col">${t('ops.enrolled')}</th>
         <th scope="col" class="num">${t('ops.capacity')}</th><th scope="col">${t('ops.first_production')}</th><th scope="col">${t('ops.active')}</th><th scope="col">${t('col.links')}</th></tr></thead>
-      <tbody>${list.map((m) => html`<tr data-asn=${m.asn} class=${m.active ? '' : 'inactive'}>
+      <tbody>${list.map(
+        (m) => html`<tr data-asn=${m.asn} class=${m.active ? '' : 'inactive'}>
         <th scope="row">AS${m.asn}</th><td>${lang === 'en' ? m.name : m.name_zh || m.name}</td><td>${t(`member_type.${m.member_type}`, {}, m.member_type)}</td>
         <td>${m.subsidy_enrolled ? t('yes') : t('no')}</td><td class="num">${m.port_capacity_mbps ? fmtBps(m.port_capacity_mbps * 1e6) : '—'}</td>
         <td>${m.first_production_date ?? '—'}</td><td>${m.active ? t('yes') : t('no')}</td>
         <td><${Link} href=${`/members/${m.asn}/traffic`}>${t('nav.traffic')}<//>${statements ? html` · <${Link} href=${`/members/${m.asn}/statements`}>${t('nav.statements')}<//>` : null}</td>
-      </tr>`)}</tbody></table></div>` : null}
+      </tr>`,
+      )}</tbody></table></div>`
+        : null
+    }
   </section>`;
 }

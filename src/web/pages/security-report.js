@@ -11,31 +11,50 @@ function Counts({ title, rows, label, testid }) {
 
 export function SecurityReport() {
   const q = queryParams();
-  const [month, setMonth] = useState(/^\d{4}-\d{2}$/.test(q.get('month') ?? '') ? q.get('month') : todayLocal().slice(0, 7));
+  const [month, setMonth] = useState(
+    /^\d{4}-\d{2}$/.test(q.get('month') ?? '') ? q.get('month') : todayLocal().slice(0, 7),
+  );
   const [dlError, setDlError] = useState(null);
   const res = useAsync(() => api(`/reports/security/${month}`), [month]);
   const r = res.data;
-  const dl = (format, lang) => html`<${DownloadButton} path=${`/reports/security/${month}?format=${format}&lang=${lang}`} name=${`security-report-${month}-${lang}.${format}`}
+  const dl = (
+    format,
+    lang,
+  ) => html`<${DownloadButton} path=${`/reports/security/${month}?format=${format}&lang=${lang}`} name=${`security-report-${month}-${lang}.${format}`}
     label=${`${format.toUpperCase()} ${lang === 'zh' ? '中文' : 'EN'}`} onError=${setDlError} />`;
   return html`<section>
     <header class="page-head"><h1>${t('sup.report_title')}</h1></header>
     <form class="toolbar" onSubmit=${(e) => e.preventDefault()}>
-      <label>${t('sup.month')}<input type="month" value=${month} data-testid="report-month" onChange=${(e) => { const v = e.currentTarget.value; if (/^\d{4}-\d{2}$/.test(v)) { setMonth(v); setQuery({ month: v }); } }} /></label>
+      <label>${t('sup.month')}<input type="month" value=${month} data-testid="report-month" onChange=${(e) => {
+        const v = e.currentTarget.value;
+        if (/^\d{4}-\d{2}$/.test(v)) {
+          setMonth(v);
+          setQuery({ month: v });
+        }
+      }} /></label>
       ${dl('pdf', 'zh')} ${dl('pdf', 'en')} ${dl('xlsx', 'zh')} ${dl('xlsx', 'en')}
     </form>
     <${ErrorBox} error=${res.error || dlError} />
     ${res.loading && !r ? html`<${Loading} />` : null}
-    ${r ? html`
+    ${
+      r
+        ? html`
       <div class="card" data-testid="report-summary">
         <${Facts} items=${[
-          [t('sup.period'), `${fmtTime(r.period.start)} – ${fmtTime(r.period.end)}${r.partial ? ` (${t('sup.partial')})` : ''}`],
+          [
+            t('sup.period'),
+            `${fmtTime(r.period.start)} – ${fmtTime(r.period.end)}${r.partial ? ` (${t('sup.partial')})` : ''}`,
+          ],
           [t('sup.alerts_total'), fmtInt(r.alerts.total)],
           [t('sup.hygiene_total'), fmtInt(r.hygiene.total)],
           [t('sup.n_issued'), fmtInt(r.notices.issued), 'report-issued'],
           [t('sup.n_rectified'), fmtInt(r.notices.rectified)],
           [t('sup.n_overdue'), fmtInt(r.notices.overdue)],
           [t('sup.n_reopened'), fmtInt(r.notices.reopened)],
-          [t('sup.median'), r.notices.median_hours_to_rectify === null ? '—' : t('sup.hours', { h: r.notices.median_hours_to_rectify })],
+          [
+            t('sup.median'),
+            r.notices.median_hours_to_rectify === null ? '—' : t('sup.hours', { h: r.notices.median_hours_to_rectify }),
+          ],
         ]} />
         <p class="hint">${t('sup.hash')}: <code class="small">${r.inputs_hash}</code></p>
       </div>
@@ -52,9 +71,15 @@ export function SecurityReport() {
       </div>
       <div class="card"><h3>${t('sup.open_items')}</h3>
         <table class="table compact" data-testid="report-open-notices"><thead><tr><th scope="col">${t('sup.notice')}</th><th scope="col">${t('sup.member')}</th><th scope="col">${t('sup.status')}</th><th scope="col">${t('sup.deadline')}</th></tr></thead>
-        <tbody>${r.open_items.notices.map((n) => html`<tr class=${n.overdue ? 'flagged' : ''}><td><${Link} href=${`/notices/${n.id}`}>${n.title}<//></td><td>AS${n.asn}</td><td><${Badge} group="notice_status" value=${n.status} /></td>
-          <td>${fmtTime(n.deadline)}${n.overdue ? html` <span class="badge badge-flag">${t('sup.overdue')}</span>` : null}</td></tr>`)}</tbody></table>
+        <tbody>${r.open_items.notices.map(
+          (
+            n,
+          ) => html`<tr class=${n.overdue ? 'flagged' : ''}><td><${Link} href=${`/notices/${n.id}`}>${n.title}<//></td><td>AS${n.asn}</td><td><${Badge} group="notice_status" value=${n.status} /></td>
+          <td>${fmtTime(n.deadline)}${n.overdue ? html` <span class="badge badge-flag">${t('sup.overdue')}</span>` : null}</td></tr>`,
+        )}</tbody></table>
         <p class="muted">${t('sup.open_alerts', { n: r.open_items.alerts_total })} <${Link} href="/security/alerts?status=open">${t('sup.to_queue')}<//></p>
-      </div>` : null}
+      </div>`
+        : null
+    }
   </section>`;
 }

@@ -7,9 +7,26 @@ import { AlertTable } from './member.js';
 import { AlertDeliveries } from './notices.js';
 
 const STATUSES = ['open', 'acknowledged', 'resolved', 'false_positive'];
-export const KNOWN_TYPES = ['DDOS_VOLUMETRIC_DST', 'DDOS_AMPLIFICATION', 'DDOS_SYN_FLOOD', 'DDOS_FRAGMENTS', 'L2_UNKNOWN_SRC_MAC', 'L2_MULTIPLE_MACS', 'L2_FORBIDDEN_ETHERTYPE',
-  'L2_LINK_LOCAL_PROTOCOL', 'L2_NON_UNICAST', 'L2_MAC_IP_MISMATCH', 'IP_BOGON_SOURCE', 'SCAN_PORT', 'SCAN_ADDRESS', 'TRAFFIC_ANOMALY_SPIKE', 'TRAFFIC_ANOMALY_DROP',
-  'EXPORTER_SILENT', 'EXPORTER_SAMPLING_CHANGED', 'EXPORTER_COUNTER_MISMATCH'];
+export const KNOWN_TYPES = [
+  'DDOS_VOLUMETRIC_DST',
+  'DDOS_AMPLIFICATION',
+  'DDOS_SYN_FLOOD',
+  'DDOS_FRAGMENTS',
+  'L2_UNKNOWN_SRC_MAC',
+  'L2_MULTIPLE_MACS',
+  'L2_FORBIDDEN_ETHERTYPE',
+  'L2_LINK_LOCAL_PROTOCOL',
+  'L2_NON_UNICAST',
+  'L2_MAC_IP_MISMATCH',
+  'IP_BOGON_SOURCE',
+  'SCAN_PORT',
+  'SCAN_ADDRESS',
+  'TRAFFIC_ANOMALY_SPIKE',
+  'TRAFFIC_ANOMALY_DROP',
+  'EXPORTER_SILENT',
+  'EXPORTER_SAMPLING_CHANGED',
+  'EXPORTER_COUNTER_MISMATCH',
+];
 
 export function AlertQueue() {
   const q = queryParams();
@@ -21,9 +38,21 @@ export function AlertQueue() {
     if (type) p.set('type', type);
     return api(`/alerts?${p}`);
   }, [status, type]);
-  const types = useMemo(() => [...new Set([...KNOWN_TYPES, ...(res.data?.alerts ?? []).map((a) => a.type)])].sort(), [res.data]);
-  const pickStatus = (v) => { setStatus(v); setQuery({ status: v }); };
-  const pickType = (v) => { const x = v.trim().toUpperCase(); if (x === '' || /^[A-Z0-9_]+$/.test(x)) { setType(x); setQuery({ type: x }); } };
+  const types = useMemo(
+    () => [...new Set([...KNOWN_TYPES, ...(res.data?.alerts ?? []).map((a) => a.type)])].sort(),
+    [res.data],
+  );
+  const pickStatus = (v) => {
+    setStatus(v);
+    setQuery({ status: v });
+  };
+  const pickType = (v) => {
+    const x = v.trim().toUpperCase();
+    if (x === '' || /^[A-Z0-9_]+$/.test(x)) {
+      setType(x);
+      setQuery({ type: x });
+    }
+  };
   return html`<section>
     <header class="page-head"><h1>${t('security.title')}</h1></header>
     <form class="toolbar" onSubmit=${(e) => e.preventDefault()} aria-label=${t('security.filters')}>
@@ -50,24 +79,36 @@ export function AlertQueue() {
 
 /** Evidence is stored as {thresholds, metrics, evidence:{topSources…}} (detectors) or flat (tests/tools): read both. */
 function normalise(ev) {
-  const inner = ev && typeof ev.evidence === 'object' && ev.evidence !== null ? ev.evidence : ev ?? {};
+  const inner = ev && typeof ev.evidence === 'object' && ev.evidence !== null ? ev.evidence : (ev ?? {});
   const pick = (k) => inner[k] ?? ev?.[k];
   let series = null;
   for (const k of ['series', 'rateSeries', 'rate_series', 'timeline']) {
     const s = pick(k);
-    if (Array.isArray(s) && s.length && typeof s[0] === 'object') { series = s; break; }
+    if (Array.isArray(s) && s.length && typeof s[0] === 'object') {
+      series = s;
+      break;
+    }
   }
   return {
-    metrics: ev?.metrics ?? null, thresholds: ev?.thresholds ?? null,
-    topSources: pick('topSources') ?? [], topSrcPorts: pick('topSrcPorts') ?? [], topDstPorts: pick('topDstPorts') ?? [],
-    protocols: pick('protocols') ?? [], sampleFlows: pick('sampleFlows') ?? [], samplingRates: pick('samplingRates') ?? [],
-    details: pick('details') ?? null, series,
+    metrics: ev?.metrics ?? null,
+    thresholds: ev?.thresholds ?? null,
+    topSources: pick('topSources') ?? [],
+    topSrcPorts: pick('topSrcPorts') ?? [],
+    topDstPorts: pick('topDstPorts') ?? [],
+    protocols: pick('protocols') ?? [],
+    sampleFlows: pick('sampleFlows') ?? [],
+    samplingRates: pick('samplingRates') ?? [],
+    details: pick('details') ?? null,
+    series,
   };
 }
 
 function SeriesChart({ series }) {
   const data = useMemo(() => {
-    const tsOf = (p) => { const v = p.ts ?? p.t ?? p.time ?? p.at; return typeof v === 'number' ? (v > 1e12 ? v / 1000 : v) : Date.parse(v) / 1000; };
+    const tsOf = (p) => {
+      const v = p.ts ?? p.t ?? p.time ?? p.at;
+      return typeof v === 'number' ? (v > 1e12 ? v / 1000 : v) : Date.parse(v) / 1000;
+    };
     const pts = series.filter((p) => Number.isFinite(tsOf(p))).sort((a, b) => tsOf(a) - tsOf(b));
     const xs = pts.map(tsOf);
     const hasBps = pts.some((p) => typeof p.bps === 'number');
@@ -87,12 +128,24 @@ function KV({ title, obj, fmt }) {
   return html`<div><h4>${title}</h4><table class="table compact"><tbody>${Object.entries(obj).map(([k, v]) => html`<tr><th scope="row">${k}</th><td class="num">${fmt(k, v)}</td></tr>`)}</tbody></table></div>`;
 }
 
-const metricFmt = (k, v) => (typeof v !== 'number' ? (Array.isArray(v) ? v.join(', ') : String(v)) : /bps/i.test(k) ? fmtBps(v) : /share|ratio/i.test(k) ? fmtNum(v, 3) : fmtNum(v, 1));
+const metricFmt = (k, v) =>
+  typeof v !== 'number'
+    ? Array.isArray(v)
+      ? v.join(', ')
+      : String(v)
+    : /bps/i.test(k)
+      ? fmtBps(v)
+      : /share|ratio/i.test(k)
+        ? fmtNum(v, 3)
+        : fmtNum(v, 1);
 
 function Evidence({ a }) {
   const e = normalise(a.evidence);
-  const counts = (title, list, keyLabel) => (list.length ? html`<div><h4>${title}</h4><table class="table compact"><thead><tr><th scope="col">${keyLabel}</th><th scope="col" class="num">pps</th></tr></thead>
-    <tbody>${list.map((x) => html`<tr><td>${x.key}</td><td class="num">${fmtNum(x.pps, 1)}</td></tr>`)}</tbody></table></div>` : null);
+  const counts = (title, list, keyLabel) =>
+    list.length
+      ? html`<div><h4>${title}</h4><table class="table compact"><thead><tr><th scope="col">${keyLabel}</th><th scope="col" class="num">pps</th></tr></thead>
+    <tbody>${list.map((x) => html`<tr><td>${x.key}</td><td class="num">${fmtNum(x.pps, 1)}</td></tr>`)}</tbody></table></div>`
+      : null;
   return html`
     ${e.series ? html`<${SeriesChart} series=${e.series} />` : null}
     <div class="card" data-testid="evidence">
@@ -101,9 +154,13 @@ function Evidence({ a }) {
         <${KV} title=${t('alert.metrics')} obj=${e.metrics} fmt=${metricFmt} />
         <${KV} title=${t('alert.thresholds')} obj=${e.thresholds} fmt=${metricFmt} />
       </div>
-      ${e.topSources.length ? html`<h4>${t('alert.top_sources')}</h4>
+      ${
+        e.topSources.length
+          ? html`<h4>${t('alert.top_sources')}</h4>
         <table class="table compact" data-testid="top-sources"><thead><tr><th scope="col">${t('alert.addr')}</th><th scope="col">ASN</th><th scope="col" class="num">pps</th><th scope="col" class="num">bps</th></tr></thead>
-        <tbody>${e.topSources.map((s) => html`<tr><td><code>${s.addr}</code></td><td>${s.asn ? `AS${s.asn}` : '—'}</td><td class="num">${fmtNum(s.pps, 1)}</td><td class="num">${s.bps !== undefined ? fmtBps(s.bps) : '—'}</td></tr>`)}</tbody></table>` : html`<p class="muted">${t('alert.no_sources')}</p>`}
+        <tbody>${e.topSources.map((s) => html`<tr><td><code>${s.addr}</code></td><td>${s.asn ? `AS${s.asn}` : '—'}</td><td class="num">${fmtNum(s.pps, 1)}</td><td class="num">${s.bps !== undefined ? fmtBps(s.bps) : '—'}</td></tr>`)}</tbody></table>`
+          : html`<p class="muted">${t('alert.no_sources')}</p>`
+      }
       <div class="grid-3">
         ${counts(t('alert.top_src_ports'), e.topSrcPorts, t('alert.port'))}
         ${counts(t('alert.top_dst_ports'), e.topDstPorts, t('alert.port'))}
@@ -111,10 +168,14 @@ function Evidence({ a }) {
       </div>
       ${e.samplingRates.length ? html`<p>${t('alert.sampling_rates')}: ${e.samplingRates.map((r) => `1:${r}`).join(', ')}</p>` : null}
       <${KV} title=${t('alert.details')} obj=${e.details} fmt=${metricFmt} />
-      ${e.sampleFlows.length ? html`<details><summary>${t('alert.sample_flows', { n: e.sampleFlows.length })}</summary>
+      ${
+        e.sampleFlows.length
+          ? html`<details><summary>${t('alert.sample_flows', { n: e.sampleFlows.length })}</summary>
         <table class="table compact"><thead><tr><th scope="col">${t('alert.time')}</th><th scope="col">${t('alert.src')}</th><th scope="col">${t('alert.dst')}</th><th scope="col">${t('alert.protocol')}</th><th scope="col" class="num">${t('alert.packets')}</th><th scope="col" class="num">${t('alert.bytes')}</th></tr></thead>
         <tbody>${e.sampleFlows.map((f) => html`<tr><td>${fmtTime(typeof f.ts === 'number' ? new Date(f.ts).toISOString() : f.ts)}</td><td><code>${f.src}:${f.srcPort}</code></td><td><code>${f.dst}:${f.dstPort}</code></td><td>${f.proto}</td><td class="num">${f.packets}</td><td class="num">${f.bytes}</td></tr>`)}</tbody></table>
-      </details>` : null}
+      </details>`
+          : null
+      }
     </div>`;
 }
 
@@ -128,14 +189,29 @@ function Actions({ a, onDone }) {
   const closed = a.status === 'resolved' || a.status === 'false_positive';
   const canExclude = verdict === 'confirmed' && a.victim_asn !== null;
   const run = async (action) => {
-    setBusy(true); setError(null); setOk(null);
+    setBusy(true);
+    setError(null);
+    setOk(null);
     try {
-      const body = action === 'ack' ? { note } : { note, confirmed: verdict === 'confirmed', exclude_from_statement: canExclude && exclude };
+      const body =
+        action === 'ack'
+          ? { note }
+          : { note, confirmed: verdict === 'confirmed', exclude_from_statement: canExclude && exclude };
       const r = await api(`/alerts/${encodeURIComponent(a.id)}/${action}`, { method: 'POST', body });
-      setOk(action === 'ack' ? t('alert.acked') : r.exclusion_id ? t('alert.resolved_excluded', { id: r.exclusion_id }) : t('alert.resolved'));
+      setOk(
+        action === 'ack'
+          ? t('alert.acked')
+          : r.exclusion_id
+            ? t('alert.resolved_excluded', { id: r.exclusion_id })
+            : t('alert.resolved'),
+      );
       setNote('');
       onDone();
-    } catch (e) { setError(e); } finally { setBusy(false); }
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
   };
   if (closed) {
     return html`${ok ? html`<${Notice} kind="ok" testid="alert-action-ok">${ok}<//>` : null}
@@ -174,7 +250,9 @@ export function AlertDetail({ id }) {
     </header>
     ${res.error ? html`<${ErrorBox} error=${res.error} />` : null}
     ${res.loading && !a ? html`<${Loading} />` : null}
-    ${a ? html`
+    ${
+      a
+        ? html`
       <div class="card">
         <${Facts} testid="alert-facts" items=${[
           [t('alerts.type'), html`${t(`alert_type.${a.type}`, {}, a.type)} <code class="small">${a.type}</code>`],
@@ -192,9 +270,15 @@ export function AlertDetail({ id }) {
       ${['admin', 'security'].includes(me?.role) ? html`<${Actions} a=${a} onDone=${res.reload} />` : null}
       ${['admin', 'security'].includes(me?.role) ? html`<p><${Link} href=${`/security/notices?alert=${encodeURIComponent(a.id)}&asn=${a.source_asn ?? a.victim_asn ?? ''}`} data-testid="issue-from-alert">${t('sup.issue')} →<//></p>` : null}
       <${Evidence} a=${a} />
-      ${a.history?.length ? html`<div class="card"><h3>${t('alert.history')}</h3>
+      ${
+        a.history?.length
+          ? html`<div class="card"><h3>${t('alert.history')}</h3>
         <table class="table compact" data-testid="alert-history"><thead><tr><th scope="col">${t('alert.time')}</th><th scope="col">${t('alert.event')}</th><th scope="col">${t('alerts.status')}</th><th scope="col">${t('alert.actor')}</th><th scope="col">${t('alert.note')}</th></tr></thead>
-        <tbody>${a.history.map((h) => html`<tr><td>${fmtTime(h.at)}</td><td>${t(`alert_event.${h.event}`, {}, h.event)}</td><td><${Badge} group="alert_status" value=${h.status} /></td><td><code>${h.actor}</code></td><td>${h.note}</td></tr>`)}</tbody></table></div>` : null}
-      ${['admin', 'security', 'auditor', 'regulator'].includes(me?.role) ? html`<${AlertDeliveries} id=${a.id} />` : null}` : null}
+        <tbody>${a.history.map((h) => html`<tr><td>${fmtTime(h.at)}</td><td>${t(`alert_event.${h.event}`, {}, h.event)}</td><td><${Badge} group="alert_status" value=${h.status} /></td><td><code>${h.actor}</code></td><td>${h.note}</td></tr>`)}</tbody></table></div>`
+          : null
+      }
+      ${['admin', 'security', 'auditor', 'regulator'].includes(me?.role) ? html`<${AlertDeliveries} id=${a.id} />` : null}`
+        : null
+    }
   </section>`;
 }

@@ -40,9 +40,14 @@ async function countInChdb(repoRoot: string, dataDir: string): Promise<number> {
     process.stdout.write('ROWS=' + String(rows[0].n) + '\\n');
     await client.close();
     process.exit(0);`;
-  const p = start(process.execPath, ['--input-type=module', '-e', script, join(dataDir, 'clickhouse')], { cwd: repoRoot });
+  const p = start(process.execPath, ['--input-type=module', '-e', script, join(dataDir, 'clickhouse')], {
+    cwd: repoRoot,
+  });
   const code = await Promise.race([p.exited, deadline(120_000).then(() => 'timeout' as const)]);
-  if (code === 'timeout') { killGroup(p.child, 'SIGKILL'); throw new Error('chDB count timed out'); }
+  if (code === 'timeout') {
+    killGroup(p.child, 'SIGKILL');
+    throw new Error('chDB count timed out');
+  }
   const m = /ROWS=(\d+)/.exec(p.out());
   if (!m) throw new Error(`chDB count failed (exit ${String(code)}): ${p.out().slice(-600)}`);
   return Number(m[1]);
@@ -56,14 +61,23 @@ export async function startIxmeter(ctx: RunCtx): Promise<Running> {
   else if (ctx.protocol === 'ipfix') ports.ipfix = ctx.port;
   else ports.sflow = ctx.port;
   const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production',
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'production',
     IXMETER_DATA_DIR: join(ctx.dir, 'data'),
-    IXMETER_HTTP_HOST: '127.0.0.1', IXMETER_HTTP_PORT: String(http),
+    IXMETER_HTTP_HOST: '127.0.0.1',
+    IXMETER_HTTP_PORT: String(http),
     IXMETER_UDP_HOST: '127.0.0.1',
-    IXMETER_NETFLOW_PORT: String(ports.netflow), IXMETER_IPFIX_PORT: String(ports.ipfix), IXMETER_SFLOW_PORT: String(ports.sflow),
+    IXMETER_NETFLOW_PORT: String(ports.netflow),
+    IXMETER_IPFIX_PORT: String(ports.ipfix),
+    IXMETER_SFLOW_PORT: String(ports.sflow),
     IXMETER_UDP_RECV_BUFFER_BYTES: String(ctx.opts.recvBufferBytes),
-    IXMETER_REDIS_URL: ctx.redisUrl, IXMETER_REDIS_AUTOSTART: 'false', IXMETER_REDIS_PREFIX: `ixbench${process.pid}r${ctx.runId}`,
-    IXMETER_ADMIN_TOKEN: ADMIN_TOKEN, IXMETER_LOG_LEVEL: 'warn', IXMETER_RATE_LIMIT_PER_MINUTE: '100000',
+    IXMETER_REDIS_URL: ctx.redisUrl,
+    IXMETER_REDIS_AUTOSTART: 'false',
+    IXMETER_REDIS_PREFIX: `ixbench${process.pid}r${ctx.runId}`,
+    IXMETER_ADMIN_TOKEN: ADMIN_TOKEN,
+    IXMETER_LOG_LEVEL: 'warn',
+    IXMETER_RATE_LIMIT_PER_MINUTE: '100000',
     // A configured deployment: rate 1 known for the exporter (sFlow carries its own).
     IXMETER_SAMPLING_DEFAULTS: '127.0.0.0/8=1',
   };
@@ -78,15 +92,33 @@ export async function startIxmeter(ctx: RunCtx): Promise<Running> {
   };
   const exporters = async (): Promise<unknown> => {
     try {
-      const r = await fetch(`${url}/api/v1/exporters`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, signal: AbortSignal.timeout(5_000) });
+      const r = await fetch(`${url}/api/v1/exporters`, {
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        signal: AbortSignal.timeout(5_000),
+      });
       return r.status === 200 ? await r.json() : { status: r.status, body: (await r.text()).slice(0, 500) };
-    } catch (e) { return { error: String(e) }; }
+    } catch (e) {
+      return { error: String(e) };
+    }
   };
-  const failed = () => (p.child.exitCode !== null || p.child.signalCode !== null ? Promise.reject(new Error(`ixmeter exited (${p.child.exitCode ?? p.child.signalCode}): ${p.out().slice(-1500)}`)) : null);
-  await waitFor('ixmeter HTTP', 120_000, async () => {
-    try { const r = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(2_000) }); if (r.status === 200) return true; } catch { /* not yet */ }
-    return failed();
-  }, 300);
+  const failed = () =>
+    p.child.exitCode !== null || p.child.signalCode !== null
+      ? Promise.reject(new Error(`ixmeter exited (${p.child.exitCode ?? p.child.signalCode}): ${p.out().slice(-1500)}`))
+      : null;
+  await waitFor(
+    'ixmeter HTTP',
+    120_000,
+    async () => {
+      try {
+        const r = await fetch(`${url}/api/v1/health`, { signal: AbortSignal.timeout(2_000) });
+        if (r.status === 200) return true;
+      } catch {
+        /* not yet */
+      }
+      return failed();
+    },
+    300,
+  );
   await waitFor(`ixmeter UDP socket on ${ctx.port}`, 30_000, () => (udpSockets(ctx.port).length > 0 ? true : failed()));
   let lastRows: number | null = null;
   let lastMetrics: Record<string, number> = {};
@@ -94,12 +126,18 @@ export async function startIxmeter(ctx: RunCtx): Promise<Running> {
   let tracking = false;
   let trackingDone: Promise<void> = Promise.resolve();
   return {
-    daemon: 'ixmeter serve', pid: p.child.pid,
+    daemon: 'ixmeter serve',
+    pid: p.child.pid,
     trackRows: () => {
       tracking = true;
       trackingDone = (async () => {
         while (tracking) {
-          try { const m = await metrics(); samples.push({ atMs: m.atMs, rows: m.rows }); } catch { /* busy */ }
+          try {
+            const m = await metrics();
+            samples.push({ atMs: m.atMs, rows: m.rows });
+          } catch {
+            /* busy */
+          }
           await sleep(250);
         }
       })();
@@ -112,10 +150,15 @@ export async function startIxmeter(ctx: RunCtx): Promise<Running> {
         try {
           const m = await metrics();
           lastMetrics = m.collector;
-          const backlog = (m.collector['ixmeter_writer_queued_rows'] ?? 0) + (m.collector['ixmeter_writer_spool_rows'] ?? 0);
-          if (m.rows !== prev) { prev = m.rows; stableSince = Date.now(); }
-          else if (Date.now() - stableSince >= 3_000 && backlog === 0) break;
-        } catch { /* busy: retry */ }
+          const backlog =
+            (m.collector['ixmeter_writer_queued_rows'] ?? 0) + (m.collector['ixmeter_writer_spool_rows'] ?? 0);
+          if (m.rows !== prev) {
+            prev = m.rows;
+            stableSince = Date.now();
+          } else if (Date.now() - stableSince >= 3_000 && backlog === 0) break;
+        } catch {
+          /* busy: retry */
+        }
         await sleep(250);
       }
       lastRows = prev;
@@ -125,10 +168,17 @@ export async function startIxmeter(ctx: RunCtx): Promise<Running> {
       const lastRowsAtMs = samples.find((x) => x.rows === prev)?.atMs ?? Date.now();
       const g = (k: string) => lastMetrics[k] ?? null;
       return {
-        metricRowsAtSettle: lastRows, lastRowsAtMs, receivedDatagrams: g('ixmeter_collector_datagrams_total'), decodedFlows: g('ixmeter_collector_flows_total'),
-        lostDatagramsBySequence: g('ixmeter_collector_lost_datagrams_total'), lostSamplesBySequence: g('ixmeter_collector_lost_samples_total'),
-        spooledRows: g('ixmeter_writer_spooled_rows_total'), spoolRowsLeft: g('ixmeter_writer_spool_rows'), queuedRowsLeft: g('ixmeter_writer_queued_rows'),
-        exporters: await exporters(), metrics: lastMetrics,
+        metricRowsAtSettle: lastRows,
+        lastRowsAtMs,
+        receivedDatagrams: g('ixmeter_collector_datagrams_total'),
+        decodedFlows: g('ixmeter_collector_flows_total'),
+        lostDatagramsBySequence: g('ixmeter_collector_lost_datagrams_total'),
+        lostSamplesBySequence: g('ixmeter_collector_lost_samples_total'),
+        spooledRows: g('ixmeter_writer_spooled_rows_total'),
+        spoolRowsLeft: g('ixmeter_writer_spool_rows'),
+        queuedRowsLeft: g('ixmeter_writer_queued_rows'),
+        exporters: await exporters(),
+        metrics: lastMetrics,
       };
     },
     stop: async () => ({ ...(await stopChild(p.child, p.exited, 'SIGTERM', 60_000)) }),
@@ -139,7 +189,11 @@ export async function startIxmeter(ctx: RunCtx): Promise<Running> {
           return { stored: n, countedBy: 'SELECT count() FROM flows_raw (chDB, after SIGTERM)' };
         } catch (e) {
           if (lastRows === null) throw e;
-          return { stored: lastRows, countedBy: 'ixmeter_writer_rows_total{table="flows_raw"}', extra: { chdbCountError: String(e) } };
+          return {
+            stored: lastRows,
+            countedBy: 'ixmeter_writer_rows_total{table="flows_raw"}',
+            extra: { chdbCountError: String(e) },
+          };
         }
       }
       if (lastRows === null) throw new Error('no ixmeter_writer_rows_total{table="flows_raw"} in /metrics');

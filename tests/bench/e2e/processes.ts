@@ -20,40 +20,88 @@ const live = new Set<ChildProcess>();
 
 function alive(pid: number | undefined): boolean {
   if (!pid) return false;
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-export function start(cmd: string, args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
+export function start(
+  cmd: string,
+  args: string[],
+  o: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
   // detached: the child leads its own process group, so its helpers (pmacct plugins) can be killed with it.
-  const child = spawn(cmd, args, { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(cmd, args, {
+    cwd: o.cwd,
+    env: o.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   live.add(child);
   let out = '';
-  const keep = (d: Buffer) => { out += d.toString(); if (out.length > 200_000) out = out.slice(-100_000); };
+  const keep = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 200_000) out = out.slice(-100_000);
+  };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code, sig) => { live.delete(child); resolve(code ?? (sig ? -1 : null)); });
-    child.once('error', (e) => { out += `\nspawn error: ${e.message}`; live.delete(child); resolve(-2); });
+    child.once('exit', (code, sig) => {
+      live.delete(child);
+      resolve(code ?? (sig ? -1 : null));
+    });
+    child.once('error', (e) => {
+      out += `\nspawn error: ${e.message}`;
+      live.delete(child);
+      resolve(-2);
+    });
   });
   return { child, out: () => out, exited };
 }
 
 export function killGroup(child: ChildProcess, sig: NodeJS.Signals): void {
   if (!child.pid) return;
-  try { process.kill(-child.pid, sig); } catch { try { process.kill(child.pid, sig); } catch { /* gone */ } }
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    try {
+      process.kill(child.pid, sig);
+    } catch {
+      /* gone */
+    }
+  }
 }
 
 /** Graceful stop with `sig`, then SIGKILL of the group after `graceMs`. */
-export async function stopChild(child: ChildProcess, exited: Promise<number | null>, sig: NodeJS.Signals, graceMs: number): Promise<{ code: number | null; killed: boolean }> {
+export async function stopChild(
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  sig: NodeJS.Signals,
+  graceMs: number,
+): Promise<{ code: number | null; killed: boolean }> {
   if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, killed: false };
-  try { process.kill(child.pid!, sig); } catch { /* gone */ }
+  try {
+    process.kill(child.pid!, sig);
+  } catch {
+    /* gone */
+  }
   const r = await Promise.race([exited, deadline(graceMs).then(() => 'timeout' as const)]);
   // Leftover helpers in the group (e.g. pmacct plugin children) go too.
   if (r === 'timeout') {
     killGroup(child, 'SIGKILL');
     return { code: await Promise.race([exited, deadline(5_000).then(() => null)]), killed: true };
   }
-  if (child.pid) { try { process.kill(-child.pid, 0); killGroup(child, 'SIGKILL'); } catch { /* group empty */ } }
+  if (child.pid) {
+    try {
+      process.kill(-child.pid, 0);
+      killGroup(child, 'SIGKILL');
+    } catch {
+      /* group empty */
+    }
+  }
   return { code: r, killed: false };
 }
 
@@ -64,7 +112,10 @@ export function killAllChildren(): void {
 // ---------------------------------------------------------------------------------------------
 // /proc helpers
 
-interface UdpSock { drops: number; rxQueue: number }
+interface UdpSock {
+  drops: number;
+  rxQueue: number;
+}
 
 /** Sockets bound to this local UDP port (IPv4 and IPv6 tables). */
 export function udpSockets(port: number): UdpSock[] {
@@ -72,7 +123,11 @@ export function udpSockets(port: number): UdpSock[] {
   const out: UdpSock[] = [];
   for (const f of ['/proc/net/udp', '/proc/net/udp6']) {
     let text = '';
-    try { text = readFileSync(f, 'utf8'); } catch { continue; }
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
     for (const line of text.split('\n').slice(1)) {
       const c = line.trim().split(/\s+/);
       if (c.length < 13) continue;
@@ -94,10 +149,17 @@ function descendants(pid: number): number[] {
       const a = kids.get(ppid) ?? [];
       a.push(Number(d));
       kids.set(ppid, a);
-    } catch { /* raced */ }
+    } catch {
+      /* raced */
+    }
   }
   const out: number[] = [];
-  const walk = (p: number) => { for (const k of kids.get(p) ?? []) { out.push(k); walk(k); } };
+  const walk = (p: number) => {
+    for (const k of kids.get(p) ?? []) {
+      out.push(k);
+      walk(k);
+    }
+  };
   walk(pid);
   return out;
 }
@@ -113,7 +175,9 @@ export function cpuSeconds(pid: number | undefined): number | null {
       const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
       // fields after ')' start at field 3 (state): utime=14 → index 11, stime 12, cutime 13, cstime 14
       t += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return t / TICKS;
 }
@@ -135,7 +199,12 @@ export async function freeTcpPort(): Promise<number> {
   return addr.port;
 }
 
-export async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | null> | T | null, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | null> | T | null,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -151,8 +220,10 @@ export async function waitRxEmpty(port: number, quietMs: number, timeoutMs: numb
   let emptySince: number | null = null;
   while (Date.now() < end) {
     const q = udpSockets(port).reduce((s, x) => s + x.rxQueue, 0);
-    if (q === 0) { emptySince ??= Date.now(); if (Date.now() - emptySince >= quietMs) return emptySince; }
-    else emptySince = null;
+    if (q === 0) {
+      emptySince ??= Date.now();
+      if (Date.now() - emptySince >= quietMs) return emptySince;
+    } else emptySince = null;
     await sleep(50);
   }
   return Date.now();
@@ -178,7 +249,11 @@ export async function waitCpuIdle(pid: number | undefined, timeoutMs: number): P
 }
 
 export function readRmemMax(): number | null {
-  try { return Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim()); } catch { return null; }
+  try {
+    return Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8').trim());
+  } catch {
+    return null;
+  }
 }
 
 export function setRmemMax(v: number): boolean {

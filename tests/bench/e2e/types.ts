@@ -29,7 +29,10 @@ export interface RunResult {
   protocol: BlastProtocol;
   /** Target flows/s; 0 = max. */
   targetFlowsPerSecond: number;
-  sent: Pick<BlastResult, 'datagrams' | 'templateDatagrams' | 'flows' | 'bytes' | 'sendErrors' | 'elapsedMs' | 'offeredFlowsPerSecond'> | null;
+  sent: Pick<
+    BlastResult,
+    'datagrams' | 'templateDatagrams' | 'flows' | 'bytes' | 'sendErrors' | 'elapsedMs' | 'offeredFlowsPerSecond'
+  > | null;
   /** Flow records the collector stored (ixmeter rows / nfcapd flows / pmacct Σ packets). */
   stored: number | null;
   /** How `stored` was obtained. */
@@ -61,7 +64,11 @@ export interface E2eReport {
   versions: Record<string, string>;
   runs: RunResult[];
   /** Per protocol: largest target step at which ixmeter lost nothing. */
-  ixmeterZeroLoss: Array<{ protocol: BlastProtocol; targetFlowsPerSecond: number | null; sustainedFlowsPerSecond: number | null }>;
+  ixmeterZeroLoss: Array<{
+    protocol: BlastProtocol;
+    targetFlowsPerSecond: number | null;
+    sustainedFlowsPerSecond: number | null;
+  }>;
   unavailable: Partial<Record<CollectorName, string>>;
 }
 
@@ -79,4 +86,11 @@ export interface Running {
   logTail(): string;
 }
 
-export interface RunCtx { dir: string; port: number; protocol: BlastProtocol; opts: E2eOptions; runId: number; redisUrl: string | null }
+export interface RunCtx {
+  dir: string;
+  port: number;
+  protocol: BlastProtocol;
+  opts: E2eOptions;
+  runId: number;
+  redisUrl: string | null;
+}
