@@ -33,6 +33,8 @@ export interface MonthInputs {
   }>;
   /** Ids of the upheld disputes of each member's month (an input: an upheld dispute yields a new version). */
   upheldDisputes: ReadonlyMap<number, string[]>;
+  /** What the month's data incidents add to each compute's event note ('' when none; src/operations). */
+  incidentNote: string;
 }
 
 export const MONTH_INPUTS_TTL_MS = 10_000;

@@ -56,13 +56,14 @@ export function createStatementsService(
 ) {
   const monthInputs = monthInputsCache(async (month) => {
     const whole = monthBounds(month, timezone);
-    const [more, registry, policy, exclusions] = await Promise.all([
+    const [more, registry, policy, exclusions, incidentNote] = await Promise.all([
       loadMonthSources(sources, month, whole.start, whole.end),
       members.list(true),
       policies.forMonth(month),
       repo.exclusionsOverlapping(whole.start, whole.end),
+      reviewNote(month),
     ]);
-    return { ...more, members: new Map(registry.map((m) => [m.asn, m])), policy, exclusions };
+    return { ...more, members: new Map(registry.map((m) => [m.asn, m])), policy, exclusions, incidentNote };
   });
 
   // Computes in progress in this process, and their writes grouped: a new version and its 'computed' event
@@ -101,6 +102,7 @@ export function createStatementsService(
       members: registry,
       policy: monthPolicy,
       exclusions,
+      incidentNote,
     } = await monthInputs(runId, month);
     const policy = sim?.policy ?? monthPolicy; // programme: a simulation's candidate policy
     const member = registry.get(asn) ?? (await members.get(asn));
@@ -220,7 +222,7 @@ export function createStatementsService(
     );
     if (sim) return { asn, month, version: 0, changed: false, amount_cny: subsidy?.amount ?? '0.00', subsidy };
     const now = Date.now();
-    const note = `run:${runId}${await reviewNote(month)}`;
+    const note = `run:${runId}${incidentNote}`; // read once per run (month inputs)
     if (policy.budget && programme) {
       // programme: a budgeted month is final only for the whole month (src/programme/budget-phase.ts)
       const document = {
