@@ -4,16 +4,16 @@
  * approves), the dispute queue (resolve), and a member's statement with missing buckets and its silent
  * exporter; in zh-CN and en. Screenshots go to test-artifacts/corrections/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { launchConsoleBrowser, requireChromium } from '../helpers/console-tab.js';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/env.js';
 import { startTestService, type TestService } from '../helpers/in-process.js';
 import { ixfDoc } from '../helpers/ixf.js';
 
-const CHROMIUM = process.env.IXMETER_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'corrections');
 const dir = tempDir();
 const profile = mkdtempSync(join(tmpdir(), 'ixmeter-chromium-'));
@@ -69,24 +69,9 @@ async function signIn(token: string, lang: 'zh' | 'en'): Promise<Page> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) return;
+  requireChromium();
   mkdirSync(ARTIFACTS, { recursive: true });
-  const launching = chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1366, height: 900 },
-    locale: 'zh-CN',
-    timezoneId: 'UTC',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const launching = launchConsoleBrowser(profile);
   launching.catch(() => undefined);
   t = await startTestService(dir.path);
   const doc = ixfDoc([
@@ -190,7 +175,7 @@ afterAll(async () => {
   rmSync(profile, { recursive: true, force: true });
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('statement corrections in the console (chromium)', () => {
+describe('statement corrections in the console (chromium)', () => {
   for (const lang of ['zh', 'en'] as const) {
     it(`exclusions page, four eyes (${lang})`, async () => {
       const page = await signIn(tokens['finance-li']!, lang);

@@ -5,17 +5,16 @@
  * console and the security queue; the regulator reads the queue and the monthly report, with no actions.
  * Screenshots go to test-artifacts/notices/.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/env.js';
 import { startTestService, type TestService } from '../helpers/in-process.js';
 import { ixfDoc } from '../helpers/ixf.js';
-import { signInTab } from '../helpers/console-tab.js';
+import { signInTab, launchConsoleBrowser, requireChromium } from '../helpers/console-tab.js';
 
-const CHROMIUM = process.env.IXMETER_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'notices');
 const dir = tempDir();
 const profile = mkdtempSync(join(tmpdir(), 'ixmeter-chromium-'));
@@ -47,25 +46,9 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACT
 const statusText = (page: Page) => page.textContent('[data-testid=notice-status]');
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) return;
+  requireChromium();
   mkdirSync(ARTIFACTS, { recursive: true });
-  const launching = chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1366, height: 900 },
-    locale: 'zh-CN',
-    timezoneId: 'UTC',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--lang=zh-CN',
-    ],
-  });
+  const launching = launchConsoleBrowser(profile);
   launching.catch(() => undefined);
   t = await startTestService(dir.path);
   expect(
@@ -118,7 +101,7 @@ afterAll(async () => {
   dir.cleanup();
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('rectification notices in the console', () => {
+describe('rectification notices in the console', () => {
   let id = '';
 
   it('security issues a notice from an alert; the member acknowledges and reports', async () => {

@@ -8,16 +8,16 @@
  *   graph without future points, CSV of a shown series.
  * Screenshots go to test-artifacts/overview/ (1920×1080 for the wall screen).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { launchConsoleBrowser, requireChromium } from '../helpers/console-tab.js';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/env.js';
 import { startTestService, type TestService } from '../helpers/in-process.js';
 import { ixfDoc } from '../helpers/ixf.js';
 
-const CHROMIUM = process.env.IXMETER_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'overview');
 const dir = tempDir();
 const profile = mkdtempSync(join(tmpdir(), 'ixmeter-chromium-'));
@@ -79,26 +79,9 @@ async function signIn(
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) return;
+  requireChromium();
   mkdirSync(ARTIFACTS, { recursive: true });
-  const launching = chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--lang=zh-CN',
-    ],
-    viewport: { width: 1366, height: 900 },
-    acceptDownloads: true,
-    locale: 'zh-CN',
-    timezoneId: 'UTC',
-  });
+  const launching = launchConsoleBrowser(profile);
   launching.catch(() => undefined);
   t = await startTestService(dir.path, { IXMETER_PUBLIC_STATS: 'true' });
   const doc = ixfDoc(
@@ -170,7 +153,7 @@ afterAll(async () => {
   rmSync(profile, { recursive: true, force: true });
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('exchange overview and member portal (chromium)', () => {
+describe('exchange overview and member portal (chromium)', () => {
   it('wall screen for staff: figures, charts, names, ports over threshold, alerts by severity, the notices slot', async () => {
     const page = await signIn(t.admin, { width: 1920, height: 1080 });
     await page.click('[data-testid=open-dashboard]');

@@ -4,16 +4,16 @@
  * current policy: chart, months, members changing most) and the policy editor's problems at their lines,
  * in zh-CN and English. Screenshots go to test-artifacts/programme/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { launchConsoleBrowser, requireChromium } from '../helpers/console-tab.js';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/env.js';
 import { startTestService, waitFor, type TestService } from '../helpers/in-process.js';
 import { ixfDoc } from '../helpers/ixf.js';
 
-const CHROMIUM = process.env.IXMETER_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'programme');
 const dir = tempDir();
 const profile = mkdtempSync(join(tmpdir(), 'ixmeter-chromium-'));
@@ -43,7 +43,7 @@ async function runMonth(month: string) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) return;
+  requireChromium();
   mkdirSync(ARTIFACTS, { recursive: true });
   t = await startTestService(dir.path);
   const doc = ixfDoc(
@@ -80,23 +80,7 @@ beforeAll(async () => {
   await runMonth('2026-10');
   await runMonth('2026-11');
   finance = String((await call('POST', '/tokens', { role: 'finance' })).body.token);
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1366, height: 900 },
-    locale: 'zh-CN',
-    timezoneId: 'UTC',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--lang=zh-CN',
-    ],
-  });
+  browser = await launchConsoleBrowser(profile);
 }, 300_000);
 
 afterAll(async () => {
@@ -163,7 +147,7 @@ async function programmePage(page: Page, lang: string) {
   await page.screenshot({ path: join(ARTIFACTS, `policy-problems-${lang}.png`), fullPage: true });
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('programme console (chromium)', () => {
+describe('programme console (chromium)', () => {
   it('budget panel and what-if page in zh-CN, then in English', async () => {
     const page = await signIn();
     await page.goto(`${t.svc.url}/finance/statements?month=2026-11`);
