@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState, useCallback } from 'preact/hooks';
 import uPlot from 'uplot';
 import { html, download, fmtBps, TZ } from './lib.js';
+import { timeAxis } from './time-axis.js';
 import { t, getLang } from './i18n.js';
 
 /** Runs an async loader when deps change; {data, error, loading, reload}. */
@@ -97,30 +98,8 @@ export function Facts({ items, testid }) {
   return html`<dl class="facts" data-testid=${testid}>${items.filter(Boolean).map(([k, v, id]) => html`<div class="fact"><dt>${k}</dt><dd data-testid=${id}>${v}</dd></div>`)}</dl>`;
 }
 
-const partsFmt = new Intl.DateTimeFormat('en-GB', {
-  timeZone: TZ,
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-function parts(ts) {
-  const p = Object.fromEntries(partsFmt.formatToParts(new Date(ts * 1000)).map((x) => [x.type, x.value]));
-  return { date: `${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
-}
-
-/** 24-hour x-axis labels in the billing time zone; the date shows on the first tick and where it changes. */
-function timeTicks(_u, splits, _axis, _space, incr) {
-  let lastDate = '';
-  return splits.map((ts) => {
-    const { date, time } = parts(ts);
-    if (incr >= 86_400) return date;
-    const label = date !== lastDate ? `${time}\n${date}` : time;
-    lastDate = date;
-    return label;
-  });
-}
+/** Times and 24-hour x-axis labels in the billing time zone (time-axis.js, shared with the public /stats page). */
+const { parts, ticks: timeTicks } = timeAxis(TZ);
 
 /**
  * A time-series line chart (uPlot). xs: epoch seconds; lines: [{label, values, color, dash, fill}].

@@ -1,6 +1,7 @@
 // Public statistics (/stats, only with IXMETER_PUBLIC_STATS=true): the fabric total of the exchange from
 // /api/v1/public/traffic; no sign-in, no member names or numbers. zh-CN by default, English on request.
 import uPlot from '/vendor/uplot/uPlot.esm.js';
+import { timeAxis } from '/time-axis.js';
 
 const T = {
   zh: {
@@ -68,29 +69,8 @@ function bytes(v) {
   }
   return `${x.toFixed(i === 0 ? 0 : 2)} ${u[i]}`;
 }
-const partsFmt = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Asia/Shanghai',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-function parts(ts) {
-  const p = Object.fromEntries(partsFmt.formatToParts(new Date(ts * 1000)).map((x) => [x.type, x.value]));
-  return { date: `${p.month}-${p.day}`, time: `${p.hour}:${p.minute}` };
-}
-/** 24-hour ticks in Beijing time; the date where it changes (days only for long ranges). */
-function ticks(_u, splits, _axis, _space, incr) {
-  let last = '';
-  return splits.map((ts) => {
-    const { date, time } = parts(ts);
-    if (incr >= 86_400) return date;
-    const label = date !== last ? `${time}\n${date}` : time;
-    last = date;
-    return label;
-  });
-}
+/** Beijing time, 24-hour ticks; the date where it changes (days only for long ranges). */
+const { parts, ticks } = timeAxis('Asia/Shanghai');
 const when = (iso) => (iso ? `${parts(Date.parse(iso) / 1000).date} ${parts(Date.parse(iso) / 1000).time}` : '—');
 
 function fig(k, v) {
